@@ -1,0 +1,1 @@
+//! pullcheck: an offline linter for Kubernetes image-pull failures.
