@@ -1,1 +1,10 @@
 //! pullcheck: an offline linter for Kubernetes image-pull failures.
+pub mod cli;
+pub mod emit;
+pub mod engine;
+pub mod finding;
+pub mod image;
+pub mod model;
+pub mod rules;
+pub mod source;
+pub mod syntax;
