@@ -132,6 +132,11 @@ enum Input {
         explicit: bool,
     },
     Stdin,
+    /// Text handed in by a caller (tests, fuzzing, editors).
+    Memory {
+        name: String,
+        text: String,
+    },
     /// A walk problem reported against a path that is not read.
     Problem {
         display: String,
@@ -141,8 +146,24 @@ enum Input {
 }
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
-    let ruleset = RuleSet::new(opts)?;
     let inputs = gather_inputs(opts)?;
+    lint_inputs(inputs, opts)
+}
+
+/// Lints in-memory files `(name, text)` as if they had been read from disk.
+pub fn lint_memory(files: &[(&str, &str)], opts: &LintOptions) -> Result<Report, String> {
+    let inputs = files
+        .iter()
+        .map(|(name, text)| Input::Memory {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect();
+    lint_inputs(inputs, opts)
+}
+
+fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String> {
+    let ruleset = RuleSet::new(opts)?;
     let limits = ParseLimits::default();
     let results = run_parallel(&inputs, opts, &ruleset, &limits);
     let mut sources = SourceMap::default();
@@ -264,6 +285,7 @@ fn process_input(
             let read = crate::source::read_stdin(opts.max_file_size);
             (name, Origin::Stdin, true, read)
         }
+        Input::Memory { name, text } => (name.clone(), Origin::Stdin, true, Ok(text.clone())),
         Input::Path {
             path,
             display,
