@@ -399,7 +399,8 @@ fn empty_component(input: &str, path: &Range<usize>, pos: usize, has_domain: boo
         error(pos - 1..pos, K::TrailingSlash)
     } else if pos == path.start && !has_domain {
         if at_end {
-            error(char_span(input, pos), K::MissingRepository)
+            // Zero width: the name is missing *before* this position (":tag", "@sha256:…").
+            error(pos..pos, K::MissingRepository)
         } else {
             error(pos..pos + 1, K::LeadingSlash)
         }
