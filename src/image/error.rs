@@ -205,7 +205,7 @@ impl RefError {
                     splice(input, digest, &text)?
                 ))
             }
-            K::InvalidCharacter('@') | K::DigestMissingEncoded | K::DigestAlgorithm
+            K::InvalidCharacter(_) | K::DigestMissingEncoded | K::DigestAlgorithm
                 if self.part == RefPart::Digest && has_credentials_shape(input) =>
             {
                 Some(

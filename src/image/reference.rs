@@ -172,15 +172,15 @@ pub fn parse_reference(input: &str) -> Result<ImageRef, RefError> {
     // valid host (`my_reg.io`) still matches as a path component, and Go accepts it with an empty
     // domain. We keep it as the registry, the host a runtime would contact (DIFFERENCES.md).
     let mut domain_is_path = false;
-    if let Some(domain) = &split.domain {
-        if let Err(err) = validate_domain(input, domain.clone()) {
-            let text = input.get(domain.clone()).unwrap_or_default();
-            domain_is_path = !text.contains(':')
-                && !text.chars().any(char::is_uppercase)
-                && validate_component(input, domain.clone()).is_ok();
-            if !domain_is_path {
-                return Err(err);
-            }
+    if let Some(domain) = &split.domain
+        && let Err(err) = validate_domain(input, domain.clone())
+    {
+        let text = input.get(domain.clone()).unwrap_or_default();
+        domain_is_path = !text.contains(':')
+            && !text.chars().any(char::is_uppercase)
+            && validate_component(input, domain.clone()).is_ok();
+        if !domain_is_path {
+            return Err(err);
         }
     }
     validate_path(input, split.path.clone(), split.domain.is_some())?;
@@ -380,7 +380,7 @@ fn validate_path(input: &str, range: Range<usize>, has_domain: bool) -> Result<(
         let rest = input.get(start..range.end).unwrap_or_default();
         let end = rest.find('/').map_or(range.end, |slash| start + slash);
         if start == end {
-            return Err(empty_component(input, &range, start, has_domain));
+            return Err(empty_component(&range, start, has_domain));
         }
         validate_component(input, start..end)?;
         if end >= range.end {
@@ -391,7 +391,7 @@ fn validate_path(input: &str, range: Range<usize>, has_domain: bool) -> Result<(
 }
 
 /// Names the mistake behind an empty path component starting at `pos`.
-fn empty_component(input: &str, path: &Range<usize>, pos: usize, has_domain: bool) -> RefError {
+fn empty_component(path: &Range<usize>, pos: usize, has_domain: bool) -> RefError {
     let error = |span, kind| RefError::new(span, kind, RefPart::Path);
     let at_end = pos == path.end;
     if at_end && (pos > path.start || has_domain) {
