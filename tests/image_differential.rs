@@ -499,7 +499,11 @@ fn ipv6_stand_in(input: &str, ours: &ImageRef) -> Option<(String, String)> {
 #[test]
 fn parser_agrees_with_go_distribution_reference() {
     let Some(oracle) = std::env::var_os("PULLCHECK_GO_ORACLE") else {
-        eprintln!("skipping: set PULLCHECK_GO_ORACLE (see scripts/build-go-oracle.sh)");
+        // Straight to stderr, past the test harness's capture, so the skip is visible.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping: set PULLCHECK_GO_ORACLE (see scripts/build-go-oracle.sh)"
+        );
         return;
     };
     let inputs = corpus();
