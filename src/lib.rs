@@ -8,3 +8,4 @@ pub mod model;
 pub mod rules;
 pub mod source;
 pub mod syntax;
+pub mod text;

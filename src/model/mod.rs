@@ -46,7 +46,16 @@ impl Scalar {
     /// File range of the bytes `range` of the value's text, when the text is written verbatim
     /// (plain or quoted without escapes on one line); else the whole value.
     pub fn text_range(&self, source: &str, range: Range<usize>) -> Range<usize> {
-        let raw = source.get(self.value_span.clone()).unwrap_or("");
+        let mut raw = source.get(self.value_span.clone()).unwrap_or("");
+        let mut prefix = 0;
+        // saphyr's span of an anchored or tagged scalar starts at `&name` / `!tag`.
+        while raw.starts_with(['&', '!']) {
+            let token_end = raw.find(char::is_whitespace).unwrap_or(raw.len());
+            let rest = raw.get(token_end..).unwrap_or("");
+            let trimmed = rest.trim_start();
+            prefix += token_end + (rest.len() - trimmed.len());
+            raw = trimmed;
+        }
         let inner_start = match self.style {
             ScalarStyle::Plain => Some(0),
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Some(1),
@@ -54,7 +63,7 @@ impl Scalar {
         };
         match inner_start {
             Some(skip) if raw.get(skip..skip + self.text.len()) == Some(self.text.as_str()) => {
-                let start = self.value_span.start + skip;
+                let start = self.value_span.start + prefix + skip;
                 start + range.start.min(self.text.len())..start + range.end.min(self.text.len())
             }
             _ => self.value_span.clone(),

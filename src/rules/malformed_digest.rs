@@ -24,7 +24,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
     } else {
         at.clone()
     };
-    let mut f = Finding::new(
+    let f = Finding::new(
         &META,
         c.span(primary),
         format!(
@@ -39,8 +39,5 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
          inspect IMAGE`): sha256 digests are `sha256:` and 64 lowercase hex characters"
             .into()
     }));
-    if image.via_alias() {
-        f = f.secondary(c.span(at), err.message());
-    }
-    out.push(c.alias_note(image, f));
+    out.push(c.alias_note_at(image, at, f));
 }

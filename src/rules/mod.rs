@@ -111,6 +111,16 @@ impl ContainerCheck<'_> {
 
     /// For a value reached through an alias, a secondary label at the anchored value.
     pub fn alias_note(&self, scalar: &Scalar, finding: Finding) -> Finding {
+        self.alias_note_at(scalar, scalar.value_span.clone(), finding)
+    }
+
+    /// Like [`ContainerCheck::alias_note`], with the label on `at` (a part of the anchored value).
+    pub fn alias_note_at(
+        &self,
+        scalar: &Scalar,
+        at: std::ops::Range<usize>,
+        finding: Finding,
+    ) -> Finding {
         if !scalar.via_alias() {
             return finding;
         }
@@ -118,10 +128,7 @@ impl ContainerCheck<'_> {
             .anchor_at
             .and_then(|a| anchor_name(self.source, a))
             .map_or_else(|| "the anchor".to_string(), |n| format!("`&{n}`"));
-        finding.secondary(
-            self.span(scalar.value_span.clone()),
-            format!("value defined here, at {anchor}"),
-        )
+        finding.secondary(self.span(at), format!("value defined here, at {anchor}"))
     }
 
     /// The tag or digest as written, for messages.

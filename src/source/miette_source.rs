@@ -35,7 +35,7 @@ impl SourceCode for SourceFile {
             .get(window_start..window_end)
             .ok_or(MietteError::OutOfBounds)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
+            crate::text::sanitize(&self.name).into_owned(),
             data,
             SourceSpan::new(window_start.into(), window_end - window_start),
             first_line,
