@@ -43,7 +43,7 @@ fn alias_bomb_inside_a_pod_spec_is_still_cheap() {
 fn deep_nesting_is_a_finding_not_a_stack_overflow() {
     for text in [
         "[".repeat(100_000),
-        "a:\n".repeat(1) + &"- ".repeat(100_000),
+        "a:\n".to_string() + &"- ".repeat(100_000),
         "{\"a\":".repeat(100_000),
     ] {
         let report = lint_text("deep.yaml", &text);

@@ -499,6 +499,11 @@ fn ipv6_stand_in(input: &str, ours: &ImageRef) -> Option<(String, String)> {
 #[test]
 fn parser_agrees_with_go_distribution_reference() {
     let Some(oracle) = std::env::var_os("PULLCHECK_GO_ORACLE") else {
+        // scripts/test.sh (and so CI) builds the oracle: there a missing one is a failure.
+        assert!(
+            std::env::var_os("PULLCHECK_REQUIRE_CLIENTS").is_none(),
+            "PULLCHECK_GO_ORACLE is not set but PULLCHECK_REQUIRE_CLIENTS is: scripts/build-go-oracle.sh failed"
+        );
         // Straight to stderr, past the test harness's capture, so the skip is visible.
         let _ = writeln!(
             std::io::stderr(),
