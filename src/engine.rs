@@ -123,6 +123,8 @@ struct FileResult {
     findings: Vec<Finding>,
     objects: Vec<ObjectFacts>,
     input_failed: bool,
+    /// The file had no finding, so its text (of this length) was not kept (see [`rehydrate`]).
+    text_dropped: Option<usize>,
 }
 
 enum Input {
@@ -170,8 +172,10 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     let mut findings = Vec::new();
     let mut summary = Summary::default();
     let mut input_failed = false;
+    let mut dropped = Vec::new();
     for (file, result) in results {
         let id = sources.add(file);
+        dropped.push(result.text_dropped);
         summary.files += 1;
         summary.documents += result.documents;
         input_failed |= result.input_failed;
@@ -186,6 +190,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         drop(result.objects);
     }
     ruleset.apply(&mut findings);
+    rehydrate(&mut sources, &dropped, &findings, &inputs, opts);
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
@@ -318,9 +323,14 @@ fn process_input(
     };
     match read {
         Ok(text) => {
-            let file = SourceFile::new(name, origin, text, explicit);
-            let result = lint_file(&file, ruleset, limits);
-            (file, result)
+            let mut result = lint_file(&text, &origin, ruleset, limits);
+            // Only files with findings are rendered: keep the text (and build the line index)
+            // for those alone, so memory follows the findings, not the corpus. stdin cannot be
+            // read twice, so it is always kept.
+            let keep = !result.findings.is_empty() || matches!(input, Input::Stdin);
+            result.text_dropped = (!keep).then_some(text.len());
+            let text = if keep { text } else { String::new() };
+            (SourceFile::new(name, origin, text, explicit), result)
         }
         Err(problem) => {
             let fatal = matches!(problem, ReadProblem::Io(_));
@@ -338,10 +348,9 @@ fn process_input(
 }
 
 /// Parses one file and runs the per-container rules on it.
-fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> FileResult {
+fn lint_file(text: &str, origin: &Origin, ruleset: &RuleSet, limits: &ParseLimits) -> FileResult {
     let mut result = FileResult::default();
-    let text: &str = &file.text;
-    if let Origin::Path(path) = &file.origin
+    if let Origin::Path(path) = origin
         && in_helm_templates_dir(path)
     {
         let (at, end) = text
@@ -353,7 +362,8 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
         ));
         return result;
     }
-    let docs = parse_stream(text, file.bom_len(), limits);
+    let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let docs = parse_stream(text, bom_len, limits);
     if docs.is_empty() {
         result
             .findings
@@ -395,7 +405,7 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
             Ok(doc) => {
                 let objects = extract_objects(&doc);
                 for object in &objects {
-                    check_object(file, object, ruleset, &mut result.findings);
+                    check_object(text, object, ruleset, &mut result.findings);
                 }
                 result.objects.extend(objects);
             }
@@ -410,12 +420,7 @@ fn next_char_end(text: &str, offset: usize) -> usize {
         .map_or(offset, |c| offset + c.len_utf8())
 }
 
-fn check_object(
-    file: &SourceFile,
-    object: &ObjectFacts,
-    ruleset: &RuleSet,
-    out: &mut Vec<Finding>,
-) {
+fn check_object(source: &str, object: &ObjectFacts, ruleset: &RuleSet, out: &mut Vec<Finding>) {
     let Some(pod) = &object.pod else {
         return;
     };
@@ -427,7 +432,7 @@ fn check_object(
     for container in &pod.containers {
         let check = ContainerCheck {
             file: PENDING,
-            source: &file.text,
+            source,
             object,
             container,
             image: rules::image_state(container),
@@ -446,6 +451,43 @@ fn check_object(
                 .as_ref()
                 .filter(|i| !i.is_null())
                 .map(|i| i.text.clone());
+        }
+    }
+}
+
+/// Gives back the text of files whose text was dropped but that a finding points into (a later
+/// stage, such as a cross-file check, can add findings to a file that had none of its own). The
+/// file is read again; if it is no longer a regular file or its size changed, it stays without
+/// text and emitters show the finding without a snippet.
+fn rehydrate(
+    sources: &mut SourceMap,
+    dropped: &[Option<usize>],
+    findings: &[Finding],
+    inputs: &[Input],
+    opts: &LintOptions,
+) {
+    let mut wanted: Vec<FileId> = findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.span.file).chain(f.secondary.iter().map(|l| l.span.file)))
+        .filter(|id| dropped.get(id.0 as usize).copied().flatten().is_some())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for id in wanted {
+        let text = match inputs.get(id.0 as usize) {
+            Some(Input::Memory { text, .. }) => Some(text.clone()),
+            Some(Input::Path { path, .. }) => std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .and_then(|_| crate::source::read_file(path, opts.max_file_size).ok()),
+            _ => None,
+        };
+        let old_len = dropped.get(id.0 as usize).copied().flatten();
+        if let (Some(text), Some(old)) = (text, sources.get(id))
+            && Some(text.len()) == old_len
+        {
+            let file = SourceFile::new(old.name.clone(), old.origin.clone(), text, old.explicit);
+            sources.replace(id, file);
         }
     }
 }

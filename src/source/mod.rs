@@ -143,6 +143,12 @@ impl SourceMap {
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
+    /// Swaps in another version of a file (the engine re-reads text it had dropped).
+    pub fn replace(&mut self, id: FileId, file: SourceFile) {
+        if let Some(slot) = self.files.get_mut(id.0 as usize) {
+            *slot = file;
+        }
+    }
     pub fn len(&self) -> usize {
         self.files.len()
     }
