@@ -100,6 +100,9 @@ fn readme_rule_table_matches_the_catalog() {
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
     for rule in CATALOG {
         let row = format!("| `{}` | {} |", rule.name, rule.severity.as_str());
-        assert!(readme.contains(&row), "README.md rule table lacks the row `{row}`");
+        assert!(
+            readme.contains(&row),
+            "README.md rule table lacks the row `{row}`"
+        );
     }
 }

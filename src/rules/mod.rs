@@ -109,6 +109,16 @@ impl ContainerCheck<'_> {
         Span::new(self.file, range)
     }
 
+    /// Where to point for `part` (a byte range of the image text): at that part, or at the
+    /// alias when the value was reached through one (the part is then labelled at the anchor).
+    pub fn point_at(&self, image: &Scalar, part: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        if image.via_alias() {
+            image.span.clone()
+        } else {
+            image.text_range(self.source, part)
+        }
+    }
+
     /// For a value reached through an alias, a secondary label at the anchored value.
     pub fn alias_note(&self, scalar: &Scalar, finding: Finding) -> Finding {
         self.alias_note_at(scalar, scalar.value_span.clone(), finding)
