@@ -15,8 +15,8 @@ fn pullcheck(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn pullcheck");
     if let Some(mut pipe) = child.stdin.take() {
-        pipe.write_all(stdin.unwrap_or("").as_bytes())
-            .expect("write stdin");
+        // A run that fails early (a usage error) exits without reading stdin: that is fine.
+        let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
     }
     child.wait_with_output().expect("wait")
 }
