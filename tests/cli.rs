@@ -99,7 +99,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
 fn human_report_points_at_the_bytes_and_says_how_to_learn_more() {
     let o = pullcheck(&["--stdin-filename", "pod.yaml", "-"], Some(POD_LATEST));
     let out = stdout(&o);
-    assert!(out.contains("[pod.yaml:6:1]"), "{out}");
+    assert!(out.contains("[pod.yaml:6:28]"), "{out}");
     assert!(out.contains("mutable tag"), "{out}");
     assert!(out.contains("more: pullcheck explain latest-tag"), "{out}");
 }
