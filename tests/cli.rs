@@ -226,3 +226,11 @@ fn exclude_skips_matching_paths_while_walking() {
     assert!(stdout(&o).contains("latest-tag/fail/rollout.yaml"));
     assert!(!stdout(&o).contains("/pass/"));
 }
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let one = pullcheck(&["--format", "json", "--jobs", "1", "fixtures"], None);
+    let many = pullcheck(&["--format", "json", "--jobs", "4", "fixtures"], None);
+    assert!(!one.stdout.is_empty());
+    assert_eq!(stdout(&one), stdout(&many));
+}
