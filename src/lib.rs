@@ -4,6 +4,7 @@ pub mod emit;
 pub mod engine;
 pub mod finding;
 pub mod image;
+pub mod index;
 pub mod model;
 pub mod rules;
 pub mod source;
