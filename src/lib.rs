@@ -1,5 +1,6 @@
 //! pullcheck: an offline linter for Kubernetes image-pull failures.
 pub mod cli;
+pub mod config;
 pub mod emit;
 pub mod engine;
 pub mod finding;
@@ -8,4 +9,5 @@ pub mod index;
 pub mod model;
 pub mod rules;
 pub mod source;
+pub mod suppression;
 pub mod syntax;
