@@ -124,7 +124,7 @@ pub fn extract_secret(obj: &Cursor<'_>) -> SecretFacts {
         });
     };
     let Some((text, _, _)) = value.scalar() else {
-        problem(format!("`{field}.{key}` is not a string"), None);
+        problem(format!("`{key}` in `{field}` is not a string"), None);
         return facts;
     };
     let bytes = if encoded {
@@ -132,7 +132,7 @@ pub fn extract_secret(obj: &Cursor<'_>) -> SecretFacts {
             Ok(b) => b,
             Err(e) => {
                 problem(
-                    format!("`data.{key}` is not valid base64: {e}"),
+                    format!("`{key}` in `data` is not valid base64: {e}"),
                     Some(
                         "values under `data` are base64 of the file; put the JSON itself under \
                          `stringData` to skip encoding",
@@ -147,11 +147,11 @@ pub fn extract_secret(obj: &Cursor<'_>) -> SecretFacts {
     match check_config(&bytes, key) {
         Ok((registries, problems)) => {
             for (message, help) in problems {
-                problem(format!("`{field}.{key}`: {message}"), help);
+                problem(format!("`{key}` in `{field}`: {message}"), help);
             }
             facts.registries = Some(registries);
         }
-        Err((message, help)) => problem(format!("`{field}.{key}` {message}"), help),
+        Err((message, help)) => problem(format!("`{key}` in `{field}` {message}"), help),
     }
     facts
 }

@@ -67,7 +67,7 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let searched = format!(
-                "searched {} DaemonSet{}, {} Node{}' status.images and {} `prepulled` entr{}",
+                "searched {} DaemonSet{}, status.images of {} Node{}, {} `prepulled` entr{}",
                 counts.daemonsets,
                 if counts.daemonsets == 1 { "" } else { "s" },
                 counts.nodes,
@@ -75,7 +75,11 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
                 counts.prepulled,
                 if counts.prepulled == 1 { "y" } else { "ies" },
             );
-            let closest = same_repo.first();
+            // A tagged entry says more to a reader than a bare digest.
+            let closest = same_repo
+                .iter()
+                .find(|e| e.tag.is_some())
+                .or(same_repo.first());
             let closest_text = closest.map_or(String::new(), |e| {
                 format!("; closest: {:?} in {}", e.written, describe(e))
             });
