@@ -79,10 +79,12 @@ impl Diagnostic for ConfigError {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.label.clone()),
-            (self.span.start, self.span.len()),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.label.clone()),
+                (self.span.start, self.span.len()),
+            ),
+        )))
     }
 }
 
@@ -126,7 +128,13 @@ struct Reader<'t> {
 }
 
 impl Reader<'_> {
-    fn error(&self, span: Range<usize>, message: String, label: &str, help: Option<String>) -> Box<ConfigError> {
+    fn error(
+        &self,
+        span: Range<usize>,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> Box<ConfigError> {
         Box::new(ConfigError {
             message,
             help,
@@ -148,7 +156,11 @@ impl Reader<'_> {
         }
     }
 
-    fn list(&self, c: &Cursor<'_>, what: &str) -> Result<Vec<(String, Range<usize>)>, Box<ConfigError>> {
+    fn list(
+        &self,
+        c: &Cursor<'_>,
+        what: &str,
+    ) -> Result<Vec<(String, Range<usize>)>, Box<ConfigError>> {
         if c.is_null() {
             return Ok(Vec::new());
         }
@@ -161,7 +173,12 @@ impl Reader<'_> {
             ));
         }
         c.items()
-            .map(|item| Ok((self.string(&item, &format!("each `{what}` entry"))?, item.report_range())))
+            .map(|item| {
+                Ok((
+                    self.string(&item, &format!("each `{what}` entry"))?,
+                    item.report_range(),
+                ))
+            })
             .collect()
     }
 
@@ -169,7 +186,10 @@ impl Reader<'_> {
         let name = key.as_str().unwrap_or("");
         let close = closest_name(name, known.iter().copied());
         let help = match close {
-            Some(c) => format!("did you mean `{c}`? known keys{within}: {}", known.join(", ")),
+            Some(c) => format!(
+                "did you mean `{c}`? known keys{within}: {}",
+                known.join(", ")
+            ),
             None => format!("known keys{within}: {}", known.join(", ")),
         };
         self.error(
@@ -193,7 +213,12 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
         None => return Ok(Config::default()),
         Some(Err(e)) => {
             let end = (e.offset + 1).min(text.len()).max(e.offset);
-            return Err(r.error(e.offset..end, format!("the config is not valid YAML: {}", e.message), "here", None));
+            return Err(r.error(
+                e.offset..end,
+                format!("the config is not valid YAML: {}", e.message),
+                "here",
+                None,
+            ));
         }
         Some(Ok(doc)) => doc,
     };
@@ -202,7 +227,12 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
             Ok(d) => d.range.start,
             Err(e) => e.offset,
         };
-        return Err(r.error(at..at, "the config must be a single YAML document".into(), "second document", None));
+        return Err(r.error(
+            at..at,
+            "the config must be a single YAML document".into(),
+            "second document",
+            None,
+        ));
     }
     let mut config = Config::default();
     let Some(root) = doc.root() else {
@@ -212,7 +242,12 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
         return Ok(config);
     }
     if !root.is_map() {
-        return Err(r.error(root.report_range(), "the config must be a mapping of keys".into(), "not a mapping", Some(format!("known keys: {}", TOP_KEYS.join(", ")))));
+        return Err(r.error(
+            root.report_range(),
+            "the config must be a mapping of keys".into(),
+            "not a mapping",
+            Some(format!("known keys: {}", TOP_KEYS.join(", "))),
+        ));
     }
     for (key, value) in root.entries() {
         match key.as_str().unwrap_or("") {
@@ -221,7 +256,15 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
             "prepulled" => {
                 for (image, span) in r.list(&value, "prepulled")? {
                     if let Err(e) = crate::image::parse_reference(&image) {
-                        return Err(r.error(span, format!("`prepulled` entry {image:?} is not a valid image reference: {}", e.message()), "invalid reference", None));
+                        return Err(r.error(
+                            span,
+                            format!(
+                                "`prepulled` entry {image:?} is not a valid image reference: {}",
+                                e.message()
+                            ),
+                            "invalid reference",
+                            None,
+                        ));
                     }
                     config.prepulled.push(image);
                 }
@@ -229,7 +272,12 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
             "exclude" => {
                 for (glob, span) in r.list(&value, "exclude")? {
                     if let Err(e) = globset::Glob::new(&glob) {
-                        return Err(r.error(span, format!("`exclude` entry {glob:?} is not a valid glob: {e}"), "invalid glob", None));
+                        return Err(r.error(
+                            span,
+                            format!("`exclude` entry {glob:?} is not a valid glob: {e}"),
+                            "invalid glob",
+                            None,
+                        ));
                     }
                     config.exclude.push(glob);
                 }
@@ -247,12 +295,21 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
     Ok(config)
 }
 
-fn read_rules(r: &Reader<'_>, value: &Cursor<'_>, config: &mut Config) -> Result<(), Box<ConfigError>> {
+fn read_rules(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
     if value.is_null() {
         return Ok(());
     }
     if !value.is_map() {
-        return Err(r.error(value.report_range(), "`rules` must map rule names to error, warning, note or off".into(), "expected a mapping", Some("e.g. `rules: {latest-tag: error, missing-tag: off}`".into())));
+        return Err(r.error(
+            value.report_range(),
+            "`rules` must map rule names to error, warning, note or off".into(),
+            "expected a mapping",
+            Some("e.g. `rules: {latest-tag: error, missing-tag: off}`".into()),
+        ));
     }
     for (key, sev) in value.entries() {
         let name = key.as_str().unwrap_or("");
@@ -262,29 +319,48 @@ fn read_rules(r: &Reader<'_>, value: &Cursor<'_>, config: &mut Config) -> Result
                 Some(c) => format!("did you mean `{c}`? `pullcheck rules` lists every rule"),
                 None => "`pullcheck rules` lists every rule".to_string(),
             };
-            return Err(r.error(key.report_range(), format!("unknown rule {name:?} in `rules`"), "unknown rule", Some(help)));
+            return Err(r.error(
+                key.report_range(),
+                format!("unknown rule {name:?} in `rules`"),
+                "unknown rule",
+                Some(help),
+            ));
         }
         let text = sev.as_str().unwrap_or("");
         let level = match text {
             "off" => None,
-            other => match Severity::parse(other) {
-                Some(s) => Some(s),
-                None => {
-                    return Err(r.error(sev.report_range(), format!("severity {text:?} for `{name}` is not one of error, warning, note, off"), "invalid severity", None));
+            other => {
+                match Severity::parse(other) {
+                    Some(s) => Some(s),
+                    None => {
+                        return Err(r.error(sev.report_range(), format!("severity {text:?} for `{name}` is not one of error, warning, note, off"), "invalid severity", None));
+                    }
                 }
-            },
+            }
         };
         config.severities.insert(name.to_string(), level);
     }
     Ok(())
 }
 
-fn read_registries(r: &Reader<'_>, value: &Cursor<'_>, config: &mut Config) -> Result<(), Box<ConfigError>> {
+fn read_registries(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
     if value.is_null() {
         return Ok(());
     }
     if !value.is_map() {
-        return Err(r.error(value.report_range(), "`registries` must be a mapping".into(), "expected a mapping", Some(format!("known keys in `registries`: {}", REGISTRY_KEYS.join(", ")))));
+        return Err(r.error(
+            value.report_range(),
+            "`registries` must be a mapping".into(),
+            "expected a mapping",
+            Some(format!(
+                "known keys in `registries`: {}",
+                REGISTRY_KEYS.join(", ")
+            )),
+        ));
     }
     for (key, list) in value.entries() {
         let field = key.as_str().unwrap_or("");
@@ -311,7 +387,8 @@ fn read_registries(r: &Reader<'_>, value: &Cursor<'_>, config: &mut Config) -> R
 fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }

@@ -7,10 +7,10 @@ use crate::finding::{Finding, ObjectRef, Severity};
 use crate::index::{Index, RunSettings};
 use crate::model::{ObjectFacts, extract_objects};
 use crate::rules::{self, CONTAINER_RULES, CROSS_RULES, ContainerCheck, RuleMeta};
-use crate::suppression::{self, Suppression};
 use crate::source::{
     FileId, Origin, ReadProblem, SourceFile, SourceMap, Span, WalkOptions, collect_inputs,
 };
+use crate::suppression::{self, Suppression};
 use crate::syntax::{ParseLimits, parse_stream};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -38,10 +38,22 @@ pub const BUILTIN_PUBLIC: &[&str] = &[
 /// Cloud registries that nodes usually authenticate to themselves through a kubelet credential
 /// provider (`--image-credential-provider-config`): a missing pull secret is only a note.
 pub const CLOUD_REGISTRIES: &[(&str, &str)] = &[
-    ("*.dkr.ecr.*.amazonaws.com", "ecr-credential-provider (EKS node IAM role)"),
-    ("*-docker.pkg.dev", "the GKE credential provider (node service account)"),
-    ("*.gcr.io", "the GKE credential provider (node service account)"),
-    ("*.azurecr.io", "acr-credential-provider (AKS kubelet identity)"),
+    (
+        "*.dkr.ecr.*.amazonaws.com",
+        "ecr-credential-provider (EKS node IAM role)",
+    ),
+    (
+        "*-docker.pkg.dev",
+        "the GKE credential provider (node service account)",
+    ),
+    (
+        "*.gcr.io",
+        "the GKE credential provider (node service account)",
+    ),
+    (
+        "*.azurecr.io",
+        "acr-credential-provider (AKS kubelet identity)",
+    ),
 ];
 
 /// Run-wide settings the index applies (from the config and the command line).
@@ -194,7 +206,9 @@ pub struct Index<'a> {
 }
 
 fn patterns<'s>(list: impl IntoIterator<Item = &'s str>) -> Vec<RegistryPattern> {
-    list.into_iter().filter_map(RegistryPattern::parse).collect()
+    list.into_iter()
+        .filter_map(RegistryPattern::parse)
+        .collect()
 }
 
 impl<'a> Index<'a> {

@@ -113,11 +113,7 @@ fn comment_start(line: &str) -> Option<usize> {
 }
 
 /// `# pullcheck: ignore[a, b]` → the names with their file ranges.
-fn parse_ignore(
-    line: &str,
-    hash: usize,
-    line_start: usize,
-) -> Option<Vec<(String, Range<usize>)>> {
+fn parse_ignore(line: &str, hash: usize, line_start: usize) -> Option<Vec<(String, Range<usize>)>> {
     let after = line.get(hash + 1..)?;
     let body = after.trim_start();
     let rest = body.strip_prefix(MARKER)?.trim_start();
@@ -169,7 +165,8 @@ pub fn apply(
             let Some(s) = suppressions.get(i) else {
                 continue;
             };
-            let in_scope = s.scope.contains(&start) || (s.scope.is_empty() && s.scope.start == start);
+            let in_scope =
+                s.scope.contains(&start) || (s.scope.is_empty() && s.scope.start == start);
             if in_scope && s.rules.get(j).is_some_and(|(r, _)| r == f.rule) {
                 if let Some(u) = used.get_mut(i).and_then(|u| u.get_mut(j)) {
                     *u = true;
@@ -201,10 +198,14 @@ mod tests {
 
     #[test]
     fn trailing_and_own_line_comments() {
-        let text = "a: 1 # pullcheck: ignore[latest-tag]\n# pullcheck: ignore[missing-tag, x]\n\nb: 2\n";
+        let text =
+            "a: 1 # pullcheck: ignore[latest-tag]\n# pullcheck: ignore[missing-tag, x]\n\nb: 2\n";
         let s = comments(FileId(0), text);
         assert_eq!(s.len(), 2);
-        assert_eq!(&text[s[0].scope.clone()], "a: 1 # pullcheck: ignore[latest-tag]");
+        assert_eq!(
+            &text[s[0].scope.clone()],
+            "a: 1 # pullcheck: ignore[latest-tag]"
+        );
         assert_eq!(s[0].rules[0].0, "latest-tag");
         assert_eq!(&text[s[0].rules[0].1.clone()], "latest-tag");
         assert_eq!(&text[s[1].scope.clone()], "b: 2");

@@ -31,7 +31,10 @@ fn a_full_config_parses() {
 #[test]
 fn empty_and_comment_only_configs_are_the_defaults() {
     assert_eq!(config::parse("x", "").unwrap(), Config::default());
-    assert_eq!(config::parse("x", "# nothing\n").unwrap(), Config::default());
+    assert_eq!(
+        config::parse("x", "# nothing\n").unwrap(),
+        Config::default()
+    );
 }
 
 #[test]
@@ -53,7 +56,10 @@ fn unknown_rules_and_bad_severities_point_into_the_file() {
     assert_eq!(at, "latest-tags");
     assert!(help.contains("did you mean `latest-tag`"), "{help}");
     let (msg, at, _) = err("rules:\n  latest-tag: fatal\n");
-    assert!(msg.contains("not one of error, warning, note, off"), "{msg}");
+    assert!(
+        msg.contains("not one of error, warning, note, off"),
+        "{msg}"
+    );
     assert_eq!(at, "fatal");
 }
 

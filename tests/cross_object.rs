@@ -100,7 +100,11 @@ fn pass_fixtures_stay_silent() {
                 .filter(|f| f.rule == *rule)
                 .map(|f| f.message.clone())
                 .collect();
-            assert!(hits.is_empty(), "{} must not fire {rule}: {hits:#?}", case.display());
+            assert!(
+                hits.is_empty(),
+                "{} must not fire {rule}: {hits:#?}",
+                case.display()
+            );
         }
     }
 }
@@ -122,7 +126,10 @@ fn a_multi_file_finding_points_into_the_other_files() {
         .iter()
         .map(|l| report.sources.get(l.span.file).unwrap().name.as_str())
         .collect();
-    assert!(files.iter().any(|n| n.ends_with("secrets.yaml")), "{files:?}");
+    assert!(
+        files.iter().any(|n| n.ends_with("secrets.yaml")),
+        "{files:?}"
+    );
     // Each secondary label sits on the Secret's name, not on its data.
     for l in &f.secondary {
         let file = report.sources.get(l.span.file).unwrap();
@@ -134,7 +141,10 @@ fn a_multi_file_finding_points_into_the_other_files() {
     }
     // The object is filled in for cross-object findings too.
     let o = f.object.as_ref().unwrap();
-    assert_eq!((o.kind.as_str(), o.namespace.as_str(), o.name.as_str()), ("Deployment", "shop", "api"));
+    assert_eq!(
+        (o.kind.as_str(), o.namespace.as_str(), o.name.as_str()),
+        ("Deployment", "shop", "api")
+    );
     assert_eq!(f.container.as_deref(), Some("api"));
 }
 
@@ -165,18 +175,35 @@ fn namespace_defaults_to_the_flag() {
 #[test]
 fn require_secrets_reports_unknown_secrets() {
     let mut opts = LintOptions {
-        paths: vec![PathBuf::from("fixtures/pull-secret-not-found/pass/no-secrets-in-run.yaml")],
+        paths: vec![PathBuf::from(
+            "fixtures/pull-secret-not-found/pass/no-secrets-in-run.yaml",
+        )],
         jobs: 1,
         ..LintOptions::default()
     };
-    assert!(lint(&opts).unwrap().findings.iter().all(|f| f.rule != "pull-secret-not-found"));
+    assert!(
+        lint(&opts)
+            .unwrap()
+            .findings
+            .iter()
+            .all(|f| f.rule != "pull-secret-not-found")
+    );
     opts.settings.require_secrets = true;
-    assert!(lint(&opts).unwrap().findings.iter().any(|f| f.rule == "pull-secret-not-found"));
+    assert!(
+        lint(&opts)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.rule == "pull-secret-not-found")
+    );
 }
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    let paths: Vec<PathBuf> = RULES.iter().map(|r| Path::new("fixtures").join(r)).collect();
+    let paths: Vec<PathBuf> = RULES
+        .iter()
+        .map(|r| Path::new("fixtures").join(r))
+        .collect();
     let render = |jobs| {
         let opts = LintOptions {
             paths: paths.clone(),

@@ -31,7 +31,8 @@ fn fires(rule: &str, yaml: &str, tag: &str) -> bool {
         .and_then(|l| l.strip_prefix("# .pullcheck.yaml:"))
         .map(|c| config::parse("doc", c.trim()).expect("doc config"))
         .unwrap_or_default();
-    let dir = std::env::temp_dir().join(format!("pullcheck-doc-{}-{rule}-{tag}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("pullcheck-doc-{}-{rule}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("example.yaml");
     std::fs::write(&path, yaml).unwrap();
@@ -60,10 +61,22 @@ fn docs_follow_the_format_and_their_examples_are_right() {
             )),
             "{name}: severity line"
         );
-        for section in ["## What it does", "## Why the pull fails", "## Example", "## Fix", "## References"] {
+        for section in [
+            "## What it does",
+            "## Why the pull fails",
+            "## Example",
+            "## Fix",
+            "## References",
+        ] {
             assert!(doc.contains(section), "{name}: {section}");
         }
-        assert!(fires(name, block_after(doc, "## Example"), "example"), "{name}: Example must fire");
-        assert!(!fires(name, block_after(doc, "## Fix"), "fix"), "{name}: Fix must not fire");
+        assert!(
+            fires(name, block_after(doc, "## Example"), "example"),
+            "{name}: Example must fire"
+        );
+        assert!(
+            !fires(name, block_after(doc, "## Fix"), "fix"),
+            "{name}: Fix must not fire"
+        );
     }
 }

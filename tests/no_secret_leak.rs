@@ -14,7 +14,11 @@ fn b64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -38,8 +42,10 @@ fn setup() -> Case {
     let json_cfg = format!(
         r#"{{"auths":{{"registry.example.com":{{"username":"{USER}","password":"{PASS}","auth":"{auth}","identitytoken":"{TOKEN}"}}}}}}"#
     );
-    let cfg_legacy = format!(r#"{{"registry.example.com":{{"auth":"{auth}","email":"{USER}@example.com"}}}}"#);
-    let broken = format!(r#"{{"auths":{{"registry.example.com":{{"auth":"{auth}","password":"{PASS}"}}"#);
+    let cfg_legacy =
+        format!(r#"{{"registry.example.com":{{"auth":"{auth}","email":"{USER}@example.com"}}}}"#);
+    let broken =
+        format!(r#"{{"auths":{{"registry.example.com":{{"auth":"{auth}","password":"{PASS}"}}"#);
     let no_colon = b64(format!("{USER}{PASS}").as_bytes());
     let bad_auth = format!(r#"{{"auths":{{"other.example.com":{{"auth":"{no_colon}"}}}}}}"#);
     let json_b64 = b64(json_cfg.as_bytes());
@@ -51,16 +57,70 @@ fn setup() -> Case {
         )
     };
     let docs = [
-        secret("json-data", "kubernetes.io/dockerconfigjson", "data", ".dockerconfigjson", &json_b64),
-        secret("json-string", "kubernetes.io/dockerconfigjson", "stringData", ".dockerconfigjson", &json_cfg),
-        secret("cfg-data", "kubernetes.io/dockercfg", "data", ".dockercfg", &legacy_b64),
-        secret("cfg-string", "kubernetes.io/dockercfg", "stringData", ".dockercfg", &cfg_legacy),
-        secret("broken-data", "kubernetes.io/dockerconfigjson", "data", ".dockerconfigjson", &broken_b64),
-        secret("broken-string", "kubernetes.io/dockerconfigjson", "stringData", ".dockerconfigjson", &broken),
-        secret("bad-auth", "kubernetes.io/dockerconfigjson", "stringData", ".dockerconfigjson", &bad_auth),
-        secret("plain-not-b64", "kubernetes.io/dockerconfigjson", "data", ".dockerconfigjson", &json_cfg),
+        secret(
+            "json-data",
+            "kubernetes.io/dockerconfigjson",
+            "data",
+            ".dockerconfigjson",
+            &json_b64,
+        ),
+        secret(
+            "json-string",
+            "kubernetes.io/dockerconfigjson",
+            "stringData",
+            ".dockerconfigjson",
+            &json_cfg,
+        ),
+        secret(
+            "cfg-data",
+            "kubernetes.io/dockercfg",
+            "data",
+            ".dockercfg",
+            &legacy_b64,
+        ),
+        secret(
+            "cfg-string",
+            "kubernetes.io/dockercfg",
+            "stringData",
+            ".dockercfg",
+            &cfg_legacy,
+        ),
+        secret(
+            "broken-data",
+            "kubernetes.io/dockerconfigjson",
+            "data",
+            ".dockerconfigjson",
+            &broken_b64,
+        ),
+        secret(
+            "broken-string",
+            "kubernetes.io/dockerconfigjson",
+            "stringData",
+            ".dockerconfigjson",
+            &broken,
+        ),
+        secret(
+            "bad-auth",
+            "kubernetes.io/dockerconfigjson",
+            "stringData",
+            ".dockerconfigjson",
+            &bad_auth,
+        ),
+        secret(
+            "plain-not-b64",
+            "kubernetes.io/dockerconfigjson",
+            "data",
+            ".dockerconfigjson",
+            &json_cfg,
+        ),
         secret("opaque", "Opaque", "stringData", "password", PASS),
-        secret("wrong-key", "kubernetes.io/dockerconfigjson", "data", "config.json", &json_b64),
+        secret(
+            "wrong-key",
+            "kubernetes.io/dockerconfigjson",
+            "data",
+            "config.json",
+            &json_b64,
+        ),
     ];
     let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  imagePullSecrets:\n    - name: json-data\n    - name: cfg-string\n  containers:\n    - name: api\n      image: ghcr.example.com/shop/api:1.0.0\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: other\nspec:\n  imagePullSecrets:\n    - name: opaque\n    - name: broken-data\n    - name: missing\n  containers:\n    - name: api\n      image: registry.example.com/shop/api:1.0.0\n";
     // A Secret document that does not parse: its values are masked too.
@@ -116,7 +176,10 @@ fn no_credential_reaches_any_output() {
         "pull-secret-not-found",
         "parse-error",
     ] {
-        assert!(rules.contains(&expected), "{expected} missing from {rules:?}");
+        assert!(
+            rules.contains(&expected),
+            "{expected} missing from {rules:?}"
+        );
     }
     let mut outputs = Vec::new();
     for color in [false, true] {
@@ -131,7 +194,10 @@ fn no_credential_reaches_any_output() {
     json::write(&report, &mut out).unwrap();
     outputs.push(("json", String::from_utf8(out).unwrap()));
     for (format, text) in &outputs {
-        assert!(text.contains("secrets.yaml"), "{format} output shows the file");
+        assert!(
+            text.contains("secrets.yaml"),
+            "{format} output shows the file"
+        );
         for secret in &case.forbidden {
             assert!(
                 !text.contains(secret.as_str()),

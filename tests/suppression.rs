@@ -32,7 +32,10 @@ fn unsuppressed_baseline() {
 
 #[test]
 fn trailing_comment_suppresses_its_line() {
-    let text = POD.replace("nginx:latest", "nginx:latest # pullcheck: ignore[latest-tag]");
+    let text = POD.replace(
+        "nginx:latest",
+        "nginx:latest # pullcheck: ignore[latest-tag]",
+    );
     assert!(rules(&lint_text("trailing", &text)).is_empty());
 }
 
@@ -75,11 +78,20 @@ fn annotation_suppresses_the_whole_object() {
 
 #[test]
 fn unknown_rules_are_reported_with_a_suggestion() {
-    let text = POD.replace("nginx:latest", "nginx:latest # pullcheck: ignore[latest-tag, lates-tag]");
+    let text = POD.replace(
+        "nginx:latest",
+        "nginx:latest # pullcheck: ignore[latest-tag, lates-tag]",
+    );
     let r = lint_text("unknown", &text);
     assert_eq!(rules(&r), ["unused-suppression"]);
     assert!(r.findings[0].message.contains("unknown rule \"lates-tag\""));
-    assert!(r.findings[0].help.as_deref().unwrap().contains("latest-tag"));
+    assert!(
+        r.findings[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("latest-tag")
+    );
 }
 
 #[test]
@@ -90,6 +102,9 @@ fn cross_object_findings_are_suppressible() {
 
 #[test]
 fn hash_inside_a_quoted_value_is_not_a_suppression() {
-    let text = POD.replace("nginx:latest", "\"nginx:latest\" # real comment\n      args: [\"# pullcheck: ignore[latest-tag]\"]");
+    let text = POD.replace(
+        "nginx:latest",
+        "\"nginx:latest\" # real comment\n      args: [\"# pullcheck: ignore[latest-tag]\"]",
+    );
     assert_eq!(rules(&lint_text("quoted", &text)), ["latest-tag"]);
 }

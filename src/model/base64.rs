@@ -14,7 +14,10 @@ impl std::fmt::Display for Base64Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Base64Error::InvalidCharacter { position } => {
-                write!(f, "a character outside the base64 alphabet at position {position}")
+                write!(
+                    f,
+                    "a character outside the base64 alphabet at position {position}"
+                )
             }
             Base64Error::BadLength => f.write_str("its length or `=` padding is wrong"),
         }
@@ -37,7 +40,7 @@ pub fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
         .bytes()
         .filter(|b| !matches!(b, b'\r' | b'\n'))
         .collect();
-    if chars.len() % 4 != 0 {
+    if !chars.len().is_multiple_of(4) {
         // Report a bad character first: it is the more useful message.
         if let Some(position) = chars.iter().position(|&c| c != b'=' && value(c).is_none()) {
             return Err(Base64Error::InvalidCharacter { position });

@@ -161,12 +161,16 @@ impl ObjectFacts {
 
     /// Where to point for the object as a whole: `metadata.name`, else `kind`.
     pub fn anchor_span(&self) -> Range<usize> {
-        self.name_span.clone().unwrap_or_else(|| self.kind_span.clone())
+        self.name_span
+            .clone()
+            .unwrap_or_else(|| self.kind_span.clone())
     }
 
     /// Byte ranges that must never be shown (Secret values).
     pub fn redacted_spans(&self) -> &[Range<usize>] {
-        self.secret.as_ref().map_or(&[], |s| s.value_spans.as_slice())
+        self.secret
+            .as_ref()
+            .map_or(&[], |s| s.value_spans.as_slice())
     }
 }
 
@@ -217,8 +221,8 @@ fn extract_object(obj: &Cursor<'_>) -> Option<ObjectFacts> {
     let api_version = obj.str_at("apiVersion").unwrap_or("");
     let core = api_version == "v1";
     let secret = (core && kind == "Secret").then(|| secrets::extract_secret(obj));
-    let service_account = (core && kind == "ServiceAccount")
-        .then(|| service_accounts::extract_service_account(obj));
+    let service_account =
+        (core && kind == "ServiceAccount").then(|| service_accounts::extract_service_account(obj));
     let node = (core && kind == "Node").then(|| nodes::extract_node(obj));
     let name_span = metadata
         .and_then(|m| m.get("name"))
@@ -284,9 +288,7 @@ fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
 }
 
 /// `imagePullSecrets` of a pod spec or a ServiceAccount: the key and each entry.
-pub(crate) fn pull_secrets_of(
-    owner: &Cursor<'_>,
-) -> (Option<Range<usize>>, Vec<PullSecretRef>) {
+pub(crate) fn pull_secrets_of(owner: &Cursor<'_>) -> (Option<Range<usize>>, Vec<PullSecretRef>) {
     let Some((key, secrets)) = owner.get_with_key("imagePullSecrets") else {
         return (None, Vec::new());
     };

@@ -60,9 +60,9 @@ fn looks_like_registry(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 255
         && !key.contains('@')
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '/' | '_' | '*' | '[' | ']'))
+        && key.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '/' | '_' | '*' | '[' | ']')
+        })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,10 +98,7 @@ pub fn extract_secret(obj: &Cursor<'_>) -> SecretFacts {
             Some((*field, *encoded, k.value_range(), v))
         });
     let Some((field, encoded, key_span, value)) = found else {
-        let at = facts
-            .secret_type
-            .as_ref()
-            .map_or(0..0, |t| t.span.clone());
+        let at = facts.secret_type.as_ref().map_or(0..0, |t| t.span.clone());
         facts.problems.push(SecretProblem {
             span: at,
             message: format!(
@@ -232,7 +229,10 @@ fn check_entry(entry: &Value) -> Option<Problem> {
         return Some(("is not an object".into(), None));
     };
     for field in ["username", "password", "auth", "email"] {
-        if fields.get(field).is_some_and(|v| !v.is_string() && !v.is_null()) {
+        if fields
+            .get(field)
+            .is_some_and(|v| !v.is_string() && !v.is_null())
+        {
             return Some((format!("has a `{field}` that is not a string"), None));
         }
     }
@@ -252,7 +252,9 @@ fn check_entry(entry: &Value) -> Option<Problem> {
         if !ok {
             return Some((
                 "has an `auth` that is not base64 of `user:password`".into(),
-                Some("`auth` is base64 of `username:password`, e.g. from `printf '%s:%s' USER PASS | base64`"),
+                Some(
+                    "`auth` is base64 of `username:password`, e.g. from `printf '%s:%s' USER PASS | base64`",
+                ),
             ));
         }
         return None;

@@ -105,7 +105,10 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
             if let Some(e) = closest {
                 match &e.source {
                     EvidenceSource::DaemonSet(at, span) | EvidenceSource::Node(at, span) => {
-                        f = f.secondary(Span::new(at.file, span.clone()), "same repository, other version");
+                        f = f.secondary(
+                            Span::new(at.file, span.clone()),
+                            "same repository, other version",
+                        );
                     }
                     EvidenceSource::Config => {}
                 }

@@ -32,7 +32,9 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let who = match creds.service_account {
-                Some(_) => format!("neither the pod nor its ServiceAccount {sa_name:?} has imagePullSecrets"),
+                Some(_) => format!(
+                    "neither the pod nor its ServiceAccount {sa_name:?} has imagePullSecrets"
+                ),
                 None => format!(
                     "the pod has no imagePullSecrets (ServiceAccount {sa_name:?} is not among the \
                      linted files, so any imagePullSecrets it has are not seen)"
@@ -46,15 +48,16 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
                         span,
                         format!(
                             "image {:?} is pulled from the cloud registry {:?} and {who}: this \
-                             works only if the nodes authenticate through {provider}",
+                             works if the repository is public or the nodes authenticate \
+                             through {provider}",
                             image.text, r.registry
                         ),
                     )
                     .label("credentials from the node?")
                     .help(
-                        "if the nodes' credential provider serves this registry, list it under \
-                         `registries.node-credentials` in .pullcheck.yaml; otherwise add \
-                         `imagePullSecrets`",
+                        "if the repository is public, list it under `registries.public`; if the \
+                         nodes' credential provider serves it, under `registries.node-credentials` \
+                         (in .pullcheck.yaml); otherwise add `imagePullSecrets`",
                     );
                     f.severity = Severity::Note;
                     f

@@ -17,11 +17,12 @@ pub const META: RuleMeta = RuleMeta {
 pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
     for at in index.objects() {
         let object = at.object;
-        let refs = object
-            .pod
-            .iter()
-            .flat_map(|p| &p.image_pull_secrets)
-            .chain(object.service_account.iter().flat_map(|s| &s.image_pull_secrets));
+        let refs = object.pod.iter().flat_map(|p| &p.image_pull_secrets).chain(
+            object
+                .service_account
+                .iter()
+                .flat_map(|s| &s.image_pull_secrets),
+        );
         for r in refs {
             if let PullSecretRef::Malformed(span) = r {
                 out.push(

@@ -61,8 +61,9 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
             ));
             if let RegistryClass::Cloud(provider) = class {
                 f.severity = Severity::Note;
-                f.message
-                    .push_str(&format!(" (unless the nodes authenticate through {provider})"));
+                f.message.push_str(&format!(
+                    " (unless the nodes authenticate through {provider})"
+                ));
             }
             if let Some(key) = pod.pod.pull_secrets_key.clone() {
                 f = f.secondary(Span::new(pod.file, key), "pull secrets of this pod");
