@@ -120,6 +120,10 @@ pub fn extract_secret(obj: &Cursor<'_>) -> SecretFacts {
             help: help.map(str::to_string),
         });
     };
+    if value.is_null() {
+        problem(format!("`{key}` in `{field}` is empty"), None);
+        return facts;
+    }
     let Some((text, _, _)) = value.scalar() else {
         problem(format!("`{key}` in `{field}` is not a string"), None);
         return facts;
@@ -233,7 +237,10 @@ fn check_entry(entry: &Value) -> Option<Problem> {
             .get(field)
             .is_some_and(|v| !v.is_string() && !v.is_null())
         {
-            return Some((format!("has a `{field}` that is not a string"), None));
+            return Some((
+                format!("has `{field}` set to something other than a string"),
+                None,
+            ));
         }
     }
     let text = |f: &str| fields.get(f).and_then(Value::as_str).unwrap_or("");
