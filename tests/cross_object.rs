@@ -1,0 +1,216 @@
+//! Fixture tests of the cross-object rules: every `fail` case fires its rule (and its human and
+//! JSON output are snapshotted), every `pass` case (a near miss) stays silent for it. A case is
+//! a file, or a directory of files linted together (Pod in one file, ServiceAccount and Secret
+//! in others); a `.pullcheck.yaml` in a case directory is its config.
+
+use pullcheck::config;
+use pullcheck::emit::{human, json};
+use pullcheck::engine::{LintOptions, Report, lint};
+use std::path::{Path, PathBuf};
+
+pub const RULES: &[&str] = &[
+    "never-without-prepull",
+    "private-registry-without-pull-secret",
+    "pull-secret-not-found",
+    "pull-secret-wrong-type",
+    "pull-secret-registry-mismatch",
+    "pull-secret-malformed",
+    "registry-not-allowed",
+    "unused-suppression",
+];
+
+fn run(case: &Path) -> Report {
+    let cfg_path = case.join(config::FILE_NAME);
+    let cfg = if case.is_dir() && cfg_path.is_file() {
+        config::load(Some(&cfg_path)).expect("fixture config is valid")
+    } else {
+        config::Config::default()
+    };
+    let opts = LintOptions {
+        paths: vec![case.to_path_buf()],
+        jobs: 1,
+        settings: cfg.settings(),
+        severities: cfg.severities.clone(),
+        ..LintOptions::default()
+    };
+    lint(&opts).expect("lint runs")
+}
+
+fn human_text(report: &Report) -> String {
+    let mut out = Vec::new();
+    human::write(
+        report,
+        &human::HumanOptions {
+            color: false,
+            width: 100,
+        },
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn cases(rule: &str, kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new("fixtures").join(rule).join(kind);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "{} has no cases", dir.display());
+    out
+}
+
+fn snapshot_name(rule: &str, case: &Path) -> String {
+    let stem = case.file_stem().unwrap().to_string_lossy().to_string();
+    format!("{rule}__{stem}")
+}
+
+#[test]
+fn fail_fixtures_fire_and_are_snapshotted() {
+    for rule in RULES {
+        for case in cases(rule, "fail") {
+            let report = run(&case);
+            assert!(
+                report.findings.iter().any(|f| f.rule == *rule),
+                "{} must fire {rule}; got {:?}",
+                case.display(),
+                report.findings.iter().map(|f| f.rule).collect::<Vec<_>>()
+            );
+            let name = snapshot_name(rule, &case);
+            insta::assert_snapshot!(format!("{name}__human"), human_text(&report));
+            let value = json::to_value(&report);
+            insta::assert_snapshot!(
+                format!("{name}__json"),
+                serde_json::to_string_pretty(&value).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn pass_fixtures_stay_silent() {
+    for rule in RULES {
+        for case in cases(rule, "pass") {
+            let report = run(&case);
+            let hits: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.rule == *rule)
+                .map(|f| f.message.clone())
+                .collect();
+            assert!(
+                hits.is_empty(),
+                "{} must not fire {rule}: {hits:#?}",
+                case.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_multi_file_finding_points_into_the_other_files() {
+    let report = run(Path::new(
+        "fixtures/pull-secret-registry-mismatch/fail/pod-sa-secrets",
+    ));
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "pull-secret-registry-mismatch")
+        .unwrap();
+    let primary = report.sources.get(f.span.file).unwrap();
+    assert!(primary.name.ends_with("pod.yaml"));
+    let files: Vec<&str> = f
+        .secondary
+        .iter()
+        .map(|l| report.sources.get(l.span.file).unwrap().name.as_str())
+        .collect();
+    assert!(
+        files.iter().any(|n| n.ends_with("secrets.yaml")),
+        "{files:?}"
+    );
+    // Each secondary label sits on the Secret's name, not on its data.
+    for l in &f.secondary {
+        let file = report.sources.get(l.span.file).unwrap();
+        let text = file.slice(l.span);
+        assert!(
+            ["hub", "regcred", "imagePullSecrets"].contains(&text),
+            "{text:?}"
+        );
+    }
+    // The object is filled in for cross-object findings too.
+    let o = f.object.as_ref().unwrap();
+    assert_eq!(
+        (o.kind.as_str(), o.namespace.as_str(), o.name.as_str()),
+        ("Deployment", "shop", "api")
+    );
+    assert_eq!(f.container.as_deref(), Some("api"));
+}
+
+#[test]
+fn namespace_defaults_to_the_flag() {
+    // The Secret says `namespace: shop`, the Pod names none: they meet only when the run's
+    // default namespace is `shop` (`--namespace shop` or the config's `namespace`).
+    let mut opts = LintOptions {
+        paths: vec![PathBuf::from(
+            "fixtures/pull-secret-not-found/pass/namespace-flag",
+        )],
+        jobs: 1,
+        ..LintOptions::default()
+    };
+    opts.settings.require_secrets = true;
+    let not_found = |opts: &LintOptions| {
+        lint(opts)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.rule == "pull-secret-not-found")
+    };
+    assert!(not_found(&opts), "in `default`, the Secret is not found");
+    opts.settings.default_namespace = "shop".into();
+    assert!(!not_found(&opts), "in `shop`, it is");
+}
+
+#[test]
+fn require_secrets_reports_unknown_secrets() {
+    let mut opts = LintOptions {
+        paths: vec![PathBuf::from(
+            "fixtures/pull-secret-not-found/pass/no-secrets-in-run.yaml",
+        )],
+        jobs: 1,
+        ..LintOptions::default()
+    };
+    assert!(
+        lint(&opts)
+            .unwrap()
+            .findings
+            .iter()
+            .all(|f| f.rule != "pull-secret-not-found")
+    );
+    opts.settings.require_secrets = true;
+    assert!(
+        lint(&opts)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.rule == "pull-secret-not-found")
+    );
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let paths: Vec<PathBuf> = RULES
+        .iter()
+        .map(|r| Path::new("fixtures").join(r))
+        .collect();
+    let render = |jobs| {
+        let opts = LintOptions {
+            paths: paths.clone(),
+            jobs,
+            ..LintOptions::default()
+        };
+        human_text(&lint(&opts).unwrap())
+    };
+    assert_eq!(render(1), render(4));
+}
