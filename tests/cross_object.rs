@@ -1,23 +1,10 @@
-//! Fixture tests of the cross-object rules: every `fail` case fires its rule (and its human and
-//! JSON output are snapshotted), every `pass` case (a near miss) stays silent for it. A case is
-//! a file, or a directory of files linted together (Pod in one file, ServiceAccount and Secret
-//! in others); a `.pullcheck.yaml` in a case directory is its config.
+//! Cross-object behaviour beyond the per-rule fixtures (tests/fixtures.rs): labels in other
+//! files, namespace defaulting, `--require-secrets`, thread-count independence.
 
 use pullcheck::config;
-use pullcheck::emit::{human, json};
+use pullcheck::emit::human;
 use pullcheck::engine::{LintOptions, Report, lint};
 use std::path::{Path, PathBuf};
-
-pub const RULES: &[&str] = &[
-    "never-without-prepull",
-    "private-registry-without-pull-secret",
-    "pull-secret-not-found",
-    "pull-secret-wrong-type",
-    "pull-secret-registry-mismatch",
-    "pull-secret-malformed",
-    "registry-not-allowed",
-    "unused-suppression",
-];
 
 fn run(case: &Path) -> Report {
     let cfg_path = case.join(config::FILE_NAME);
@@ -48,65 +35,6 @@ fn human_text(report: &Report) -> String {
     )
     .unwrap();
     String::from_utf8(out).unwrap()
-}
-
-fn cases(rule: &str, kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new("fixtures").join(rule).join(kind);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "{} has no cases", dir.display());
-    out
-}
-
-fn snapshot_name(rule: &str, case: &Path) -> String {
-    let stem = case.file_stem().unwrap().to_string_lossy().to_string();
-    format!("{rule}__{stem}")
-}
-
-#[test]
-fn fail_fixtures_fire_and_are_snapshotted() {
-    for rule in RULES {
-        for case in cases(rule, "fail") {
-            let report = run(&case);
-            assert!(
-                report.findings.iter().any(|f| f.rule == *rule),
-                "{} must fire {rule}; got {:?}",
-                case.display(),
-                report.findings.iter().map(|f| f.rule).collect::<Vec<_>>()
-            );
-            let name = snapshot_name(rule, &case);
-            insta::assert_snapshot!(format!("{name}__human"), human_text(&report));
-            let value = json::to_value(&report);
-            insta::assert_snapshot!(
-                format!("{name}__json"),
-                serde_json::to_string_pretty(&value).unwrap()
-            );
-        }
-    }
-}
-
-#[test]
-fn pass_fixtures_stay_silent() {
-    for rule in RULES {
-        for case in cases(rule, "pass") {
-            let report = run(&case);
-            let hits: Vec<_> = report
-                .findings
-                .iter()
-                .filter(|f| f.rule == *rule)
-                .map(|f| f.message.clone())
-                .collect();
-            assert!(
-                hits.is_empty(),
-                "{} must not fire {rule}: {hits:#?}",
-                case.display()
-            );
-        }
-    }
 }
 
 #[test]
@@ -196,21 +124,4 @@ fn require_secrets_reports_unknown_secrets() {
             .iter()
             .any(|f| f.rule == "pull-secret-not-found")
     );
-}
-
-#[test]
-fn results_do_not_depend_on_the_thread_count() {
-    let paths: Vec<PathBuf> = RULES
-        .iter()
-        .map(|r| Path::new("fixtures").join(r))
-        .collect();
-    let render = |jobs| {
-        let opts = LintOptions {
-            paths: paths.clone(),
-            jobs,
-            ..LintOptions::default()
-        };
-        human_text(&lint(&opts).unwrap())
-    };
-    assert_eq!(render(1), render(4));
 }
