@@ -3,12 +3,14 @@
 //! Files are read, parsed and checked in parallel by `jobs` workers that pull the next file from
 //! a shared counter; each worker keeps its own results, so nothing serialises on a lock.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, ObjectRef, Severity};
+use crate::index::{Index, RunSettings};
 use crate::model::{ObjectFacts, extract_objects};
-use crate::rules::{self, CONTAINER_RULES, ContainerCheck, RuleMeta};
+use crate::rules::{self, CONTAINER_RULES, CROSS_RULES, ContainerCheck, RuleMeta};
 use crate::source::{
     FileId, Origin, ReadProblem, SourceFile, SourceMap, Span, WalkOptions, collect_inputs,
 };
+use crate::suppression::{self, Suppression};
 use crate::syntax::{ParseLimits, parse_stream};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,9 @@ pub struct LintOptions {
     pub jobs: usize,
     pub max_file_size: u64,
     pub follow_links: bool,
+    /// What the cross-object rules know about the run: default namespace, registry lists,
+    /// pre-pulled images, `--require-secrets`.
+    pub settings: RunSettings,
 }
 
 impl Default for LintOptions {
@@ -44,6 +49,7 @@ impl Default for LintOptions {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_file_size: 64 * 1024 * 1024,
             follow_links: true,
+            settings: RunSettings::new(),
         }
     }
 }
@@ -73,9 +79,10 @@ impl Report {
     }
 }
 
-/// Which rules run, at which severity.
+/// Which rules run, and the severity a user set for them (`None`: the rule's own, which for a
+/// few rules depends on the finding, e.g. a cloud registry is only a note).
 pub struct RuleSet {
-    enabled: HashMap<&'static str, Severity>,
+    enabled: HashMap<&'static str, Option<Severity>>,
 }
 
 impl RuleSet {
@@ -93,8 +100,8 @@ impl RuleSet {
             .filter(|r| !opts.ignore.iter().any(|s| s == r.name))
             .filter_map(|r| match opts.severities.get(r.name) {
                 Some(None) => None,
-                Some(Some(sev)) => Some((r.name, *sev)),
-                None => Some((r.name, r.severity)),
+                Some(Some(sev)) => Some((r.name, Some(*sev))),
+                None => Some((r.name, None)),
             })
             .collect();
         Ok(RuleSet { enabled })
@@ -104,11 +111,17 @@ impl RuleSet {
         self.enabled.contains_key(rule.name)
     }
 
+    pub fn is_enabled_name(&self, rule: &str) -> bool {
+        self.enabled.contains_key(rule)
+    }
+
     /// Drops findings of disabled rules and applies severity overrides.
     pub fn apply(&self, findings: &mut Vec<Finding>) {
         findings.retain_mut(|f| match self.enabled.get(f.rule) {
             Some(sev) => {
-                f.severity = *sev;
+                if let Some(sev) = sev {
+                    f.severity = *sev;
+                }
                 true
             }
             None => false,
@@ -122,8 +135,12 @@ struct FileResult {
     documents: usize,
     findings: Vec<Finding>,
     objects: Vec<ObjectFacts>,
+    suppressions: Vec<Suppression>,
     input_failed: bool,
-    /// The file had no finding, so its text (of this length) was not kept (see [`rehydrate`]).
+    /// Long base64-like tokens of unparsable documents that look like Secrets.
+    unparsed_secret_values: Vec<std::ops::Range<usize>>,
+    /// The file had no finding of its own, so its text (of this length) was not kept; see
+    /// [`rehydrate`].
     text_dropped: Option<usize>,
 }
 
@@ -172,25 +189,39 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     let mut findings = Vec::new();
     let mut summary = Summary::default();
     let mut input_failed = false;
+    let mut objects: Vec<(FileId, ObjectFacts)> = Vec::new();
+    let mut suppressions = Vec::new();
     let mut dropped = Vec::new();
-    for (file, result) in results {
+    for (i, (file, result)) in results.into_iter().enumerate() {
+        // File ids are input positions, assigned before the parallel work, so facts of one
+        // file can be pointed at by findings about another.
         let id = sources.add(file);
+        debug_assert_eq!(id, file_id(i));
         dropped.push(result.text_dropped);
         summary.files += 1;
         summary.documents += result.documents;
         input_failed |= result.input_failed;
-        findings.extend(result.findings.into_iter().map(|mut f| {
-            f.span.file = id;
-            for l in &mut f.secondary {
-                l.span.file = id;
-            }
-            f
-        }));
-        // Objects feed the cross-object index (next stage); kept per file for now.
-        drop(result.objects);
+        findings.extend(result.findings);
+        objects.extend(result.objects.into_iter().map(|o| (id, o)));
+        suppressions.extend(result.suppressions);
     }
+    let index = Index::build(&objects, &opts.settings);
+    let mut cross = Vec::new();
+    for (meta, rule) in CROSS_RULES {
+        if ruleset.is_enabled(meta) {
+            rule(&index, &mut cross);
+        }
+    }
+    attach_objects(&mut cross, &objects, &opts.settings.default_namespace);
+    findings.extend(cross);
     ruleset.apply(&mut findings);
-    rehydrate(&mut sources, &dropped, &findings, &inputs, opts);
+    let mut unused = suppression::apply(&suppressions, &mut findings, &|r| {
+        ruleset.is_enabled_name(r)
+    });
+    attach_objects(&mut unused, &objects, &opts.settings.default_namespace);
+    ruleset.apply(&mut unused);
+    findings.extend(unused);
+    rehydrate(&mut sources, &dropped, &findings, &inputs, &objects, opts);
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
@@ -253,7 +284,7 @@ fn run_parallel(
             let Some(input) = inputs.get(i) else {
                 break;
             };
-            mine.push((i, process_input(input, opts, ruleset, limits)));
+            mine.push((i, process_input(file_id(i), input, opts, ruleset, limits)));
         }
         mine
     };
@@ -272,10 +303,13 @@ fn run_parallel(
     all.into_iter().map(|(_, r)| r).collect()
 }
 
-/// A placeholder id: the real one is assigned when results are merged in input order.
-const PENDING: FileId = FileId(u32::MAX);
+/// The id of the `i`th input: ids are input positions.
+fn file_id(i: usize) -> FileId {
+    FileId(u32::try_from(i).unwrap_or(u32::MAX))
+}
 
 fn process_input(
+    id: FileId,
     input: &Input,
     opts: &LintOptions,
     ruleset: &RuleSet,
@@ -307,7 +341,7 @@ fn process_input(
             fatal,
         } => {
             let file = SourceFile::new(display.clone(), Origin::Stdin, String::new(), true);
-            let span = Span::new(PENDING, 0..0);
+            let span = Span::new(id, 0..0);
             let finding = if *fatal {
                 rules::unreadable_input::finding(span, message.clone())
             } else {
@@ -323,20 +357,32 @@ fn process_input(
     };
     match read {
         Ok(text) => {
-            let mut result = lint_file(&text, &origin, ruleset, limits);
-            // Only files with findings are rendered: keep the text (and build the line index)
-            // for those alone, so memory follows the findings, not the corpus. stdin cannot be
-            // read twice, so it is always kept.
-            let keep = !result.findings.is_empty() || matches!(input, Input::Stdin);
-            result.text_dropped = (!keep).then_some(text.len());
-            let text = if keep { text } else { String::new() };
-            (SourceFile::new(name, origin, text, explicit), result)
+            let mut result = lint_file(id, &text, &origin, ruleset, limits, opts);
+            result.suppressions = suppression::collect(id, &text, &result.objects);
+            // Only files with findings are rendered: keep the text (and build its line index)
+            // for those alone, so memory follows the findings, not the size of the tree. A
+            // cross-object finding can still point into a dropped file: `rehydrate` reads it
+            // again. stdin cannot be read twice, so it is always kept.
+            if result.findings.is_empty() && !matches!(input, Input::Stdin) {
+                result.text_dropped = Some(text.len());
+                let file = SourceFile::new(name, origin, String::new(), explicit);
+                return (file, result);
+            }
+            let mut file = SourceFile::new(name, origin, text, explicit);
+            let secret_values: Vec<std::ops::Range<usize>> = result
+                .objects
+                .iter()
+                .flat_map(|o| o.redacted_spans().iter().cloned())
+                .chain(result.unparsed_secret_values.drain(..))
+                .collect();
+            file.redact(&secret_values);
+            (file, result)
         }
         Err(problem) => {
             let fatal = matches!(problem, ReadProblem::Io(_));
             let file = SourceFile::new(name, origin, String::new(), explicit);
             let finding =
-                rules::unreadable_input::finding(Span::new(PENDING, 0..0), problem.to_string());
+                rules::unreadable_input::finding(Span::new(id, 0..0), problem.to_string());
             let result = FileResult {
                 findings: vec![finding],
                 input_failed: fatal,
@@ -348,7 +394,14 @@ fn process_input(
 }
 
 /// Parses one file and runs the per-container rules on it.
-fn lint_file(text: &str, origin: &Origin, ruleset: &RuleSet, limits: &ParseLimits) -> FileResult {
+fn lint_file(
+    id: FileId,
+    text: &str,
+    origin: &Origin,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+    opts: &LintOptions,
+) -> FileResult {
     let mut result = FileResult::default();
     if let Origin::Path(path) = origin
         && in_helm_templates_dir(path)
@@ -357,7 +410,7 @@ fn lint_file(text: &str, origin: &Origin, ruleset: &RuleSet, limits: &ParseLimit
             .find("{{")
             .map_or((0, next_char_end(text, 0)), |at| (at, at + 2));
         result.findings.push(rules::templated_file::file_skipped(
-            Span::new(PENDING, at..end),
+            Span::new(id, at..end),
             "this file is in a Helm chart's `templates/` directory",
         ));
         return result;
@@ -367,7 +420,7 @@ fn lint_file(text: &str, origin: &Origin, ruleset: &RuleSet, limits: &ParseLimit
     if docs.is_empty() {
         result
             .findings
-            .push(rules::empty_input::finding(Span::new(PENDING, 0..0)));
+            .push(rules::empty_input::finding(Span::new(id, 0..0)));
         return result;
     }
     let template_error = docs.iter().find_map(|d| {
@@ -377,7 +430,7 @@ fn lint_file(text: &str, origin: &Origin, ruleset: &RuleSet, limits: &ParseLimit
     });
     if let Some(at) = template_error {
         result.findings.push(rules::templated_file::file_skipped(
-            Span::new(PENDING, at..at + 2),
+            Span::new(id, at..at + 2),
             "the file does not parse as YAML because of template syntax",
         ));
         return result;
@@ -398,14 +451,20 @@ fn lint_file(text: &str, origin: &Origin, ruleset: &RuleSet, limits: &ParseLimit
                 };
                 let end = next_char_end(text, offset);
                 result.findings.push(rules::parse_error::finding(
-                    Span::new(PENDING, offset..end),
+                    Span::new(id, offset..end),
                     &e.message,
                 ));
+                // A Secret that does not parse still must not show its values in a snippet.
+                if let Some(doc) = text.get(e.document.clone()) {
+                    result
+                        .unparsed_secret_values
+                        .extend(secret_like_tokens(doc, e.document.start));
+                }
             }
             Ok(doc) => {
                 let objects = extract_objects(&doc);
                 for object in &objects {
-                    check_object(text, object, ruleset, &mut result.findings);
+                    check_object(id, text, object, ruleset, opts, &mut result.findings);
                 }
                 result.objects.extend(objects);
             }
@@ -420,18 +479,27 @@ fn next_char_end(text: &str, offset: usize) -> usize {
         .map_or(offset, |c| offset + c.len_utf8())
 }
 
-fn check_object(source: &str, object: &ObjectFacts, ruleset: &RuleSet, out: &mut Vec<Finding>) {
+fn check_object(
+    id: FileId,
+    source: &str,
+    object: &ObjectFacts,
+    ruleset: &RuleSet,
+    opts: &LintOptions,
+    out: &mut Vec<Finding>,
+) {
     let Some(pod) = &object.pod else {
         return;
     };
     let object_ref = crate::finding::ObjectRef {
         kind: object.kind.clone(),
-        namespace: object.namespace.clone().unwrap_or_else(|| "default".into()),
+        namespace: object
+            .namespace_or(&opts.settings.default_namespace)
+            .to_string(),
         name: object.name.clone().unwrap_or_default(),
     };
     for container in &pod.containers {
         let check = ContainerCheck {
-            file: PENDING,
+            file: id,
             source,
             object,
             container,
@@ -455,21 +523,23 @@ fn check_object(source: &str, object: &ObjectFacts, ruleset: &RuleSet, out: &mut
     }
 }
 
-/// Gives back the text of files whose text was dropped but that a finding points into (a later
-/// stage, such as a cross-file check, can add findings to a file that had none of its own). The
-/// file is read again; if it is no longer a regular file or its size changed, it stays without
-/// text and emitters show the finding without a snippet.
+/// Gives back the text of files whose text was dropped but that a finding points into (a
+/// cross-object finding, or a secondary label such as "the Secret is defined here"), masking
+/// Secret values again. The file is read a second time: if it is no longer a regular file or its
+/// length changed, it stays without text and emitters show the finding without a snippet.
 fn rehydrate(
     sources: &mut SourceMap,
     dropped: &[Option<usize>],
     findings: &[Finding],
     inputs: &[Input],
+    objects: &[(FileId, ObjectFacts)],
     opts: &LintOptions,
 ) {
+    let was_dropped = |id: &FileId| dropped.get(id.0 as usize).copied().flatten();
     let mut wanted: Vec<FileId> = findings
         .iter()
         .flat_map(|f| std::iter::once(f.span.file).chain(f.secondary.iter().map(|l| l.span.file)))
-        .filter(|id| dropped.get(id.0 as usize).copied().flatten().is_some())
+        .filter(|id| was_dropped(id).is_some())
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -482,13 +552,20 @@ fn rehydrate(
                 .and_then(|_| crate::source::read_file(path, opts.max_file_size).ok()),
             _ => None,
         };
-        let old_len = dropped.get(id.0 as usize).copied().flatten();
-        if let (Some(text), Some(old)) = (text, sources.get(id))
-            && Some(text.len()) == old_len
-        {
-            let file = SourceFile::new(old.name.clone(), old.origin.clone(), text, old.explicit);
-            sources.replace(id, file);
-        }
+        let Some(text) = text.filter(|t| Some(t.len()) == was_dropped(&id)) else {
+            continue;
+        };
+        let Some(old) = sources.get(id) else {
+            continue;
+        };
+        let mut file = SourceFile::new(old.name.clone(), old.origin.clone(), text, old.explicit);
+        let secret_values: Vec<std::ops::Range<usize>> = objects
+            .iter()
+            .filter(|(file, _)| *file == id)
+            .flat_map(|(_, o)| o.redacted_spans().iter().cloned())
+            .collect();
+        file.redact(&secret_values);
+        sources.replace(id, file);
     }
 }
 
@@ -512,4 +589,62 @@ fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {
             .then(a.rule.cmp(b.rule))
             .then(a.message.cmp(&b.message))
     });
+}
+
+/// Fills in `object`, `container` and `image` of cross-object findings from the object whose
+/// span holds the finding's primary span.
+fn attach_objects(findings: &mut [Finding], objects: &[(FileId, ObjectFacts)], default_ns: &str) {
+    for f in findings.iter_mut().filter(|f| f.object.is_none()) {
+        let at = f.span.start as usize;
+        let Some((_, object)) = objects
+            .iter()
+            .filter(|(file, o)| *file == f.span.file && o.span.contains(&at))
+            .min_by_key(|(_, o)| o.span.len())
+        else {
+            continue;
+        };
+        f.object = Some(ObjectRef {
+            kind: object.kind.clone(),
+            namespace: object.namespace_or(default_ns).to_string(),
+            name: object.name.clone().unwrap_or_default(),
+        });
+        if let Some(c) = object
+            .pod
+            .iter()
+            .flat_map(|p| &p.containers)
+            .find(|c| c.span.contains(&at))
+        {
+            f.container = c.name_text().map(str::to_string);
+            f.image = c
+                .image
+                .as_ref()
+                .filter(|i| !i.is_null())
+                .map(|i| i.text.clone());
+        }
+    }
+}
+
+/// For a document that failed to parse but mentions `Secret`: every value (what follows the
+/// first `key:` of each line, or the whole line when it has no key), masked in snippets since
+/// we cannot tell which values hold credentials.
+fn secret_like_tokens(doc: &str, base: usize) -> Vec<std::ops::Range<usize>> {
+    if !doc.contains("Secret") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = base;
+    for line in doc.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start().len();
+        let value_from = content
+            .find(": ")
+            .map(|i| i + 2)
+            .or_else(|| content.ends_with(':').then_some(content.len()))
+            .unwrap_or(indent);
+        if value_from < content.len() {
+            out.push(at + value_from..at + content.len());
+        }
+        at += line.len();
+    }
+    out
 }

@@ -15,8 +15,8 @@ fn pullcheck(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn pullcheck");
     if let Some(mut pipe) = child.stdin.take() {
-        pipe.write_all(stdin.unwrap_or("").as_bytes())
-            .expect("write stdin");
+        // A run that fails early (a usage error) exits without reading stdin: that is fine.
+        let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
     }
     child.wait_with_output().expect("wait")
 }
@@ -99,7 +99,7 @@ fn colour_only_when_asked_or_on_a_terminal() {
 fn human_report_points_at_the_bytes_and_says_how_to_learn_more() {
     let o = pullcheck(&["--stdin-filename", "pod.yaml", "-"], Some(POD_LATEST));
     let out = stdout(&o);
-    assert!(out.contains("[pod.yaml:6:1]"), "{out}");
+    assert!(out.contains("[pod.yaml:6:28]"), "{out}");
     assert!(out.contains("mutable tag"), "{out}");
     assert!(out.contains("more: pullcheck explain latest-tag"), "{out}");
 }
@@ -172,4 +172,65 @@ fn a_closed_pipe_is_not_an_error() {
     drop(child.stdout.take());
     let o = child.wait_with_output().expect("wait");
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}
+
+#[test]
+fn byte_offsets_and_columns_survive_bom_crlf_and_multibyte_text() {
+    let text = "\u{feff}apiVersion: v1\r\nkind: Pod\r\nmetadata: {name: café, annotations: {a: \"日本\"}}\r\nspec:\r\n  containers:\r\n  - {name: a, image: \"ñ:latest\"}\r\n  - {name: b, image: nginx:latest}\r\n";
+    let o = pullcheck(&["--format", "json", "-"], Some(text));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let latest = findings
+        .iter()
+        .find(|f| f["rule"] == "latest-tag")
+        .expect("latest-tag");
+    let offset = latest["offset"].as_u64().expect("offset") as usize;
+    let length = latest["length"].as_u64().expect("length") as usize;
+    assert_eq!(&text.as_bytes()[offset..offset + length], b"latest");
+    assert_eq!(
+        (latest["line"].as_u64(), latest["column"].as_u64()),
+        (Some(7), Some(28))
+    );
+    let invalid = findings
+        .iter()
+        .find(|f| f["rule"] == "invalid-reference")
+        .expect("invalid-reference on ñ");
+    let offset = invalid["offset"].as_u64().expect("offset") as usize;
+    assert!(text[offset..].starts_with('ñ'));
+    assert_eq!(invalid["column"].as_u64(), Some(23));
+}
+
+#[test]
+fn exclude_skips_matching_paths_while_walking() {
+    let o = pullcheck(
+        &[
+            "--format",
+            "short",
+            "--exclude",
+            "fail",
+            "fixtures/latest-tag",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = pullcheck(
+        &[
+            "--format",
+            "short",
+            "--exclude",
+            "fixtures/latest-tag/pass/**",
+            "fixtures/latest-tag",
+        ],
+        None,
+    );
+    assert!(stdout(&o).contains("latest-tag/fail/rollout.yaml"));
+    assert!(!stdout(&o).contains("/pass/"));
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let one = pullcheck(&["--format", "json", "--jobs", "1", "fixtures"], None);
+    let many = pullcheck(&["--format", "json", "--jobs", "4", "fixtures"], None);
+    assert!(!one.stdout.is_empty());
+    assert_eq!(stdout(&one), stdout(&many));
 }

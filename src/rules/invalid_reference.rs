@@ -15,11 +15,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
     match &c.image {
         ImageState::Invalid(image, err) if !err.in_digest => {
             let at = image.text_range(c.source, err.span.clone());
-            let primary = if image.via_alias() {
-                image.span.clone()
-            } else {
-                at.clone()
-            };
+            let primary = c.point_at(image, err.span.clone());
             let mut f = Finding::new(
                 &META,
                 c.span(primary),

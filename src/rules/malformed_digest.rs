@@ -19,11 +19,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let at = image.text_range(c.source, err.span.clone());
-    let primary = if image.via_alias() {
-        image.span.clone()
-    } else {
-        at.clone()
-    };
+    let primary = c.point_at(image, err.span.clone());
     let f = Finding::new(
         &META,
         c.span(primary),
