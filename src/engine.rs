@@ -559,9 +559,12 @@ fn rehydrate(
             continue;
         };
         let mut file = SourceFile::new(old.name.clone(), old.origin.clone(), text, old.explicit);
+        let from = objects.partition_point(|(file, _)| *file < id);
+        let to = objects.partition_point(|(file, _)| *file <= id);
         let secret_values: Vec<std::ops::Range<usize>> = objects
+            .get(from..to)
+            .unwrap_or_default()
             .iter()
-            .filter(|(file, _)| *file == id)
             .flat_map(|(_, o)| o.redacted_spans().iter().cloned())
             .collect();
         file.redact(&secret_values);
@@ -596,9 +599,15 @@ fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {
 fn attach_objects(findings: &mut [Finding], objects: &[(FileId, ObjectFacts)], default_ns: &str) {
     for f in findings.iter_mut().filter(|f| f.object.is_none()) {
         let at = f.span.start as usize;
+        // `objects` is in file order: look only at this file's (a scan of all of them per
+        // finding made the run quadratic in the number of files).
+        let from = objects.partition_point(|(file, _)| *file < f.span.file);
+        let to = objects.partition_point(|(file, _)| *file <= f.span.file);
         let Some((_, object)) = objects
+            .get(from..to)
+            .unwrap_or_default()
             .iter()
-            .filter(|(file, o)| *file == f.span.file && o.span.contains(&at))
+            .filter(|(_, o)| o.span.contains(&at))
             .min_by_key(|(_, o)| o.span.len())
         else {
             continue;

@@ -145,6 +145,8 @@ pub struct HumanOptions {
 }
 
 pub fn write(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> std::io::Result<()> {
+    // One write per diagnostic, not per line (stdout is line-buffered).
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
     let theme = if opts.color {
         GraphicalTheme::unicode()
     } else {
@@ -173,5 +175,6 @@ pub fn write(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> std::
         }
         out.write_all(buf.as_bytes())?;
     }
-    writeln!(out, "{}", summary_line(report))
+    writeln!(out, "{}", summary_line(report))?;
+    out.flush()
 }

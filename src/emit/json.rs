@@ -103,6 +103,10 @@ fn build(report: &Report) -> JsonReport<'_> {
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(report)).map_err(std::io::Error::other)?;
-    writeln!(out)
+    // serde_json writes token by token and stdout is line-buffered: one write per line of the
+    // pretty output otherwise.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, &build(report)).map_err(std::io::Error::other)?;
+    writeln!(out)?;
+    out.flush()
 }

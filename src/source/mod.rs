@@ -72,7 +72,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: String, origin: Origin, text: String, explicit: bool) -> SourceFile {
         let lines = LineIndex::new(&text);
-        let display_text = text.chars().any(is_unsafe_for_terminal).then(|| {
+        let display_text = may_be_unsafe_for_terminal(&text).then(|| {
             text.chars()
                 .map(|c| {
                     if is_unsafe_for_terminal(c) {
@@ -147,6 +147,13 @@ impl SourceFile {
                 .and_then(|e| e.to_str()),
         }
     }
+}
+
+/// Whether a text has any char [`is_unsafe_for_terminal`]: a byte scan for the usual printable
+/// ASCII text, the char-by-char check only for the rest.
+fn may_be_unsafe_for_terminal(text: &str) -> bool {
+    let plain = |b: &u8| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r');
+    !text.as_bytes().iter().all(plain) && text.chars().any(is_unsafe_for_terminal)
 }
 
 /// Control characters other than tab and line breaks, and bidi overrides: shown as `?`.
@@ -239,6 +246,10 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ReadProblem> {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    // `contains` on bytes is a vectorised memchr; the position is only wanted for binaries.
+    if !bytes.contains(&0) {
+        return None;
+    }
     bytes.iter().position(|&b| b == 0)
 }
 

@@ -21,7 +21,8 @@ pub enum ScalarStyle {
 #[derive(Debug)]
 pub enum NodeKind {
     Scalar {
-        value: Box<str>,
+        /// saphyr's own `String`, kept as is (boxing it would reallocate every scalar).
+        value: String,
         style: ScalarStyle,
         /// Explicitly tagged `!!str`: a string whatever it looks like.
         str_tag: bool,

@@ -186,7 +186,7 @@ pub fn parse_document(
                 let str_tag = tag.is_some_and(|t| t.suffix == "str");
                 let id = b.push_node(
                     NodeKind::Scalar {
-                        value: value.into_owned().into_boxed_str(),
+                        value: value.into_owned(),
                         style: style(st),
                         str_tag,
                     },

@@ -70,6 +70,26 @@ pub trait Input {
     #[must_use]
     fn raw_read_non_breakz_ch(&mut self) -> Option<char>;
 
+    /// Consume every character up to the next break, `\0`, BOM or the end, appending them to
+    /// `out`; return how many characters were consumed. (pullcheck: a line-at-a-time fast path
+    /// for block scalars, which are most of the bytes of big ConfigMaps.)
+    fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
+        let mut n = 0;
+        while !self.buf_is_empty() && crate::char_traits::is_yaml_non_break(self.peek()) {
+            out.push(self.peek());
+            self.skip();
+            n += 1;
+        }
+        if !self.buf_is_empty() {
+            return n;
+        }
+        while let Some(c) = self.raw_read_non_breakz_ch() {
+            out.push(c);
+            n += 1;
+        }
+        n
+    }
+
     /// Consume the next character.
     fn skip(&mut self);
 

@@ -1887,40 +1887,14 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// This function assumed the first character to read is the first content character in the
     /// line. This function does not consume the line break character(s) after the line.
     fn scan_block_scalar_content_line(&mut self, string: &mut String, line_buffer: &mut String) {
-        // Start by evaluating characters in the buffer.
-        while !self.input.buf_is_empty() && is_yaml_non_break(self.input.peek()) {
-            string.push(self.input.peek());
-            // We may technically skip non-blank characters. However, the only distinction is
-            // to determine what is leading whitespace and what is not. Here, we read the
-            // contents of the line until either eof or a linebreak. We know we will not read
-            // `self.leading_whitespace` until the end of the line, where it will be reset.
-            // This allows us to call a slightly less expensive function.
-            self.skip_blank();
-        }
-
-        // All characters that were in the buffer were consumed. We need to check if more
-        // follow.
-        if self.input.buf_is_empty() {
-            // We will read all consecutive non-breakz characters. We push them into a
-            // temporary buffer. The main difference with going through `self.buffer` is that
-            // characters are appended here as their real size (1B for ascii, or up to 4 bytes for
-            // UTF-8). We can then use the internal `line_buffer` `Vec` to push data into `string`
-            // (using `String::push_str`).
-            while let Some(c) = self.input.raw_read_non_breakz_ch() {
-                line_buffer.push(c);
-            }
-
-            // We need to manually update our position; we haven't called a `skip` function.
-            let n_chars = line_buffer.chars().count();
-            self.mark.col += n_chars;
-            self.mark.index += n_chars;
-
-            // We can now append our bytes to our `string`.
-            string.reserve(line_buffer.len());
-            string.push_str(line_buffer);
-            // This clears the _contents_ without touching the _capacity_.
-            line_buffer.clear();
-        }
+        // pullcheck: the input appends the rest of the line in one go (buffered characters
+        // first, then raw ones, as upstream did here char by char); see
+        // `Input::fetch_while_non_breakz`. `line_buffer` is no longer needed.
+        debug_assert!(line_buffer.is_empty());
+        let n_chars = self.input.fetch_while_non_breakz(string);
+        // We need to manually update our position; we haven't called a `skip` function.
+        self.mark.col += n_chars;
+        self.mark.index += n_chars;
     }
 
     /// Skip the block scalar indentation and empty lines.

@@ -79,6 +79,40 @@ impl Input for StrInput<'_> {
         }
     }
 
+    fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
+        // Stop at the bytes that start a char that is not `is_yaml_non_break`: `\n`, `\r`, `\0`
+        // or the BOM (EF BB BF). 0xEF also leads other chars: those are taken, and the scan goes
+        // on after them. Every stop is at a char boundary.
+        let bytes = self.buffer.as_bytes();
+        let mut end = 0;
+        loop {
+            let Some(i) = bytes[end..]
+                .iter()
+                .position(|b| matches!(b, b'\n' | b'\r' | b'\0' | 0xEF))
+            else {
+                end = bytes.len();
+                break;
+            };
+            end += i;
+            if bytes[end] == 0xEF && !self.buffer[end..].starts_with('\u{feff}') {
+                end += 1;
+                while end < bytes.len() && bytes[end] & 0xC0 == 0x80 {
+                    end += 1;
+                }
+                continue;
+            }
+            break;
+        }
+        let (line, rest) = self.buffer.split_at(end);
+        self.buffer = rest;
+        out.push_str(line);
+        if line.is_ascii() {
+            line.len()
+        } else {
+            line.chars().count()
+        }
+    }
+
     #[inline]
     fn skip(&mut self) {
         let mut chars = self.buffer.chars();
