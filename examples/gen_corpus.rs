@@ -229,7 +229,9 @@ impl Gen {
         if self.rng.chance(30) {
             let _ = writeln!(out, "{indent}serviceAccountName: {app}");
         }
-        if self.rng.chance(25) {
+        // Most pods are set up right: the namespace's `regcred` (see `namespace_secret`)
+        // covers every private registry; the rest are part of the few per cent that are not.
+        if self.rng.chance(97) {
             let _ = writeln!(out, "{indent}imagePullSecrets:\n{indent}- name: regcred");
         }
         if self.rng.chance(20) {
@@ -352,7 +354,8 @@ impl Gen {
         let auth = b64(format!("bot:{}", self.rng.hex(24)).as_bytes());
         let config = format!("{{\"auths\":{{\"{reg}\":{{\"auth\":\"{auth}\"}}}}}}");
         out.push_str("apiVersion: v1\nkind: Secret\n");
-        self.metadata(out, "regcred");
+        let name = format!("extra-cred-{}", self.rng.below(100));
+        self.metadata(out, &name);
         let _ = writeln!(
             out,
             "type: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {}",
@@ -365,9 +368,6 @@ impl Gen {
         out.push_str("apiVersion: v1\nkind: ServiceAccount\n");
         self.metadata(out, &name);
         out.push_str("imagePullSecrets:\n- name: regcred\n");
-        if self.rng.chance(30) {
-            out.push_str("- name: ecr-pull\n");
-        }
     }
 
     fn config_map(&mut self, out: &mut String, blob: usize) {
@@ -417,7 +417,7 @@ impl Gen {
         let name = self.name();
         let _ = writeln!(
             out,
-            "# shared defaults (YAML anchors)\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  labels: &labels\n    app: {name}\n    tier: backend\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n    spec:\n      containers:\n      - &main\n        name: main\n        image: &img {image}\n        resources: &res\n          limits: {{memory: 256Mi}}\n      - name: copy\n        image: *img\n        resources: *res"
+            "# shared defaults (YAML anchors)\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  labels: &labels\n    app: {name}\n    tier: backend\nspec:\n  selector:\n    matchLabels: *labels\n  template:\n    metadata:\n      labels: *labels\n    spec:\n      imagePullSecrets: [{{name: regcred}}]\n      containers:\n      - &main\n        name: main\n        image: &img {image}\n        resources: &res\n          limits: {{memory: 256Mi}}\n      - name: copy\n        image: *img\n        resources: *res"
         );
     }
 
@@ -435,7 +435,10 @@ impl Gen {
                         "selector": {"matchLabels": {"app": name}},
                         "template": {
                             "metadata": {"labels": {"app": name}},
-                            "spec": {"containers": [{"name": name, "image": image, "ports": [{"containerPort": 8080}]}]}
+                            "spec": {
+                                "imagePullSecrets": [{"name": "regcred"}],
+                                "containers": [{"name": name, "image": image, "ports": [{"containerPort": 8080}]}]
+                            }
                         }
                     }
                 })
@@ -464,8 +467,37 @@ impl Gen {
         }
     }
 
+    /// `regcred` in one namespace, with credentials for every private registry images use.
+    fn namespace_secret(&mut self, namespace: &str) -> String {
+        let auths: Vec<String> = REGISTRIES
+            .iter()
+            .filter_map(|r| r.split('/').next().filter(|host| host.contains('.')))
+            .map(|host| {
+                let auth = b64(format!("bot:{}", self.rng.hex(24)).as_bytes());
+                format!("\"{host}\":{{\"auth\":\"{auth}\"}}")
+            })
+            .collect();
+        let config = format!("{{\"auths\":{{{}}}}}", auths.join(","));
+        format!(
+            "# pull credentials of {namespace} (fake)\napiVersion: v1\nkind: Secret\nmetadata:\n  name: regcred\n  namespace: {namespace}\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {}\n",
+            b64(config.as_bytes())
+        )
+    }
+
     /// One file: (relative path, contents).
     fn file(&mut self, index: usize) -> (String, String) {
+        // The first files hold each namespace's pull secret (namespaces team-0..29, default).
+        if index <= 30 {
+            let ns = if index == 30 {
+                "default".to_string()
+            } else {
+                format!("team-{index}")
+            };
+            return (
+                format!("namespaces/{ns}/regcred.yaml"),
+                self.namespace_secret(&ns),
+            );
+        }
         let dir = format!("team-{:02}/app-{:03}", index % 40, index / 40 % 250);
         let mut out = String::new();
         let roll = self.rng.below(1000);
@@ -496,7 +528,7 @@ impl Gen {
                 ("node", "yaml")
             }
             760..=779 => {
-                let blob = self.rng.log_size(10_000, 600_000);
+                let blob = self.rng.log_size(10_000, 500_000);
                 self.config_map(&mut out, blob);
                 ("configmap", "yaml")
             }

@@ -18,7 +18,7 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
     let mut has_content = false;
     let mut offset = base;
     for line in body.split_inclusive('\n') {
-        if is_document_start(line) {
+        if line.starts_with("---") && is_document_start(line) {
             if has_content {
                 ranges.push(start..offset);
                 start = offset;
@@ -27,7 +27,8 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
             // The marker line may carry content of its own (`--- |`, `--- !tag {}`).
             has_content |= !line.trim_start_matches("---").trim().is_empty()
                 && !line.trim_start_matches("---").trim().starts_with('#');
-        } else if !is_trivia(line) {
+        } else if !has_content && !is_trivia(line) {
+            // Once the document has content, only the next marker matters.
             has_content = true;
         }
         offset += line.len();

@@ -90,6 +90,14 @@ pub trait Input {
         n
     }
 
+    /// Consume the longest run of ASCII characters that continue a plain scalar (no blank,
+    /// break, `\0`, `: `, and no flow indicator in flow context), appending them to `out`;
+    /// return how many were consumed. Stops before any non-ASCII character, which the caller
+    /// handles char by char. (pullcheck: plain scalars are most tokens of a manifest.)
+    fn fetch_plain_ascii(&mut self, _in_flow: bool, _out: &mut String) -> usize {
+        0
+    }
+
     /// Consume the next character.
     fn skip(&mut self);
 

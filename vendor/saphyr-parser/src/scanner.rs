@@ -2343,6 +2343,14 @@ impl<'input, T: Input> Scanner<'input, T> {
                     // fetch. Note that `next_can_be_plain_scalar` needs 2 lookahead characters,
                     // hence the `for` loop looping `self.input.bufmaxlen() - 1` times.
                     self.input.lookahead(self.input.bufmaxlen());
+                    // pullcheck: take the ASCII run in one go (`Input::fetch_plain_ascii`); the
+                    // loop below goes on from there char by char, as upstream.
+                    let n = self.input.fetch_plain_ascii(self.flow_level > 0, &mut string);
+                    if n > 0 {
+                        self.mark.index += n;
+                        self.mark.col += n;
+                        self.leading_whitespace = false;
+                    }
                     for _ in 0..self.input.bufmaxlen() - 1 {
                         if self.input.next_is_blank_or_breakz()
                             || !self.input.next_can_be_plain_scalar(self.flow_level > 0)

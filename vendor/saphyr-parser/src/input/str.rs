@@ -113,6 +113,31 @@ impl Input for StrInput<'_> {
         }
     }
 
+    fn fetch_plain_ascii(&mut self, in_flow: bool, out: &mut String) -> usize {
+        // The byte-level twin of the scanner's loop over `next_is_blank_or_breakz` and
+        // `next_can_be_plain_scalar`, for ASCII only.
+        let bytes = self.buffer.as_bytes();
+        let ends = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0);
+        let flow = |b: u8| matches!(b, b',' | b'[' | b']' | b'{' | b'}');
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if !b.is_ascii() || ends(b) || (in_flow && flow(b)) {
+                break;
+            }
+            if b == b':' {
+                let next = bytes.get(i + 1).copied().unwrap_or(0);
+                if ends(next) || (in_flow && flow(next)) {
+                    break;
+                }
+            }
+            i += 1;
+        }
+        let (taken, rest) = self.buffer.split_at(i);
+        self.buffer = rest;
+        out.push_str(taken);
+        i
+    }
+
     #[inline]
     fn skip(&mut self) {
         let mut chars = self.buffer.chars();
