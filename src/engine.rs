@@ -192,6 +192,8 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     let mut objects: Vec<(FileId, ObjectFacts)> = Vec::new();
     let mut suppressions = Vec::new();
     let mut dropped = Vec::new();
+    // Facts of every object stay for the index: size the vector once, not by doubling.
+    objects.reserve_exact(results.iter().map(|(_, r)| r.objects.len()).sum());
     for (i, (file, result)) in results.into_iter().enumerate() {
         // File ids are input positions, assigned before the parallel work, so facts of one
         // file can be pointed at by findings about another.
@@ -468,6 +470,15 @@ fn lint_file(
                 }
                 result.objects.extend(objects);
             }
+        }
+    }
+    // Facts outlive the file (the index reads them after every file is done): drop the spare
+    // capacity of growing vectors, which was half of the peak memory (a one-object file held
+    // room for four 624-byte `ObjectFacts`, a one-container pod for four containers).
+    result.objects.shrink_to_fit();
+    for object in &mut result.objects {
+        if let Some(pod) = &mut object.pod {
+            pod.containers.shrink_to_fit();
         }
     }
     result
