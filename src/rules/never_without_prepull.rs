@@ -40,6 +40,13 @@ fn describe(e: &Evidence<'_>) -> String {
 
 pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
     let counts = index.evidence_counts;
+    // Evidence by repository, in index order: one scan of all evidence per `Never` container
+    // made the check quadratic in the size of the tree (1 s of 2.8 s on 20,000 files).
+    let mut by_name: std::collections::HashMap<&str, Vec<&Evidence<'_>>> =
+        std::collections::HashMap::new();
+    for e in &index.evidence {
+        by_name.entry(e.name.as_str()).or_default().push(e);
+    }
     for pod in index.pods() {
         for c in &pod.pod.containers {
             if c.explicit_pull_policy().is_none_or(|p| p.text != "Never") {
@@ -57,11 +64,12 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
                 EvidenceSource::DaemonSet(at, _) => !std::ptr::eq(at.object, pod.object),
                 _ => true,
             };
-            let same_repo: Vec<&Evidence<'_>> = index
-                .evidence
-                .iter()
+            let same_repo: Vec<&Evidence<'_>> = by_name
+                .get(name.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
                 .filter(own)
-                .filter(|e| e.name == name)
                 .collect();
             if same_repo.iter().any(|e| proves(e, tag, digest)) {
                 continue;
