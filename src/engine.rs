@@ -208,12 +208,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         suppressions.extend(result.suppressions);
     }
     let index = Index::build(&objects, &opts.settings);
-    let mut cross = Vec::new();
-    for (meta, rule) in CROSS_RULES {
-        if ruleset.is_enabled(meta) {
-            rule(&index, &mut cross);
-        }
-    }
+    let mut cross = run_cross_rules(&index, &ruleset, opts.jobs);
     attach_objects(&mut cross, &objects, &opts.settings.default_namespace);
     findings.extend(cross);
     ruleset.apply(&mut findings);
@@ -303,6 +298,44 @@ fn run_parallel(
     };
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs the enabled cross-object rules, each on its own worker when there are several jobs
+/// (they only read the index), and returns their findings in catalog order whatever the
+/// thread count.
+fn run_cross_rules(index: &Index<'_>, ruleset: &RuleSet, jobs: usize) -> Vec<Finding> {
+    let rules: Vec<_> = CROSS_RULES
+        .iter()
+        .filter(|(meta, _)| ruleset.is_enabled(meta))
+        .map(|(_, rule)| *rule)
+        .collect();
+    let jobs = jobs.clamp(1, rules.len().max(1));
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(rule) = rules.get(i) else {
+                break;
+            };
+            let mut out = Vec::new();
+            rule(index, &mut out);
+            mine.push((i, out));
+        }
+        mine
+    };
+    if jobs == 1 {
+        return work().into_iter().flat_map(|(_, f)| f).collect();
+    }
+    let mut per_rule: Vec<(usize, Vec<Finding>)> = Vec::new();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..jobs).map(|_| s.spawn(&work)).collect();
+        for h in handles {
+            per_rule.extend(h.join().unwrap_or_default());
+        }
+    });
+    per_rule.sort_by_key(|(i, _)| *i);
+    per_rule.into_iter().flat_map(|(_, f)| f).collect()
 }
 
 /// The id of the `i`th input: ids are input positions.
