@@ -329,7 +329,7 @@ fn run_cross_rules(index: &Index<'_>, ruleset: &RuleSet, jobs: usize) -> Vec<Fin
     }
     let mut per_rule: Vec<(usize, Vec<Finding>)> = Vec::new();
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..jobs).map(|_| s.spawn(&work)).collect();
+        let handles: Vec<_> = (0..jobs).map(|_| s.spawn(work)).collect();
         for h in handles {
             per_rule.extend(h.join().unwrap_or_default());
         }
