@@ -1,1 +1,3 @@
 //! pullcheck: an offline linter for Kubernetes image-pull failures.
+
+pub mod kubectl;
