@@ -144,7 +144,7 @@ pub fn looks_like_kubectl_output(text: &str) -> bool {
         .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
     match first {
         None => return false,
-        Some(l) if l.starts_with('{') || l.starts_with('[') => return false,
+        Some(l) if is_json_start(l) => return false,
         Some(l) if l.starts_with("apiVersion:") || l.starts_with("kind:") => return false,
         _ => {}
     }
@@ -164,6 +164,15 @@ pub fn looks_like_kubectl_output(text: &str) -> bool {
         }
     }
     false
+}
+
+/// `{…` or a JSON array; not a `[root@host ~]#` prompt.
+fn is_json_start(line: &str) -> bool {
+    line.starts_with('{')
+        || line
+            .strip_prefix('[')
+            .map(str::trim_start)
+            .is_some_and(|r| r.is_empty() || r.starts_with(['{', '[', '"', ']']))
 }
 
 #[cfg(test)]
@@ -202,6 +211,10 @@ mod tests {
             "# c\n---\nkind: Pod\napiVersion: v1\nstatus:\n  containerStatuses:\n  - state:\n      waiting:\n        message: 'Back-off pulling image \"x\"'\n"
         ));
         assert!(!looks_like_kubectl_output("{\"kind\": \"Pod\"}"));
+        assert!(!looks_like_kubectl_output("[\n  {\"kind\": \"Pod\"}\n]"));
+        assert!(looks_like_kubectl_output(
+            "[root@m ~]# kubectl get pods\nNAME  READY  STATUS  RESTARTS  AGE\n"
+        ));
         assert!(!looks_like_kubectl_output(""));
         assert!(!looks_like_kubectl_output("hello world\n"));
         assert!(!looks_like_kubectl_output(

@@ -253,13 +253,13 @@ impl Row {
                 InputKind::Events
             };
             row.pod = c.name("name").map(|m| m.as_str().to_string());
-            row.namespace = None;
+            row.namespace = ctx.command_namespace.clone();
         } else if let Some(i) = tokens.iter().position(|t| *t == "Pod") {
             // kubectl ≤1.13 `get events`: NAME KIND SUBOBJECT columns.
             if let Some(name) = i.checked_sub(1).and_then(|k| tokens.get(k)) {
                 row.kind = InputKind::Events;
                 row.pod = Some(EVENT_NAME_SUFFIX.replace(name, "").into_owned());
-                row.namespace = None;
+                row.namespace = ctx.command_namespace.clone();
             }
         }
         if ctx.namespace_column && row.kind != InputKind::Describe {

@@ -19,7 +19,7 @@ pub(crate) fn is_row(line: &str) -> bool {
 
 /// A failure observation for a row whose STATUS is a pull failure (printers.go `printPod`:
 /// `Init:` + the init container's waiting reason, else the first waiting container's reason).
-pub(crate) fn row(line: &SText, segment: usize) -> Option<Obs> {
+pub(crate) fn row(line: &SText, segment: usize, namespace: &Option<String>) -> Option<Obs> {
     let caps = ROW.captures(&line.text)?;
     let status = caps.name("status")?;
     let (init, reason) = match status.as_str().strip_prefix("Init:") {
@@ -32,7 +32,10 @@ pub(crate) fn row(line: &SText, segment: usize) -> Option<Obs> {
     let name = caps.name("name")?;
     let mut obs = Obs::failure(InputKind::GetPods, segment, line.full_span());
     obs.pod = Some(name.as_str().to_string());
-    obs.namespace = caps.name("ns").map(|m| m.as_str().to_string());
+    obs.namespace = caps
+        .name("ns")
+        .map(|m| m.as_str().to_string())
+        .or_else(|| namespace.clone());
     obs.init = init;
     obs.reason = Some(reason.to_string());
     obs.reason_span = Some(line.span(status.range()));

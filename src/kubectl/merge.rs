@@ -4,6 +4,7 @@
 
 use super::scan::{Found, Obs, ObsKind};
 use super::{Diagnosis, InputKind};
+use std::collections::HashMap;
 
 /// How an image is compared: Docker Hub's implicit prefixes and `:latest` removed, so that
 /// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree.
@@ -36,6 +37,58 @@ struct Entity {
     segment: usize,
     members: Vec<usize>,
     recovered: bool,
+}
+
+/// Which entities an observation could belong to, so that merging stays linear: a pod's
+/// entities, the pod-less ones, and for pod-less evidence those sharing its image, container
+/// or block of the paste.
+#[derive(Default)]
+struct Index {
+    by_pod: HashMap<String, Vec<usize>>,
+    no_pod: Vec<usize>,
+    by_image: HashMap<String, Vec<usize>>,
+    by_container: HashMap<String, Vec<usize>>,
+    by_segment: HashMap<usize, Vec<usize>>,
+}
+
+impl Index {
+    /// Records what `o` adds to entity `k` (before `e` takes it over).
+    fn learn(&mut self, k: usize, e: &Entity, o: &Obs) {
+        match (&e.pod, &o.pod) {
+            (None, Some(p)) => self.by_pod.entry(p.clone()).or_default().push(k),
+            (None, None) if e.members.is_empty() => self.no_pod.push(k),
+            _ => {}
+        }
+        if let (None, Some(i)) = (&e.image, &o.image) {
+            self.by_image.entry(image_key(i)).or_default().push(k);
+        }
+        if let (None, Some(c)) = (&e.container, &o.container) {
+            self.by_container.entry(c.clone()).or_default().push(k);
+        }
+    }
+
+    fn candidates(&self, o: &Obs) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        let mut add = |v: Option<&Vec<usize>>| out.extend(v.into_iter().flatten().copied());
+        match &o.pod {
+            Some(p) => {
+                add(self.by_pod.get(p));
+                add(Some(&self.no_pod));
+            }
+            None => {
+                add(o
+                    .image
+                    .as_deref()
+                    .map(image_key)
+                    .and_then(|i| self.by_image.get(&i)));
+                add(o.container.as_ref().and_then(|c| self.by_container.get(c)));
+                add(self.by_segment.get(&o.segment));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 fn same(a: &Option<String>, b: &Option<String>) -> Option<bool> {
@@ -85,30 +138,45 @@ fn complete(found: &mut Found) {
         containers,
         scheduled,
     } = found;
+    // Scheduled pods per block, and describe containers per pod (or per block when the
+    // describe output lost its `Name:`), so each lookup is a hash away.
+    let mut assigned: HashMap<usize, Vec<(Option<String>, String)>> = HashMap::new();
+    for (segment, ns, pod) in scheduled.iter() {
+        let pods = assigned.entry(*segment).or_default();
+        if !pods.iter().any(|p| p.1 == *pod) {
+            pods.push((ns.clone(), pod.clone()));
+        }
+    }
+    let mut blocks: HashMap<(Option<&str>, usize), Vec<usize>> = HashMap::new();
+    for (k, c) in containers.iter().enumerate() {
+        let segment = if c.pod.is_some() { 0 } else { c.segment };
+        blocks
+            .entry((c.pod.as_deref(), segment))
+            .or_default()
+            .push(k);
+    }
     for o in obs.iter_mut() {
-        if o.pod.is_none() && o.source == InputKind::Describe {
-            let mut pods = scheduled.iter().filter(|s| s.0 == o.segment);
-            if let (Some((_, ns, pod)), None) = (pods.next(), pods.next()) {
-                o.pod = Some(pod.clone());
-                o.namespace = o.namespace.clone().or_else(|| ns.clone());
-            }
+        if o.pod.is_none()
+            && o.source == InputKind::Describe
+            && let Some([(ns, pod)]) = assigned.get(&o.segment).map(Vec::as_slice)
+        {
+            o.pod = Some(pod.clone());
+            o.namespace = o.namespace.clone().or_else(|| ns.clone());
         }
         if o.sandbox {
             continue;
         }
-        let info = containers.iter().find(|c| {
-            let pod_fits = match (&c.pod, &o.pod) {
-                (Some(a), Some(b)) => a == b,
-                (None, None) => c.segment == o.segment,
-                _ => false,
-            };
-            pod_fits
-                && match (&o.container, &o.image) {
-                    (Some(name), _) => *name == c.name,
-                    (None, Some(image)) => image_key(image) == image_key(&c.image),
-                    (None, None) => false,
-                }
-        });
+        let segment = if o.pod.is_some() { 0 } else { o.segment };
+        let candidates = blocks.get(&(o.pod.as_deref(), segment));
+        let info = candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|&k| containers.get(k))
+            .find(|c| match (&o.container, &o.image) {
+                (Some(name), _) => *name == c.name,
+                (None, Some(image)) => image_key(image) == image_key(&c.image),
+                (None, None) => false,
+            });
         if let Some(c) = info {
             o.container.get_or_insert_with(|| c.name.clone());
             o.init |= c.init;
@@ -137,36 +205,52 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
     order.sort_by_key(|&i| obs.get(i).map(|o| (tier(o), o.evidence.start)));
 
     let mut entities: Vec<Entity> = Vec::new();
+    let mut index = Index::default();
     for &i in &order {
         let Some(o) = obs.get(i) else { continue };
-        let best = entities
-            .iter()
-            .enumerate()
-            .filter_map(|(k, e)| fit(o, e).map(|f| (f, std::cmp::Reverse(k))))
+        let best = index
+            .candidates(o)
+            .into_iter()
+            .filter_map(|k| {
+                let f = fit(o, entities.get(k)?)?;
+                Some((f, std::cmp::Reverse(k)))
+            })
             .max()
             .map(|(_, k)| k.0);
-        match best.and_then(|k| entities.get_mut(k)) {
-            Some(e) => {
-                e.pod = e.pod.take().or_else(|| o.pod.clone());
-                e.namespace = e.namespace.take().or_else(|| o.namespace.clone());
-                e.container = e.container.take().or_else(|| o.container.clone());
-                e.image = e.image.take().or_else(|| o.image.clone());
-                e.members.push(i);
+        let k = match best.filter(|&k| k < entities.len()) {
+            Some(k) => k,
+            None => {
+                entities.push(Entity {
+                    pod: None,
+                    namespace: None,
+                    container: None,
+                    image: None,
+                    sandbox: o.sandbox,
+                    segment: o.segment,
+                    members: Vec::new(),
+                    recovered: false,
+                });
+                index
+                    .by_segment
+                    .entry(o.segment)
+                    .or_default()
+                    .push(entities.len() - 1);
+                entities.len() - 1
             }
-            None => entities.push(Entity {
-                pod: o.pod.clone(),
-                namespace: o.namespace.clone(),
-                container: o.container.clone(),
-                image: o.image.clone(),
-                sandbox: o.sandbox,
-                segment: o.segment,
-                members: vec![i],
-                recovered: false,
-            }),
+        };
+        if let Some(e) = entities.get_mut(k) {
+            index.learn(k, e, o);
+            e.pod = e.pod.take().or_else(|| o.pod.clone());
+            e.namespace = e.namespace.take().or_else(|| o.namespace.clone());
+            e.container = e.container.take().or_else(|| o.container.clone());
+            e.image = e.image.take().or_else(|| o.image.clone());
+            e.members.push(i);
         }
     }
     for o in obs.iter().filter(|o| o.kind == ObsKind::Recovered) {
-        let fitting: Vec<usize> = (0..entities.len())
+        let fitting: Vec<usize> = index
+            .candidates(o)
+            .into_iter()
             .filter(|&k| entities.get(k).and_then(|e| fit(o, e)).is_some())
             .collect();
         // A container-less "Back-off restarting failed container" says something only about a
@@ -214,7 +298,12 @@ fn diagnosis(e: &Entity, obs: &[Obs]) -> Option<Diagnosis> {
         (None, Some(ev)) => (ev.reason.clone(), ev.reason_span.clone()),
         (None, None) => (None, None),
     };
-    let reason_span = reason_span.or_else(|| members.iter().find_map(|o| o.reason_span.clone()));
+    let reason_span = reason_span.or_else(|| {
+        members
+            .iter()
+            .filter(|o| o.reason == reason)
+            .find_map(|o| o.reason_span.clone())
+    });
     let image_span = members
         .iter()
         .filter(|o| o.image_span.is_some())

@@ -5,7 +5,9 @@ use super::describe::Describe;
 use super::detect::{self, Header};
 use super::text::{Line, SText};
 use super::{CauseInfo, InputKind, events, failed, get_pods};
+use regex::Regex;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 /// Waiting reasons that mean the image could not be pulled (pkg/kubelet/images/types.go, and
 /// the CRI-O reasons of k8s.io/cri-api errors.go).
@@ -106,6 +108,8 @@ pub(crate) struct RowCtx {
     pub segment: usize,
     pub pod: Option<String>,
     pub namespace: Option<String>,
+    /// `-n NS` of the command that printed the rows, for rows that name their pod.
+    pub command_namespace: Option<String>,
     /// The table header had a NAMESPACE column (`-A`).
     pub namespace_column: bool,
 }
@@ -123,6 +127,12 @@ enum Pending {
         lines: usize,
     },
 }
+
+/// A line that starts with a registry error code (distribution's errcode `Error()` text).
+static ERRCODE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:errors|denied|unauthorized|forbidden|toomanyrequests|manifest unknown|name unknown|name invalid|blob unknown|unsupported|unknown)(?::|$)")
+        .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});
 
 /// More than this many wrapped lines is not a wrap but unrelated text.
 const MAX_CONTINUATION: usize = 12;
@@ -169,6 +179,7 @@ impl Scanner {
         let s = line.str();
         if let Some(cmd) = detect::prompt(s) {
             self.new_segment();
+            self.namespace_column = false;
             self.command_pod = cmd.pod;
             self.command_namespace = cmd.namespace;
             return;
@@ -176,6 +187,7 @@ impl Scanner {
         match detect::header(s) {
             Some(Header::GetPods) => {
                 self.new_segment();
+                self.namespace_column = false;
                 return;
             }
             Some(Header::GetEvents { namespace_column }) => {
@@ -190,7 +202,7 @@ impl Scanner {
             None => {}
         }
         if get_pods::is_row(s) {
-            if let Some(o) = get_pods::row(&line.text, self.segment) {
+            if let Some(o) = get_pods::row(&line.text, self.segment, &self.command_namespace) {
                 self.found.obs.push(o);
             }
             return;
@@ -220,6 +232,7 @@ impl Scanner {
                     .describe
                     .namespace()
                     .or_else(|| self.command_namespace.clone()),
+                command_namespace: self.command_namespace.clone(),
                 namespace_column: self.namespace_column,
             };
             self.pending = Some(Pending::Message {
@@ -258,6 +271,12 @@ impl Scanner {
                 } else {
                     start - 1
                 };
+                // A registry error list (CRI-O `errors:\ndenied: …\nunauthorized: …`) is a
+                // real newline, not a wrap: keep the words apart.
+                if start == 0 && !open_quote && ERRCODE_LINE.is_match(s) {
+                    let end = text.text.len();
+                    text.push(" ", text.orig(end.saturating_sub(1)));
+                }
                 text.append(&line.text.slice(start..s.trim_end().len()));
                 true
             }
@@ -290,12 +309,11 @@ impl Scanner {
         }
     }
 
+    /// A new command, table or described pod. The command line's pod and namespace stay: the
+    /// table header that follows a prompt belongs to it.
     fn new_segment(&mut self) {
         self.segment += 1;
         self.describe = Describe::default();
-        self.command_pod = None;
-        self.command_namespace = None;
-        self.namespace_column = false;
     }
 }
 
