@@ -1,3 +1,12 @@
 //! pullcheck: an offline linter for Kubernetes image-pull failures.
-
+pub mod cli;
+pub mod emit;
+pub mod engine;
+pub mod finding;
+pub mod image;
 pub mod kubectl;
+pub mod model;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+pub mod text;

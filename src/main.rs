@@ -1,1 +1,5 @@
-fn main() {}
+fn main() {
+    std::process::exit(pullcheck::cli::main_with_args(
+        std::env::args_os().collect(),
+    ));
+}

@@ -1,0 +1,262 @@
+//! Command-line interface: parse arguments, run the library, print, return the exit code.
+
+use crate::emit;
+use crate::engine::{LintOptions, Report, lint};
+use crate::finding::Severity;
+use crate::rules::{CATALOG, find};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Catch Kubernetes image-pull failures before they happen, offline.
+#[derive(Parser, Debug)]
+#[command(name = "pullcheck", version, args_conflicts_with_subcommands = true)]
+#[command(
+    after_help = "Examples:\n  pullcheck deploy/\n  helm template ./chart | pullcheck -\n  \
+    kubectl get deploy -A -o yaml | pullcheck --stdin-filename live.yaml -\n  \
+    pullcheck explain missing-tag"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Files and directories to lint (`-` reads standard input). Default: `.`
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// When to colour the human report (`NO_COLOR` is respected in `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Exit 1 when a finding of at least this severity is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+
+    /// Only run these rules (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+
+    /// Skip paths matching this glob while walking directories (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// The file name to report for standard input (e.g. `live.yaml`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+
+    /// Worker threads (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Files larger than this are reported, not read (bytes; K, M, G suffixes allowed).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List every rule with its severity and what it catches.
+    Rules,
+    /// Show one rule's documentation.
+    Explain {
+        /// Rule name, e.g. `missing-tag`.
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, factor) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 1024),
+        Some((i, 'M' | 'm')) => (&s[..i], 1024 * 1024),
+        Some((i, 'G' | 'g')) => (&s[..i], 1024 * 1024 * 1024),
+        _ => (s, 1),
+    };
+    digits
+        .parse::<u64>()
+        .map(|n| n.saturating_mul(factor))
+        .map_err(|_| format!("not a size: {s:?} (examples: 1048576, 512K, 64M)"))
+}
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// Runs the CLI; returns the process exit code.
+pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let code = match &cli.command {
+        Some(Command::Rules) => print_rules(&mut out).map(|()| EXIT_OK),
+        Some(Command::Explain { rule }) => explain(rule, &mut out),
+        None => run_lint(&cli, &mut out),
+    };
+    match code {
+        Ok(code) => code,
+        // `pullcheck … | head` closes the pipe early: not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("pullcheck: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn options(cli: &Cli) -> LintOptions {
+    let mut opts = LintOptions {
+        paths: cli.paths.clone(),
+        stdin_filename: cli.stdin_filename.clone(),
+        exclude: cli.exclude.clone(),
+        select: cli.select.clone(),
+        ignore: cli.ignore.clone(),
+        max_file_size: cli.max_file_size,
+        ..LintOptions::default()
+    };
+    if let Some(jobs) = cli.jobs {
+        opts.jobs = jobs.max(1);
+    }
+    opts
+}
+
+fn run_lint(cli: &Cli, out: &mut dyn Write) -> std::io::Result<i32> {
+    let report = match lint(&options(cli)) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("pullcheck: {message}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    match cli.format {
+        Format::Human => {
+            let opts = emit::human::HumanOptions {
+                color: use_color(cli.color),
+                width: terminal_width(),
+            };
+            emit::human::write(&report, &opts, out)?;
+        }
+        Format::Short => emit::short::write(&report, out)?,
+        Format::Json => emit::json::write(&report, out)?,
+    }
+    out.flush()?;
+    Ok(exit_code(&report, cli.fail_on))
+}
+
+pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
+    if report.input_failed {
+        return EXIT_USAGE;
+    }
+    match (fail_on.threshold(), report.worst()) {
+        (Some(threshold), Some(worst)) if worst >= threshold => EXIT_FINDINGS,
+        _ => EXIT_OK,
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(100)
+}
+
+fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
+    let width = CATALOG.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    writeln!(
+        out,
+        "{:width$}  {:8}  {:12}  summary",
+        "rule", "severity", "category"
+    )?;
+    for r in CATALOG {
+        writeln!(
+            out,
+            "{:width$}  {:8}  {:12}  {}",
+            r.name,
+            r.severity.as_str(),
+            r.category.as_str(),
+            r.summary
+        )?;
+    }
+    writeln!(
+        out,
+        "\n`pullcheck explain RULE` shows a rule's documentation."
+    )
+}
+
+fn explain(rule: &str, out: &mut dyn Write) -> std::io::Result<i32> {
+    match find(rule) {
+        Some(meta) => {
+            out.write_all(meta.doc.as_bytes())?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            let close: Vec<&str> = CATALOG
+                .iter()
+                .map(|r| r.name)
+                .filter(|n| n.contains(rule) || rule.contains(n))
+                .collect();
+            eprintln!("pullcheck: unknown rule {rule:?}; `pullcheck rules` lists them");
+            if !close.is_empty() {
+                eprintln!("did you mean: {}?", close.join(", "));
+            }
+            Ok(EXIT_USAGE)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The `--format json` contract (version 1). Keep it stable: fields may be added, never renamed.
+
+use super::{file_name, position};
+use crate::engine::Report;
+use serde::Serialize;
+use std::io::Write;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonObject<'a> {
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    offset: u32,
+    length: usize,
+    object: Option<JsonObject<'a>>,
+    container: Option<&'a str>,
+    image: Option<&'a str>,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    documents: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+pub fn to_value(report: &Report) -> serde_json::Value {
+    serde_json::to_value(build(report)).unwrap_or(serde_json::Value::Null)
+}
+
+fn build(report: &Report) -> JsonReport<'_> {
+    let findings = report
+        .findings
+        .iter()
+        .map(|f| {
+            let p = report
+                .sources
+                .get(f.span.file)
+                .map(|file| position(file, f));
+            JsonFinding {
+                rule: f.rule,
+                severity: f.severity.as_str(),
+                message: &f.message,
+                help: f.help.as_deref(),
+                file: file_name(report, f),
+                line: p.as_ref().map_or(1, |p| p.line),
+                column: p.as_ref().map_or(1, |p| p.column),
+                end_line: p.as_ref().map_or(1, |p| p.end_line),
+                end_column: p.as_ref().map_or(1, |p| p.end_column),
+                offset: f.span.start,
+                length: f.span.len(),
+                object: f.object.as_ref().map(|o| JsonObject {
+                    kind: &o.kind,
+                    namespace: &o.namespace,
+                    name: &o.name,
+                }),
+                container: f.container.as_deref(),
+                image: f.image.as_deref(),
+                extra: f
+                    .extra
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
+                    .collect(),
+            }
+        })
+        .collect();
+    let s = &report.summary;
+    JsonReport {
+        version: 1,
+        findings,
+        summary: JsonSummary {
+            files: s.files,
+            documents: s.documents,
+            errors: s.errors,
+            warnings: s.warnings,
+            notes: s.notes,
+        },
+    }
+}
+
+pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(report)).map_err(std::io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,473 @@
+//! One run: inputs → parsed documents → facts → rules → sorted findings.
+//!
+//! Files are read, parsed and checked in parallel by `jobs` workers that pull the next file from
+//! a shared counter; each worker keeps its own results, so nothing serialises on a lock.
+
+use crate::finding::{Finding, Severity};
+use crate::model::{ObjectFacts, extract_objects};
+use crate::rules::{self, CONTAINER_RULES, ContainerCheck, RuleMeta};
+use crate::source::{
+    FileId, Origin, ReadProblem, SourceFile, SourceMap, Span, WalkOptions, collect_inputs,
+};
+use crate::syntax::{ParseLimits, parse_stream};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// What to lint and how; built by the CLI or by tests.
+#[derive(Clone, Debug)]
+pub struct LintOptions {
+    /// Files and directories; `-` is standard input. Empty means `.`.
+    pub paths: Vec<PathBuf>,
+    /// The name stdin is reported under.
+    pub stdin_filename: Option<String>,
+    pub exclude: Vec<String>,
+    /// When non-empty, only these rules run.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Severity overrides (`None` = off).
+    pub severities: HashMap<String, Option<Severity>>,
+    pub jobs: usize,
+    pub max_file_size: u64,
+    pub follow_links: bool,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        LintOptions {
+            paths: Vec::new(),
+            stdin_filename: None,
+            exclude: Vec::new(),
+            select: Vec::new(),
+            ignore: Vec::new(),
+            severities: HashMap::new(),
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_file_size: 64 * 1024 * 1024,
+            follow_links: true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub documents: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+/// The result of a run: every file read (for rendering) and the findings, sorted.
+#[derive(Debug)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// A path the user named could not be read: exit code 2.
+    pub input_failed: bool,
+}
+
+impl Report {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// Which rules run, at which severity.
+pub struct RuleSet {
+    enabled: HashMap<&'static str, Severity>,
+}
+
+impl RuleSet {
+    pub fn new(opts: &LintOptions) -> Result<RuleSet, String> {
+        for name in opts.select.iter().chain(&opts.ignore) {
+            if rules::find(name).is_none() {
+                return Err(format!(
+                    "unknown rule {name:?}; `pullcheck rules` lists them"
+                ));
+            }
+        }
+        let enabled = rules::CATALOG
+            .iter()
+            .filter(|r| opts.select.is_empty() || opts.select.iter().any(|s| s == r.name))
+            .filter(|r| !opts.ignore.iter().any(|s| s == r.name))
+            .filter_map(|r| match opts.severities.get(r.name) {
+                Some(None) => None,
+                Some(Some(sev)) => Some((r.name, *sev)),
+                None => Some((r.name, r.severity)),
+            })
+            .collect();
+        Ok(RuleSet { enabled })
+    }
+
+    pub fn is_enabled(&self, rule: &RuleMeta) -> bool {
+        self.enabled.contains_key(rule.name)
+    }
+
+    /// Drops findings of disabled rules and applies severity overrides.
+    pub fn apply(&self, findings: &mut Vec<Finding>) {
+        findings.retain_mut(|f| match self.enabled.get(f.rule) {
+            Some(sev) => {
+                f.severity = *sev;
+                true
+            }
+            None => false,
+        });
+    }
+}
+
+/// Everything one file contributes to the run.
+#[derive(Default)]
+struct FileResult {
+    documents: usize,
+    findings: Vec<Finding>,
+    objects: Vec<ObjectFacts>,
+    input_failed: bool,
+}
+
+enum Input {
+    Path {
+        path: PathBuf,
+        display: String,
+        explicit: bool,
+    },
+    Stdin,
+    /// Text handed in by a caller (tests, fuzzing, editors).
+    Memory {
+        name: String,
+        text: String,
+    },
+    /// A walk problem reported against a path that is not read.
+    Problem {
+        display: String,
+        message: String,
+        fatal: bool,
+    },
+}
+
+pub fn lint(opts: &LintOptions) -> Result<Report, String> {
+    let inputs = gather_inputs(opts)?;
+    lint_inputs(inputs, opts)
+}
+
+/// Lints in-memory files `(name, text)` as if they had been read from disk.
+pub fn lint_memory(files: &[(&str, &str)], opts: &LintOptions) -> Result<Report, String> {
+    let inputs = files
+        .iter()
+        .map(|(name, text)| Input::Memory {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect();
+    lint_inputs(inputs, opts)
+}
+
+fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String> {
+    let ruleset = RuleSet::new(opts)?;
+    let limits = ParseLimits::default();
+    let results = run_parallel(&inputs, opts, &ruleset, &limits);
+    let mut sources = SourceMap::default();
+    let mut findings = Vec::new();
+    let mut summary = Summary::default();
+    let mut input_failed = false;
+    for (file, result) in results {
+        let id = sources.add(file);
+        summary.files += 1;
+        summary.documents += result.documents;
+        input_failed |= result.input_failed;
+        findings.extend(result.findings.into_iter().map(|mut f| {
+            f.span.file = id;
+            for l in &mut f.secondary {
+                l.span.file = id;
+            }
+            f
+        }));
+        // Objects feed the cross-object index (next stage); kept per file for now.
+        drop(result.objects);
+    }
+    ruleset.apply(&mut findings);
+    sort_findings(&sources, &mut findings);
+    for f in &findings {
+        match f.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Note => summary.notes += 1,
+        }
+    }
+    Ok(Report {
+        sources,
+        findings,
+        summary,
+        input_failed,
+    })
+}
+
+fn gather_inputs(opts: &LintOptions) -> Result<Vec<Input>, String> {
+    let paths = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
+    let mut inputs = Vec::new();
+    let walk = WalkOptions {
+        exclude: opts.exclude.clone(),
+        follow_links: opts.follow_links,
+    };
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        let (found, problems) = collect_inputs(std::slice::from_ref(&path), &walk)?;
+        inputs.extend(found.into_iter().map(|i| Input::Path {
+            path: i.path,
+            display: i.display,
+            explicit: i.explicit,
+        }));
+        inputs.extend(problems.into_iter().map(|p| Input::Problem {
+            display: p.display,
+            message: p.message,
+            fatal: p.fatal,
+        }));
+    }
+    Ok(inputs)
+}
+
+fn run_parallel(
+    inputs: &[Input],
+    opts: &LintOptions,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+) -> Vec<(SourceFile, FileResult)> {
+    let next = AtomicUsize::new(0);
+    let jobs = opts.jobs.clamp(1, inputs.len().max(1));
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(input) = inputs.get(i) else {
+                break;
+            };
+            mine.push((i, process_input(input, opts, ruleset, limits)));
+        }
+        mine
+    };
+    let mut all: Vec<(usize, (SourceFile, FileResult))> = if jobs == 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..jobs).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+/// A placeholder id: the real one is assigned when results are merged in input order.
+const PENDING: FileId = FileId(u32::MAX);
+
+fn process_input(
+    input: &Input,
+    opts: &LintOptions,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+) -> (SourceFile, FileResult) {
+    let (name, origin, explicit, read) = match input {
+        Input::Stdin => {
+            let name = opts
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".to_string());
+            let read = crate::source::read_stdin(opts.max_file_size);
+            (name, Origin::Stdin, true, read)
+        }
+        Input::Memory { name, text } => (name.clone(), Origin::Stdin, true, Ok(text.clone())),
+        Input::Path {
+            path,
+            display,
+            explicit,
+        } => (
+            display.clone(),
+            Origin::Path(path.clone()),
+            *explicit,
+            crate::source::read_file(path, opts.max_file_size),
+        ),
+        Input::Problem {
+            display,
+            message,
+            fatal,
+        } => {
+            let file = SourceFile::new(display.clone(), Origin::Stdin, String::new(), true);
+            let span = Span::new(PENDING, 0..0);
+            let finding = if *fatal {
+                rules::unreadable_input::finding(span, message.clone())
+            } else {
+                rules::skipped_input::finding(span, message.clone())
+            };
+            let result = FileResult {
+                findings: vec![finding],
+                input_failed: *fatal,
+                ..FileResult::default()
+            };
+            return (file, result);
+        }
+    };
+    match read {
+        Ok(text) => {
+            let file = SourceFile::new(name, origin, text, explicit);
+            let result = lint_file(&file, ruleset, limits);
+            (file, result)
+        }
+        Err(problem) => {
+            let fatal = matches!(problem, ReadProblem::Io(_));
+            let file = SourceFile::new(name, origin, String::new(), explicit);
+            let finding =
+                rules::unreadable_input::finding(Span::new(PENDING, 0..0), problem.to_string());
+            let result = FileResult {
+                findings: vec![finding],
+                input_failed: fatal,
+                ..FileResult::default()
+            };
+            (file, result)
+        }
+    }
+}
+
+/// Parses one file and runs the per-container rules on it.
+fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> FileResult {
+    let mut result = FileResult::default();
+    let text: &str = &file.text;
+    if let Origin::Path(path) = &file.origin
+        && in_helm_templates_dir(path)
+    {
+        let (at, end) = text
+            .find("{{")
+            .map_or((0, next_char_end(text, 0)), |at| (at, at + 2));
+        result.findings.push(rules::templated_file::file_skipped(
+            Span::new(PENDING, at..end),
+            "this file is in a Helm chart's `templates/` directory",
+        ));
+        return result;
+    }
+    let docs = parse_stream(text, file.bom_len(), limits);
+    if docs.is_empty() {
+        result
+            .findings
+            .push(rules::empty_input::finding(Span::new(PENDING, 0..0)));
+        return result;
+    }
+    let template_error = docs.iter().find_map(|d| {
+        let e = d.as_ref().err()?;
+        let doc = text.get(e.document.clone())?;
+        doc.find("{{").map(|i| e.document.start + i)
+    });
+    if let Some(at) = template_error {
+        result.findings.push(rules::templated_file::file_skipped(
+            Span::new(PENDING, at..at + 2),
+            "the file does not parse as YAML because of template syntax",
+        ));
+        return result;
+    }
+    result.documents = docs.len();
+    for doc in docs {
+        match doc {
+            Err(e) => {
+                // An error at the end of input ("did not find expected node content") is
+                // about the last thing written: point there, not at an empty last line.
+                let content_end = text.trim_end().len();
+                let offset = if e.offset >= content_end {
+                    text.get(..content_end)
+                        .and_then(|t| t.char_indices().last())
+                        .map_or(0, |(i, _)| i)
+                } else {
+                    e.offset
+                };
+                let end = next_char_end(text, offset);
+                result.findings.push(rules::parse_error::finding(
+                    Span::new(PENDING, offset..end),
+                    &e.message,
+                ));
+            }
+            Ok(doc) => {
+                let objects = extract_objects(&doc);
+                for object in &objects {
+                    check_object(file, object, ruleset, &mut result.findings);
+                }
+                result.objects.extend(objects);
+            }
+        }
+    }
+    result
+}
+
+fn next_char_end(text: &str, offset: usize) -> usize {
+    text.get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(offset, |c| offset + c.len_utf8())
+}
+
+fn check_object(
+    file: &SourceFile,
+    object: &ObjectFacts,
+    ruleset: &RuleSet,
+    out: &mut Vec<Finding>,
+) {
+    let Some(pod) = &object.pod else {
+        return;
+    };
+    let object_ref = crate::finding::ObjectRef {
+        kind: object.kind.clone(),
+        namespace: object.namespace.clone().unwrap_or_else(|| "default".into()),
+        name: object.name.clone().unwrap_or_default(),
+    };
+    for container in &pod.containers {
+        let check = ContainerCheck {
+            file: PENDING,
+            source: &file.text,
+            object,
+            container,
+            image: rules::image_state(container),
+        };
+        let start = out.len();
+        for (meta, rule) in CONTAINER_RULES {
+            if ruleset.is_enabled(meta) {
+                rule(&check, out);
+            }
+        }
+        for f in out.iter_mut().skip(start) {
+            f.object = Some(object_ref.clone());
+            f.container = container.name_text().map(str::to_string);
+            f.image = container
+                .image
+                .as_ref()
+                .filter(|i| !i.is_null())
+                .map(|i| i.text.clone());
+        }
+    }
+}
+
+/// Helm renders everything under a chart's `templates/`; linting it raw only produces noise.
+fn in_helm_templates_dir(path: &Path) -> bool {
+    path.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+    })
+}
+
+fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let name = |f: &Finding| sources.get(f.span.file).map(|s| s.name.as_str());
+        name(a)
+            .cmp(&name(b))
+            .then(a.span.start.cmp(&b.span.start))
+            .then(a.span.end.cmp(&b.span.end))
+            .then(a.rule.cmp(b.rule))
+            .then(a.message.cmp(&b.message))
+    });
+}

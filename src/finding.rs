@@ -1,0 +1,97 @@
+//! What rules produce: a rule id, a severity, a message and spans — never rendered text.
+
+use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A secondary location, possibly in another file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+/// The object a finding is about.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub span: Span,
+    /// Text of the primary label (what is wrong at exactly this span).
+    pub label: String,
+    pub secondary: Vec<Label>,
+    pub object: Option<ObjectRef>,
+    pub container: Option<String>,
+    pub image: Option<String>,
+    /// Extra machine-readable fields for the JSON output (e.g. `pod`, `reason`, `cause`).
+    pub extra: Vec<(&'static str, String)>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static crate::rules::RuleMeta, span: Span, message: String) -> Finding {
+        Finding {
+            rule: rule.name,
+            severity: rule.severity,
+            message,
+            help: None,
+            span,
+            label: String::new(),
+            secondary: Vec::new(),
+            object: None,
+            container: None,
+            image: None,
+            extra: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, text: impl Into<String>) -> Finding {
+        self.label = text.into();
+        self
+    }
+
+    pub fn help(mut self, text: impl Into<String>) -> Finding {
+        self.help = Some(text.into());
+        self
+    }
+
+    pub fn secondary(mut self, span: Span, text: impl Into<String>) -> Finding {
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+}

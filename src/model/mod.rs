@@ -1,0 +1,257 @@
+//! The Kubernetes view of a document: objects, their pod specs and containers.
+//!
+//! Extraction keeps facts with byte ranges (not trees), so documents can be dropped as soon as
+//! they are read.
+
+use crate::syntax::{Cursor, Document, ScalarStyle};
+use std::ops::Range;
+
+/// A scalar value with where it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scalar {
+    pub text: String,
+    /// Where findings point: the alias (`*ref`) when the value was reached through one.
+    pub span: Range<usize>,
+    /// Where the value itself is written.
+    pub value_span: Range<usize>,
+    pub style: ScalarStyle,
+    /// Tagged `!!str`.
+    pub str_tag: bool,
+    /// The `&anchor` the value came from, when reached through an alias.
+    pub anchor_at: Option<usize>,
+}
+
+impl Scalar {
+    pub fn from_cursor(c: &Cursor<'_>) -> Option<Scalar> {
+        let (text, style, str_tag) = c.scalar()?;
+        Some(Scalar {
+            text: text.to_string(),
+            span: c.report_range(),
+            value_span: c.value_range(),
+            style,
+            str_tag,
+            anchor_at: c.anchor_offset(),
+        })
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.style == ScalarStyle::Plain && !self.str_tag && crate::syntax::is_null_text(&self.text)
+    }
+
+    /// Reached through an alias: the reported span is not where the text is.
+    pub fn via_alias(&self) -> bool {
+        self.span != self.value_span
+    }
+
+    /// File range of the bytes `range` of the value's text, when the text is written verbatim
+    /// (plain or quoted without escapes on one line); else the whole value.
+    pub fn text_range(&self, source: &str, range: Range<usize>) -> Range<usize> {
+        let mut raw = source.get(self.value_span.clone()).unwrap_or("");
+        let mut prefix = 0;
+        // saphyr's span of an anchored or tagged scalar starts at `&name` / `!tag`.
+        while raw.starts_with(['&', '!']) {
+            let token_end = raw.find(char::is_whitespace).unwrap_or(raw.len());
+            let rest = raw.get(token_end..).unwrap_or("");
+            let trimmed = rest.trim_start();
+            prefix += token_end + (rest.len() - trimmed.len());
+            raw = trimmed;
+        }
+        let inner_start = match self.style {
+            ScalarStyle::Plain => Some(0),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Some(1),
+            _ => None,
+        };
+        match inner_start {
+            Some(skip) if raw.get(skip..skip + self.text.len()) == Some(self.text.as_str()) => {
+                let start = self.value_span.start + prefix + skip;
+                start + range.start.min(self.text.len())..start + range.end.min(self.text.len())
+            }
+            _ => self.value_span.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    Container,
+    Init,
+    Ephemeral,
+}
+
+impl ContainerKind {
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "containers",
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ContainerFacts {
+    pub kind: ContainerKind,
+    pub name: Option<Scalar>,
+    /// The container's mapping (for findings when it has no name).
+    pub span: Range<usize>,
+    /// `image:` as written; `None` when the key is absent or not a scalar.
+    pub image: Option<Scalar>,
+    pub pull_policy: Option<Scalar>,
+}
+
+impl ContainerFacts {
+    pub fn name_text(&self) -> Option<&str> {
+        self.name.as_ref().map(|n| n.text.as_str())
+    }
+
+    /// `imagePullPolicy`, unless unset, null or `""` (which the API server treats as unset).
+    pub fn explicit_pull_policy(&self) -> Option<&Scalar> {
+        self.pull_policy
+            .as_ref()
+            .filter(|p| !p.is_null() && !p.text.is_empty())
+    }
+}
+
+/// One `imagePullSecrets` entry.
+#[derive(Clone, Debug)]
+pub enum PullSecretRef {
+    /// `- name: regcred`
+    Named(Scalar),
+    /// Anything else (`- regcred`, `- {}`): the kubelet ignores it.
+    Malformed(Range<usize>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PodSpecFacts {
+    pub span: Range<usize>,
+    pub containers: Vec<ContainerFacts>,
+    pub image_pull_secrets: Vec<PullSecretRef>,
+    /// The `imagePullSecrets` key, when present.
+    pub pull_secrets_key: Option<Range<usize>>,
+    pub service_account: Option<Scalar>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ObjectFacts {
+    pub kind: String,
+    pub api_version: String,
+    pub name: Option<String>,
+    /// As written; `None` means "the default namespace of the run".
+    pub namespace: Option<String>,
+    pub span: Range<usize>,
+    pub kind_span: Range<usize>,
+    /// `metadata.annotations["pullcheck.dev/ignore"]`.
+    pub ignore_annotation: Option<Scalar>,
+    pub pod: Option<PodSpecFacts>,
+}
+
+/// Where each kind keeps its pod spec. Unknown kinds with `spec.template.spec` (Argo Rollouts,
+/// Knative-like CRDs) are checked too, see [`pod_spec_of`].
+const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
+    ("Pod", &["spec"]),
+    ("PodTemplate", &["template", "spec"]),
+    (
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
+];
+
+const TEMPLATE_PATH: &[&str] = &["spec", "template", "spec"];
+
+/// Every object of a document, looking inside `kind: List` and `*List` kinds.
+pub fn extract_objects(doc: &Document) -> Vec<ObjectFacts> {
+    let mut out = Vec::new();
+    let Some(root) = doc.root() else {
+        return out;
+    };
+    let kind = root.str_at("kind").unwrap_or("");
+    if kind.ends_with("List")
+        && let Some(items) = root.get("items").filter(|i| i.is_seq())
+    {
+        out.extend(items.items().filter_map(|item| extract_object(&item)));
+        return out;
+    }
+    out.extend(extract_object(&root));
+    out
+}
+
+fn extract_object(obj: &Cursor<'_>) -> Option<ObjectFacts> {
+    let (kind_key, kind_value) = obj.get_with_key("kind")?;
+    let kind = kind_value.as_str()?.to_string();
+    let metadata = obj.get("metadata");
+    let meta_str = |key: &str| {
+        metadata
+            .and_then(|m| m.str_at(key))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let ignore_annotation = metadata
+        .and_then(|m| m.path(&["annotations", "pullcheck.dev/ignore"]))
+        .and_then(|c| Scalar::from_cursor(&c));
+    let pod = pod_spec_of(&kind, obj).map(|spec| extract_pod_spec(&spec));
+    Some(ObjectFacts {
+        api_version: obj.str_at("apiVersion").unwrap_or("").to_string(),
+        name: meta_str("name").or_else(|| meta_str("generateName")),
+        namespace: meta_str("namespace"),
+        span: obj.value_range(),
+        kind_span: kind_key.value_range().start..kind_value.value_range().end,
+        kind,
+        ignore_annotation,
+        pod,
+    })
+}
+
+fn pod_spec_of<'d>(kind: &str, obj: &Cursor<'d>) -> Option<Cursor<'d>> {
+    if let Some((_, path)) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind) {
+        return obj.path(path).filter(Cursor::is_map);
+    }
+    // Workloads and custom kinds: a standard pod template has a `containers` list.
+    obj.path(TEMPLATE_PATH)
+        .filter(|spec| spec.get("containers").is_some_and(|c| c.is_seq()))
+}
+
+fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
+    let mut facts = PodSpecFacts {
+        span: spec.value_range(),
+        ..PodSpecFacts::default()
+    };
+    for kind in [
+        ContainerKind::Init,
+        ContainerKind::Container,
+        ContainerKind::Ephemeral,
+    ] {
+        let Some(list) = spec.get(kind.field()) else {
+            continue;
+        };
+        for item in list.items().filter(Cursor::is_map) {
+            facts.containers.push(ContainerFacts {
+                kind,
+                name: item.get("name").and_then(|n| Scalar::from_cursor(&n)),
+                span: item.report_range(),
+                image: item.get("image").and_then(|n| Scalar::from_cursor(&n)),
+                pull_policy: item
+                    .get("imagePullPolicy")
+                    .and_then(|n| Scalar::from_cursor(&n)),
+            });
+        }
+    }
+    if let Some((key, secrets)) = spec.get_with_key("imagePullSecrets") {
+        facts.pull_secrets_key = Some(key.value_range());
+        for entry in secrets.items() {
+            let named = entry
+                .get("name")
+                .and_then(|n| Scalar::from_cursor(&n))
+                .filter(|n| !n.is_null() && !n.text.is_empty());
+            facts.image_pull_secrets.push(match named {
+                Some(name) => PullSecretRef::Named(name),
+                None => PullSecretRef::Malformed(entry.report_range()),
+            });
+        }
+    }
+    facts.service_account = ["serviceAccountName", "serviceAccount"]
+        .iter()
+        .find_map(|k| spec.get(k))
+        .and_then(|n| Scalar::from_cursor(&n))
+        .filter(|n| !n.is_null() && !n.text.is_empty());
+    facts
+}

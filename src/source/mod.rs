@@ -1,0 +1,252 @@
+//! Inputs: finding files, reading bytes under a size cap, and mapping byte offsets to lines.
+
+mod line_index;
+mod miette_source;
+mod walk;
+
+pub use line_index::LineIndex;
+pub use walk::{WalkOptions, WalkProblem, collect_inputs};
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Index of a file in [`SourceMap`]; spans carry it instead of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Span {
+        Span {
+            file,
+            start: clamp_u32(range.start),
+            end: clamp_u32(range.end.max(range.start)),
+        }
+    }
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+fn clamp_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Where an input came from.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    /// A file on disk: `display` is the path as given or relative to the walked directory.
+    Path(PathBuf),
+    Stdin,
+}
+
+/// The text of one input. The text is kept whole (BOM included) so spans are byte offsets into
+/// the file exactly as it is on disk.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub origin: Origin,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    /// Named on the command line (or stdin), as opposed to found by walking a directory.
+    pub explicit: bool,
+    /// The text with control characters blanked out byte for byte, for showing snippets on a
+    /// terminal; only built when the text has any.
+    display_text: Option<Box<str>>,
+}
+
+impl SourceFile {
+    pub fn new(name: String, origin: Origin, text: String, explicit: bool) -> SourceFile {
+        let lines = LineIndex::new(&text);
+        let display_text = text.chars().any(is_unsafe_for_terminal).then(|| {
+            text.chars()
+                .map(|c| {
+                    if is_unsafe_for_terminal(c) {
+                        "?".repeat(c.len_utf8())
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect::<String>()
+                .into_boxed_str()
+        });
+        SourceFile {
+            name,
+            origin,
+            text: text.into(),
+            lines,
+            explicit,
+            display_text,
+        }
+    }
+
+    /// The text to show in snippets (same byte offsets as `text`).
+    pub fn display_text(&self) -> &str {
+        self.display_text.as_deref().unwrap_or(&self.text)
+    }
+
+    /// Text of a span, or "" when it does not fall on this file's char boundaries.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// Length of a leading UTF-8 byte-order mark, which parsers must skip.
+    pub fn bom_len(&self) -> usize {
+        if self.text.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        }
+    }
+
+    pub fn extension(&self) -> Option<&str> {
+        match &self.origin {
+            Origin::Path(p) => p.extension().and_then(|e| e.to_str()),
+            Origin::Stdin => std::path::Path::new(&self.name)
+                .extension()
+                .and_then(|e| e.to_str()),
+        }
+    }
+}
+
+/// Control characters other than tab and line breaks, and bidi overrides: shown as `?`.
+fn is_unsafe_for_terminal(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// All files of one run, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
+    }
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+/// Why an input could not be turned into text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadProblem {
+    Io(String),
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    /// NUL bytes: a binary file, not a manifest.
+    Binary {
+        offset: usize,
+    },
+    InvalidUtf8 {
+        offset: usize,
+    },
+}
+
+impl std::fmt::Display for ReadProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadProblem::Io(e) => write!(f, "cannot read the file: {e}"),
+            ReadProblem::TooLarge { size, limit } => write!(
+                f,
+                "the file is {size} bytes, over the --max-file-size limit of {limit} bytes; it was not read"
+            ),
+            ReadProblem::Binary { offset } => write!(
+                f,
+                "this looks like a binary file (NUL byte at offset {offset}), not a manifest"
+            ),
+            ReadProblem::InvalidUtf8 { offset } => {
+                write!(
+                    f,
+                    "the file is not valid UTF-8 (first bad byte at offset {offset})"
+                )
+            }
+        }
+    }
+}
+
+/// Turns raw bytes into text, refusing binary and non-UTF-8 input.
+pub fn decode(bytes: Vec<u8>) -> Result<String, ReadProblem> {
+    if let Some(offset) = memchr_nul(&bytes) {
+        return Err(ReadProblem::Binary { offset });
+    }
+    String::from_utf8(bytes).map_err(|e| ReadProblem::InvalidUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+/// Reads a file with a size cap, without allocating more than the cap for oversized files.
+pub fn read_file(path: &std::path::Path, limit: u64) -> Result<String, ReadProblem> {
+    let file = std::fs::File::open(path).map_err(|e| ReadProblem::Io(e.to_string()))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| ReadProblem::Io(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(ReadProblem::Io("is a directory".into()));
+    }
+    if meta.len() > limit {
+        return Err(ReadProblem::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    read_capped(file, limit, usize::try_from(meta.len()).unwrap_or(0))
+}
+
+/// Reads at most `limit` bytes: `take` guards inputs that grow or lie about their size (/proc,
+/// a FIFO, stdin), so an oversized input never costs more than the limit.
+fn read_capped(reader: impl std::io::Read, limit: u64, hint: usize) -> Result<String, ReadProblem> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(hint);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadProblem::Io(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadProblem::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    decode(bytes)
+}
+
+/// Reads standard input with the same cap and checks as files.
+pub fn read_stdin(limit: u64) -> Result<String, ReadProblem> {
+    read_capped(std::io::stdin().lock(), limit, 0)
+}

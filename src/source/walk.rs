@@ -1,0 +1,180 @@
+//! Expanding command-line paths into the list of inputs to read.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+
+pub struct WalkOptions {
+    pub exclude: Vec<String>,
+    /// Follow symlinks that point inside the walked tree (never outside it).
+    pub follow_links: bool,
+}
+
+/// One input to read: its path and the name used in reports.
+#[derive(Debug, Clone)]
+pub struct InputPath {
+    pub path: PathBuf,
+    pub display: String,
+    /// Named on the command line: read whatever the extension.
+    pub explicit: bool,
+}
+
+/// A path that could not be walked; reported as a finding, and the run exits 2.
+#[derive(Debug, Clone)]
+pub struct WalkProblem {
+    pub display: String,
+    pub message: String,
+    /// The user asked for something we could not read (exit code 2), as opposed to a file we
+    /// chose to skip (a note).
+    pub fatal: bool,
+}
+
+const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+pub fn build_excludes(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| format!("invalid --exclude glob {p:?}: {e}"))?;
+        builder.add(glob);
+        // A bare name like `vendor` excludes it at any depth, as users expect from .gitignore.
+        if !p.contains('/')
+            && let Ok(g) = Glob::new(&format!("**/{p}"))
+        {
+            builder.add(g);
+        }
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Expands `paths` (files and directories) into inputs, sorted within each directory so the
+/// order — and so the output — is deterministic.
+pub fn collect_inputs(
+    paths: &[PathBuf],
+    opts: &WalkOptions,
+) -> Result<(Vec<InputPath>, Vec<WalkProblem>), String> {
+    let excludes = build_excludes(&opts.exclude)?;
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for root in paths {
+        let display_root = root.to_string_lossy().into_owned();
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(WalkProblem {
+                    display: display_root,
+                    message: format!("cannot read this path: {e}"),
+                    fatal: true,
+                });
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            inputs.push(InputPath {
+                path: root.clone(),
+                display: display_root,
+                explicit: true,
+            });
+            continue;
+        }
+        walk_dir(root, opts, &excludes, &mut inputs, &mut problems);
+    }
+    Ok((inputs, problems))
+}
+
+fn walk_dir(
+    root: &Path,
+    opts: &WalkOptions,
+    excludes: &GlobSet,
+    inputs: &mut Vec<InputPath>,
+    problems: &mut Vec<WalkProblem>,
+) {
+    let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let skipped = std::cell::RefCell::new(Vec::new());
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(opts.follow_links)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+            // Globs match the path below the walked directory or the path as given.
+            if is_hidden(e.file_name()) || excludes.is_match(rel) || excludes.is_match(e.path()) {
+                return false;
+            }
+            if e.path_is_symlink() {
+                // Never read outside the tree we were pointed at (hostile pull requests can
+                // add `evil.yaml -> /etc/shadow`).
+                let inside = std::fs::canonicalize(e.path())
+                    .is_ok_and(|target| target.starts_with(&canonical_root));
+                if !inside {
+                    skipped.borrow_mut().push(WalkProblem {
+                        display: e.path().to_string_lossy().into_owned(),
+                        message:
+                            "symlink points outside the linted tree (or nowhere); not followed"
+                                .into(),
+                        fatal: false,
+                    });
+                    return false;
+                }
+            }
+            true
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let display = e
+                    .path()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| root.to_string_lossy().into_owned());
+                let (message, fatal) = if e.loop_ancestor().is_some() {
+                    (
+                        "symlink loop: this directory links back to one of its parents; not followed"
+                            .to_string(),
+                        false,
+                    )
+                } else {
+                    (format!("cannot walk this path: {e}"), true)
+                };
+                problems.push(WalkProblem {
+                    display,
+                    message,
+                    fatal,
+                });
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let ext_ok = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        if ext_ok {
+            inputs.push(InputPath {
+                path: path.to_path_buf(),
+                display: display_name(root, path),
+                explicit: false,
+            });
+        }
+    }
+    problems.append(&mut skipped.into_inner());
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|s| s.starts_with('.') && s != "." && s != "..")
+}
+
+/// `deploy/app.yaml` for a file found under `deploy/`; `.` is not repeated in front of names.
+fn display_name(root: &Path, path: &Path) -> String {
+    if root == Path::new(".")
+        && let Ok(rel) = path.strip_prefix(root)
+    {
+        return rel.to_string_lossy().into_owned();
+    }
+    path.to_string_lossy().into_owned()
+}
