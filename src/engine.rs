@@ -353,6 +353,14 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
         ));
         return result;
     }
+    // Saved or pasted kubectl output (describe, get pods, events, logs) is not a manifest: it
+    // is diagnosed (issue 4), never parsed as YAML.
+    if crate::kubectl::looks_like_kubectl_output(text) {
+        result.documents = 1;
+        let diagnoses = crate::kubectl::diagnose(text);
+        result.findings = rules::pull_diagnosis::findings(&diagnoses, PENDING);
+        return result;
+    }
     let docs = parse_stream(text, file.bom_len(), limits);
     if docs.is_empty() {
         result
@@ -393,6 +401,11 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
                 ));
             }
             Ok(doc) => {
+                // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
+                let diagnoses = crate::kubectl::diagnose_document(&doc);
+                result
+                    .findings
+                    .extend(rules::pull_diagnosis::findings(&diagnoses, PENDING));
                 let objects = extract_objects(&doc);
                 for object in &objects {
                     check_object(file, object, ruleset, &mut result.findings);

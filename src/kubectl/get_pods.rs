@@ -30,7 +30,8 @@ pub(crate) fn row(line: &SText, segment: usize, namespace: &Option<String>) -> O
         return None;
     }
     let name = caps.name("name")?;
-    let mut obs = Obs::failure(InputKind::GetPods, segment, line.full_span());
+    // The STATUS cell is the evidence: the rest of the row says nothing about the pull.
+    let mut obs = Obs::failure(InputKind::GetPods, segment, line.span(status.range()));
     obs.pod = Some(name.as_str().to_string());
     obs.namespace = caps
         .name("ns")

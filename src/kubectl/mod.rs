@@ -14,12 +14,14 @@ mod get_pods;
 mod logs;
 mod merge;
 mod scan;
+mod status;
 mod text;
 
 use std::ops::Range;
 
 pub use causes::{CauseInfo, cause_by_rule, causes, classify, failed};
 pub use detect::looks_like_kubectl_output;
+pub use status::diagnose_document;
 
 /// Which kind of kubectl output a diagnosis' evidence came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -83,11 +85,18 @@ pub struct Diagnosis {
 impl Diagnosis {
     /// The cause's help with its placeholders filled in.
     pub fn help(&self) -> String {
-        let image = self.image.as_deref().unwrap_or("<image>");
-        let (registry, repository, tag) = split_image(image);
+        let (quoted, image, (registry, repository, tag)) = match &self.image {
+            Some(i) => (format!("{i:?}"), i.clone(), split_image(i)),
+            None => (
+                "the image".to_string(),
+                "<image>".to_string(),
+                ("<registry>".into(), "<repository>".into(), "<tag>".into()),
+            ),
+        };
         self.cause
             .help
-            .replace("{image}", image)
+            .replace("\"{image}\"", &quoted)
+            .replace("{image}", &image)
             .replace("{registry}", &registry)
             .replace("{repository}", &repository)
             .replace("{tag}", &tag)
@@ -99,10 +108,18 @@ impl Diagnosis {
     }
 }
 
-/// Registry, repository and tag (or digest) of an image, with Docker Hub's defaults, following
-/// `distribution/reference`'s normalisation: the first component is a registry when it has a
-/// `.` or `:` or is `localhost`.
+/// Registry, repository and tag (or digest) of an image, normalised as the kubelet does
+/// (`crate::image`, Go's distribution/reference); for a reference that does not parse, a plain
+/// split with Docker Hub's defaults.
 pub fn split_image(image: &str) -> (String, String, String) {
+    if let Ok(r) = crate::image::parse_reference(image) {
+        let tag = r
+            .digest(image)
+            .or_else(|| r.tag(image))
+            .unwrap_or("latest")
+            .to_string();
+        return (r.registry, r.repository, tag);
+    }
     let (name, tag) = match image.split_once('@') {
         Some((n, d)) => (n, d.to_string()),
         None => match image.rsplit_once(':') {

@@ -17,6 +17,7 @@ pub mod malformed_digest;
 pub mod missing_image;
 pub mod missing_tag;
 pub mod parse_error;
+pub mod pull_diagnosis;
 pub mod skipped_input;
 pub mod stale_if_not_present;
 pub mod tag_and_digest;
@@ -76,6 +77,19 @@ pub const CATALOG: &[&RuleMeta] = &[
     &unreadable_input::META,
     &empty_input::META,
     &skipped_input::META,
+    &pull_diagnosis::INVALID_REFERENCE,
+    &pull_diagnosis::NEVER_NOT_PRESENT,
+    &pull_diagnosis::PLATFORM_MISMATCH,
+    &pull_diagnosis::RATE_LIMITED,
+    &pull_diagnosis::DISK_FULL,
+    &pull_diagnosis::HTTP_ON_HTTPS,
+    &pull_diagnosis::TLS,
+    &pull_diagnosis::DNS,
+    &pull_diagnosis::CONNECTION_REFUSED,
+    &pull_diagnosis::NETWORK_TIMEOUT,
+    &pull_diagnosis::UNAUTHORIZED,
+    &pull_diagnosis::NOT_FOUND,
+    &pull_diagnosis::FAILED,
 ];
 
 pub fn find(name: &str) -> Option<&'static RuleMeta> {

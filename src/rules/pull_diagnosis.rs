@@ -1,0 +1,222 @@
+//! The `pull-*` diagnoses: failed pulls read from kubectl output (`crate::kubectl`), one rule
+//! per root cause.
+//!
+//! All thirteen rules live in this one module because one function produces them: which rule
+//! fires is data (`rules/causes.yaml` maps the runtime's message to a cause), so a file per rule
+//! would be thirteen copies of the same constant and no code.
+
+use super::{Category, RuleMeta};
+use crate::finding::{Finding, Severity};
+use crate::kubectl::Diagnosis;
+use crate::source::{FileId, Span};
+
+macro_rules! pull_rule {
+    ($id:ident, $name:literal, $severity:ident, $summary:literal) => {
+        pub const $id: RuleMeta = RuleMeta {
+            name: $name,
+            severity: Severity::$severity,
+            category: Category::Diagnosis,
+            summary: $summary,
+            doc: include_str!(concat!("../../rules/", $name, ".md")),
+        };
+    };
+}
+
+pull_rule!(
+    NOT_FOUND,
+    "pull-not-found",
+    Error,
+    "a failed pull: the image, tag or digest does not exist in the registry"
+);
+pull_rule!(
+    UNAUTHORIZED,
+    "pull-unauthorized",
+    Error,
+    "a failed pull: the registry refused the credentials, or none were sent"
+);
+pull_rule!(
+    DNS,
+    "pull-dns",
+    Error,
+    "a failed pull: the node cannot resolve the registry's host name"
+);
+pull_rule!(
+    NETWORK_TIMEOUT,
+    "pull-network-timeout",
+    Error,
+    "a failed pull: the connection to the registry timed out"
+);
+pull_rule!(
+    CONNECTION_REFUSED,
+    "pull-connection-refused",
+    Error,
+    "a failed pull: the registry refused the connection or is unreachable"
+);
+pull_rule!(
+    TLS,
+    "pull-tls",
+    Error,
+    "a failed pull: the registry's TLS certificate is not trusted"
+);
+pull_rule!(
+    HTTP_ON_HTTPS,
+    "pull-http-on-https",
+    Error,
+    "a failed pull: the registry speaks plain HTTP, the runtime HTTPS"
+);
+pull_rule!(
+    RATE_LIMITED,
+    "pull-rate-limited",
+    Error,
+    "a failed pull: the registry is rate-limiting pulls (429)"
+);
+pull_rule!(
+    PLATFORM_MISMATCH,
+    "pull-platform-mismatch",
+    Error,
+    "a failed pull: the image has no variant for the node's OS/architecture"
+);
+pull_rule!(
+    NEVER_NOT_PRESENT,
+    "pull-never-not-present",
+    Error,
+    "a failed start: imagePullPolicy is Never and the image is not on the node"
+);
+pull_rule!(
+    INVALID_REFERENCE,
+    "pull-invalid-reference",
+    Error,
+    "a failed pull: the kubelet cannot parse the image reference"
+);
+pull_rule!(
+    DISK_FULL,
+    "pull-disk-full",
+    Error,
+    "a failed pull: the node ran out of disk space unpacking the image"
+);
+pull_rule!(
+    FAILED,
+    "pull-failed",
+    Warning,
+    "a failed pull whose cause the output does not show"
+);
+
+/// Every diagnosis rule, in the order of `rules/causes.yaml`.
+pub const RULES: &[&RuleMeta] = &[
+    &INVALID_REFERENCE,
+    &NEVER_NOT_PRESENT,
+    &PLATFORM_MISMATCH,
+    &RATE_LIMITED,
+    &DISK_FULL,
+    &HTTP_ON_HTTPS,
+    &TLS,
+    &DNS,
+    &CONNECTION_REFUSED,
+    &NETWORK_TIMEOUT,
+    &UNAUTHORIZED,
+    &NOT_FOUND,
+    &FAILED,
+];
+
+fn meta_for(rule: &str) -> &'static RuleMeta {
+    RULES
+        .iter()
+        .copied()
+        .find(|m| m.name == rule)
+        .unwrap_or(&FAILED)
+}
+
+/// One finding per diagnosis: the primary label on the line that proves the cause, secondary
+/// labels on the container's image and its waiting reason.
+pub fn findings(diagnoses: &[Diagnosis], file: FileId) -> Vec<Finding> {
+    diagnoses.iter().map(|d| finding(d, file)).collect()
+}
+
+fn finding(d: &Diagnosis, file: FileId) -> Finding {
+    let meta = meta_for(&d.cause.rule);
+    let span = |r: &std::ops::Range<usize>| Span::new(file, r.clone());
+    let label = if meta.name == FAILED.name {
+        "the pull fails here; the runtime's reason is not in this output".to_string()
+    } else {
+        format!("cause: {}", d.cause.cause)
+    };
+    let mut f = Finding::new(meta, span(&d.evidence), message(d))
+        .label(label)
+        .help(d.help());
+    if let Some(r) = &d.image_span
+        && !overlaps(r, &d.evidence)
+    {
+        let text = if d.sandbox {
+            "the pod sandbox (pause) image"
+        } else {
+            "the image"
+        };
+        f = f.secondary(span(r), text);
+    }
+    if let (Some(r), Some(reason)) = (&d.reason_span, &d.reason)
+        && !overlaps(r, &d.evidence)
+    {
+        f = f.secondary(span(r), format!("reason: {reason}"));
+    }
+    f.container = d.container.clone();
+    f.image = d.image.clone();
+    let mut extra = Vec::new();
+    for (key, value) in [
+        ("pod", d.pod.clone()),
+        ("namespace", d.namespace.clone()),
+        ("reason", d.reason.clone()),
+        ("cause", Some(d.cause.cause.clone())),
+        ("source", Some(d.source_kind.as_str().to_string())),
+    ] {
+        if let Some(v) = value {
+            extra.push((key, v));
+        }
+    }
+    if d.init {
+        extra.push(("init", "true".into()));
+    }
+    if d.recovered {
+        extra.push(("recovered", "true".into()));
+    }
+    f.extra = extra;
+    f
+}
+
+fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// `container "web" of pod "shop/web-1" cannot pull "nginx:1.999": <title>`.
+fn message(d: &Diagnosis) -> String {
+    let pod = match (&d.namespace, &d.pod) {
+        (Some(ns), Some(p)) => Some(format!("{ns}/{p}")),
+        (None, Some(p)) => Some(p.clone()),
+        _ => None,
+    };
+    let who = match (&d.container, &pod) {
+        _ if d.sandbox => match &pod {
+            Some(p) => format!("the sandbox of pod {p:?}"),
+            None => "a pod sandbox".to_string(),
+        },
+        (Some(c), Some(p)) => {
+            let kind = if d.init {
+                "init container"
+            } else {
+                "container"
+            };
+            format!("{kind} {c:?} of pod {p:?}")
+        }
+        (Some(c), None) => format!("container {c:?}"),
+        (None, Some(p)) => format!("pod {p:?}"),
+        (None, None) => "a container".to_string(),
+    };
+    let what = match &d.image {
+        Some(i) => format!("{i:?}"),
+        None => "its image".to_string(),
+    };
+    let mut m = format!("{who} cannot pull {what}: {}", d.cause.title);
+    if d.recovered {
+        m.push_str(" (a past failure: later events show the container started)");
+    }
+    m
+}
