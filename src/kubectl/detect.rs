@@ -148,23 +148,28 @@ pub fn looks_like_kubectl_output(text: &str) -> bool {
         Some(l) if l.starts_with("apiVersion:") || l.starts_with("kind:") => return false,
         _ => {}
     }
+    // Kubectl's own headers settle it; loose kubectl phrases (an event row, a kubelet message)
+    // only count in a text that is not a manifest, where they could be a comment or a string.
     let mut manifest = false;
+    let mut phrase = false;
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
-        if line.starts_with("apiVersion:") {
+        let t = line.trim_start().trim_start_matches("- ");
+        if t.starts_with("apiVersion:") || t.starts_with("kind:") {
             manifest = true;
         }
-        if SNIFF.is_match(line) {
-            // A describe `Name:` alone could be many things; the rest are kubectl's own words.
-            let matched = SNIFF.matches(line);
-            if matched.iter().all(|i| i == 3) && manifest {
-                continue;
-            }
+        let matched = SNIFF.matches(line);
+        if matched.iter().any(|i| STRONG.contains(&i)) {
             return true;
         }
+        // A `kubectl …` line may be a prompt, or a script inside a manifest.
+        phrase |= matched.matched_any() || prompt(line).is_some();
     }
-    false
+    phrase && !manifest
 }
+
+/// Indices in `SNIFF` of the table and section headers only kubectl prints.
+const STRONG: &[usize] = &[0, 1, 2, 4];
 
 /// `{…` or a JSON array; not a `[root@host ~]#` prompt.
 fn is_json_start(line: &str) -> bool {
@@ -219,6 +224,13 @@ mod tests {
         assert!(!looks_like_kubectl_output("hello world\n"));
         assert!(!looks_like_kubectl_output(
             "metadata:\n  name: x\napiVersion: v1\nName: x\n"
+        ));
+        // Kubelet phrases or a kubectl command inside a manifest do not make it kubectl output.
+        assert!(!looks_like_kubectl_output(
+            "# CronJob\nmetadata:\n  name: x\nkind: CronJob\nspec:\n  script: |\n    kubectl get pods -A\n    echo 'Warning  Failed  1s  kubelet  Error: ErrImagePull'\n"
+        ));
+        assert!(looks_like_kubectl_output(
+            "$ kubectl get pods\nweb  0/1  ErrImagePull  0  1m\n"
         ));
     }
 
