@@ -4,8 +4,26 @@
 
 mod common;
 
-use common::{lint_text, repo};
+use common::repo;
+use pullcheck::config;
+use pullcheck::engine::{LintOptions, Report, lint_memory};
 use pullcheck::rules::CATALOG;
+
+/// Lints a doc block; a first line `# .pullcheck.yaml: {…}` is the config to lint it with.
+fn lint_block(name: &str, yaml: &str) -> Report {
+    let cfg = yaml
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# .pullcheck.yaml:"))
+        .map(|c| config::parse("doc", c.trim()).expect("doc config"))
+        .unwrap_or_default();
+    let opts = LintOptions {
+        settings: cfg.settings(),
+        severities: cfg.severities.clone(),
+        ..LintOptions::default()
+    };
+    lint_memory(&[(name, yaml)], &opts).expect("lint runs")
+}
 
 const SECTIONS: &[&str] = &[
     "## What it does",
@@ -40,7 +58,11 @@ fn every_rule_has_a_doc_with_the_standard_sections() {
             "rules/{}.md must start with its name",
             rule.name
         );
-        let severity_line = format!("**Severity:** {}", rule.severity.as_str());
+        let severity_line = format!(
+            "**Severity:** {} · **Category:** {}",
+            rule.severity.as_str(),
+            rule.category.as_str()
+        );
         assert!(
             rule.doc.contains(&severity_line),
             "rules/{}.md must state `{severity_line}`",
@@ -77,7 +99,7 @@ fn no_doc_without_a_rule() {
 fn doc_examples_fire_and_fixes_do_not() {
     for rule in CATALOG {
         for example in yaml_blocks(rule.doc, "## Example") {
-            let report = lint_text("example.yaml", example);
+            let report = lint_block("example.yaml", example);
             assert!(
                 report.findings.iter().any(|f| f.rule == rule.name),
                 "the example in rules/{}.md does not fire it",
@@ -85,7 +107,7 @@ fn doc_examples_fire_and_fixes_do_not() {
             );
         }
         for fix in yaml_blocks(rule.doc, "## Fix") {
-            let report = lint_text("fix.yaml", fix);
+            let report = lint_block("fix.yaml", fix);
             assert!(
                 !report.findings.iter().any(|f| f.rule == rule.name),
                 "the fix in rules/{}.md still fires it",

@@ -5,7 +5,12 @@
 mod common;
 
 use common::{files_under, human, json, lint_paths, lint_text, repo};
-use pullcheck::rules::CATALOG;
+use pullcheck::rules::{CATALOG, Category, RuleMeta};
+
+/// The diagnosis rules (`pull-*` causes; the `pull-secret-*` rules are about manifests).
+fn diagnosis_rules() -> impl Iterator<Item = &'static &'static RuleMeta> {
+    CATALOG.iter().filter(|r| r.category == Category::Diagnosis)
+}
 
 #[test]
 fn kubectl_fixture_snapshots() {
@@ -29,14 +34,17 @@ fn kubectl_fixture_snapshots() {
 #[test]
 fn kubectl_text_is_diagnosed_not_parsed_as_yaml() {
     let report = lint_paths(&["fixtures/kubectl/describe-many-pods.txt"]);
-    assert!(report.findings.iter().all(|f| f.rule.starts_with("pull-")));
+    let diagnosis = |rule: &str| {
+        pullcheck::rules::find(rule).is_some_and(|r| r.category == Category::Diagnosis)
+    };
+    assert!(report.findings.iter().all(|f| diagnosis(f.rule)));
     assert_eq!(report.findings.len(), 2);
 }
 
 /// The ```text examples of the `pull-*` docs fire their rule, like the YAML ones do.
 #[test]
 fn pull_doc_text_examples_fire_their_rule() {
-    for rule in CATALOG.iter().filter(|r| r.name.starts_with("pull-")) {
+    for rule in diagnosis_rules() {
         let example = &rule.doc[rule.doc.find("## Example").expect("example")..];
         let block = example
             .split("```text\n")
@@ -56,11 +64,7 @@ fn causes_and_catalog_agree() {
         .iter()
         .map(|c| c.rule.as_str())
         .collect();
-    let rules: Vec<&str> = CATALOG
-        .iter()
-        .map(|r| r.name)
-        .filter(|n| n.starts_with("pull-"))
-        .collect();
+    let rules: Vec<&str> = diagnosis_rules().map(|r| r.name).collect();
     assert_eq!(causes, rules);
     for c in pullcheck::kubectl::causes() {
         let rule = pullcheck::rules::find(&c.rule).expect("in the catalog");

@@ -94,6 +94,32 @@ impl SourceFile {
         }
     }
 
+    /// Masks byte ranges (Secret values) in the text shown in snippets, so no output format can
+    /// print them, whatever the context lines around a label. Offsets are unchanged.
+    pub fn redact(&mut self, ranges: &[Range<usize>]) {
+        if ranges.is_empty() {
+            return;
+        }
+        let mut shown: String = self.display_text().to_string();
+        for r in ranges {
+            let Some(part) = shown.get(r.clone()) else {
+                continue;
+            };
+            let masked: String = part
+                .chars()
+                .map(|c| {
+                    if matches!(c, '\n' | '\r') {
+                        c.to_string()
+                    } else {
+                        "*".repeat(c.len_utf8())
+                    }
+                })
+                .collect();
+            shown.replace_range(r.clone(), &masked);
+        }
+        self.display_text = Some(shown.into_boxed_str());
+    }
+
     /// The text to show in snippets (same byte offsets as `text`).
     pub fn display_text(&self) -> &str {
         self.display_text.as_deref().unwrap_or(&self.text)
