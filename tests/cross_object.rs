@@ -2,7 +2,6 @@
 //! files, namespace defaulting, `--require-secrets`, thread-count independence.
 
 use pullcheck::config;
-use pullcheck::emit::human;
 use pullcheck::engine::{LintOptions, Report, lint};
 use std::path::{Path, PathBuf};
 
@@ -21,20 +20,6 @@ fn run(case: &Path) -> Report {
         ..LintOptions::default()
     };
     lint(&opts).expect("lint runs")
-}
-
-fn human_text(report: &Report) -> String {
-    let mut out = Vec::new();
-    human::write(
-        report,
-        &human::HumanOptions {
-            color: false,
-            width: 100,
-        },
-        &mut out,
-    )
-    .unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 #[test]
