@@ -216,6 +216,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     attach_objects(&mut unused, &objects, &opts.settings.default_namespace);
     ruleset.apply(&mut unused);
     findings.extend(unused);
+    rules::pull_diagnosis::link_manifests(&mut findings, &objects, &sources);
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {

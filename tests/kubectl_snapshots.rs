@@ -12,23 +12,90 @@ fn diagnosis_rules() -> impl Iterator<Item = &'static &'static RuleMeta> {
     CATALOG.iter().filter(|r| r.category == Category::Diagnosis)
 }
 
+/// Each direct child of `fixtures/kubectl/`: a paste, or a folder of files linted together
+/// (pastes next to the manifests that deploy their images), every file named explicitly.
 #[test]
 fn kubectl_fixture_snapshots() {
-    for file in files_under(&repo().join("fixtures/kubectl")) {
-        let rel = file
-            .strip_prefix(repo())
-            .expect("under repo")
-            .to_string_lossy()
-            .into_owned();
-        let stem = file
+    let mut cases: Vec<_> = std::fs::read_dir(repo().join("fixtures/kubectl"))
+        .expect("fixtures/kubectl")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    for case in cases {
+        let rel = |p: &std::path::Path| {
+            p.strip_prefix(repo())
+                .expect("under repo")
+                .to_string_lossy()
+                .into_owned()
+        };
+        let files: Vec<String> = if case.is_dir() {
+            files_under(&case).iter().map(|p| rel(p)).collect()
+        } else {
+            vec![rel(&case)]
+        };
+        let paths: Vec<&str> = files.iter().map(String::as_str).collect();
+        let stem = case
             .file_stem()
             .expect("file name")
             .to_string_lossy()
             .into_owned();
-        let report = lint_paths(&[&rel]);
+        let report = lint_paths(&paths);
         insta::assert_snapshot!(format!("kubectl-{stem}-human"), human(&report));
         insta::assert_snapshot!(format!("kubectl-{stem}-json"), json(&report));
     }
+}
+
+/// A diagnosis points at the manifest that deploys its image, with the line that explains it.
+#[test]
+fn diagnoses_link_to_the_manifests_in_the_run() {
+    let report = lint_paths(&[
+        "fixtures/kubectl/with-manifests/events.txt",
+        "fixtures/kubectl/with-manifests/deploy.yaml",
+    ]);
+    let yaml = report
+        .sources
+        .iter()
+        .find(|(_, s)| s.name.ends_with("deploy.yaml"))
+        .map(|(id, s)| (id, s.text.clone()))
+        .expect("deploy.yaml");
+    let labels = |rule: &str| -> Vec<String> {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == rule)
+            .unwrap_or_else(|| panic!("no {rule}"));
+        f.secondary
+            .iter()
+            .filter(|l| l.span.file == yaml.0)
+            .map(|l| format!("{} @ {}", l.text, &yaml.1[l.span.range()]))
+            .collect()
+    };
+    assert_eq!(
+        labels("pull-never-not-present"),
+        [
+            "Deployment/hello deploys this image @ hello-app:dev",
+            "imagePullPolicy: Never: the kubelet never pulls @ Never"
+        ]
+    );
+    assert_eq!(
+        labels("pull-not-found"),
+        [
+            "Deployment/web deploys this image @ nginx:1.999",
+            "the registry has no manifest for this @ 1.999"
+        ]
+    );
+    let unauthorized = labels("pull-unauthorized");
+    assert_eq!(
+        unauthorized.first().map(String::as_str),
+        Some("Deployment/api deploys this image @ registry.example.com/team/api:1.4")
+    );
+    assert!(
+        unauthorized
+            .iter()
+            .any(|l| l.starts_with("see private-registry-without-pull-secret here @ ")),
+        "{unauthorized:?}"
+    );
 }
 
 #[test]

@@ -220,3 +220,129 @@ fn message(d: &Diagnosis) -> String {
     }
     m
 }
+
+/// How images are compared between a diagnosis and a manifest: normalised as the kubelet does,
+/// with an implicit `:latest` dropped (`Pulling image "ubuntu"` deploys `ubuntu:latest`).
+fn image_key(image: &str) -> String {
+    let full = match crate::image::parse_reference(image) {
+        Ok(r) => r.normalized(image),
+        Err(_) => image.trim().to_string(),
+    };
+    match full.strip_suffix(":latest") {
+        Some(short) if !full.contains('@') => short.to_string(),
+        _ => full,
+    }
+}
+
+/// The manifest rules whose finding explains a `pull-unauthorized` diagnosis.
+const CREDENTIAL_RULES: &[&str] = &[
+    "private-registry-without-pull-secret",
+    "pull-secret-not-found",
+    "pull-secret-wrong-type",
+    "pull-secret-registry-mismatch",
+    "pull-secret-malformed",
+];
+
+/// When the run also lints manifests, points each diagnosis at the manifest that deploys its
+/// image (issue 4, "Cross-reference"): the `image:` value, and for never-not-present the
+/// `imagePullPolicy`, for not-found the tag, for unauthorized the pull-secret finding of that
+/// container. Labels in another file render as `related` diagnostics.
+pub fn link_manifests(
+    findings: &mut [Finding],
+    objects: &[(FileId, crate::model::ObjectFacts)],
+    sources: &crate::source::SourceMap,
+) {
+    use std::collections::HashMap;
+    let mut deployed: HashMap<String, Vec<(FileId, &crate::model::ObjectFacts, usize)>> =
+        HashMap::new();
+    for (file, o) in objects {
+        for (k, c) in o.pod.iter().flat_map(|p| p.containers.iter().enumerate()) {
+            if let Some(image) = c.image.as_ref().filter(|i| !i.is_null()) {
+                deployed
+                    .entry(image_key(&image.text))
+                    .or_default()
+                    .push((*file, o, k));
+            }
+        }
+    }
+    if deployed.is_empty() {
+        return;
+    }
+    let credential_findings: Vec<(Span, &'static str)> = findings
+        .iter()
+        .filter(|f| CREDENTIAL_RULES.contains(&f.rule))
+        .map(|f| (f.span, f.rule))
+        .collect();
+    for f in findings.iter_mut() {
+        if !RULES.iter().any(|r| r.name == f.rule) {
+            continue;
+        }
+        let Some(image) = f.image.clone() else {
+            continue;
+        };
+        let namespace = f
+            .extra
+            .iter()
+            .find(|(k, _)| *k == "namespace")
+            .map(|(_, v)| v.clone());
+        let sites = deployed.get(&image_key(&image)).into_iter().flatten();
+        // A pod status diagnosis is its own manifest: link other files only, and a few at most.
+        let sites = sites
+            .filter(|(file, o, _)| {
+                *file != f.span.file
+                    && match (&namespace, &o.namespace) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    }
+            })
+            .take(3);
+        let mut labels = Vec::new();
+        for &(file, o, k) in sites {
+            let Some(c) = o.pod.as_ref().and_then(|p| p.containers.get(k)) else {
+                continue;
+            };
+            let Some(scalar) = c.image.as_ref() else {
+                continue;
+            };
+            let name = o.name.as_deref().unwrap_or("?");
+            labels.push(crate::finding::Label {
+                span: Span::new(file, scalar.span.clone()),
+                text: format!("{}/{name} deploys this image", o.kind),
+            });
+            match f.rule {
+                "pull-never-not-present" => {
+                    if let Some(p) = c.explicit_pull_policy() {
+                        labels.push(crate::finding::Label {
+                            span: Span::new(file, p.span.clone()),
+                            text: format!("imagePullPolicy: {}: the kubelet never pulls", p.text),
+                        });
+                    }
+                }
+                "pull-not-found" => {
+                    let source = sources.get(file).map_or("", |s| &*s.text);
+                    if let Ok(r) = crate::image::parse_reference(&scalar.text)
+                        && let Some(part) = r.digest.clone().or(r.tag.clone())
+                    {
+                        labels.push(crate::finding::Label {
+                            span: Span::new(file, scalar.text_range(source, part)),
+                            text: "the registry has no manifest for this".into(),
+                        });
+                    }
+                }
+                "pull-unauthorized" => {
+                    for (span, rule) in &credential_findings {
+                        let inside = span.file == file && o.span.contains(&(span.start as usize));
+                        if inside {
+                            labels.push(crate::finding::Label {
+                                span: *span,
+                                text: format!("see {rule} here"),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        f.secondary.extend(labels);
+    }
+}
