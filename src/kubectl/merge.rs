@@ -6,26 +6,7 @@ use super::scan::{Found, Obs, ObsKind};
 use super::{Diagnosis, InputKind};
 use std::collections::HashMap;
 
-/// How an image is compared: Docker Hub's implicit prefixes and `:latest` removed, so that
-/// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree.
-fn image_key(image: &str) -> String {
-    let mut s = image;
-    for prefix in [
-        "docker.io/library/",
-        "index.docker.io/library/",
-        "docker.io/",
-        "index.docker.io/",
-    ] {
-        if let Some(rest) = s.strip_prefix(prefix) {
-            s = rest;
-            break;
-        }
-    }
-    if !s.contains('@') {
-        s = s.strip_suffix(":latest").unwrap_or(s);
-    }
-    s.to_string()
-}
+use super::image_key;
 
 #[derive(Debug)]
 struct Entity {

@@ -139,6 +139,22 @@ pub fn split_image(image: &str) -> (String, String, String) {
     (registry, path, tag)
 }
 
+/// How images are compared across views and with manifests: normalised as the kubelet does
+/// (`nginx` is `docker.io/library/nginx`), with an implicit `:latest` dropped, so that
+/// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree. A
+/// reference that does not parse compares as written.
+pub fn image_key(image: &str) -> String {
+    let image = image.trim();
+    let full = match crate::image::parse_reference(image) {
+        Ok(r) => r.normalized(image),
+        Err(_) => image.to_string(),
+    };
+    match full.strip_suffix(":latest") {
+        Some(short) if !full.contains('@') => short.to_string(),
+        _ => full,
+    }
+}
+
 /// Every failing container in `text`, one diagnosis each, in order of first appearance.
 pub fn diagnose(text: &str) -> Vec<Diagnosis> {
     let lines = text::lines(text);

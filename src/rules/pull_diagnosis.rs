@@ -7,7 +7,7 @@
 
 use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::kubectl::Diagnosis;
+use crate::kubectl::{Diagnosis, image_key};
 use crate::source::{FileId, Span};
 
 macro_rules! pull_rule {
@@ -219,19 +219,6 @@ fn message(d: &Diagnosis) -> String {
         m.push_str(" (a past failure: later events show the container started)");
     }
     m
-}
-
-/// How images are compared between a diagnosis and a manifest: normalised as the kubelet does,
-/// with an implicit `:latest` dropped (`Pulling image "ubuntu"` deploys `ubuntu:latest`).
-fn image_key(image: &str) -> String {
-    let full = match crate::image::parse_reference(image) {
-        Ok(r) => r.normalized(image),
-        Err(_) => image.trim().to_string(),
-    };
-    match full.strip_suffix(":latest") {
-        Some(short) if !full.contains('@') => short.to_string(),
-        _ => full,
-    }
 }
 
 /// The manifest rules whose finding explains a `pull-unauthorized` diagnosis.
