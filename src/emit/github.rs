@@ -84,8 +84,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Escapes untrusted text for one Markdown table cell: no line breaks, no `|`, no Markdown or
-/// HTML (a file name like `<img src=x>` or `[a](http://…)` is shown, not rendered).
+/// Escapes untrusted text for one Markdown table cell: no line breaks, no `|`, no inline
+/// Markdown or HTML (a file name like `<img src=x>` or `[a](http://…)` is shown, not rendered).
+/// Cells hold only inline content, so block syntax (`#`, `-`, `>` at a line start) needs nothing.
 pub fn escape_markdown_cell(text: &str) -> String {
     let text = sanitize(text);
     let mut out = String::with_capacity(text.len());
@@ -94,13 +95,7 @@ pub fn escape_markdown_cell(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '|' => out.push_str("\\|"),
-            c if c.is_ascii_punctuation()
-                && !matches!(
-                    c,
-                    '.' | ',' | ':' | ';' | '/' | '\'' | '"' | '=' | '@' | '%' | '?'
-                ) =>
-            {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '$' | '!' | '|' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -189,6 +184,6 @@ mod tests {
         let cell = escape_markdown_cell("a|b\n<img src=x> [l](u) *x* `c`");
         assert!(!cell.contains('\n') && !cell.contains('<'));
         assert_eq!(cell.matches('|').count(), cell.matches("\\|").count());
-        assert!(cell.contains("\\[l\\]\\(u\\)"));
+        assert!(cell.contains("\\[l\\](u)"));
     }
 }
