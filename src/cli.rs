@@ -64,6 +64,19 @@ pub struct Cli {
     /// Files larger than this are reported, not read (bytes; K, M, G suffixes allowed).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_file_size: u64,
+
+    /// Config file (default: the nearest `.pullcheck.yaml` from the current directory up).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Namespace of objects that name none (default: the config's `namespace`, else `default`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Report every imagePullSecrets name whose Secret is not among the linted files, even for
+    /// namespaces with no Secret in the run.
+    #[arg(long)]
+    pub require_secrets: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -170,10 +183,17 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let config = match crate::config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            print_config_error(&e, cli.color);
+            return EXIT_USAGE;
+        }
+    };
     let code = match &cli.command {
-        Some(Command::Rules) => print_rules(&mut out).map(|()| EXIT_OK),
+        Some(Command::Rules) => print_rules(&config, &mut out).map(|()| EXIT_OK),
         Some(Command::Explain { rule }) => explain(rule, &mut out),
-        None => run_lint(&cli, &mut out),
+        None => run_lint(&cli, &config, &mut out),
     };
     match code {
         Ok(code) => code,
@@ -186,14 +206,36 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     }
 }
 
-fn options(cli: &Cli) -> LintOptions {
+fn print_config_error(e: &crate::config::ConfigError, color: ColorChoice) {
+    let theme = if matches!(color, ColorChoice::Always) {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_links(false);
+    let mut buf = String::new();
+    if handler.render_report(&mut buf, e).is_err() {
+        buf = format!("pullcheck: {e}\n");
+    }
+    eprint!("{buf}");
+}
+
+/// The command line over the config: the config's lists, then the flags.
+pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
+    let mut settings = config.settings();
+    if let Some(ns) = &cli.namespace {
+        settings.default_namespace = ns.clone();
+    }
+    settings.require_secrets = cli.require_secrets;
     let mut opts = LintOptions {
         paths: cli.paths.clone(),
         stdin_filename: cli.stdin_filename.clone(),
-        exclude: cli.exclude.clone(),
+        exclude: config.exclude.iter().chain(&cli.exclude).cloned().collect(),
         select: cli.select.clone(),
         ignore: cli.ignore.clone(),
+        severities: config.severities.clone(),
         max_file_size: cli.max_file_size,
+        settings,
         ..LintOptions::default()
     };
     if let Some(jobs) = cli.jobs {
@@ -202,8 +244,12 @@ fn options(cli: &Cli) -> LintOptions {
     opts
 }
 
-fn run_lint(cli: &Cli, out: &mut dyn Write) -> std::io::Result<i32> {
-    let report = match lint(&options(cli)) {
+fn run_lint(
+    cli: &Cli,
+    config: &crate::config::Config,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let report = match lint(&options(cli, config)) {
         Ok(r) => r,
         Err(message) => {
             eprintln!("pullcheck: {message}");
@@ -316,7 +362,7 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
+fn print_rules(config: &crate::config::Config, out: &mut dyn Write) -> std::io::Result<()> {
     let width = CATALOG.iter().map(|r| r.name.len()).max().unwrap_or(0);
     writeln!(
         out,
@@ -324,14 +370,22 @@ fn print_rules(out: &mut dyn Write) -> std::io::Result<()> {
         "rule", "severity", "category"
     )?;
     for r in CATALOG {
+        let severity = match config.severities.get(r.name) {
+            Some(Some(s)) => s.as_str(),
+            Some(None) => "off",
+            None => r.severity.as_str(),
+        };
         writeln!(
             out,
             "{:width$}  {:8}  {:12}  {}",
             r.name,
-            r.severity.as_str(),
+            severity,
             r.category.as_str(),
             r.summary
         )?;
+    }
+    if let Some(path) = &config.path {
+        writeln!(out, "\nSeverities as set by {}.", path.display())?;
     }
     writeln!(
         out,

@@ -3,12 +3,14 @@
 //! Files are read, parsed and checked in parallel by `jobs` workers that pull the next file from
 //! a shared counter; each worker keeps its own results, so nothing serialises on a lock.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, ObjectRef, Severity};
+use crate::index::{Index, RunSettings};
 use crate::model::{ObjectFacts, extract_objects};
-use crate::rules::{self, CONTAINER_RULES, ContainerCheck, RuleMeta};
+use crate::rules::{self, CONTAINER_RULES, CROSS_RULES, ContainerCheck, RuleMeta};
 use crate::source::{
     FileId, Origin, ReadProblem, SourceFile, SourceMap, Span, WalkOptions, collect_inputs,
 };
+use crate::suppression::{self, Suppression};
 use crate::syntax::{ParseLimits, parse_stream};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,9 @@ pub struct LintOptions {
     pub jobs: usize,
     pub max_file_size: u64,
     pub follow_links: bool,
+    /// What the cross-object rules know about the run: default namespace, registry lists,
+    /// pre-pulled images, `--require-secrets`.
+    pub settings: RunSettings,
 }
 
 impl Default for LintOptions {
@@ -44,6 +49,7 @@ impl Default for LintOptions {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_file_size: 64 * 1024 * 1024,
             follow_links: true,
+            settings: RunSettings::new(),
         }
     }
 }
@@ -73,9 +79,10 @@ impl Report {
     }
 }
 
-/// Which rules run, at which severity.
+/// Which rules run, and the severity a user set for them (`None`: the rule's own, which for a
+/// few rules depends on the finding, e.g. a cloud registry is only a note).
 pub struct RuleSet {
-    enabled: HashMap<&'static str, Severity>,
+    enabled: HashMap<&'static str, Option<Severity>>,
 }
 
 impl RuleSet {
@@ -93,8 +100,8 @@ impl RuleSet {
             .filter(|r| !opts.ignore.iter().any(|s| s == r.name))
             .filter_map(|r| match opts.severities.get(r.name) {
                 Some(None) => None,
-                Some(Some(sev)) => Some((r.name, *sev)),
-                None => Some((r.name, r.severity)),
+                Some(Some(sev)) => Some((r.name, Some(*sev))),
+                None => Some((r.name, None)),
             })
             .collect();
         Ok(RuleSet { enabled })
@@ -104,11 +111,17 @@ impl RuleSet {
         self.enabled.contains_key(rule.name)
     }
 
+    pub fn is_enabled_name(&self, rule: &str) -> bool {
+        self.enabled.contains_key(rule)
+    }
+
     /// Drops findings of disabled rules and applies severity overrides.
     pub fn apply(&self, findings: &mut Vec<Finding>) {
         findings.retain_mut(|f| match self.enabled.get(f.rule) {
             Some(sev) => {
-                f.severity = *sev;
+                if let Some(sev) = sev {
+                    f.severity = *sev;
+                }
                 true
             }
             None => false,
@@ -122,7 +135,10 @@ struct FileResult {
     documents: usize,
     findings: Vec<Finding>,
     objects: Vec<ObjectFacts>,
+    suppressions: Vec<Suppression>,
     input_failed: bool,
+    /// Long base64-like tokens of unparsable documents that look like Secrets.
+    unparsed_secret_values: Vec<std::ops::Range<usize>>,
 }
 
 enum Input {
@@ -132,6 +148,11 @@ enum Input {
         explicit: bool,
     },
     Stdin,
+    /// Text handed in by a caller (tests, fuzzing, editors).
+    Memory {
+        name: String,
+        text: String,
+    },
     /// A walk problem reported against a path that is not read.
     Problem {
         display: String,
@@ -141,30 +162,60 @@ enum Input {
 }
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
-    let ruleset = RuleSet::new(opts)?;
     let inputs = gather_inputs(opts)?;
+    lint_inputs(inputs, opts)
+}
+
+/// Lints in-memory files `(name, text)` as if they had been read from disk.
+pub fn lint_memory(files: &[(&str, &str)], opts: &LintOptions) -> Result<Report, String> {
+    let inputs = files
+        .iter()
+        .map(|(name, text)| Input::Memory {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect();
+    lint_inputs(inputs, opts)
+}
+
+fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String> {
+    let ruleset = RuleSet::new(opts)?;
     let limits = ParseLimits::default();
     let results = run_parallel(&inputs, opts, &ruleset, &limits);
     let mut sources = SourceMap::default();
     let mut findings = Vec::new();
     let mut summary = Summary::default();
     let mut input_failed = false;
-    for (file, result) in results {
+    let mut objects: Vec<(FileId, ObjectFacts)> = Vec::new();
+    let mut suppressions = Vec::new();
+    for (i, (file, result)) in results.into_iter().enumerate() {
+        // File ids are input positions, assigned before the parallel work, so facts of one
+        // file can be pointed at by findings about another.
         let id = sources.add(file);
+        debug_assert_eq!(id, file_id(i));
         summary.files += 1;
         summary.documents += result.documents;
         input_failed |= result.input_failed;
-        findings.extend(result.findings.into_iter().map(|mut f| {
-            f.span.file = id;
-            for l in &mut f.secondary {
-                l.span.file = id;
-            }
-            f
-        }));
-        // Objects feed the cross-object index (next stage); kept per file for now.
-        drop(result.objects);
+        findings.extend(result.findings);
+        objects.extend(result.objects.into_iter().map(|o| (id, o)));
+        suppressions.extend(result.suppressions);
     }
+    let index = Index::build(&objects, &opts.settings);
+    let mut cross = Vec::new();
+    for (meta, rule) in CROSS_RULES {
+        if ruleset.is_enabled(meta) {
+            rule(&index, &mut cross);
+        }
+    }
+    attach_objects(&mut cross, &objects, &opts.settings.default_namespace);
+    findings.extend(cross);
     ruleset.apply(&mut findings);
+    let mut unused = suppression::apply(&suppressions, &mut findings, &|r| {
+        ruleset.is_enabled_name(r)
+    });
+    attach_objects(&mut unused, &objects, &opts.settings.default_namespace);
+    ruleset.apply(&mut unused);
+    findings.extend(unused);
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
@@ -227,7 +278,7 @@ fn run_parallel(
             let Some(input) = inputs.get(i) else {
                 break;
             };
-            mine.push((i, process_input(input, opts, ruleset, limits)));
+            mine.push((i, process_input(file_id(i), input, opts, ruleset, limits)));
         }
         mine
     };
@@ -246,10 +297,13 @@ fn run_parallel(
     all.into_iter().map(|(_, r)| r).collect()
 }
 
-/// A placeholder id: the real one is assigned when results are merged in input order.
-const PENDING: FileId = FileId(u32::MAX);
+/// The id of the `i`th input: ids are input positions.
+fn file_id(i: usize) -> FileId {
+    FileId(u32::try_from(i).unwrap_or(u32::MAX))
+}
 
 fn process_input(
+    id: FileId,
     input: &Input,
     opts: &LintOptions,
     ruleset: &RuleSet,
@@ -264,6 +318,7 @@ fn process_input(
             let read = crate::source::read_stdin(opts.max_file_size);
             (name, Origin::Stdin, true, read)
         }
+        Input::Memory { name, text } => (name.clone(), Origin::Stdin, true, Ok(text.clone())),
         Input::Path {
             path,
             display,
@@ -280,7 +335,7 @@ fn process_input(
             fatal,
         } => {
             let file = SourceFile::new(display.clone(), Origin::Stdin, String::new(), true);
-            let span = Span::new(PENDING, 0..0);
+            let span = Span::new(id, 0..0);
             let finding = if *fatal {
                 rules::unreadable_input::finding(span, message.clone())
             } else {
@@ -296,15 +351,23 @@ fn process_input(
     };
     match read {
         Ok(text) => {
-            let file = SourceFile::new(name, origin, text, explicit);
-            let result = lint_file(&file, ruleset, limits);
+            let mut file = SourceFile::new(name, origin, text, explicit);
+            let mut result = lint_file(id, &file, ruleset, limits, opts);
+            let secret_values: Vec<std::ops::Range<usize>> = result
+                .objects
+                .iter()
+                .flat_map(|o| o.redacted_spans().iter().cloned())
+                .chain(result.unparsed_secret_values.drain(..))
+                .collect();
+            file.redact(&secret_values);
+            result.suppressions = suppression::collect(id, &file.text, &result.objects);
             (file, result)
         }
         Err(problem) => {
             let fatal = matches!(problem, ReadProblem::Io(_));
             let file = SourceFile::new(name, origin, String::new(), explicit);
             let finding =
-                rules::unreadable_input::finding(Span::new(PENDING, 0..0), problem.to_string());
+                rules::unreadable_input::finding(Span::new(id, 0..0), problem.to_string());
             let result = FileResult {
                 findings: vec![finding],
                 input_failed: fatal,
@@ -316,7 +379,13 @@ fn process_input(
 }
 
 /// Parses one file and runs the per-container rules on it.
-fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> FileResult {
+fn lint_file(
+    id: FileId,
+    file: &SourceFile,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+    opts: &LintOptions,
+) -> FileResult {
     let mut result = FileResult::default();
     let text: &str = &file.text;
     if let Origin::Path(path) = &file.origin
@@ -326,7 +395,7 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
             .find("{{")
             .map_or((0, next_char_end(text, 0)), |at| (at, at + 2));
         result.findings.push(rules::templated_file::file_skipped(
-            Span::new(PENDING, at..end),
+            Span::new(id, at..end),
             "this file is in a Helm chart's `templates/` directory",
         ));
         return result;
@@ -335,7 +404,7 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
     if docs.is_empty() {
         result
             .findings
-            .push(rules::empty_input::finding(Span::new(PENDING, 0..0)));
+            .push(rules::empty_input::finding(Span::new(id, 0..0)));
         return result;
     }
     let template_error = docs.iter().find_map(|d| {
@@ -345,7 +414,7 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
     });
     if let Some(at) = template_error {
         result.findings.push(rules::templated_file::file_skipped(
-            Span::new(PENDING, at..at + 2),
+            Span::new(id, at..at + 2),
             "the file does not parse as YAML because of template syntax",
         ));
         return result;
@@ -366,14 +435,20 @@ fn lint_file(file: &SourceFile, ruleset: &RuleSet, limits: &ParseLimits) -> File
                 };
                 let end = next_char_end(text, offset);
                 result.findings.push(rules::parse_error::finding(
-                    Span::new(PENDING, offset..end),
+                    Span::new(id, offset..end),
                     &e.message,
                 ));
+                // A Secret that does not parse still must not show its values in a snippet.
+                if let Some(doc) = text.get(e.document.clone()) {
+                    result
+                        .unparsed_secret_values
+                        .extend(secret_like_tokens(doc, e.document.start));
+                }
             }
             Ok(doc) => {
                 let objects = extract_objects(&doc);
                 for object in &objects {
-                    check_object(file, object, ruleset, &mut result.findings);
+                    check_object(id, file, object, ruleset, opts, &mut result.findings);
                 }
                 result.objects.extend(objects);
             }
@@ -389,9 +464,11 @@ fn next_char_end(text: &str, offset: usize) -> usize {
 }
 
 fn check_object(
+    id: FileId,
     file: &SourceFile,
     object: &ObjectFacts,
     ruleset: &RuleSet,
+    opts: &LintOptions,
     out: &mut Vec<Finding>,
 ) {
     let Some(pod) = &object.pod else {
@@ -399,12 +476,14 @@ fn check_object(
     };
     let object_ref = crate::finding::ObjectRef {
         kind: object.kind.clone(),
-        namespace: object.namespace.clone().unwrap_or_else(|| "default".into()),
+        namespace: object
+            .namespace_or(&opts.settings.default_namespace)
+            .to_string(),
         name: object.name.clone().unwrap_or_default(),
     };
     for container in &pod.containers {
         let check = ContainerCheck {
-            file: PENDING,
+            file: id,
             source: &file.text,
             object,
             container,
@@ -448,4 +527,62 @@ fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {
             .then(a.rule.cmp(b.rule))
             .then(a.message.cmp(&b.message))
     });
+}
+
+/// Fills in `object`, `container` and `image` of cross-object findings from the object whose
+/// span holds the finding's primary span.
+fn attach_objects(findings: &mut [Finding], objects: &[(FileId, ObjectFacts)], default_ns: &str) {
+    for f in findings.iter_mut().filter(|f| f.object.is_none()) {
+        let at = f.span.start as usize;
+        let Some((_, object)) = objects
+            .iter()
+            .filter(|(file, o)| *file == f.span.file && o.span.contains(&at))
+            .min_by_key(|(_, o)| o.span.len())
+        else {
+            continue;
+        };
+        f.object = Some(ObjectRef {
+            kind: object.kind.clone(),
+            namespace: object.namespace_or(default_ns).to_string(),
+            name: object.name.clone().unwrap_or_default(),
+        });
+        if let Some(c) = object
+            .pod
+            .iter()
+            .flat_map(|p| &p.containers)
+            .find(|c| c.span.contains(&at))
+        {
+            f.container = c.name_text().map(str::to_string);
+            f.image = c
+                .image
+                .as_ref()
+                .filter(|i| !i.is_null())
+                .map(|i| i.text.clone());
+        }
+    }
+}
+
+/// For a document that failed to parse but mentions `Secret`: every value (what follows the
+/// first `key:` of each line, or the whole line when it has no key), masked in snippets since
+/// we cannot tell which values hold credentials.
+fn secret_like_tokens(doc: &str, base: usize) -> Vec<std::ops::Range<usize>> {
+    if !doc.contains("Secret") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = base;
+    for line in doc.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start().len();
+        let value_from = content
+            .find(": ")
+            .map(|i| i + 2)
+            .or_else(|| content.ends_with(':').then_some(content.len()))
+            .unwrap_or(indent);
+        if value_from < content.len() {
+            out.push(at + value_from..at + content.len());
+        }
+        at += line.len();
+    }
+    out
 }

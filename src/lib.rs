@@ -1,10 +1,14 @@
 //! pullcheck: an offline linter for Kubernetes image-pull failures.
 pub mod cli;
+pub mod config;
 pub mod emit;
 pub mod engine;
 pub mod finding;
 pub mod image;
+pub mod index;
 pub mod model;
 pub mod rules;
 pub mod source;
+pub mod suppression;
 pub mod syntax;
+pub mod text;

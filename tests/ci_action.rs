@@ -464,18 +464,38 @@ fn other_formats_print_that_report_without_annotations() {
 }
 
 #[test]
-fn config_input_is_passed_or_reported() {
-    let ws = workspace("action-config", "good");
-    std::fs::write(ws.join("pullcheck.toml"), "").unwrap();
-    let run = run_action(&ws, &[("config", "pullcheck.toml"), ("paths", "deploy")]);
-    let (_, help, _) = support::run(Command::new(support::pullcheck_bin()).arg("--help"));
-    if help.contains("--config") {
-        assert!(run.annotations.is_empty(), "{:?}", run.annotations);
-    } else {
-        assert_eq!(run.annotations.len(), 1, "{:?}", run.annotations);
-        assert!(run.annotations[0].message.contains("no --config option"));
-        assert_eq!(run.exit, 0);
-    }
+fn config_input_is_passed_as_config() {
+    let ws = workspace("action-config", "bad");
+    std::fs::write(
+        ws.join("ci-pullcheck.yaml"),
+        "rules:\n  missing-tag: off\n  latest-tag: error\n",
+    )
+    .unwrap();
+    let plain = run_action(&ws, &[("paths", "deploy/api.yaml")]);
+    let configured = run_action(
+        &ws,
+        &[
+            ("paths", "deploy/api.yaml"),
+            ("config", "ci-pullcheck.yaml"),
+        ],
+    );
+    let rule = |run: &ActionRun, rule: &str| {
+        run.annotations
+            .iter()
+            .find(|a| a.props["title"] == format!("pullcheck {rule}"))
+            .map(|a| a.level.clone())
+    };
+    assert_eq!(rule(&plain, "missing-tag").as_deref(), Some("warning"));
+    assert_eq!(
+        rule(&configured, "missing-tag"),
+        None,
+        "{:?}",
+        configured.annotations
+    );
+    assert_eq!(rule(&configured, "latest-tag").as_deref(), Some("error"));
+
+    let missing = run_action(&ws, &[("config", "no-such.yaml")]);
+    assert_eq!(missing.exit, 2, "{}", missing.log);
 }
 
 #[test]

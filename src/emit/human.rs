@@ -152,6 +152,10 @@ pub fn write(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> std::
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
+        // Break lines only at spaces: an image name split at its `/` cannot be copied.
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false)
         .with_width(opts.width)
         .with_context_lines(2);
     for f in &report.findings {

@@ -10,6 +10,7 @@ pub mod short;
 use crate::engine::Report;
 use crate::finding::Finding;
 use crate::source::SourceFile;
+pub use crate::text::{sanitize, sanitize_multiline};
 
 /// 1-based (line, column) of a finding's start and end, columns in characters.
 pub struct Position {
@@ -35,36 +36,6 @@ pub fn file_name<'a>(report: &'a Report, f: &Finding) -> &'a str {
         .sources
         .get(f.span.file)
         .map_or("<unknown>", |s| s.name.as_str())
-}
-
-/// Escapes control characters (ANSI escapes, newlines, BEL, …) so a hostile file name or image
-/// string cannot recolour the terminal or forge lines in the output.
-pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if is_unsafe_char(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// Like [`sanitize`], but keeps line breaks (for multi-line help text we wrote ourselves).
-pub fn sanitize_multiline(text: &str) -> String {
-    text.split('\n')
-        .map(|l| sanitize(l).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 pub fn summary_line(report: &Report) -> String {

@@ -3,6 +3,15 @@
 //! Extraction keeps facts with byte ranges (not trees), so documents can be dropped as soon as
 //! they are read.
 
+mod base64;
+pub mod nodes;
+pub mod secrets;
+pub mod service_accounts;
+
+pub use nodes::NodeFacts;
+pub use secrets::SecretFacts;
+pub use service_accounts::ServiceAccountFacts;
+
 use crate::syntax::{Cursor, Document, ScalarStyle};
 use std::ops::Range;
 
@@ -46,7 +55,16 @@ impl Scalar {
     /// File range of the bytes `range` of the value's text, when the text is written verbatim
     /// (plain or quoted without escapes on one line); else the whole value.
     pub fn text_range(&self, source: &str, range: Range<usize>) -> Range<usize> {
-        let raw = source.get(self.value_span.clone()).unwrap_or("");
+        let mut raw = source.get(self.value_span.clone()).unwrap_or("");
+        let mut prefix = 0;
+        // saphyr's span of an anchored or tagged scalar starts at `&name` / `!tag`.
+        while raw.starts_with(['&', '!']) {
+            let token_end = raw.find(char::is_whitespace).unwrap_or(raw.len());
+            let rest = raw.get(token_end..).unwrap_or("");
+            let trimmed = rest.trim_start();
+            prefix += token_end + (rest.len() - trimmed.len());
+            raw = trimmed;
+        }
         let inner_start = match self.style {
             ScalarStyle::Plain => Some(0),
             ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Some(1),
@@ -54,7 +72,7 @@ impl Scalar {
         };
         match inner_start {
             Some(skip) if raw.get(skip..skip + self.text.len()) == Some(self.text.as_str()) => {
-                let start = self.value_span.start + skip;
+                let start = self.value_span.start + prefix + skip;
                 start + range.start.min(self.text.len())..start + range.end.min(self.text.len())
             }
             _ => self.value_span.clone(),
@@ -127,6 +145,8 @@ pub struct ObjectFacts {
     pub kind: String,
     pub api_version: String,
     pub name: Option<String>,
+    /// `metadata.name` as written (a safe place to point at, even in a Secret).
+    pub name_span: Option<Range<usize>>,
     /// As written; `None` means "the default namespace of the run".
     pub namespace: Option<String>,
     pub span: Range<usize>,
@@ -134,6 +154,33 @@ pub struct ObjectFacts {
     /// `metadata.annotations["pullcheck.dev/ignore"]`.
     pub ignore_annotation: Option<Scalar>,
     pub pod: Option<PodSpecFacts>,
+    /// `kind: Secret` (core v1).
+    pub secret: Option<SecretFacts>,
+    /// `kind: ServiceAccount` (core v1).
+    pub service_account: Option<ServiceAccountFacts>,
+    /// `kind: Node` (core v1).
+    pub node: Option<NodeFacts>,
+}
+
+impl ObjectFacts {
+    /// The namespace, or the run's default (`--namespace`, else `default`, as `kubectl apply`).
+    pub fn namespace_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.namespace.as_deref().unwrap_or(default)
+    }
+
+    /// Where to point for the object as a whole: `metadata.name`, else `kind`.
+    pub fn anchor_span(&self) -> Range<usize> {
+        self.name_span
+            .clone()
+            .unwrap_or_else(|| self.kind_span.clone())
+    }
+
+    /// Byte ranges that must never be shown (Secret values).
+    pub fn redacted_spans(&self) -> &[Range<usize>] {
+        self.secret
+            .as_ref()
+            .map_or(&[], |s| s.value_spans.as_slice())
+    }
 }
 
 /// Where each kind keeps its pod spec. Unknown kinds with `spec.template.spec` (Argo Rollouts,
@@ -180,7 +227,21 @@ fn extract_object(obj: &Cursor<'_>) -> Option<ObjectFacts> {
         .and_then(|m| m.path(&["annotations", "pullcheck.dev/ignore"]))
         .and_then(|c| Scalar::from_cursor(&c));
     let pod = pod_spec_of(&kind, obj).map(|spec| extract_pod_spec(&spec));
+    let api_version = obj.str_at("apiVersion").unwrap_or("");
+    let core = api_version == "v1";
+    let secret = (core && kind == "Secret").then(|| secrets::extract_secret(obj));
+    let service_account =
+        (core && kind == "ServiceAccount").then(|| service_accounts::extract_service_account(obj));
+    let node = (core && kind == "Node").then(|| nodes::extract_node(obj));
+    let name_span = metadata
+        .and_then(|m| m.get("name"))
+        .filter(|n| n.as_str().is_some_and(|t| !t.is_empty()))
+        .map(|n| n.report_range());
     Some(ObjectFacts {
+        secret,
+        service_account,
+        node,
+        name_span,
         api_version: obj.str_at("apiVersion").unwrap_or("").to_string(),
         name: meta_str("name").or_else(|| meta_str("generateName")),
         namespace: meta_str("namespace"),
@@ -226,23 +287,39 @@ fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
             });
         }
     }
-    if let Some((key, secrets)) = spec.get_with_key("imagePullSecrets") {
-        facts.pull_secrets_key = Some(key.value_range());
-        for entry in secrets.items() {
-            let named = entry
-                .get("name")
-                .and_then(|n| Scalar::from_cursor(&n))
-                .filter(|n| !n.is_null() && !n.text.is_empty());
-            facts.image_pull_secrets.push(match named {
-                Some(name) => PullSecretRef::Named(name),
-                None => PullSecretRef::Malformed(entry.report_range()),
-            });
-        }
-    }
+    (facts.pull_secrets_key, facts.image_pull_secrets) = pull_secrets_of(spec);
     facts.service_account = ["serviceAccountName", "serviceAccount"]
         .iter()
         .find_map(|k| spec.get(k))
         .and_then(|n| Scalar::from_cursor(&n))
         .filter(|n| !n.is_null() && !n.text.is_empty());
     facts
+}
+
+/// `imagePullSecrets` of a pod spec or a ServiceAccount: the key and each entry.
+pub(crate) fn pull_secrets_of(owner: &Cursor<'_>) -> (Option<Range<usize>>, Vec<PullSecretRef>) {
+    let Some((key, secrets)) = owner.get_with_key("imagePullSecrets") else {
+        return (None, Vec::new());
+    };
+    if !secrets.is_seq() && !secrets.is_null() {
+        // `imagePullSecrets: regcred`: the API server rejects a non-list.
+        return (
+            Some(key.value_range()),
+            vec![PullSecretRef::Malformed(secrets.report_range())],
+        );
+    }
+    let entries = secrets
+        .items()
+        .map(|entry| {
+            let named = entry
+                .get("name")
+                .and_then(|n| Scalar::from_cursor(&n))
+                .filter(|n| !n.is_null() && !n.text.is_empty());
+            match named {
+                Some(name) => PullSecretRef::Named(name),
+                None => PullSecretRef::Malformed(entry.report_range()),
+            }
+        })
+        .collect();
+    (Some(key.value_range()), entries)
 }

@@ -15,11 +15,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
     match &c.image {
         ImageState::Invalid(image, err) if !err.in_digest => {
             let at = image.text_range(c.source, err.span.clone());
-            let primary = if image.via_alias() {
-                image.span.clone()
-            } else {
-                at.clone()
-            };
+            let primary = c.point_at(image, err.span.clone());
             let mut f = Finding::new(
                 &META,
                 c.span(primary),
@@ -30,15 +26,12 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .label(err.message());
-            if image.via_alias() {
-                f = f.secondary(c.span(at), err.message());
-            }
             f = f.help(err.help(&image.text).unwrap_or_else(|| {
                 "write the image as [registry[:port]/]repository[:tag][@digest], for example \
                  `registry.example.com/team/app:1.4.2`"
                     .into()
             }));
-            out.push(c.alias_note(image, f));
+            out.push(c.alias_note_at(image, at, f));
         }
         ImageState::NotAString(image) => {
             let f = Finding::new(

@@ -21,11 +21,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
     let Some(tag) = r.tag.clone() else {
         return;
     };
-    let at = if image.via_alias() {
-        image.span.clone()
-    } else {
-        image.text_range(c.source, tag)
-    };
+    let at = c.point_at(image, tag);
     let f = Finding::new(
         &META,
         c.span(at),

@@ -19,12 +19,8 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let at = image.text_range(c.source, err.span.clone());
-    let primary = if image.via_alias() {
-        image.span.clone()
-    } else {
-        at.clone()
-    };
-    let mut f = Finding::new(
+    let primary = c.point_at(image, err.span.clone());
+    let f = Finding::new(
         &META,
         c.span(primary),
         format!(
@@ -39,8 +35,5 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
          inspect IMAGE`): sha256 digests are `sha256:` and 64 lowercase hex characters"
             .into()
     }));
-    if image.via_alias() {
-        f = f.secondary(c.span(at), err.message());
-    }
-    out.push(c.alias_note(image, f));
+    out.push(c.alias_note_at(image, at, f));
 }

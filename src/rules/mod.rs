@@ -16,12 +16,20 @@ pub mod latest_tag;
 pub mod malformed_digest;
 pub mod missing_image;
 pub mod missing_tag;
+pub mod never_without_prepull;
 pub mod parse_error;
+pub mod private_registry_without_pull_secret;
+pub mod pull_secret_malformed;
+pub mod pull_secret_not_found;
+pub mod pull_secret_registry_mismatch;
+pub mod pull_secret_wrong_type;
+pub mod registry_not_allowed;
 pub mod skipped_input;
 pub mod stale_if_not_present;
 pub mod tag_and_digest;
 pub mod templated_file;
 pub mod unreadable_input;
+pub mod unused_suppression;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Category {
@@ -71,11 +79,19 @@ pub const CATALOG: &[&RuleMeta] = &[
     &missing_image::META,
     &invalid_pull_policy::META,
     &stale_if_not_present::META,
+    &never_without_prepull::META,
+    &private_registry_without_pull_secret::META,
+    &pull_secret_not_found::META,
+    &pull_secret_wrong_type::META,
+    &pull_secret_registry_mismatch::META,
+    &pull_secret_malformed::META,
+    &registry_not_allowed::META,
     &parse_error::META,
     &templated_file::META,
     &unreadable_input::META,
     &empty_input::META,
     &skipped_input::META,
+    &unused_suppression::META,
 ];
 
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
@@ -109,8 +125,28 @@ impl ContainerCheck<'_> {
         Span::new(self.file, range)
     }
 
+    /// Where to point for `part` (a byte range of the image text): at that part, or at the
+    /// alias when the value was reached through one (the part is then labelled at the anchor).
+    pub fn point_at(&self, image: &Scalar, part: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        if image.via_alias() {
+            image.span.clone()
+        } else {
+            image.text_range(self.source, part)
+        }
+    }
+
     /// For a value reached through an alias, a secondary label at the anchored value.
     pub fn alias_note(&self, scalar: &Scalar, finding: Finding) -> Finding {
+        self.alias_note_at(scalar, scalar.value_span.clone(), finding)
+    }
+
+    /// Like [`ContainerCheck::alias_note`], with the label on `at` (a part of the anchored value).
+    pub fn alias_note_at(
+        &self,
+        scalar: &Scalar,
+        at: std::ops::Range<usize>,
+        finding: Finding,
+    ) -> Finding {
         if !scalar.via_alias() {
             return finding;
         }
@@ -118,10 +154,7 @@ impl ContainerCheck<'_> {
             .anchor_at
             .and_then(|a| anchor_name(self.source, a))
             .map_or_else(|| "the anchor".to_string(), |n| format!("`&{n}`"));
-        finding.secondary(
-            self.span(scalar.value_span.clone()),
-            format!("value defined here, at {anchor}"),
-        )
+        finding.secondary(self.span(at), format!("value defined here, at {anchor}"))
     }
 
     /// The tag or digest as written, for messages.
@@ -155,6 +188,52 @@ pub const CONTAINER_RULES: &[(&RuleMeta, ContainerRule)] = &[
     (&invalid_pull_policy::META, invalid_pull_policy::check),
     (&stale_if_not_present::META, stale_if_not_present::check),
 ];
+
+/// Rules that need every object of the run; they read the index, never text.
+pub type CrossRule = fn(&crate::index::Index<'_>, &mut Vec<Finding>);
+
+pub const CROSS_RULES: &[(&RuleMeta, CrossRule)] = &[
+    (&never_without_prepull::META, never_without_prepull::check),
+    (
+        &private_registry_without_pull_secret::META,
+        private_registry_without_pull_secret::check,
+    ),
+    (&pull_secret_not_found::META, pull_secret_not_found::check),
+    (&pull_secret_wrong_type::META, pull_secret_wrong_type::check),
+    (
+        &pull_secret_registry_mismatch::META,
+        pull_secret_registry_mismatch::check,
+    ),
+    (&pull_secret_malformed::META, pull_secret_malformed::check),
+    (&registry_not_allowed::META, registry_not_allowed::check),
+];
+
+/// The candidate closest to `name` by edit distance, if close enough to be a typo.
+pub fn closest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
 
 /// Classifies a container's image once, for all rules.
 pub fn image_state(container: &ContainerFacts) -> ImageState<'_> {

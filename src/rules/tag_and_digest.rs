@@ -19,11 +19,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let tag_text = image.text.get(tag.clone()).unwrap_or("");
-    let at = if image.via_alias() {
-        image.span.clone()
-    } else {
-        image.text_range(c.source, tag)
-    };
+    let at = c.point_at(image, tag);
     let f = Finding::new(
         &META,
         c.span(at),

@@ -19,6 +19,22 @@ impl SourceCode for SourceFile {
         if end > text.len() {
             return Err(MietteError::OutOfBounds);
         }
+        if context_lines_before == 0 && context_lines_after == 0 {
+            // miette asks for the bare span to print the `[file:line:col]` header.
+            let (line, column) = self.lines.line_col(text, start);
+            let data = text
+                .as_bytes()
+                .get(start..end)
+                .ok_or(MietteError::OutOfBounds)?;
+            return Ok(Box::new(MietteSpanContents::new_named(
+                crate::text::sanitize(&self.name).into_owned(),
+                data,
+                *span,
+                line - 1,
+                column - 1,
+                self.lines.line_of(end) - self.lines.line_of(start) + 1,
+            )));
+        }
         let first_line = self
             .lines
             .line_of(start)
@@ -35,7 +51,7 @@ impl SourceCode for SourceFile {
             .get(window_start..window_end)
             .ok_or(MietteError::OutOfBounds)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
+            crate::text::sanitize(&self.name).into_owned(),
             data,
             SourceSpan::new(window_start.into(), window_end - window_start),
             first_line,

@@ -94,6 +94,32 @@ impl SourceFile {
         }
     }
 
+    /// Masks byte ranges (Secret values) in the text shown in snippets, so no output format can
+    /// print them, whatever the context lines around a label. Offsets are unchanged.
+    pub fn redact(&mut self, ranges: &[Range<usize>]) {
+        if ranges.is_empty() {
+            return;
+        }
+        let mut shown: String = self.display_text().to_string();
+        for r in ranges {
+            let Some(part) = shown.get(r.clone()) else {
+                continue;
+            };
+            let masked: String = part
+                .chars()
+                .map(|c| {
+                    if matches!(c, '\n' | '\r') {
+                        c.to_string()
+                    } else {
+                        "*".repeat(c.len_utf8())
+                    }
+                })
+                .collect();
+            shown.replace_range(r.clone(), &masked);
+        }
+        self.display_text = Some(shown.into_boxed_str());
+    }
+
     /// The text to show in snippets (same byte offsets as `text`).
     pub fn display_text(&self) -> &str {
         self.display_text.as_deref().unwrap_or(&self.text)
@@ -212,7 +238,6 @@ fn memchr_nul(bytes: &[u8]) -> Option<usize> {
 
 /// Reads a file with a size cap, without allocating more than the cap for oversized files.
 pub fn read_file(path: &std::path::Path, limit: u64) -> Result<String, ReadProblem> {
-    use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| ReadProblem::Io(e.to_string()))?;
     let meta = file
         .metadata()
@@ -226,9 +251,16 @@ pub fn read_file(path: &std::path::Path, limit: u64) -> Result<String, ReadProbl
             limit,
         });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // `take` guards files that grow (or lie about their size, like /proc or a FIFO).
-    file.take(limit.saturating_add(1))
+    read_capped(file, limit, usize::try_from(meta.len()).unwrap_or(0))
+}
+
+/// Reads at most `limit` bytes: `take` guards inputs that grow or lie about their size (/proc,
+/// a FIFO, stdin), so an oversized input never costs more than the limit.
+fn read_capped(reader: impl std::io::Read, limit: u64, hint: usize) -> Result<String, ReadProblem> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(hint);
+    reader
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| ReadProblem::Io(e.to_string()))?;
     if bytes.len() as u64 > limit {
@@ -242,18 +274,5 @@ pub fn read_file(path: &std::path::Path, limit: u64) -> Result<String, ReadProbl
 
 /// Reads standard input with the same cap and checks as files.
 pub fn read_stdin(limit: u64) -> Result<String, ReadProblem> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadProblem::Io(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadProblem::TooLarge {
-            size: bytes.len() as u64,
-            limit,
-        });
-    }
-    decode(bytes)
+    read_capped(std::io::stdin().lock(), limit, 0)
 }

@@ -98,7 +98,8 @@ fn walk_dir(
                 return true;
             }
             let rel = e.path().strip_prefix(root).unwrap_or(e.path());
-            if is_hidden(e.file_name()) || excludes.is_match(rel) {
+            // Globs match the path below the walked directory or the path as given.
+            if is_hidden(e.file_name()) || excludes.is_match(rel) || excludes.is_match(e.path()) {
                 return false;
             }
             if e.path_is_symlink() {

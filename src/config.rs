@@ -1,0 +1,394 @@
+//! `.pullcheck.yaml`: rule severities, registry lists, pre-pulled images, excludes, namespace.
+//!
+//! Found by walking up from the current directory (or named with `--config`), and read with the
+//! project's own spanned YAML tree, so every error points into the config file.
+
+use crate::finding::Severity;
+use crate::index::keyring::RegistryPattern;
+use crate::rules::{CATALOG, closest_name, find};
+use crate::syntax::{Cursor, ParseLimits, parse_stream};
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".pullcheck.yaml";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Where it was read from (`None`: no config file).
+    pub path: Option<PathBuf>,
+    /// Rule name → severity (`None` = off).
+    pub severities: HashMap<String, Option<Severity>>,
+    pub public: Vec<String>,
+    pub private: Vec<String>,
+    pub node_credentials: Vec<String>,
+    pub allowed: Vec<String>,
+    pub prepulled: Vec<String>,
+    pub exclude: Vec<String>,
+    pub namespace: Option<String>,
+}
+
+impl Config {
+    /// The run settings this config gives (before command-line flags).
+    pub fn settings(&self) -> crate::index::RunSettings {
+        let mut settings = crate::index::RunSettings::new();
+        if let Some(ns) = &self.namespace {
+            settings.default_namespace = ns.clone();
+        }
+        settings.public = self.public.clone();
+        settings.private = self.private.clone();
+        settings.node_credentials = self.node_credentials.clone();
+        settings.allowed = self.allowed.clone();
+        settings.prepulled = self.prepulled.clone();
+        settings
+    }
+}
+
+/// An invalid config: a miette diagnostic pointing into the file.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub message: String,
+    pub help: Option<String>,
+    /// `None` when the file itself could not be read.
+    pub source: Option<NamedSource<String>>,
+    pub span: Range<usize>,
+    pub label: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("config"))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.label.clone()),
+                (self.span.start, self.span.len()),
+            ),
+        )))
+    }
+}
+
+/// The nearest `.pullcheck.yaml` from `start` upwards.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// Reads `explicit`, else the discovered file, else the defaults.
+pub fn load(explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            match discover(&cwd) {
+                Some(p) => p,
+                None => return Ok(Config::default()),
+            }
+        }
+    };
+    let text = crate::source::read_file(&path, 1024 * 1024).map_err(|e| {
+        Box::new(ConfigError {
+            message: format!("cannot read config {}: {e}", path.display()),
+            help: None,
+            source: None,
+            span: 0..0,
+            label: String::new(),
+        })
+    })?;
+    let mut config = parse(&path.display().to_string(), &text)?;
+    config.path = Some(path);
+    Ok(config)
+}
+
+struct Reader<'t> {
+    name: &'t str,
+    text: &'t str,
+}
+
+impl Reader<'_> {
+    fn error(
+        &self,
+        span: Range<usize>,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> Box<ConfigError> {
+        Box::new(ConfigError {
+            message,
+            help,
+            source: Some(NamedSource::new(self.name, self.text.to_string())),
+            span,
+            label: label.to_string(),
+        })
+    }
+
+    fn string(&self, c: &Cursor<'_>, what: &str) -> Result<String, Box<ConfigError>> {
+        match c.as_str() {
+            Some(s) if !c.is_null() && !s.trim().is_empty() => Ok(s.trim().to_string()),
+            _ => Err(self.error(
+                c.report_range(),
+                format!("{what} must be a non-empty string"),
+                "expected a string",
+                None,
+            )),
+        }
+    }
+
+    fn list(
+        &self,
+        c: &Cursor<'_>,
+        what: &str,
+    ) -> Result<Vec<(String, Range<usize>)>, Box<ConfigError>> {
+        if c.is_null() {
+            return Ok(Vec::new());
+        }
+        if !c.is_seq() {
+            return Err(self.error(
+                c.report_range(),
+                format!("`{what}` must be a list"),
+                "expected a list",
+                Some(format!("e.g. `{what}: [a, b]`")),
+            ));
+        }
+        c.items()
+            .map(|item| {
+                Ok((
+                    self.string(&item, &format!("each `{what}` entry"))?,
+                    item.report_range(),
+                ))
+            })
+            .collect()
+    }
+
+    fn unknown_key(&self, key: &Cursor<'_>, known: &[&str], within: &str) -> Box<ConfigError> {
+        let name = key.as_str().unwrap_or("");
+        let close = closest_name(name, known.iter().copied());
+        let help = match close {
+            Some(c) => format!(
+                "did you mean `{c}`? known keys{within}: {}",
+                known.join(", ")
+            ),
+            None => format!("known keys{within}: {}", known.join(", ")),
+        };
+        self.error(
+            key.report_range(),
+            format!("unknown key {name:?} in the config{within}"),
+            "unknown key",
+            Some(help),
+        )
+    }
+}
+
+const TOP_KEYS: &[&str] = &["rules", "registries", "prepulled", "exclude", "namespace"];
+const REGISTRY_KEYS: &[&str] = &["public", "private", "node-credentials", "allowed"];
+
+/// Parses a config's text; `name` is how errors name the file.
+pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
+    let r = Reader { name, text };
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut docs = parse_stream(text, bom, &ParseLimits::default()).into_iter();
+    let doc = match docs.next() {
+        None => return Ok(Config::default()),
+        Some(Err(e)) => {
+            let end = (e.offset + 1).min(text.len()).max(e.offset);
+            return Err(r.error(
+                e.offset..end,
+                format!("the config is not valid YAML: {}", e.message),
+                "here",
+                None,
+            ));
+        }
+        Some(Ok(doc)) => doc,
+    };
+    if let Some(extra) = docs.next() {
+        let at = match &extra {
+            Ok(d) => d.range.start,
+            Err(e) => e.offset,
+        };
+        return Err(r.error(
+            at..at,
+            "the config must be a single YAML document".into(),
+            "second document",
+            None,
+        ));
+    }
+    let mut config = Config::default();
+    let Some(root) = doc.root() else {
+        return Ok(config);
+    };
+    if root.is_null() {
+        return Ok(config);
+    }
+    if !root.is_map() {
+        return Err(r.error(
+            root.report_range(),
+            "the config must be a mapping of keys".into(),
+            "not a mapping",
+            Some(format!("known keys: {}", TOP_KEYS.join(", "))),
+        ));
+    }
+    for (key, value) in root.entries() {
+        match key.as_str().unwrap_or("") {
+            "rules" => read_rules(&r, &value, &mut config)?,
+            "registries" => read_registries(&r, &value, &mut config)?,
+            "prepulled" => {
+                for (image, span) in r.list(&value, "prepulled")? {
+                    if let Err(e) = crate::image::parse_reference(&image) {
+                        return Err(r.error(
+                            span,
+                            format!(
+                                "`prepulled` entry {image:?} is not a valid image reference: {}",
+                                e.message()
+                            ),
+                            "invalid reference",
+                            None,
+                        ));
+                    }
+                    config.prepulled.push(image);
+                }
+            }
+            "exclude" => {
+                for (glob, span) in r.list(&value, "exclude")? {
+                    if let Err(e) = globset::Glob::new(&glob) {
+                        return Err(r.error(
+                            span,
+                            format!("`exclude` entry {glob:?} is not a valid glob: {e}"),
+                            "invalid glob",
+                            None,
+                        ));
+                    }
+                    config.exclude.push(glob);
+                }
+            }
+            "namespace" => {
+                let ns = r.string(&value, "`namespace`")?;
+                if !is_dns_label(&ns) {
+                    return Err(r.error(value.report_range(), format!("`namespace` {ns:?} is not a valid namespace name"), "invalid namespace", Some("a namespace is a DNS label: lower-case letters, digits and `-`, at most 63 characters".into())));
+                }
+                config.namespace = Some(ns);
+            }
+            _ => return Err(r.unknown_key(&key, TOP_KEYS, "")),
+        }
+    }
+    Ok(config)
+}
+
+fn read_rules(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(());
+    }
+    if !value.is_map() {
+        return Err(r.error(
+            value.report_range(),
+            "`rules` must map rule names to error, warning, note or off".into(),
+            "expected a mapping",
+            Some("e.g. `rules: {latest-tag: error, missing-tag: off}`".into()),
+        ));
+    }
+    for (key, sev) in value.entries() {
+        let name = key.as_str().unwrap_or("");
+        if find(name).is_none() {
+            let close = closest_name(name, CATALOG.iter().map(|m| m.name));
+            let help = match close {
+                Some(c) => format!("did you mean `{c}`? `pullcheck rules` lists every rule"),
+                None => "`pullcheck rules` lists every rule".to_string(),
+            };
+            return Err(r.error(
+                key.report_range(),
+                format!("unknown rule {name:?} in `rules`"),
+                "unknown rule",
+                Some(help),
+            ));
+        }
+        let text = sev.as_str().unwrap_or("");
+        let level = match text {
+            "off" => None,
+            other => {
+                match Severity::parse(other) {
+                    Some(s) => Some(s),
+                    None => {
+                        return Err(r.error(sev.report_range(), format!("severity {text:?} for `{name}` is not one of error, warning, note, off"), "invalid severity", None));
+                    }
+                }
+            }
+        };
+        config.severities.insert(name.to_string(), level);
+    }
+    Ok(())
+}
+
+fn read_registries(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(());
+    }
+    if !value.is_map() {
+        return Err(r.error(
+            value.report_range(),
+            "`registries` must be a mapping".into(),
+            "expected a mapping",
+            Some(format!(
+                "known keys in `registries`: {}",
+                REGISTRY_KEYS.join(", ")
+            )),
+        ));
+    }
+    for (key, list) in value.entries() {
+        let field = key.as_str().unwrap_or("");
+        let target = match field {
+            "public" => &mut config.public,
+            "private" => &mut config.private,
+            "node-credentials" => &mut config.node_credentials,
+            "allowed" => &mut config.allowed,
+            _ => return Err(r.unknown_key(&key, REGISTRY_KEYS, " under `registries`")),
+        };
+        for (entry, span) in r.list(&list, &format!("registries.{field}"))? {
+            let valid = RegistryPattern::parse(&entry).is_some()
+                && !entry.contains(char::is_whitespace)
+                && !entry.contains('@');
+            if !valid {
+                return Err(r.error(span, format!("`registries.{field}` entry {entry:?} is not a registry host"), "not a host[:port][/path]", Some("write a host, optionally with a port and a path prefix: `registry.example.com`, `reg.local:5000`, `ghcr.io/acme`, `*.azurecr.io`".into())));
+            }
+            target.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}

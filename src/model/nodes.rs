@@ -1,0 +1,35 @@
+//! Nodes (`kubectl get nodes -o yaml`): `status.images[].names` is evidence of what each node
+//! already has, for `imagePullPolicy: Never`.
+
+use super::Scalar;
+use crate::syntax::Cursor;
+
+#[derive(Clone, Debug, Default)]
+pub struct NodeFacts {
+    /// Every name of every image the node reports (`repo:tag` and `repo@digest` forms).
+    pub images: Vec<Scalar>,
+}
+
+/// A node reports at most 50 images by default (`--node-status-max-images`); cap what we keep
+/// from hostile input all the same.
+const MAX_IMAGE_NAMES: usize = 10_000;
+
+pub fn extract_node(obj: &Cursor<'_>) -> NodeFacts {
+    let mut images = Vec::new();
+    if let Some(list) = obj.path(&["status", "images"]) {
+        for image in list.items() {
+            let Some(names) = image.get("names") else {
+                continue;
+            };
+            for name in names.items() {
+                if images.len() >= MAX_IMAGE_NAMES {
+                    break;
+                }
+                if let Some(s) = Scalar::from_cursor(&name).filter(|s| !s.text.is_empty()) {
+                    images.push(s);
+                }
+            }
+        }
+    }
+    NodeFacts { images }
+}

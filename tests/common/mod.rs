@@ -1,0 +1,69 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use pullcheck::emit;
+use pullcheck::engine::{LintOptions, Report, lint, lint_memory};
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Lints paths relative to the repository root (so reported names are stable).
+pub fn lint_paths(paths: &[&str]) -> Report {
+    std::env::set_current_dir(repo()).expect("repo root");
+    let opts = LintOptions {
+        paths: paths.iter().map(PathBuf::from).collect(),
+        jobs: 2,
+        ..LintOptions::default()
+    };
+    lint(&opts).expect("lint runs")
+}
+
+pub fn lint_text(name: &str, text: &str) -> Report {
+    lint_memory(&[(name, text)], &LintOptions::default()).expect("lint runs")
+}
+
+pub fn human(report: &Report) -> String {
+    let mut out = Vec::new();
+    let opts = emit::human::HumanOptions {
+        color: false,
+        width: 100,
+    };
+    emit::human::write(report, &opts, &mut out).expect("render");
+    String::from_utf8(out).expect("utf-8")
+}
+
+pub fn json(report: &Report) -> String {
+    let mut out = Vec::new();
+    emit::json::write(report, &mut out).expect("render");
+    String::from_utf8(out).expect("utf-8")
+}
+
+pub fn rules_fired(report: &Report) -> Vec<&'static str> {
+    report.findings.iter().map(|f| f.rule).collect()
+}
+
+/// Files directly under `dir` and in its subdirectories, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walk(dir);
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            let p = e.path();
+            if p.is_dir() && !p.is_symlink() {
+                walk(&p)
+            } else {
+                vec![p]
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,136 @@
+//! `.pullcheck.yaml`: valid configs apply; invalid ones are errors that point into the file.
+
+use pullcheck::config::{self, Config};
+use pullcheck::finding::Severity;
+
+fn err(text: &str) -> (String, String, String) {
+    let e = config::parse(".pullcheck.yaml", text).expect_err("must be rejected");
+    let at = text.get(e.span.clone()).unwrap_or("").to_string();
+    (e.message.clone(), at, e.help.clone().unwrap_or_default())
+}
+
+#[test]
+fn a_full_config_parses() {
+    let c = config::parse(
+        "x",
+        "rules:\n  missing-tag: off\n  latest-tag: error\nregistries:\n  public: [registry.example.com]\n  private: [ghcr.io/acme]\n  node-credentials: ['*.azurecr.io']\n  allowed: [ghcr.io/acme, docker.io]\nprepulled:\n  - nginx:1.25.3\nexclude: [vendor]\nnamespace: shop\n",
+    )
+    .unwrap();
+    assert_eq!(c.severities.get("missing-tag"), Some(&None));
+    assert_eq!(c.severities.get("latest-tag"), Some(&Some(Severity::Error)));
+    assert_eq!(c.public, ["registry.example.com"]);
+    assert_eq!(c.private, ["ghcr.io/acme"]);
+    assert_eq!(c.node_credentials, ["*.azurecr.io"]);
+    assert_eq!(c.allowed, ["ghcr.io/acme", "docker.io"]);
+    assert_eq!(c.prepulled, ["nginx:1.25.3"]);
+    assert_eq!(c.exclude, ["vendor"]);
+    assert_eq!(c.namespace.as_deref(), Some("shop"));
+    assert_eq!(c.settings().default_namespace, "shop");
+}
+
+#[test]
+fn empty_and_comment_only_configs_are_the_defaults() {
+    assert_eq!(config::parse("x", "").unwrap(), Config::default());
+    assert_eq!(
+        config::parse("x", "# nothing\n").unwrap(),
+        Config::default()
+    );
+}
+
+#[test]
+fn unknown_keys_point_at_the_key_with_a_suggestion() {
+    let (msg, at, help) = err("rules: {}\nregistires:\n  public: [a.io]\n");
+    assert!(msg.contains("unknown key \"registires\""), "{msg}");
+    assert_eq!(at, "registires");
+    assert!(help.contains("did you mean `registries`"), "{help}");
+    let (msg, at, help) = err("registries:\n  pubilc: [a.io]\n");
+    assert!(msg.contains("under `registries`"), "{msg}");
+    assert_eq!(at, "pubilc");
+    assert!(help.contains("did you mean `public`"), "{help}");
+}
+
+#[test]
+fn unknown_rules_and_bad_severities_point_into_the_file() {
+    let (msg, at, help) = err("rules:\n  latest-tags: error\n");
+    assert!(msg.contains("unknown rule"), "{msg}");
+    assert_eq!(at, "latest-tags");
+    assert!(help.contains("did you mean `latest-tag`"), "{help}");
+    let (msg, at, _) = err("rules:\n  latest-tag: fatal\n");
+    assert!(
+        msg.contains("not one of error, warning, note, off"),
+        "{msg}"
+    );
+    assert_eq!(at, "fatal");
+}
+
+#[test]
+fn bad_values_point_at_the_value() {
+    let (_, at, _) = err("prepulled: [\"nginx:1.25.3\", \"Not A Ref\"]\n");
+    assert_eq!(at, "\"Not A Ref\"");
+    let (_, at, _) = err("registries:\n  allowed: ghcr.io\n");
+    assert_eq!(at, "ghcr.io");
+    let (_, at, _) = err("registries:\n  public: ['https://']\n");
+    assert_eq!(at, "'https://'");
+    let (_, at, _) = err("namespace: Shop_1\n");
+    assert_eq!(at, "Shop_1");
+    let (_, at, _) = err("exclude: ['a[']\n");
+    assert_eq!(at, "'a['");
+    let (msg, _, _) = err("- a\n- b\n");
+    assert!(msg.contains("mapping"), "{msg}");
+    let (msg, _, _) = err("rules: [\n");
+    assert!(msg.contains("not valid YAML"), "{msg}");
+    let (msg, _, _) = err("rules: {}\n---\nrules: {}\n");
+    assert!(msg.contains("single YAML document"), "{msg}");
+}
+
+#[test]
+fn the_cli_reports_a_bad_config_with_its_span_and_exits_2() {
+    let dir = std::env::temp_dir().join(format!("pullcheck-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("bad.yaml");
+    std::fs::write(&cfg, "rules:\n  missing-tagg: off\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pullcheck"))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("rules")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown rule \"missing-tagg\""), "{stderr}");
+    assert!(stderr.contains("bad.yaml:2:3"), "{stderr}");
+    assert!(stderr.contains("did you mean `missing-tag`"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rules_shows_the_effective_severity() {
+    let dir = std::env::temp_dir().join(format!("pullcheck-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(".pullcheck.yaml"),
+        "rules:\n  missing-tag: off\n  latest-tag: error\n",
+    )
+    .unwrap();
+    let sub = dir.join("deploy");
+    std::fs::create_dir_all(&sub).unwrap();
+    // Found by walking up from the current directory.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pullcheck"))
+        .arg("rules")
+        .current_dir(&sub)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("missing-tag").contains(" off "), "{stdout}");
+    assert!(line("latest-tag").contains(" error "), "{stdout}");
+    assert!(line("tag-and-digest").contains(" note "), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
