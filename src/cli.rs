@@ -256,6 +256,13 @@ fn run_lint(
             return Ok(EXIT_USAGE);
         }
     };
+    if report.summary.files == 0 {
+        // An existing but empty tree exits 0; say so, since a wrong path in CI looks the same.
+        eprintln!(
+            "pullcheck: no .yaml, .yml or .json files found under {}",
+            display_paths(&cli.paths)
+        );
+    }
     // Files first: a closed stdout (`| head`) must not leave a report file unwritten.
     for spec in &cli.output {
         let format = spec.format.unwrap_or(cli.format);
@@ -412,4 +419,15 @@ fn explain(rule: &str, out: &mut dyn Write) -> std::io::Result<i32> {
             Ok(EXIT_USAGE)
         }
     }
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return ".".into();
+    }
+    paths
+        .iter()
+        .map(|p| crate::text::sanitize(&p.to_string_lossy()).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

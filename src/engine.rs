@@ -429,6 +429,20 @@ fn lint_file(
         return result;
     }
     result.documents = docs.len();
+    let structured = |d: &Result<crate::syntax::Document, _>| {
+        d.as_ref().map_or(true, |doc| {
+            doc.root().is_some_and(|r| r.is_map() || r.is_seq())
+        })
+    };
+    if file.explicit && !docs.iter().any(structured) {
+        result
+            .findings
+            .push(rules::empty_input::not_recognised(Span::new(
+                id,
+                0..next_char_end(text, 0),
+            )));
+        return result;
+    }
     for doc in docs {
         match doc {
             Err(e) => {
