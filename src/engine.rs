@@ -406,7 +406,7 @@ fn lint_file(
     if crate::kubectl::looks_like_kubectl_output(text) {
         result.documents = 1;
         let diagnoses = crate::kubectl::diagnose(text);
-        result.findings = rules::pull_diagnosis::findings(&diagnoses, id);
+        result.findings = rules::pull_diagnosis::findings(&diagnoses, id, text);
         return result;
     }
     let docs = parse_stream(text, file.bom_len(), limits);
@@ -473,7 +473,7 @@ fn lint_file(
                 let diagnoses = crate::kubectl::diagnose_document(&doc);
                 result
                     .findings
-                    .extend(rules::pull_diagnosis::findings(&diagnoses, id));
+                    .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
                 let objects = extract_objects(&doc);
                 for object in &objects {
                     check_object(id, file, object, ruleset, opts, &mut result.findings);

@@ -29,6 +29,15 @@ impl CauseInfo {
         (0..self.patterns.len()).any(|i| self.pattern_holds(i, text))
     }
 
+    /// Where in `text` the first holding pattern matches: the words that prove the cause.
+    pub fn find_in(&self, text: &str) -> Option<std::ops::Range<usize>> {
+        (0..self.patterns.len())
+            .filter(|i| self.pattern_holds(*i, text))
+            .filter_map(|i| self.patterns.get(i)?.find(text))
+            .map(|m| m.range())
+            .min_by_key(|r| r.start)
+    }
+
     fn pattern_holds(&self, i: usize, text: &str) -> bool {
         self.patterns.get(i).is_some_and(|re| re.is_match(text))
             && !self

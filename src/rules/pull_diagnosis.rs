@@ -128,11 +128,22 @@ fn meta_for(rule: &str) -> &'static RuleMeta {
 
 /// One finding per diagnosis: the primary label on the line that proves the cause, secondary
 /// labels on the container's image and its waiting reason.
-pub fn findings(diagnoses: &[Diagnosis], file: FileId) -> Vec<Finding> {
-    diagnoses.iter().map(|d| finding(d, file)).collect()
+pub fn findings(diagnoses: &[Diagnosis], file: FileId, text: &str) -> Vec<Finding> {
+    diagnoses.iter().map(|d| finding(d, file, text)).collect()
 }
 
-fn finding(d: &Diagnosis, file: FileId) -> Finding {
+/// The words of the evidence that match the cause (`not found`, `x509: …`), when they are on
+/// the evidence line as written; else the whole evidence.
+fn proof_range(d: &Diagnosis, text: &str) -> std::ops::Range<usize> {
+    text.get(d.evidence.clone())
+        .and_then(|line| d.cause.find_in(line))
+        .filter(|r| !r.is_empty())
+        .map_or(d.evidence.clone(), |r| {
+            d.evidence.start + r.start..d.evidence.start + r.end
+        })
+}
+
+fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
     let meta = meta_for(&d.cause.rule);
     let span = |r: &std::ops::Range<usize>| Span::new(file, r.clone());
     let label = if meta.name == FAILED.name {
@@ -140,9 +151,23 @@ fn finding(d: &Diagnosis, file: FileId) -> Finding {
     } else {
         format!("cause: {}", d.cause.cause)
     };
-    let mut f = Finding::new(meta, span(&d.evidence), message(d))
+    let proof = proof_range(d, text);
+    let mut f = Finding::new(meta, span(&proof), message(d))
         .label(label)
         .help(d.help());
+    // A hard-wrapped message: keep its first line in view too.
+    let first_line_end = text
+        .get(d.evidence.start..proof.start)
+        .and_then(|before| before.find('\n'))
+        .map(|nl| d.evidence.start + nl);
+    if let Some(end) = first_line_end {
+        let end = if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        f = f.secondary(span(&(d.evidence.start..end)), "the failed pull");
+    }
     if let Some(r) = &d.image_span
         && !overlaps(r, &d.evidence)
     {
