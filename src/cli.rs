@@ -27,6 +27,12 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Write the report to FILE instead of standard output, which then gets the human report.
+    /// `FORMAT=FILE` picks another format for that file; repeat to write several in one run
+    /// (e.g. `--output sarif=results.sarif --output json=report.json`).
+    #[arg(long, short = 'o', value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub output: Vec<OutputSpec>,
+
     /// When to colour the human report (`NO_COLOR` is respected in `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -89,6 +95,37 @@ pub enum Format {
     Human,
     Short,
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
+    Sarif,
+    /// GitHub Actions annotations; also appends a job summary to `$GITHUB_STEP_SUMMARY`.
+    Github,
+    /// GitLab Code Quality report (`artifacts:reports:codequality`).
+    Gitlab,
+}
+
+/// One `--output`: a file and, if given as `FORMAT=FILE`, its own format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Option<Format>,
+    pub path: PathBuf,
+}
+
+fn parse_output(s: &str) -> Result<OutputSpec, String> {
+    let (format, path) = match s.split_once('=') {
+        Some((name, path)) => match Format::from_str(name, true) {
+            Ok(format) => (Some(format), path),
+            // `a=b.json` is a file name.
+            Err(_) => (None, s),
+        },
+        None => (None, s),
+    };
+    if path.is_empty() {
+        return Err("expected FILE or FORMAT=FILE".to_string());
+    }
+    Ok(OutputSpec {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -219,19 +256,88 @@ fn run_lint(
             return Ok(EXIT_USAGE);
         }
     };
-    match cli.format {
+    if report.summary.files == 0 {
+        // An existing but empty tree exits 0; say so, since a wrong path in CI looks the same.
+        eprintln!(
+            "pullcheck: no .yaml, .yml or .json files found under {}",
+            display_paths(&cli.paths)
+        );
+    }
+    // Files first: a closed stdout (`| head`) must not leave a report file unwritten.
+    for spec in &cli.output {
+        let format = spec.format.unwrap_or(cli.format);
+        if let Err(e) = write_file(&report, format, &spec.path) {
+            eprintln!("pullcheck: cannot write {}: {e}", spec.path.display());
+            return Ok(EXIT_USAGE);
+        }
+    }
+    let stdout_format = if cli.output.is_empty() {
+        cli.format
+    } else {
+        Format::Human
+    };
+    let color = use_color(cli.color);
+    write_report(&report, stdout_format, color, out)?;
+    out.flush()?;
+    let github = stdout_format == Format::Github
+        || cli
+            .output
+            .iter()
+            .any(|o| o.format.unwrap_or(cli.format) == Format::Github);
+    if github {
+        append_step_summary(&report);
+    }
+    Ok(exit_code(&report, cli.fail_on))
+}
+
+fn write_report(
+    report: &Report,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
         Format::Human => {
             let opts = emit::human::HumanOptions {
-                color: use_color(cli.color),
+                color,
                 width: terminal_width(),
             };
-            emit::human::write(&report, &opts, out)?;
+            emit::human::write(report, &opts, out)
         }
-        Format::Short => emit::short::write(&report, out)?,
-        Format::Json => emit::json::write(&report, out)?,
+        Format::Short => emit::short::write(report, out),
+        Format::Json => emit::json::write(report, out),
+        Format::Sarif => emit::sarif::write(report, out),
+        Format::Github => emit::github::write(report, out),
+        Format::Gitlab => emit::gitlab::write(report, out),
     }
-    out.flush()?;
-    Ok(exit_code(&report, cli.fail_on))
+}
+
+fn write_file(report: &Report, format: Format, path: &std::path::Path) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    write_report(report, format, false, &mut file)?;
+    file.flush()
+}
+
+/// GitHub Actions shows the Markdown appended to this file on the run's summary page.
+fn append_step_summary(report: &Report) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|f| {
+            let mut f = std::io::BufWriter::new(f);
+            emit::github::write_summary(report, &mut f)?;
+            f.flush()
+        });
+    if let Err(e) = written {
+        eprintln!(
+            "pullcheck: warning: cannot append the job summary to {}: {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
 }
 
 pub fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
@@ -313,4 +419,15 @@ fn explain(rule: &str, out: &mut dyn Write) -> std::io::Result<i32> {
             Ok(EXIT_USAGE)
         }
     }
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return ".".into();
+    }
+    paths
+        .iter()
+        .map(|p| crate::text::sanitize(&p.to_string_lossy()).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

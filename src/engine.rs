@@ -218,7 +218,39 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     attach_objects(&mut unused, &objects, &opts.settings.default_namespace);
     ruleset.apply(&mut unused);
     findings.extend(unused);
-    rehydrate(&mut sources, &dropped, &findings, &inputs, &objects, opts);
+    // Diagnoses of kubectl output point into the manifests that deploy their image, reading
+    // those manifests' text: give it back to every dropped file with a pod first (kubectl
+    // output in a run is rare; a manifest-only run skips this).
+    if findings.iter().any(|f| {
+        rules::pull_diagnosis::RULES
+            .iter()
+            .any(|r| r.name == f.rule)
+    }) {
+        let with_pods = objects
+            .iter()
+            .filter(|(_, o)| o.pod.is_some())
+            .map(|(id, _)| *id);
+        rehydrate(
+            &mut sources,
+            &mut dropped,
+            with_pods,
+            &inputs,
+            &objects,
+            opts,
+        );
+    }
+    rules::pull_diagnosis::link_manifests(&mut findings, &objects, &sources);
+    let referenced = findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.span.file).chain(f.secondary.iter().map(|l| l.span.file)));
+    rehydrate(
+        &mut sources,
+        &mut dropped,
+        referenced,
+        &inputs,
+        &objects,
+        opts,
+    );
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
@@ -392,7 +424,7 @@ fn process_input(
     };
     match read {
         Ok(text) => {
-            let mut result = lint_file(id, &text, &origin, ruleset, limits, opts);
+            let mut result = lint_file(id, &text, &origin, explicit, ruleset, limits, opts);
             result.suppressions = suppression::collect(id, &text, &result.objects);
             // Only files with findings are rendered: keep the text (and build its line index)
             // for those alone, so memory follows the findings, not the size of the tree. A
@@ -433,6 +465,7 @@ fn lint_file(
     id: FileId,
     text: &str,
     origin: &Origin,
+    explicit: bool,
     ruleset: &RuleSet,
     limits: &ParseLimits,
     opts: &LintOptions,
@@ -448,6 +481,14 @@ fn lint_file(
             Span::new(id, at..end),
             "this file is in a Helm chart's `templates/` directory",
         ));
+        return result;
+    }
+    // Saved or pasted kubectl output (describe, get pods, events, logs) is not a manifest: it
+    // is diagnosed (issue 4), never parsed as YAML.
+    if crate::kubectl::looks_like_kubectl_output(text) {
+        result.documents = 1;
+        let diagnoses = crate::kubectl::diagnose(text);
+        result.findings = rules::pull_diagnosis::findings(&diagnoses, id, text);
         return result;
     }
     let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -471,6 +512,20 @@ fn lint_file(
         return result;
     }
     result.documents = docs.len();
+    let structured = |d: &Result<crate::syntax::Document, _>| {
+        d.as_ref().map_or(true, |doc| {
+            doc.root().is_some_and(|r| r.is_map() || r.is_seq())
+        })
+    };
+    if explicit && !docs.iter().any(structured) {
+        result
+            .findings
+            .push(rules::empty_input::not_recognised(Span::new(
+                id,
+                0..next_char_end(text, 0),
+            )));
+        return result;
+    }
     for doc in docs {
         match doc {
             Err(e) => {
@@ -497,6 +552,11 @@ fn lint_file(
                 }
             }
             Ok(doc) => {
+                // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
+                let diagnoses = crate::kubectl::diagnose_document(&doc);
+                result
+                    .findings
+                    .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
                 let objects = extract_objects(&doc);
                 for object in &objects {
                     check_object(id, text, object, ruleset, opts, &mut result.findings);
@@ -567,23 +627,21 @@ fn check_object(
     }
 }
 
-/// Gives back the text of files whose text was dropped but that a finding points into (a
-/// cross-object finding, or a secondary label such as "the Secret is defined here"), masking
-/// Secret values again. The file is read a second time: if it is no longer a regular file or its
-/// length changed, it stays without text and emitters show the finding without a snippet.
+/// Gives back the text of the dropped files among `ids` (files with no finding of their own that
+/// a cross-object finding, a secondary label such as "the Secret is defined here", or a
+/// diagnosis points into), masking Secret values again. The file is read a second time: if it
+/// is no longer a regular file or its length changed, it stays without text and emitters show
+/// the finding without a snippet.
 fn rehydrate(
     sources: &mut SourceMap,
-    dropped: &[Option<usize>],
-    findings: &[Finding],
+    dropped: &mut [Option<usize>],
+    ids: impl Iterator<Item = FileId>,
     inputs: &[Input],
     objects: &[(FileId, ObjectFacts)],
     opts: &LintOptions,
 ) {
-    let was_dropped = |id: &FileId| dropped.get(id.0 as usize).copied().flatten();
-    let mut wanted: Vec<FileId> = findings
-        .iter()
-        .flat_map(|f| std::iter::once(f.span.file).chain(f.secondary.iter().map(|l| l.span.file)))
-        .filter(|id| was_dropped(id).is_some())
+    let mut wanted: Vec<FileId> = ids
+        .filter(|id| dropped.get(id.0 as usize).copied().flatten().is_some())
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -596,7 +654,12 @@ fn rehydrate(
                 .and_then(|_| crate::source::read_file(path, opts.max_file_size).ok()),
             _ => None,
         };
-        let Some(text) = text.filter(|t| Some(t.len()) == was_dropped(&id)) else {
+        let Some(slot) = dropped.get_mut(id.0 as usize) else {
+            continue;
+        };
+        // Tried once: whatever happens, do not read it again.
+        let expected = slot.take();
+        let Some(text) = text.filter(|t| Some(t.len()) == expected) else {
             continue;
         };
         let Some(old) = sources.get(id) else {

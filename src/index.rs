@@ -105,6 +105,14 @@ pub struct Located<'a> {
 }
 
 /// A workload's pod spec, with its namespace resolved.
+/// One container image pulled with credentials (see [`Index::pulls_needing_credentials`]).
+pub struct CredentialedPull<'a> {
+    pub container: &'a crate::model::ContainerFacts,
+    pub image: &'a Scalar,
+    pub reference: ImageRef,
+    pub class: RegistryClass,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct PodView<'a> {
     pub file: FileId,
@@ -399,6 +407,31 @@ impl<'a> Index<'a> {
             }
         }
         creds
+    }
+
+    /// The containers of a pod whose image the kubelet pulls from a registry that needs
+    /// credentials: valid references, not `imagePullPolicy: Never` (never pulled), and not
+    /// public, local or served by node credentials.
+    pub fn pulls_needing_credentials<'p>(
+        &'p self,
+        pod: &PodView<'a>,
+    ) -> impl Iterator<Item = CredentialedPull<'a>> + 'p {
+        pod.pod.containers.iter().filter_map(move |c| {
+            if c.explicit_pull_policy().is_some_and(|p| p.text == "Never") {
+                return None;
+            }
+            let crate::rules::ImageState::Valid(image, reference) = crate::rules::image_state(c)
+            else {
+                return None;
+            };
+            let class = self.classify(&reference);
+            class.needs_credentials().then_some(CredentialedPull {
+                container: c,
+                image,
+                reference,
+                class,
+            })
+        })
     }
 
     pub fn classify(&self, image: &ImageRef) -> RegistryClass {

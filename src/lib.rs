@@ -6,6 +6,7 @@ pub mod engine;
 pub mod finding;
 pub mod image;
 pub mod index;
+pub mod kubectl;
 pub mod model;
 pub mod rules;
 pub mod source;

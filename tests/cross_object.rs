@@ -1,30 +1,14 @@
 //! Cross-object behaviour beyond the per-rule fixtures (tests/fixtures.rs): labels in other
 //! files, namespace defaulting, `--require-secrets`, thread-count independence.
 
-use pullcheck::config;
-use pullcheck::engine::{LintOptions, Report, lint};
-use std::path::{Path, PathBuf};
+mod common;
 
-fn run(case: &Path) -> Report {
-    let cfg_path = case.join(config::FILE_NAME);
-    let cfg = if case.is_dir() && cfg_path.is_file() {
-        config::load(Some(&cfg_path)).expect("fixture config is valid")
-    } else {
-        config::Config::default()
-    };
-    let opts = LintOptions {
-        paths: vec![case.to_path_buf()],
-        jobs: 1,
-        settings: cfg.settings(),
-        severities: cfg.severities.clone(),
-        ..LintOptions::default()
-    };
-    lint(&opts).expect("lint runs")
-}
+use pullcheck::engine::{LintOptions, lint};
+use std::path::{Path, PathBuf};
 
 #[test]
 fn a_multi_file_finding_points_into_the_other_files() {
-    let report = run(Path::new(
+    let report = common::run_case(Path::new(
         "fixtures/pull-secret-registry-mismatch/fail/pod-sa-secrets",
     ));
     let f = report

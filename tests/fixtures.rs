@@ -6,32 +6,12 @@
 
 mod common;
 
-use common::{human, json, repo};
-use pullcheck::config;
-use pullcheck::engine::{LintOptions, Report, lint};
+use common::{human, json, repo, run_case};
 use pullcheck::rules::CATALOG;
 use std::path::{Path, PathBuf};
 
 /// Fixture folders that are not about one rule.
 const SHARED_FIXTURE_DIRS: &[&str] = &["kubectl", "hostile", "ci"];
-
-fn run(case: &Path) -> Report {
-    std::env::set_current_dir(repo()).expect("repo root");
-    let cfg_path = case.join(config::FILE_NAME);
-    let cfg = if case.is_dir() && cfg_path.is_file() {
-        config::load(Some(&cfg_path)).expect("fixture config is valid")
-    } else {
-        config::Config::default()
-    };
-    let opts = LintOptions {
-        paths: vec![case.to_path_buf()],
-        jobs: 1,
-        settings: cfg.settings(),
-        severities: cfg.severities.clone(),
-        ..LintOptions::default()
-    };
-    lint(&opts).expect("lint runs")
-}
 
 /// The cases of `fixtures/<rule>/<side>`, as paths relative to the repository.
 fn cases(rule: &str, side: &str) -> Vec<PathBuf> {
@@ -79,7 +59,7 @@ fn every_rule_has_fixtures_and_every_fixture_a_rule() {
 fn fail_cases_fire_their_rule_and_are_snapshotted() {
     for rule in CATALOG {
         for case in cases(rule.name, "fail") {
-            let report = run(&case);
+            let report = run_case(&case);
             assert!(
                 report.findings.iter().any(|f| f.rule == rule.name),
                 "{} does not fire {}:\n{}",
@@ -98,7 +78,7 @@ fn fail_cases_fire_their_rule_and_are_snapshotted() {
 fn pass_cases_never_fire_their_rule() {
     for rule in CATALOG {
         for case in cases(rule.name, "pass") {
-            let report = run(&case);
+            let report = run_case(&case);
             assert!(
                 !report.findings.iter().any(|f| f.rule == rule.name),
                 "{} fires {}:\n{}",

@@ -167,7 +167,7 @@ pub fn write(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> std::
             // A span miette cannot show still gets a line.
             buf = format!(
                 "{}: {}[{}] {}\n",
-                file_name(report, f),
+                sanitize(file_name(report, f)),
                 f.severity.as_str(),
                 f.rule,
                 sanitize(&f.message)

@@ -1,7 +1,10 @@
 //! Rendering a finished [`Report`]; emitters never decide what is a finding or its severity.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod short;
 
 use crate::engine::Report;
@@ -52,4 +55,137 @@ pub fn summary_line(report: &Report) -> String {
         plural(s.warnings, "warning"),
         plural(s.notes, "note"),
     )
+}
+
+/// The name a CI system should show for a finding's file: relative to the working directory
+/// (the repository root in CI), `/`-separated, without a leading `./`. `None` when the file is
+/// outside the working directory (an absolute path elsewhere) and so has no relative name.
+pub fn repo_path(name: &str) -> Option<String> {
+    if name == "<stdin>" {
+        return Some("stdin".to_string());
+    }
+    let name = name.replace('\\', "/");
+    let path = std::path::Path::new(&name);
+    let relative = if path.is_absolute() {
+        let cwd = std::env::current_dir().ok()?;
+        let cwd = cwd.to_string_lossy().replace('\\', "/");
+        let rest = name.strip_prefix(cwd.trim_end_matches('/'))?;
+        rest.strip_prefix('/')?.to_string()
+    } else {
+        name
+    };
+    normalize_relative(&relative)
+}
+
+/// Drops `.` segments and resolves `..` lexically; `None` if the path climbs above its root.
+fn normalize_relative(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// 128-bit FNV-1a, as 32 hex digits: a hash that is stable across Rust releases and platforms
+/// (std's `DefaultHasher` promises neither), for fingerprints only — not for security.
+pub fn stable_hash(parts: &[&str]) -> String {
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for part in parts {
+        // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
+        for b in (part.len() as u64)
+            .to_le_bytes()
+            .iter()
+            .chain(part.as_bytes())
+        {
+            h ^= u128::from(*b);
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    format!("{h:032x}")
+}
+
+/// One fingerprint per finding (same order as `report.findings`), stable across runs when
+/// unrelated lines move: built from the rule, the file, the object and container, the flagged
+/// text and the text of its line — never from line numbers. Findings that would collide (the
+/// same text flagged twice in one object) are told apart by their rank among equals.
+pub fn fingerprints(report: &Report) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.span.file);
+            let name = file.map_or("<unknown>", |s| s.name.as_str());
+            let path = repo_path(name).unwrap_or_else(|| name.to_string());
+            let flagged = file.map_or("", |s| s.slice(f.span));
+            let line_text = file.map_or("", |s| {
+                let line = s.lines.line_of(f.span.start as usize);
+                let start = s.lines.line_start(line);
+                let end = s.lines.line_end(&s.text, line);
+                s.text.get(start..end).unwrap_or("").trim()
+            });
+            let object = f.object.as_ref();
+            let base = stable_hash(&[
+                f.rule,
+                &path,
+                object.map_or("", |o| o.kind.as_str()),
+                object.map_or("", |o| o.namespace.as_str()),
+                object.map_or("", |o| o.name.as_str()),
+                f.container.as_deref().unwrap_or(""),
+                flagged,
+                line_text,
+            ]);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                base
+            } else {
+                stable_hash(&[&base, &n.to_string()])
+            }
+        })
+        .collect()
+}
+
+/// Appends a period unless the text already ends a sentence (SARIF viewers and the multitool
+/// expect messages to be sentences).
+pub fn as_sentence(text: &str) -> String {
+    let t = text.trim_end();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_paths_are_relative_and_normalized() {
+        assert_eq!(repo_path("./a/./b.yaml").as_deref(), Some("a/b.yaml"));
+        assert_eq!(repo_path("a/../b.yaml").as_deref(), Some("b.yaml"));
+        assert_eq!(repo_path("../outside.yaml"), None);
+        assert_eq!(repo_path("<stdin>").as_deref(), Some("stdin"));
+        let cwd = std::env::current_dir().unwrap();
+        let abs = cwd.join("x").join("y.yaml");
+        assert_eq!(
+            repo_path(&abs.to_string_lossy()).as_deref(),
+            Some("x/y.yaml")
+        );
+    }
+
+    #[test]
+    fn stable_hash_is_stable_and_length_prefixed() {
+        assert_eq!(stable_hash(&["a"]), stable_hash(&["a"]));
+        assert_ne!(stable_hash(&["ab", "c"]), stable_hash(&["a", "bc"]));
+        assert_eq!(stable_hash(&[]).len(), 32);
+    }
 }

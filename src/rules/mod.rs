@@ -19,6 +19,7 @@ pub mod missing_tag;
 pub mod never_without_prepull;
 pub mod parse_error;
 pub mod private_registry_without_pull_secret;
+pub mod pull_diagnosis;
 pub mod pull_secret_malformed;
 pub mod pull_secret_not_found;
 pub mod pull_secret_registry_mismatch;
@@ -92,6 +93,19 @@ pub const CATALOG: &[&RuleMeta] = &[
     &empty_input::META,
     &skipped_input::META,
     &unused_suppression::META,
+    &pull_diagnosis::INVALID_REFERENCE,
+    &pull_diagnosis::NEVER_NOT_PRESENT,
+    &pull_diagnosis::PLATFORM_MISMATCH,
+    &pull_diagnosis::RATE_LIMITED,
+    &pull_diagnosis::DISK_FULL,
+    &pull_diagnosis::HTTP_ON_HTTPS,
+    &pull_diagnosis::TLS,
+    &pull_diagnosis::DNS,
+    &pull_diagnosis::CONNECTION_REFUSED,
+    &pull_diagnosis::NETWORK_TIMEOUT,
+    &pull_diagnosis::UNAUTHORIZED,
+    &pull_diagnosis::NOT_FOUND,
+    &pull_diagnosis::FAILED,
 ];
 
 pub fn find(name: &str) -> Option<&'static RuleMeta> {

@@ -1,6 +1,6 @@
 //! `private-registry-without-pull-secret`: a registry that needs credentials, and none given.
 
-use super::{Category, ImageState, RuleMeta, image_state};
+use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, RegistryClass};
 use crate::source::Span;
@@ -20,17 +20,8 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let sa_name = pod.service_account_name();
-        for c in &pod.pod.containers {
-            if c.explicit_pull_policy().is_some_and(|p| p.text == "Never") {
-                continue;
-            }
-            let ImageState::Valid(image, r) = image_state(c) else {
-                continue;
-            };
-            let class = index.classify(&r);
-            if !class.needs_credentials() {
-                continue;
-            }
+        for pull in index.pulls_needing_credentials(&pod) {
+            let (image, r, class) = (pull.image, &pull.reference, pull.class);
             let who = match creds.service_account {
                 Some(_) => format!(
                     "neither the pod nor its ServiceAccount {sa_name:?} has imagePullSecrets"

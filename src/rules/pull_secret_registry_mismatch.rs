@@ -1,6 +1,6 @@
 //! `pull-secret-registry-mismatch`: pull secrets are given, but none has the image's registry.
 
-use super::{Category, ImageState, RuleMeta, image_state};
+use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::index::{Index, RegistryClass, SecretStatus, keys_match};
 use crate::source::Span;
@@ -20,22 +20,13 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
         if creds.secrets.is_empty() || !creds.all_usable() {
             continue;
         }
-        for c in &pod.pod.containers {
-            if c.explicit_pull_policy().is_some_and(|p| p.text == "Never") {
-                continue;
-            }
-            let ImageState::Valid(image, r) = image_state(c) else {
-                continue;
-            };
-            let class = index.classify(&r);
-            if !class.needs_credentials() {
-                continue;
-            }
+        for pull in index.pulls_needing_credentials(&pod) {
+            let (image, r, class) = (pull.image, &pull.reference, pull.class);
             let usable = creds.secrets.iter().filter_map(|(name, s)| match s {
                 SecretStatus::Usable(at, keys) => Some((*name, *at, *keys)),
                 _ => None,
             });
-            if usable.clone().any(|(_, _, keys)| keys_match(keys, &r)) {
+            if usable.clone().any(|(_, _, keys)| keys_match(keys, r)) {
                 continue;
             }
             let names: Vec<String> = usable

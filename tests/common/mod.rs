@@ -67,3 +67,22 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// Lints one fixture case (a file, or a directory linted together) with its `.pullcheck.yaml`.
+pub fn run_case(case: &Path) -> Report {
+    std::env::set_current_dir(repo()).expect("repo root");
+    let cfg_path = case.join(pullcheck::config::FILE_NAME);
+    let cfg = if case.is_dir() && cfg_path.is_file() {
+        pullcheck::config::load(Some(&cfg_path)).expect("fixture config is valid")
+    } else {
+        pullcheck::config::Config::default()
+    };
+    let opts = LintOptions {
+        paths: vec![case.to_path_buf()],
+        jobs: 1,
+        settings: cfg.settings(),
+        severities: cfg.severities.clone(),
+        ..LintOptions::default()
+    };
+    lint(&opts).expect("lint runs")
+}

@@ -1,0 +1,294 @@
+//! Kubelet event messages, wherever they sit: a describe Events row, a `get events` or
+//! `kubectl events` row, or a message pasted on its own. Formats from pkg/kubelet/images
+//! (`Failed to pull image %q: %v`, `Back-off pulling image %q`, …), kuberuntime (`Error: %v`,
+//! `Failed to create pod sandbox: %v`) and, for k8s ≤1.5, pod_workers.go's FailedSync text.
+
+use super::scan::{Obs, ObsKind, RowCtx, is_pull_reason};
+use super::text::SText;
+use super::{InputKind, classify, failed};
+use regex::{Captures, Regex};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+fn re(src: &str) -> Regex {
+    Regex::new(src).unwrap_or_else(|e| panic!("bad built-in regex {src:?}: {e}"))
+}
+
+/// The start of every message we read; the leftmost one in a row begins its Message cell.
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r#"Failed to pull image ""#,
+        r#"|Back-off pulling image ""#,
+        r#"|[Pp]ulling image ""#,
+        r"|Error: (?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError|RegistryUnavailable|SignatureValidationFailed)\b",
+        r#"|Container image "[^"]*" is not present"#,
+        r#"|Failed to apply default image tag ""#,
+        r#"|Failed to inspect image ""#,
+        r"|Failed (?:to )?create pod sandbox:",
+        r#"|failed to "StartContainer" for ""#,
+        r"|Successfully assigned \S+ to ",
+        r#"|Back-off restarting failed container|Started container|Created container|Successfully pulled image|Container image "[^"]*" already present on machine"#,
+        r#"|container "[^"]*" in pod "[^"]*" is waiting to start:"#,
+    ))
+});
+
+/// Byte offset of the first message marker in `line`.
+pub(crate) fn marker(line: &str) -> Option<usize> {
+    MARKER.find(line).map(|m| m.start())
+}
+
+static IMAGE_MSG: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"^(?P<kind>Failed to pull image|Back-off pulling image|Failed to apply default image tag|Failed to inspect image) "(?P<img>[^"]*)"(?::\s*(?P<err>.*))?"#,
+    )
+});
+static NEVER: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"^Container image "(?P<img>[^"]*)" is not present"#));
+static ERROR_REASON: LazyLock<Regex> = LazyLock::new(|| re(r"^Error: (?P<r>\w+)"));
+static SANDBOX: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Failed (?:to )?create pod sandbox:\s*(?P<err>.*)"));
+static SANDBOX_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)(?:sandbox image|pulling image|pull image|pull and unpack image)\s+\\?"(?P<img>[^"\\]+)"#,
+    )
+});
+static SYNC: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"failed to "StartContainer" for "(?P<c>[^"]*)" with (?P<r>\w+): "(?P<m>(?:[^"\\]|\\.)*)"?"#,
+    )
+});
+static SCHEDULED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Successfully assigned (?:(?P<ns>[^/\s]+)/)?(?P<pod>\S+) to "));
+static RECOVERED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"^(?:Back-off restarting failed container|Started container|Created container|Successfully pulled image "(?P<img>[^"]*)"|Container image "(?P<img2>[^"]*)" already present)"#,
+    )
+});
+static FIELD_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"spec\.(?P<kind>initContainers|containers|ephemeralContainers)\{(?P<c>[^}]*)\}")
+});
+static OBJECT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?:^|\s)(?P<kind>pod|Pod)/(?P<name>[a-z0-9][-a-z0-9.]*)"));
+static EVENT_NAME_SUFFIX: LazyLock<Regex> = LazyLock::new(|| re(r"\.[0-9a-f]{8,}$"));
+
+/// What one message line yields.
+#[derive(Default)]
+pub(crate) struct Parsed {
+    pub obs: Vec<Obs>,
+    /// `Successfully assigned ns/pod to node`: the pod the surrounding rows are about.
+    pub scheduled: Option<(Option<String>, String)>,
+}
+
+/// Reads the message that starts at `at` in `text`, with the row's other cells before it.
+pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
+    let mut out = Parsed::default();
+    let Some(msg) = text.text.get(at..) else {
+        return out;
+    };
+    let prefix = text.text.get(..at).unwrap_or("");
+    let msg_end = at + msg.trim_end().len();
+    let evidence = text.span(at..msg_end);
+    let row = Row::read(prefix, ctx);
+    let new = |kind| {
+        let mut o = Obs::failure(kind, ctx.segment, evidence.clone());
+        o.pod = row.pod.clone();
+        o.namespace = row.namespace.clone();
+        o.container = row.container.clone();
+        o.init = row.init;
+        o
+    };
+    let group = |c: &Captures, name: &str| -> Option<(String, Range<usize>)> {
+        let m = c.name(name)?;
+        Some((m.as_str().to_string(), at + m.start()..at + m.end()))
+    };
+    let with_image = |o: &mut Obs, img: Option<(String, Range<usize>)>| {
+        if let Some((image, range)) = img {
+            let image = clean_image(&image);
+            if !image.is_empty() {
+                o.image = Some(image);
+                o.image_span = Some(text.span(range));
+            }
+        }
+    };
+
+    if let Some(c) = IMAGE_MSG.captures(msg) {
+        let kind = c.name("kind").map_or("", |m| m.as_str());
+        let err = c.name("err").map_or("", |m| m.as_str().trim());
+        let mut o = new(row.kind);
+        with_image(&mut o, group(&c, "img"));
+        let (reason, cause, rank) = match kind {
+            "Failed to pull image" => (
+                "ErrImagePull",
+                classify(err),
+                if err.is_empty() { 2 } else { 3 },
+            ),
+            // ≥1.32 appends the previous error to the back-off *waiting message*; the event
+            // itself never carries it.
+            "Back-off pulling image" => (
+                "ImagePullBackOff",
+                classify(err),
+                if err.is_empty() { 1 } else { 3 },
+            ),
+            "Failed to apply default image tag" => ("InvalidImageName", classify(msg), 3),
+            _ => ("ImageInspectError", classify(err), 3),
+        };
+        o.reason = Some(reason.into());
+        o.cause = cause;
+        o.rank = rank;
+        o.evidence_text = if err.is_empty() {
+            msg.trim().to_string()
+        } else {
+            err.to_string()
+        };
+        out.obs.push(o);
+    } else if let Some(c) = NEVER.captures(msg) {
+        let mut o = new(row.kind);
+        with_image(&mut o, group(&c, "img"));
+        o.reason = Some("ErrImageNeverPull".into());
+        o.cause = classify(msg);
+        o.rank = 3;
+        o.evidence_text = msg.trim().to_string();
+        out.obs.push(o);
+    } else if let Some(c) = ERROR_REASON.captures(msg) {
+        let reason = c.name("r").map_or("", |m| m.as_str());
+        if is_pull_reason(reason) {
+            let mut o = new(row.kind);
+            o.reason = Some(reason.into());
+            o.reason_span = group(&c, "r").map(|(_, r)| text.span(r));
+            o.cause = classify(reason);
+            o.rank = 1;
+            o.evidence_text = msg.trim().to_string();
+            out.obs.push(o);
+        }
+    } else if let Some(c) = SANDBOX.captures(msg) {
+        let err = c.name("err").map_or("", |m| m.as_str().trim());
+        // Only a sandbox failure that is about pulling its (pause) image; CNI and runtime
+        // failures share the event reason.
+        if let Some(ic) = SANDBOX_IMAGE.captures(err) {
+            let mut o = new(row.kind);
+            // `err` starts after the separator's spaces, so its offsets shift by its start.
+            let shift = at + c.name("err").map_or(0, |m| m.start());
+            let img = ic
+                .name("img")
+                .map(|m| (m.as_str().to_string(), shift + m.start()..shift + m.end()));
+            with_image(&mut o, img);
+            o.container = None;
+            o.sandbox = true;
+            o.reason = Some("FailedCreatePodSandBox".into());
+            o.cause = classify(err);
+            o.rank = 3;
+            o.evidence_text = err.to_string();
+            out.obs.push(o);
+        }
+    } else if msg.starts_with("failed to \"StartContainer\"") {
+        for c in SYNC.captures_iter(msg) {
+            let reason = c.name("r").map_or("", |m| m.as_str());
+            if !is_pull_reason(reason) {
+                continue;
+            }
+            let inner = unescape(c.name("m").map_or("", |m| m.as_str()));
+            let mut o = new(row.kind);
+            o.container = c.name("c").map(|m| m.as_str().to_string());
+            if let Some(ic) = IMAGE_MSG.captures(inner.trim_start()) {
+                o.image = ic
+                    .name("img")
+                    .map(|m| clean_image(m.as_str()))
+                    .filter(|i| !i.is_empty());
+            }
+            o.reason = Some(reason.into());
+            o.cause = classify(&format!("{reason}: {inner}"));
+            o.rank = 2;
+            o.evidence_text = inner;
+            out.obs.push(o);
+        }
+    } else if let Some(c) = SCHEDULED.captures(msg) {
+        if let Some(pod) = c.name("pod") {
+            out.scheduled = Some((
+                c.name("ns").map(|m| m.as_str().to_string()),
+                pod.as_str().to_string(),
+            ));
+        }
+    } else if let Some(c) = RECOVERED.captures(msg) {
+        let mut o = new(row.kind);
+        o.kind = ObsKind::Recovered;
+        with_image(&mut o, group(&c, "img").or_else(|| group(&c, "img2")));
+        o.cause = failed();
+        out.obs.push(o);
+    } else if let Some(o) = super::logs::waiting(text, at, ctx.segment) {
+        out.obs.push(o);
+    }
+    out
+}
+
+/// The cells before the message: OBJECT (`pod/x`, `Pod/x`), NAMESPACE, old NAME/KIND and
+/// SUBOBJECT columns, or the 1.35 `spec.containers{x}: ` message prefix.
+struct Row {
+    kind: InputKind,
+    pod: Option<String>,
+    namespace: Option<String>,
+    container: Option<String>,
+    init: bool,
+}
+
+impl Row {
+    fn read(prefix: &str, ctx: &RowCtx) -> Row {
+        let mut row = Row {
+            kind: InputKind::Describe,
+            pod: ctx.pod.clone(),
+            namespace: ctx.namespace.clone(),
+            container: None,
+            init: false,
+        };
+        if let Some(c) = FIELD_PATH.captures(prefix) {
+            row.container = c.name("c").map(|m| m.as_str().to_string());
+            row.init = c
+                .name("kind")
+                .is_some_and(|m| m.as_str() == "initContainers");
+        }
+        let tokens: Vec<&str> = prefix.split_whitespace().collect();
+        if let Some(c) = OBJECT.captures(prefix) {
+            row.kind = if c.name("kind").is_some_and(|m| m.as_str() == "Pod") {
+                InputKind::KubectlEvents
+            } else {
+                InputKind::Events
+            };
+            row.pod = c.name("name").map(|m| m.as_str().to_string());
+            row.namespace = ctx.command_namespace.clone();
+        } else if let Some(i) = tokens.iter().position(|t| *t == "Pod") {
+            // kubectl ≤1.13 `get events`: NAME KIND SUBOBJECT columns.
+            if let Some(name) = i.checked_sub(1).and_then(|k| tokens.get(k)) {
+                row.kind = InputKind::Events;
+                row.pod = Some(EVENT_NAME_SUFFIX.replace(name, "").into_owned());
+                row.namespace = ctx.command_namespace.clone();
+            }
+        }
+        if ctx.namespace_column && row.kind != InputKind::Describe {
+            row.namespace = tokens.first().map(|t| t.to_string());
+        }
+        row
+    }
+}
+
+/// An image as quoted in a message, de-wrapped: no quotes, no whitespace.
+pub(crate) fn clean_image(s: &str) -> String {
+    s.trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,317 @@
+//! Observations → one diagnosis per failing container. A `get pods` row, a describe block and
+//! the events of the same pod are views of one failure; the most specific evidence names its
+//! cause.
+
+use super::scan::{Found, Obs, ObsKind};
+use super::{Diagnosis, InputKind};
+use std::collections::HashMap;
+
+use super::image_key;
+
+#[derive(Debug)]
+struct Entity {
+    pod: Option<String>,
+    namespace: Option<String>,
+    container: Option<String>,
+    image: Option<String>,
+    sandbox: bool,
+    segment: usize,
+    members: Vec<usize>,
+    recovered: bool,
+}
+
+/// Which entities an observation could belong to, so that merging stays linear: a pod's
+/// entities, the pod-less ones, and for pod-less evidence those sharing its image, container
+/// or block of the paste.
+#[derive(Default)]
+struct Index {
+    by_pod: HashMap<String, Vec<usize>>,
+    no_pod: Vec<usize>,
+    by_image: HashMap<String, Vec<usize>>,
+    by_container: HashMap<String, Vec<usize>>,
+    by_segment: HashMap<usize, Vec<usize>>,
+}
+
+impl Index {
+    /// Records what `o` adds to entity `k` (before `e` takes it over).
+    fn learn(&mut self, k: usize, e: &Entity, o: &Obs) {
+        match (&e.pod, &o.pod) {
+            (None, Some(p)) => self.by_pod.entry(p.clone()).or_default().push(k),
+            (None, None) if e.members.is_empty() => self.no_pod.push(k),
+            _ => {}
+        }
+        if let (None, Some(i)) = (&e.image, &o.image) {
+            self.by_image.entry(image_key(i)).or_default().push(k);
+        }
+        if let (None, Some(c)) = (&e.container, &o.container) {
+            self.by_container.entry(c.clone()).or_default().push(k);
+        }
+    }
+
+    fn candidates(&self, o: &Obs) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        let mut add = |v: Option<&Vec<usize>>| out.extend(v.into_iter().flatten().copied());
+        match &o.pod {
+            Some(p) => {
+                add(self.by_pod.get(p));
+                add(Some(&self.no_pod));
+            }
+            None => {
+                add(o
+                    .image
+                    .as_deref()
+                    .map(image_key)
+                    .and_then(|i| self.by_image.get(&i)));
+                add(o.container.as_ref().and_then(|c| self.by_container.get(c)));
+                add(self.by_segment.get(&o.segment));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+fn same(a: &Option<String>, b: &Option<String>) -> Option<bool> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x == y),
+        _ => None,
+    }
+}
+
+/// How well `o` identifies as `e`: `None` when it cannot be the same container.
+fn fit(o: &Obs, e: &Entity) -> Option<(u8, u8)> {
+    if o.sandbox != e.sandbox || same(&o.namespace, &e.namespace) == Some(false) {
+        return None;
+    }
+    let pod = match same(&o.pod, &e.pod) {
+        Some(false) => return None,
+        Some(true) => 2,
+        None => 1,
+    };
+    let ident = match same(&o.container, &e.container) {
+        Some(false) => return None,
+        Some(true) => 3,
+        None => {
+            let keys = (
+                o.image.as_deref().map(image_key),
+                e.image.as_deref().map(image_key),
+            );
+            match keys {
+                (Some(a), Some(b)) if a != b => return None,
+                (Some(_), Some(_)) => 2,
+                _ => 0,
+            }
+        }
+    };
+    // Evidence naming neither container nor image only joins a container of the same pod, or
+    // one from the same block of the paste.
+    if ident == 0 && pod == 1 && o.segment != e.segment {
+        return None;
+    }
+    Some((ident, pod))
+}
+
+/// Events name the image, describe blocks name the container: complete each from the other.
+fn complete(found: &mut Found) {
+    let Found {
+        obs,
+        containers,
+        scheduled,
+    } = found;
+    // Scheduled pods per block, and describe containers per pod (or per block when the
+    // describe output lost its `Name:`), so each lookup is a hash away.
+    let mut assigned: HashMap<usize, Vec<(Option<String>, String)>> = HashMap::new();
+    for (segment, ns, pod) in scheduled.iter() {
+        let pods = assigned.entry(*segment).or_default();
+        if !pods.iter().any(|p| p.1 == *pod) {
+            pods.push((ns.clone(), pod.clone()));
+        }
+    }
+    let mut blocks: HashMap<(Option<&str>, usize), Vec<usize>> = HashMap::new();
+    for (k, c) in containers.iter().enumerate() {
+        let segment = if c.pod.is_some() { 0 } else { c.segment };
+        blocks
+            .entry((c.pod.as_deref(), segment))
+            .or_default()
+            .push(k);
+    }
+    for o in obs.iter_mut() {
+        if o.pod.is_none()
+            && o.source == InputKind::Describe
+            && let Some([(ns, pod)]) = assigned.get(&o.segment).map(Vec::as_slice)
+        {
+            o.pod = Some(pod.clone());
+            o.namespace = o.namespace.clone().or_else(|| ns.clone());
+        }
+        if o.sandbox {
+            continue;
+        }
+        let segment = if o.pod.is_some() { 0 } else { o.segment };
+        let candidates = blocks.get(&(o.pod.as_deref(), segment));
+        let info = candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|&k| containers.get(k))
+            .find(|c| match (&o.container, &o.image) {
+                (Some(name), _) => *name == c.name,
+                (None, Some(image)) => image_key(image) == image_key(&c.image),
+                (None, None) => false,
+            });
+        if let Some(c) = info {
+            o.container.get_or_insert_with(|| c.name.clone());
+            o.init |= c.init;
+            if o.image.is_none() {
+                o.image = Some(c.image.clone());
+            }
+            o.image_span = Some(c.image_span.clone());
+            o.namespace = o.namespace.clone().or_else(|| c.namespace.clone());
+        }
+    }
+}
+
+pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
+    complete(&mut found);
+    let obs = &found.obs;
+    // Best-identified evidence first, so that vaguer evidence joins an existing container.
+    let tier = |o: &Obs| match (o.container.is_some(), o.image.is_some()) {
+        (true, true) => 0,
+        (false, true) => 1,
+        (true, false) => 2,
+        (false, false) => 3,
+    };
+    let mut order: Vec<usize> = (0..obs.len())
+        .filter(|&i| obs.get(i).is_some_and(|o| o.kind == ObsKind::Failure))
+        .collect();
+    order.sort_by_key(|&i| obs.get(i).map(|o| (tier(o), o.evidence.start)));
+
+    let mut entities: Vec<Entity> = Vec::new();
+    let mut index = Index::default();
+    for &i in &order {
+        let Some(o) = obs.get(i) else { continue };
+        let best = index
+            .candidates(o)
+            .into_iter()
+            .filter_map(|k| {
+                let f = fit(o, entities.get(k)?)?;
+                Some((f, std::cmp::Reverse(k)))
+            })
+            .max()
+            .map(|(_, k)| k.0);
+        let k = match best.filter(|&k| k < entities.len()) {
+            Some(k) => k,
+            None => {
+                entities.push(Entity {
+                    pod: None,
+                    namespace: None,
+                    container: None,
+                    image: None,
+                    sandbox: o.sandbox,
+                    segment: o.segment,
+                    members: Vec::new(),
+                    recovered: false,
+                });
+                index
+                    .by_segment
+                    .entry(o.segment)
+                    .or_default()
+                    .push(entities.len() - 1);
+                entities.len() - 1
+            }
+        };
+        if let Some(e) = entities.get_mut(k) {
+            index.learn(k, e, o);
+            e.pod = e.pod.take().or_else(|| o.pod.clone());
+            e.namespace = e.namespace.take().or_else(|| o.namespace.clone());
+            e.container = e.container.take().or_else(|| o.container.clone());
+            e.image = e.image.take().or_else(|| o.image.clone());
+            e.members.push(i);
+        }
+    }
+    for o in obs.iter().filter(|o| o.kind == ObsKind::Recovered) {
+        let fitting: Vec<usize> = index
+            .candidates(o)
+            .into_iter()
+            .filter(|&k| entities.get(k).and_then(|e| fit(o, e)).is_some())
+            .collect();
+        // A container-less "Back-off restarting failed container" says something only about a
+        // pod with a single failing container.
+        if fitting.len() == 1 || o.image.is_some() || o.container.is_some() {
+            for k in fitting {
+                if let Some(e) = entities.get_mut(k) {
+                    e.recovered = true;
+                }
+            }
+        }
+    }
+    let mut out: Vec<Diagnosis> = entities.iter().filter_map(|e| diagnosis(e, obs)).collect();
+    out.sort_by_key(|d| {
+        d.evidence
+            .start
+            .min(d.image_span.as_ref().map_or(usize::MAX, |r| r.start))
+    });
+    out
+}
+
+fn diagnosis(e: &Entity, obs: &[Obs]) -> Option<Diagnosis> {
+    let members: Vec<&Obs> = e.members.iter().filter_map(|&i| obs.get(i)).collect();
+    // Most specific cause, then the most telling line; the first such line on ties.
+    let evidence = members.iter().copied().max_by_key(|o| {
+        (
+            o.cause.specificity,
+            o.rank,
+            std::cmp::Reverse(o.evidence.start),
+        )
+    })?;
+    let described = members
+        .iter()
+        .find(|o| o.source == InputKind::Describe && o.state);
+    let state = described.or_else(|| members.iter().find(|o| o.state));
+    // Without a current state, the latest event says where the kubelet is; once the container
+    // started, the pull failure is history and was an ErrImagePull.
+    let latest_event = members
+        .iter()
+        .filter(|o| !o.state && o.reason.is_some())
+        .max_by_key(|o| o.evidence.start);
+    let (reason, reason_span) = match (state, latest_event) {
+        (Some(s), _) => (s.reason.clone(), s.reason_span.clone()),
+        (None, Some(_)) if e.recovered && !e.sandbox => (Some("ErrImagePull".into()), None),
+        (None, Some(ev)) => (ev.reason.clone(), ev.reason_span.clone()),
+        (None, None) => (None, None),
+    };
+    let reason_span = reason_span.or_else(|| {
+        members
+            .iter()
+            .filter(|o| o.reason == reason)
+            .find_map(|o| o.reason_span.clone())
+    });
+    let image_span = members
+        .iter()
+        .filter(|o| o.image_span.is_some())
+        .min_by_key(|o| {
+            if o.source == InputKind::Describe && o.state {
+                0
+            } else {
+                1
+            }
+        })
+        .and_then(|o| o.image_span.clone())
+        .or_else(|| evidence.image_span.clone());
+    let init = members.iter().any(|o| o.init);
+    Some(Diagnosis {
+        pod: e.pod.clone(),
+        namespace: e.namespace.clone(),
+        container: e.container.clone(),
+        image: e.image.clone(),
+        reason,
+        init,
+        sandbox: e.sandbox,
+        recovered: e.recovered,
+        cause: evidence.cause,
+        evidence: evidence.evidence.clone(),
+        evidence_text: evidence.evidence_text.clone(),
+        image_span,
+        reason_span,
+        source_kind: evidence.source,
+    })
+}

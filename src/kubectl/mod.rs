@@ -1,0 +1,186 @@
+//! Readers for saved or pasted `kubectl` output: `describe pod`, `get pods`, `get events`,
+//! `kubectl events` and `logs` errors. They find every container whose image pull failed and
+//! name the root cause from the runtime's error text (see `rules/causes.yaml`).
+//!
+//! Parsing is content-based and line-oriented: pastes lose headers and indentation, gain
+//! markdown, prompts and terminal hard-wraps, so each line is recognised by what it says rather
+//! than by its column. Every step is linear in the input and never panics.
+
+mod causes;
+mod describe;
+mod detect;
+mod events;
+mod get_pods;
+mod logs;
+mod merge;
+mod scan;
+mod status;
+mod text;
+
+use std::ops::Range;
+
+pub use causes::{CauseInfo, cause_by_rule, causes, classify, failed};
+pub use detect::looks_like_kubectl_output;
+pub use status::diagnose_document;
+
+/// Which kind of kubectl output a diagnosis' evidence came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputKind {
+    /// `kubectl describe pod` (its container blocks or its Events table).
+    Describe,
+    /// A `kubectl get pods` table row.
+    GetPods,
+    /// `kubectl get events` (OBJECT column `pod/NAME`).
+    Events,
+    /// The `kubectl events` command (OBJECT column `Pod/NAME`).
+    KubectlEvents,
+    /// A `kubectl logs` error for a container that never started.
+    Logs,
+    /// `status.containerStatuses[]` of `kubectl get pod -o yaml|json`.
+    PodStatus,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Describe => "describe",
+            InputKind::GetPods => "get-pods",
+            InputKind::Events => "get-events",
+            InputKind::KubectlEvents => "events",
+            InputKind::Logs => "logs",
+            InputKind::PodStatus => "pod-status",
+        }
+    }
+}
+
+/// One failing container (or pod sandbox), merged across every view of it in the input.
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    pub pod: Option<String>,
+    pub namespace: Option<String>,
+    pub container: Option<String>,
+    /// The image as the pod spec names it: de-wrapped, unquoted.
+    pub image: Option<String>,
+    /// The waiting reason (`ErrImagePull`, `ImagePullBackOff`, `ErrImageNeverPull`,
+    /// `InvalidImageName`, …) without `Init:`; `FailedCreatePodSandBox` for the sandbox image.
+    pub reason: Option<String>,
+    /// An init container (`Init:` status, `Init Containers:` block, `spec.initContainers{}`).
+    pub init: bool,
+    /// A pull of the pod sandbox (pause) image, reported by `FailedCreatePodSandBox`.
+    pub sandbox: bool,
+    /// Later events show the container started (or the image was pulled): a past failure.
+    pub recovered: bool,
+    pub cause: &'static CauseInfo,
+    /// Byte range of the line or message that proves the cause.
+    pub evidence: Range<usize>,
+    /// The runtime's error text (de-wrapped), or the status when that is all there is.
+    pub evidence_text: String,
+    /// The container's `Image:` value, else the image in the evidence message.
+    pub image_span: Option<Range<usize>>,
+    /// The `Reason:` value, STATUS cell or `Error: <reason>` event.
+    pub reason_span: Option<Range<usize>>,
+    pub source_kind: InputKind,
+}
+
+impl Diagnosis {
+    /// The cause's help with its placeholders filled in.
+    pub fn help(&self) -> String {
+        let (quoted, image, (registry, repository, tag)) = match &self.image {
+            Some(i) => (format!("{i:?}"), i.clone(), split_image(i)),
+            None => (
+                "the image".to_string(),
+                "<image>".to_string(),
+                ("<registry>".into(), "<repository>".into(), "<tag>".into()),
+            ),
+        };
+        self.cause
+            .help
+            .replace("\"{image}\"", &quoted)
+            .replace("{image}", &image)
+            .replace("{registry}", &registry)
+            .replace("{repository}", &repository)
+            .replace("{tag}", &tag)
+            .replace("{pod}", self.pod.as_deref().unwrap_or("<pod>"))
+            .replace(
+                "{namespace}",
+                self.namespace.as_deref().unwrap_or("<namespace>"),
+            )
+    }
+}
+
+/// Registry, repository and tag (or digest) of an image, normalised as the kubelet does
+/// (`crate::image`, Go's distribution/reference); for a reference that does not parse, a plain
+/// split with Docker Hub's defaults.
+pub fn split_image(image: &str) -> (String, String, String) {
+    if let Ok(r) = crate::image::parse_reference(image) {
+        let tag = r
+            .digest(image)
+            .or_else(|| r.tag(image))
+            .unwrap_or("latest")
+            .to_string();
+        return (r.registry, r.repository, tag);
+    }
+    let (name, tag) = match image.split_once('@') {
+        Some((n, d)) => (n, d.to_string()),
+        None => match image.rsplit_once(':') {
+            Some((n, t)) if !t.contains('/') => (n, t.to_string()),
+            _ => (image, "latest".to_string()),
+        },
+    };
+    let (registry, path) = match name.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (first.to_string(), rest.to_string())
+        }
+        _ if !name.contains('/') => ("docker.io".to_string(), format!("library/{name}")),
+        _ => ("docker.io".to_string(), name.to_string()),
+    };
+    (registry, path, tag)
+}
+
+/// How images are compared across views and with manifests: normalised as the kubelet does
+/// (`nginx` is `docker.io/library/nginx`), with an implicit `:latest` dropped, so that
+/// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree. A
+/// reference that does not parse compares as written.
+pub fn image_key(image: &str) -> String {
+    let image = image.trim();
+    let full = match crate::image::parse_reference(image) {
+        Ok(r) => r.normalized(image),
+        Err(_) => image.to_string(),
+    };
+    match full.strip_suffix(":latest") {
+        Some(short) if !full.contains('@') => short.to_string(),
+        _ => full,
+    }
+}
+
+/// Every failing container in `text`, one diagnosis each, in order of first appearance.
+pub fn diagnose(text: &str) -> Vec<Diagnosis> {
+    let lines = text::lines(text);
+    let found = scan::scan(&lines);
+    merge::merge(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_images_like_docker() {
+        let s = |i: &str| split_image(i);
+        assert_eq!(
+            s("nginx"),
+            ("docker.io".into(), "library/nginx".into(), "latest".into())
+        );
+        assert_eq!(s("a/b:1"), ("docker.io".into(), "a/b".into(), "1".into()));
+        assert_eq!(
+            s("localhost:5000/x@sha256:ab"),
+            ("localhost:5000".into(), "x".into(), "sha256:ab".into())
+        );
+        assert_eq!(
+            s("r.io/x/y"),
+            ("r.io".into(), "x/y".into(), "latest".into())
+        );
+    }
+}

@@ -1,0 +1,360 @@
+//! The `pull-*` diagnoses: failed pulls read from kubectl output (`crate::kubectl`), one rule
+//! per root cause.
+//!
+//! All thirteen rules live in this one module because one function produces them: which rule
+//! fires is data (`rules/causes.yaml` maps the runtime's message to a cause), so a file per rule
+//! would be thirteen copies of the same constant and no code.
+
+use super::{Category, RuleMeta};
+use crate::finding::{Finding, Severity};
+use crate::kubectl::{Diagnosis, image_key};
+use crate::source::{FileId, Span};
+
+macro_rules! pull_rule {
+    ($id:ident, $name:literal, $severity:ident, $summary:literal) => {
+        pub const $id: RuleMeta = RuleMeta {
+            name: $name,
+            severity: Severity::$severity,
+            category: Category::Diagnosis,
+            summary: $summary,
+            doc: include_str!(concat!("../../rules/", $name, ".md")),
+        };
+    };
+}
+
+pull_rule!(
+    NOT_FOUND,
+    "pull-not-found",
+    Error,
+    "a failed pull: the image, tag or digest does not exist in the registry"
+);
+pull_rule!(
+    UNAUTHORIZED,
+    "pull-unauthorized",
+    Error,
+    "a failed pull: the registry refused the credentials, or none were sent"
+);
+pull_rule!(
+    DNS,
+    "pull-dns",
+    Error,
+    "a failed pull: the node cannot resolve the registry's host name"
+);
+pull_rule!(
+    NETWORK_TIMEOUT,
+    "pull-network-timeout",
+    Error,
+    "a failed pull: the connection to the registry timed out"
+);
+pull_rule!(
+    CONNECTION_REFUSED,
+    "pull-connection-refused",
+    Error,
+    "a failed pull: the registry refused the connection or is unreachable"
+);
+pull_rule!(
+    TLS,
+    "pull-tls",
+    Error,
+    "a failed pull: the registry's TLS certificate is not trusted"
+);
+pull_rule!(
+    HTTP_ON_HTTPS,
+    "pull-http-on-https",
+    Error,
+    "a failed pull: the registry speaks plain HTTP, the runtime HTTPS"
+);
+pull_rule!(
+    RATE_LIMITED,
+    "pull-rate-limited",
+    Error,
+    "a failed pull: the registry is rate-limiting pulls (429)"
+);
+pull_rule!(
+    PLATFORM_MISMATCH,
+    "pull-platform-mismatch",
+    Error,
+    "a failed pull: the image has no variant for the node's OS/architecture"
+);
+pull_rule!(
+    NEVER_NOT_PRESENT,
+    "pull-never-not-present",
+    Error,
+    "a failed start: imagePullPolicy is Never and the image is not on the node"
+);
+pull_rule!(
+    INVALID_REFERENCE,
+    "pull-invalid-reference",
+    Error,
+    "a failed pull: the kubelet cannot parse the image reference"
+);
+pull_rule!(
+    DISK_FULL,
+    "pull-disk-full",
+    Error,
+    "a failed pull: the node ran out of disk space unpacking the image"
+);
+pull_rule!(
+    FAILED,
+    "pull-failed",
+    Warning,
+    "a failed pull whose cause the output does not show"
+);
+
+/// Every diagnosis rule, in the order of `rules/causes.yaml`.
+pub const RULES: &[&RuleMeta] = &[
+    &INVALID_REFERENCE,
+    &NEVER_NOT_PRESENT,
+    &PLATFORM_MISMATCH,
+    &RATE_LIMITED,
+    &DISK_FULL,
+    &HTTP_ON_HTTPS,
+    &TLS,
+    &DNS,
+    &CONNECTION_REFUSED,
+    &NETWORK_TIMEOUT,
+    &UNAUTHORIZED,
+    &NOT_FOUND,
+    &FAILED,
+];
+
+fn meta_for(rule: &str) -> &'static RuleMeta {
+    RULES
+        .iter()
+        .copied()
+        .find(|m| m.name == rule)
+        .unwrap_or(&FAILED)
+}
+
+/// One finding per diagnosis: the primary label on the line that proves the cause, secondary
+/// labels on the container's image and its waiting reason.
+pub fn findings(diagnoses: &[Diagnosis], file: FileId, text: &str) -> Vec<Finding> {
+    diagnoses.iter().map(|d| finding(d, file, text)).collect()
+}
+
+/// The words of the evidence that match the cause (`not found`, `x509: …`), when they are on
+/// the evidence line as written; else the whole evidence.
+fn proof_range(d: &Diagnosis, text: &str) -> std::ops::Range<usize> {
+    text.get(d.evidence.clone())
+        .and_then(|line| d.cause.find_in(line))
+        .filter(|r| !r.is_empty())
+        .map_or(d.evidence.clone(), |r| {
+            d.evidence.start + r.start..d.evidence.start + r.end
+        })
+}
+
+fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
+    let meta = meta_for(&d.cause.rule);
+    let span = |r: &std::ops::Range<usize>| Span::new(file, r.clone());
+    let label = if meta.name == FAILED.name {
+        "the pull fails here; the runtime's reason is not in this output".to_string()
+    } else {
+        format!("cause: {}", d.cause.cause)
+    };
+    let proof = proof_range(d, text);
+    let mut f = Finding::new(meta, span(&proof), message(d))
+        .label(label)
+        .help(d.help());
+    // A hard-wrapped message: keep its first line in view too.
+    let first_line_end = text
+        .get(d.evidence.start..proof.start)
+        .and_then(|before| before.find('\n'))
+        .map(|nl| d.evidence.start + nl);
+    if let Some(end) = first_line_end {
+        let end = if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        f = f.secondary(span(&(d.evidence.start..end)), "the failed pull");
+    }
+    if let Some(r) = &d.image_span
+        && !overlaps(r, &d.evidence)
+    {
+        let text = if d.sandbox {
+            "the pod sandbox (pause) image"
+        } else {
+            "the image"
+        };
+        f = f.secondary(span(r), text);
+    }
+    if let (Some(r), Some(reason)) = (&d.reason_span, &d.reason)
+        && !overlaps(r, &d.evidence)
+    {
+        f = f.secondary(span(r), format!("reason: {reason}"));
+    }
+    f.container = d.container.clone();
+    f.image = d.image.clone();
+    let mut extra = Vec::new();
+    for (key, value) in [
+        ("pod", d.pod.clone()),
+        ("namespace", d.namespace.clone()),
+        ("reason", d.reason.clone()),
+        ("cause", Some(d.cause.cause.clone())),
+        ("source", Some(d.source_kind.as_str().to_string())),
+    ] {
+        if let Some(v) = value {
+            extra.push((key, v));
+        }
+    }
+    if d.init {
+        extra.push(("init", "true".into()));
+    }
+    if d.recovered {
+        extra.push(("recovered", "true".into()));
+    }
+    f.extra = extra;
+    f
+}
+
+fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// `container "web" of pod "shop/web-1" cannot pull "nginx:1.999": <title>`.
+fn message(d: &Diagnosis) -> String {
+    let pod = match (&d.namespace, &d.pod) {
+        (Some(ns), Some(p)) => Some(format!("{ns}/{p}")),
+        (None, Some(p)) => Some(p.clone()),
+        _ => None,
+    };
+    let who = match (&d.container, &pod) {
+        _ if d.sandbox => match &pod {
+            Some(p) => format!("the sandbox of pod {p:?}"),
+            None => "a pod sandbox".to_string(),
+        },
+        (Some(c), Some(p)) => {
+            let kind = if d.init {
+                "init container"
+            } else {
+                "container"
+            };
+            format!("{kind} {c:?} of pod {p:?}")
+        }
+        (Some(c), None) => format!("container {c:?}"),
+        (None, Some(p)) => format!("pod {p:?}"),
+        (None, None) => "a container".to_string(),
+    };
+    let what = match &d.image {
+        Some(i) => format!("{i:?}"),
+        None => "its image".to_string(),
+    };
+    let mut m = format!("{who} cannot pull {what}: {}", d.cause.title);
+    if d.recovered {
+        m.push_str(" (a past failure: later events show the container started)");
+    }
+    m
+}
+
+/// The manifest rules whose finding explains a `pull-unauthorized` diagnosis.
+const CREDENTIAL_RULES: &[&str] = &[
+    "private-registry-without-pull-secret",
+    "pull-secret-not-found",
+    "pull-secret-wrong-type",
+    "pull-secret-registry-mismatch",
+    "pull-secret-malformed",
+];
+
+/// When the run also lints manifests, points each diagnosis at the manifest that deploys its
+/// image (issue 4, "Cross-reference"): the `image:` value, and for never-not-present the
+/// `imagePullPolicy`, for not-found the tag, for unauthorized the pull-secret finding of that
+/// container. Labels in another file render as `related` diagnostics.
+pub fn link_manifests(
+    findings: &mut [Finding],
+    objects: &[(FileId, crate::model::ObjectFacts)],
+    sources: &crate::source::SourceMap,
+) {
+    use std::collections::HashMap;
+    let mut deployed: HashMap<String, Vec<(FileId, &crate::model::ObjectFacts, usize)>> =
+        HashMap::new();
+    for (file, o) in objects {
+        for (k, c) in o.pod.iter().flat_map(|p| p.containers.iter().enumerate()) {
+            if let Some(image) = c.image.as_ref().filter(|i| !i.is_null()) {
+                deployed
+                    .entry(image_key(&image.text))
+                    .or_default()
+                    .push((*file, o, k));
+            }
+        }
+    }
+    if deployed.is_empty() {
+        return;
+    }
+    let credential_findings: Vec<(Span, &'static str)> = findings
+        .iter()
+        .filter(|f| CREDENTIAL_RULES.contains(&f.rule))
+        .map(|f| (f.span, f.rule))
+        .collect();
+    for f in findings.iter_mut() {
+        if !RULES.iter().any(|r| r.name == f.rule) {
+            continue;
+        }
+        let Some(image) = f.image.clone() else {
+            continue;
+        };
+        let namespace = f
+            .extra
+            .iter()
+            .find(|(k, _)| *k == "namespace")
+            .map(|(_, v)| v.clone());
+        let sites = deployed.get(&image_key(&image)).into_iter().flatten();
+        // A pod status diagnosis is its own manifest: link other files only, and a few at most.
+        let sites = sites
+            .filter(|(file, o, _)| {
+                *file != f.span.file
+                    && match (&namespace, &o.namespace) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => true,
+                    }
+            })
+            .take(3);
+        let mut labels = Vec::new();
+        for &(file, o, k) in sites {
+            let Some(c) = o.pod.as_ref().and_then(|p| p.containers.get(k)) else {
+                continue;
+            };
+            let Some(scalar) = c.image.as_ref() else {
+                continue;
+            };
+            let name = o.name.as_deref().unwrap_or("?");
+            labels.push(crate::finding::Label {
+                span: Span::new(file, scalar.span.clone()),
+                text: format!("{}/{name} deploys this image", o.kind),
+            });
+            match f.rule {
+                "pull-never-not-present" => {
+                    if let Some(p) = c.explicit_pull_policy() {
+                        labels.push(crate::finding::Label {
+                            span: Span::new(file, p.span.clone()),
+                            text: format!("imagePullPolicy: {}: the kubelet never pulls", p.text),
+                        });
+                    }
+                }
+                "pull-not-found" => {
+                    let source = sources.get(file).map_or("", |s| &*s.text);
+                    if let Ok(r) = crate::image::parse_reference(&scalar.text)
+                        && let Some(part) = r.digest.clone().or(r.tag.clone())
+                    {
+                        labels.push(crate::finding::Label {
+                            span: Span::new(file, scalar.text_range(source, part)),
+                            text: "the registry has no manifest for this".into(),
+                        });
+                    }
+                }
+                "pull-unauthorized" => {
+                    for (span, rule) in &credential_findings {
+                        let inside = span.file == file && o.span.contains(&(span.start as usize));
+                        if inside {
+                            labels.push(crate::finding::Label {
+                                span: *span,
+                                text: format!("see {rule} here"),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        f.secondary.extend(labels);
+    }
+}

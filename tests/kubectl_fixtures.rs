@@ -1,0 +1,430 @@
+//! The kubectl readers over `fixtures/kubectl/`: one assertion per expected diagnosis.
+
+use pullcheck::kubectl::{Diagnosis, InputKind, diagnose, looks_like_kubectl_output};
+
+fn read(name: &str) -> String {
+    let path = format!("{}/fixtures/kubectl/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// What a diagnosis must say; `evidence` must lie inside the evidence span.
+struct Want<'a> {
+    rule: &'a str,
+    pod: Option<&'a str>,
+    namespace: Option<&'a str>,
+    container: Option<&'a str>,
+    image: Option<&'a str>,
+    reason: Option<&'a str>,
+    evidence: &'a str,
+}
+
+fn check(name: &str, wants: &[Want]) -> (String, Vec<Diagnosis>) {
+    let text = read(name);
+    assert!(
+        looks_like_kubectl_output(&text),
+        "{name}: not sniffed as kubectl output"
+    );
+    let got = diagnose(&text);
+    let summary: Vec<String> = got
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {:?} {:?} {:?}",
+                d.cause.rule, d.pod, d.container, d.image
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), wants.len(), "{name}: {summary:#?}");
+    for (d, w) in got.iter().zip(wants) {
+        assert_eq!(d.cause.rule, w.rule, "{name}: {summary:?}");
+        assert_eq!(d.pod.as_deref(), w.pod, "{name} pod");
+        assert_eq!(d.namespace.as_deref(), w.namespace, "{name} namespace");
+        assert_eq!(d.container.as_deref(), w.container, "{name} container");
+        assert_eq!(d.image.as_deref(), w.image, "{name} image");
+        assert_eq!(d.reason.as_deref(), w.reason, "{name} reason");
+        let evidence = text.get(d.evidence.clone()).unwrap_or_default();
+        assert!(
+            evidence.contains(w.evidence),
+            "{name}: evidence {evidence:?} lacks {:?}",
+            w.evidence
+        );
+        if let (Some(span), Some(image)) = (&d.image_span, &d.image) {
+            let at: String = text
+                .get(span.clone())
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            assert_eq!(&at, image, "{name}: image span");
+        }
+    }
+    (text, got)
+}
+
+fn want<'a>(rule: &'a str, image: Option<&'a str>, evidence: &'a str) -> Want<'a> {
+    Want {
+        rule,
+        pod: None,
+        namespace: None,
+        container: None,
+        image,
+        reason: None,
+        evidence,
+    }
+}
+
+impl<'a> Want<'a> {
+    fn pod(mut self, ns: Option<&'a str>, pod: &'a str) -> Self {
+        self.namespace = ns;
+        self.pod = Some(pod);
+        self
+    }
+    fn container(mut self, c: &'a str) -> Self {
+        self.container = Some(c);
+        self
+    }
+    fn reason(mut self, r: &'a str) -> Self {
+        self.reason = Some(r);
+        self
+    }
+}
+
+#[test]
+fn describe_containerd_not_found() {
+    let (text, got) = check(
+        "describe-containerd-not-found.txt",
+        &[want(
+            "pull-not-found",
+            Some("nginx:1.999"),
+            "nginx:1.999: not found",
+        )
+        .pod(Some("shop"), "web-7d9c5b8f4-x2x9q")
+        .container("nginx")
+        .reason("ImagePullBackOff")],
+    );
+    let d = &got[0];
+    assert_eq!(d.source_kind, InputKind::Describe);
+    // Secondary labels: the container's Image: line and its Reason:.
+    let image_line = text.get(d.image_span.clone().unwrap()).unwrap();
+    assert_eq!(image_line, "nginx:1.999");
+    assert!(text[..d.image_span.clone().unwrap().start].ends_with("Image:          "));
+    assert_eq!(
+        text.get(d.reason_span.clone().unwrap()),
+        Some("ImagePullBackOff")
+    );
+    assert!(d.help().contains("library/nginx"), "{}", d.help());
+}
+
+#[test]
+fn describe_init_container_with_field_paths() {
+    let (_, got) = check(
+        "describe-init-unauthorized-fieldpath.txt",
+        &[want(
+            "pull-unauthorized",
+            Some("registry.example.com/team/migrate:v3"),
+            "401 Unauthorized",
+        )
+        .pod(Some("billing"), "orders-0")
+        .container("migrate")
+        .reason("ImagePullBackOff")],
+    );
+    assert!(got[0].init);
+    assert!(got[0].help().contains("registry.example.com"));
+}
+
+#[test]
+fn describe_many_pods_each_with_its_events() {
+    check(
+        "describe-many-pods.txt",
+        &[
+            want("pull-dns", Some("ghcr.io/acme/api:2.1.0"), "no such host")
+                .pod(Some("default"), "api-6f9d-abcde")
+                .container("api")
+                .reason("ErrImagePull"),
+            want(
+                "pull-rate-limited",
+                Some("python:3.12-slim"),
+                "toomanyrequests",
+            )
+            .pod(Some("default"), "worker-5c7b-fghij")
+            .container("worker")
+            .reason("ImagePullBackOff"),
+        ],
+    );
+}
+
+#[test]
+fn markdown_prompt_hard_wraps_and_crlf() {
+    let (_, got) = check(
+        "markdown-prompt-wrapped-crlf.txt",
+        &[want(
+            "pull-tls",
+            Some("harbor.corp.example/platform/api-gateway:1.4.2"),
+            "x509: certificate signed by unknown authority",
+        )
+        .pod(Some("prod"), "api-5")
+        .reason("ImagePullBackOff")],
+    );
+    assert!(
+        got[0]
+            .evidence_text
+            .contains("\"harbor.corp.example/platform/api-gateway:1.4.2\": failed to resolve"),
+        "{}",
+        got[0].evidence_text
+    );
+    assert!(
+        got[0]
+            .evidence_text
+            .contains("tls: failed to verify certificate")
+    );
+}
+
+#[test]
+fn old_tabbed_describe_events() {
+    check(
+        "old-tabbed-describe-disk-full.txt",
+        &[want(
+            "pull-disk-full",
+            Some("quay.io/data/etl:2017.11"),
+            "no space left on device",
+        )
+        .pod(None, "batch-job-x1")
+        .container("etl")
+        .reason("ErrImagePull")],
+    );
+}
+
+#[test]
+fn get_pods_all_namespaces_wide() {
+    let (_, got) = check(
+        "get-pods-all-namespaces-wide.txt",
+        &[
+            want("pull-failed", None, "ImagePullBackOff")
+                .pod(Some("default"), "frontend-5d8f7c9b6d-2kq8z")
+                .reason("ImagePullBackOff"),
+            want("pull-failed", None, "Init:ErrImagePull")
+                .pod(Some("jobs"), "nightly-report-28471230-q8w5c")
+                .reason("ErrImagePull"),
+            want("pull-invalid-reference", None, "InvalidImageName")
+                .pod(Some("payments"), "ledger-0")
+                .reason("InvalidImageName"),
+        ],
+    );
+    assert!(got[1].init && !got[0].init);
+    assert!(got.iter().all(|d| d.source_kind == InputKind::GetPods));
+    assert!(
+        got[0]
+            .help()
+            .contains("kubectl describe pod frontend-5d8f7c9b6d-2kq8z -n default")
+    );
+}
+
+#[test]
+fn get_events_all_namespaces() {
+    check(
+        "get-events-all-namespaces.txt",
+        &[
+            want(
+                "pull-http-on-https",
+                Some("localhost:5000/uploader:dev"),
+                "server gave HTTP response to HTTPS client",
+            )
+            .pod(Some("dev"), "uploader-7b9d8-kkq2p")
+            .reason("ImagePullBackOff"),
+            want(
+                "pull-connection-refused",
+                Some("10.20.0.5:5000/search:8.11"),
+                "connect: connection refused",
+            )
+            .pod(Some("staging"), "search-0")
+            .reason("ErrImagePull"),
+        ],
+    );
+}
+
+#[test]
+fn kubectl_events_command() {
+    let (_, got) = check(
+        "kubectl-events-platform.txt",
+        &[want(
+            "pull-platform-mismatch",
+            Some("acme/sensor-agent:0.9.1"),
+            "no match for platform in manifest",
+        )
+        .pod(Some("edge"), "sensor-agent-4xk2p")
+        .reason("ImagePullBackOff")],
+    );
+    assert_eq!(got[0].source_kind, InputKind::KubectlEvents);
+}
+
+#[test]
+fn old_get_events_layout() {
+    check(
+        "old-get-events-layout.txt",
+        &[want(
+            "pull-not-found",
+            Some("gcr.io/acme-prod/reports:2018-06-01"),
+            "not found",
+        )
+        .pod(None, "reports-6b7c8d9f4-p2x7w")
+        .container("reports")
+        .reason("ErrImagePull")],
+    );
+}
+
+#[test]
+fn logs_errors() {
+    let (_, got) = check(
+        "logs-waiting-to-start.txt",
+        &[
+            want("pull-failed", None, "trying and failing to pull image")
+                .pod(None, "checkout-5f6d7c8b9-lmn12")
+                .container("checkout")
+                .reason("ImagePullBackOff"),
+            want("pull-failed", None, "image can't be pulled")
+                .pod(None, "tracker-0")
+                .container("agent")
+                .reason("ErrImagePull"),
+            want("pull-invalid-reference", None, "InvalidImageName")
+                .pod(None, "legacy-1")
+                .container("legacy")
+                .reason("InvalidImageName"),
+        ],
+    );
+    assert!(got.iter().all(|d| d.source_kind == InputKind::Logs));
+}
+
+#[test]
+fn sandbox_pause_image_but_not_cni() {
+    let (_, got) = check(
+        "sandbox-pause-image.txt",
+        &[want(
+            "pull-network-timeout",
+            Some("registry.k8s.io/pause:3.9"),
+            "i/o timeout",
+        )
+        .pod(Some("kube-system"), "kube-proxy-7hx2c")
+        .reason("FailedCreatePodSandBox")],
+    );
+    assert!(got[0].sandbox);
+}
+
+#[test]
+fn crio_multiline_registry_errors() {
+    let (_, got) = check(
+        "crio-multiline-unauthorized.txt",
+        &[want(
+            "pull-unauthorized",
+            Some("quay.io/acme-private/grafana:10.4"),
+            "unauthorized: authentication required",
+        )
+        .pod(Some("tools"), "grafana-0")
+        .reason("ErrImagePull")],
+    );
+    assert!(
+        got[0]
+            .evidence_text
+            .contains("errors: denied: requested access")
+    );
+}
+
+#[test]
+fn views_of_one_pod_merge() {
+    let (_, got) = check(
+        "merged-views-one-pod.txt",
+        &[
+            want("pull-failed", None, "ImagePullBackOff")
+                .pod(Some("web"), "shop-7c9f5d4b8-cd34e")
+                .reason("ImagePullBackOff"),
+            want(
+                "pull-not-found",
+                Some("mycompany/shop:v2.0.1"),
+                "manifest unknown",
+            )
+            .pod(Some("web"), "shop-7c9f5d4b8-ab12c")
+            .container("shop")
+            .reason("ImagePullBackOff"),
+        ],
+    );
+    assert_eq!(got[1].source_kind, InputKind::Describe);
+}
+
+#[test]
+fn pull_failure_that_later_recovered() {
+    let (_, got) = check(
+        "crashloop-after-pull-timeout.txt",
+        &[want(
+            "pull-network-timeout",
+            Some("busybox:1.36"),
+            "connection timed out",
+        )
+        .reason("ErrImagePull")],
+    );
+    assert!(got[0].recovered);
+}
+
+#[test]
+fn never_pull_policy() {
+    check(
+        "never-pull-local-image.txt",
+        &[want(
+            "pull-never-not-present",
+            Some("hello-app:dev"),
+            "is not present with pull policy of Never",
+        )
+        .pod(Some("default"), "hello-dev")
+        .container("hello")
+        .reason("ErrImageNeverPull")],
+    );
+}
+
+#[test]
+fn invalid_reference_new_wording() {
+    check(
+        "invalid-reference-uppercase.txt",
+        &[want(
+            "pull-invalid-reference",
+            Some("MyOrg/Api:1.0"),
+            "must be lowercase",
+        )
+        .reason("InvalidImageName")],
+    );
+}
+
+#[test]
+fn old_no_credentials_boilerplate_is_not_auth() {
+    check(
+        "failedsync-no-credentials-boilerplate.txt",
+        &[want(
+            "pull-not-found",
+            Some("gcr.io/acme/api:v1.2"),
+            "Tag v1.2 not found in repository",
+        )
+        .container("api")
+        .reason("ImagePullBackOff")],
+    );
+}
+
+#[test]
+fn healthy_pods_and_crash_loops_are_silent() {
+    check("healthy-and-crashloop.txt", &[]);
+}
+
+#[test]
+fn every_cause_has_a_fixture() {
+    let dir = format!("{}/fixtures/kubectl", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        for d in diagnose(&text) {
+            seen.insert(d.cause.rule.clone());
+        }
+    }
+    for c in pullcheck::kubectl::causes() {
+        assert!(seen.contains(&c.rule), "no fixture diagnoses {}", c.rule);
+    }
+}
