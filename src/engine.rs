@@ -238,8 +238,10 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
             &objects,
             opts,
         );
+        // Without a diagnosis there is nothing to link (and indexing every container's image
+        // for it was 2 % of a manifest-only run).
+        rules::pull_diagnosis::link_manifests(&mut findings, &objects, &sources);
     }
-    rules::pull_diagnosis::link_manifests(&mut findings, &objects, &sources);
     let referenced = findings
         .iter()
         .flat_map(|f| std::iter::once(f.span.file).chain(f.secondary.iter().map(|l| l.span.file)));

@@ -31,6 +31,9 @@ fuzz_target!(|data: &[u8]| {
     };
     emit::human::write(&report, &human, &mut out).expect("human");
     emit::short::write(&report, &mut out).expect("short");
+    emit::sarif::write(&report, &mut out).expect("sarif");
+    emit::github::write(&report, &mut out).expect("github");
+    emit::gitlab::write(&report, &mut out).expect("gitlab");
     let mut json = Vec::new();
     emit::json::write(&report, &mut json).expect("json");
     serde_json_check(&json);
