@@ -16,12 +16,21 @@ fuzz_target!(|data: &[u8]| {
                 .flatten()
                 .chain([r.path.clone()])
             {
-                assert!(input.get(span.clone()).is_some(), "span {span:?} of {input:?}");
+                assert!(
+                    input.get(span.clone()).is_some(),
+                    "span {span:?} of {input:?}"
+                );
             }
-            let _ = (r.name(), r.familiar_name(), r.familiar(input), r.oci_digest(input));
+            let _ = (
+                r.name(),
+                r.familiar_name(),
+                r.familiar(input),
+                r.oci_digest(input),
+            );
             let normalized = r.normalized(input);
-            let again = parse_reference(&normalized)
-                .unwrap_or_else(|e| panic!("{normalized:?} (from {input:?}) does not parse: {e:?}"));
+            let again = parse_reference(&normalized).unwrap_or_else(|e| {
+                panic!("{normalized:?} (from {input:?}) does not parse: {e:?}")
+            });
             assert_eq!(again.normalized(&normalized), normalized, "from {input:?}");
         }
         Err(e) => {
