@@ -4,19 +4,8 @@
 use pullcheck::kubectl::{diagnose, looks_like_kubectl_output};
 use std::ops::Range;
 
-/// xorshift64*: reproducible without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+mod common;
+use common::Rng;
 
 fn assert_spans_ok(text: &str) {
     let _ = looks_like_kubectl_output(text);

@@ -3,7 +3,7 @@
 //! Extraction keeps facts with byte ranges (not trees), so documents can be dropped as soon as
 //! they are read.
 
-mod base64;
+pub mod base64;
 pub mod nodes;
 pub mod secrets;
 pub mod service_accounts;
