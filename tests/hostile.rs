@@ -69,17 +69,13 @@ fn empty_and_whitespace_inputs() {
 
 #[test]
 fn garbage_never_panics() {
-    let mut seed: u64 = 0x9e3779b97f4a7c15;
+    let mut rng = common::Rng(0x9e37_79b9_7f4a_7c15);
     let alphabet = b"apiVersion: kind Pod spec containers - image \"'{}[],&*!|>#%@`\n\t\r :";
     for _ in 0..2000 {
-        let len = (seed % 300) as usize;
-        let mut s = String::new();
-        for _ in 0..len {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            s.push(alphabet[(seed % alphabet.len() as u64) as usize] as char);
-        }
+        let len = rng.below(300);
+        let s: String = (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len())] as char)
+            .collect();
         let report = lint_text("g.yaml", &s);
         let _ = human(&report);
     }
