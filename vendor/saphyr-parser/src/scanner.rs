@@ -2345,7 +2345,9 @@ impl<'input, T: Input> Scanner<'input, T> {
                     self.input.lookahead(self.input.bufmaxlen());
                     // pullcheck: take the ASCII run in one go (`Input::fetch_plain_ascii`); the
                     // loop below goes on from there char by char, as upstream.
-                    let n = self.input.fetch_plain_ascii(self.flow_level > 0, &mut string);
+                    let n = self
+                        .input
+                        .fetch_plain_ascii(self.flow_level > 0, &mut string);
                     if n > 0 {
                         self.mark.index += n;
                         self.mark.col += n;
