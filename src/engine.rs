@@ -428,6 +428,19 @@ fn process_input(
         Ok(text) => {
             let mut result = lint_file(id, &text, &origin, explicit, ruleset, limits, opts);
             result.suppressions = suppression::collect(id, &text, &result.objects);
+            // What outlives the file is what the cross-object stage reads: pod specs, Secrets,
+            // ServiceAccounts and Nodes (cross-object findings point only into those). Other
+            // objects (Services, ConfigMaps) are kept only where a suppression may need them
+            // for an "unused suppression" finding.
+            if result.suppressions.is_empty() {
+                result.objects.retain(|o| {
+                    o.pod.is_some()
+                        || o.secret.is_some()
+                        || o.service_account.is_some()
+                        || o.node.is_some()
+                });
+                result.objects.shrink_to_fit();
+            }
             // Only files with findings are rendered: keep the text (and build its line index)
             // for those alone, so memory follows the findings, not the size of the tree. A
             // cross-object finding can still point into a dropped file: `rehydrate` reads it
