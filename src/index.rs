@@ -146,10 +146,10 @@ pub enum EvidenceSource<'a> {
 pub struct Evidence<'a> {
     /// Normalised name (`docker.io/library/nginx`).
     pub name: String,
-    pub tag: Option<String>,
-    pub digest: Option<String>,
+    pub tag: Option<&'a str>,
+    pub digest: Option<&'a str>,
     /// The reference as written there.
-    pub written: String,
+    pub written: &'a str,
     pub source: EvidenceSource<'a>,
 }
 
@@ -200,7 +200,7 @@ impl PodCredentials<'_> {
 
 pub struct Index<'a> {
     pub settings: &'a RunSettings,
-    objects: &'a [(FileId, ObjectFacts)],
+    objects: Vec<(FileId, &'a ObjectFacts)>,
     secrets: HashMap<(&'a str, &'a str), Located<'a>>,
     service_accounts: HashMap<(&'a str, &'a str), Located<'a>>,
     secret_namespaces: HashSet<&'a str>,
@@ -220,11 +220,16 @@ fn patterns<'s>(list: impl IntoIterator<Item = &'s str>) -> Vec<RegistryPattern>
 }
 
 impl<'a> Index<'a> {
-    pub fn build(objects: &'a [(FileId, ObjectFacts)], settings: &'a RunSettings) -> Index<'a> {
+    /// Builds the index over every object of the run, in file order.
+    pub fn build(
+        objects: impl IntoIterator<Item = (FileId, &'a ObjectFacts)>,
+        settings: &'a RunSettings,
+    ) -> Index<'a> {
         let ns = settings.default_namespace.as_str();
+        let objects: Vec<(FileId, &'a ObjectFacts)> = objects.into_iter().collect();
         let mut index = Index {
             settings,
-            objects,
+            objects: Vec::new(),
             secrets: HashMap::new(),
             service_accounts: HashMap::new(),
             secret_namespaces: HashSet::new(),
@@ -244,11 +249,8 @@ impl<'a> Index<'a> {
                 .filter_map(|(p, name)| Some((RegistryPattern::parse(p)?, *name)))
                 .collect(),
         };
-        for (file, object) in objects {
-            let at = Located {
-                file: *file,
-                object,
-            };
+        for &(file, object) in &objects {
+            let at = Located { file, object };
             let name = object.name.as_deref().unwrap_or("");
             let namespace = object.namespace_or(ns);
             if object.secret.is_some() {
@@ -266,17 +268,19 @@ impl<'a> Index<'a> {
             index.add_evidence(at);
         }
         for entry in &settings.prepulled {
-            if let Some((name, tag, digest)) = normalise(entry) {
+            if let Some((name, tag, digest)) = normalise_ref(entry) {
                 index.evidence_counts.prepulled += 1;
                 index.evidence.push(Evidence {
                     name,
                     tag,
                     digest,
-                    written: entry.clone(),
+                    written: entry,
                     source: EvidenceSource::Config,
                 });
             }
         }
+        index.objects = objects;
+        index.evidence.shrink_to_fit();
         index
     }
 
@@ -285,12 +289,12 @@ impl<'a> Index<'a> {
         if let Some(node) = &object.node {
             self.evidence_counts.nodes += 1;
             for name in &node.images {
-                if let Some((n, tag, digest)) = normalise(&name.text) {
+                if let Some((n, tag, digest)) = normalise_ref(&name.text) {
                     self.evidence.push(Evidence {
                         name: n,
                         tag,
                         digest,
-                        written: name.text.clone(),
+                        written: &name.text,
                         source: EvidenceSource::Node(at, name.span.clone()),
                     });
                 }
@@ -312,30 +316,29 @@ impl<'a> Index<'a> {
             let Some(image) = c.image.as_ref() else {
                 continue;
             };
-            if let Some((n, tag, digest)) = normalise(&image.text) {
+            if let Some((n, tag, digest)) = normalise_ref(&image.text) {
                 self.evidence.push(Evidence {
                     name: n,
                     tag,
                     digest,
-                    written: image.text.clone(),
+                    written: &image.text,
                     source: EvidenceSource::DaemonSet(at, image.span.clone()),
                 });
             }
         }
     }
 
-    pub fn objects(&self) -> impl Iterator<Item = Located<'a>> + 'a {
-        self.objects.iter().map(|(file, object)| Located {
-            file: *file,
-            object,
-        })
+    pub fn objects(&self) -> impl Iterator<Item = Located<'a>> + '_ {
+        self.objects
+            .iter()
+            .map(|&(file, object)| Located { file, object })
     }
 
-    pub fn pods(&self) -> impl Iterator<Item = PodView<'a>> + 'a {
+    pub fn pods(&self) -> impl Iterator<Item = PodView<'a>> + '_ {
         let ns = self.settings.default_namespace.as_str();
-        self.objects.iter().filter_map(move |(file, object)| {
+        self.objects.iter().filter_map(move |&(file, object)| {
             Some(PodView {
-                file: *file,
+                file,
                 object,
                 pod: object.pod.as_ref()?,
                 namespace: object.namespace_or(ns),
@@ -468,6 +471,13 @@ pub fn normalise(text: &str) -> Option<(String, Option<String>, Option<String>)>
     let tag = r.tag(text).map(str::to_string);
     let digest = r.digest(text).map(str::to_string);
     Some((r.name(), tag, digest))
+}
+
+/// [`normalise`], with the tag and digest borrowed from `text` (the index keeps one entry per
+/// image of every Node and DaemonSet: tens of thousands on a big tree).
+fn normalise_ref(text: &str) -> Option<(String, Option<&str>, Option<&str>)> {
+    let r = crate::image::parse_reference(text).ok()?;
+    Some((r.name(), r.tag(text), r.digest(text)))
 }
 
 /// Do any of `keys` (a Secret's `auths`) give credentials for this image?

@@ -21,7 +21,7 @@ fn proves(e: &Evidence<'_>, tag: Option<&str>, digest: Option<&str>) -> bool {
         None => {
             let want = tag.unwrap_or("latest");
             match (&e.tag, &e.digest) {
-                (Some(t), _) => t == want,
+                (Some(t), _) => *t == want,
                 (None, None) => want == "latest",
                 (None, Some(_)) => false,
             }

@@ -185,6 +185,10 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// Room for `additional` more files (a run knows its inputs up front).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.files.reserve_exact(additional);
+    }
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
