@@ -17,7 +17,7 @@ pub const META: RuleMeta = RuleMeta {
 /// or digest means `latest`, on both sides.
 fn proves(e: &Evidence<'_>, tag: Option<&str>, digest: Option<&str>) -> bool {
     match digest {
-        Some(d) => e.digest.as_deref() == Some(d),
+        Some(d) => e.digest == Some(d),
         None => {
             let want = tag.unwrap_or("latest");
             match (&e.tag, &e.digest) {
