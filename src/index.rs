@@ -211,6 +211,13 @@ pub struct Index<'a> {
     node_credentials: Vec<RegistryPattern>,
     pub allowed: Vec<RegistryPattern>,
     cloud: Vec<(RegistryPattern, &'static str)>,
+    /// Every distinct image of the run's containers, parsed and classified once, kept only when
+    /// its registry needs credentials (`None`: not a valid reference, or no credentials
+    /// needed). The credential rules used to parse and classify each container's image again,
+    /// per rule.
+    images: HashMap<&'a str, Option<(ImageRef, RegistryClass)>>,
+    /// The `auths` keys of every indexed Secret, parsed once (keyed by the keys' address).
+    secret_keys: HashMap<usize, Vec<Option<RegistryPattern>>>,
 }
 
 fn patterns<'s>(list: impl IntoIterator<Item = &'s str>) -> Vec<RegistryPattern> {
@@ -248,6 +255,8 @@ impl<'a> Index<'a> {
                 .iter()
                 .filter_map(|(p, name)| Some((RegistryPattern::parse(p)?, *name)))
                 .collect(),
+            images: HashMap::new(),
+            secret_keys: HashMap::new(),
         };
         for &(file, object) in &objects {
             let at = Located { file, object };
@@ -279,6 +288,38 @@ impl<'a> Index<'a> {
                 });
             }
         }
+        let mut images = HashMap::new();
+        for (_, object) in &objects {
+            for c in object.pod.iter().flat_map(|p| &p.containers) {
+                if let Ok(image) = crate::rules::image_to_parse(c) {
+                    let text = image.text.as_str();
+                    if !images.contains_key(text) {
+                        let resolved = crate::image::parse_reference(text)
+                            .ok()
+                            .map(|r| {
+                                let class = index.classify(&r);
+                                (r, class)
+                            })
+                            .filter(|(_, class)| class.needs_credentials());
+                        images.insert(text, resolved);
+                    }
+                }
+            }
+        }
+        index.images = images;
+        let secret_keys = index
+            .secrets
+            .values()
+            .filter_map(|at| at.object.secret.as_ref()?.registries.as_deref())
+            .map(|keys| {
+                let patterns = keys
+                    .iter()
+                    .map(|k| RegistryPattern::parse(&k.key))
+                    .collect();
+                (keys.as_ptr() as usize, patterns)
+            })
+            .collect();
+        index.secret_keys = secret_keys;
         index.objects = objects;
         index.evidence.shrink_to_fit();
         index
@@ -423,11 +464,16 @@ impl<'a> Index<'a> {
             if c.explicit_pull_policy().is_some_and(|p| p.text == "Never") {
                 return None;
             }
-            let crate::rules::ImageState::Valid(image, reference) = crate::rules::image_state(c)
-            else {
-                return None;
+            let image = crate::rules::image_to_parse(c).ok()?;
+            let (reference, class) = match self.images.get(image.text.as_str()) {
+                Some(resolved) => resolved.clone()?,
+                // Not a container of the index (a caller's own pod view).
+                None => {
+                    let r = crate::image::parse_reference(&image.text).ok()?;
+                    let class = self.classify(&r);
+                    (r, class)
+                }
             };
-            let class = self.classify(&reference);
             class.needs_credentials().then_some(CredentialedPull {
                 container: c,
                 image,
@@ -455,6 +501,17 @@ impl<'a> Index<'a> {
         match self.cloud.iter().find(|(p, _)| p.matches(reg, repo, true)) {
             Some((_, provider)) => RegistryClass::Cloud(provider),
             None => RegistryClass::Private,
+        }
+    }
+
+    /// [`keys_match`], with the keys of an indexed Secret parsed once.
+    pub fn keys_match(&self, keys: &[RegistryKey], image: &ImageRef) -> bool {
+        match self.secret_keys.get(&(keys.as_ptr() as usize)) {
+            Some(patterns) if patterns.len() == keys.len() => patterns.iter().any(|p| {
+                p.as_ref()
+                    .is_some_and(|p| p.matches(&image.registry, &image.repository, false))
+            }),
+            _ => keys_match(keys, image),
         }
     }
 
