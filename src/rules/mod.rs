@@ -262,6 +262,8 @@ pub fn image_state(container: &ContainerFacts) -> ImageState<'_> {
 
 /// The image [`image_state`] parses (whose state is then `Valid` or `Invalid` by its text
 /// alone), or the state it has without parsing.
+// The error is only ever `Missing`, `Templated` or `NotAString` (a reference at most).
+#[allow(clippy::result_large_err)]
 pub(crate) fn image_to_parse(container: &ContainerFacts) -> Result<&Scalar, ImageState<'_>> {
     let Some(image) = container.image.as_ref() else {
         return Err(ImageState::Missing);
