@@ -105,7 +105,9 @@ pub struct ContainerFacts {
     pub span: Range<usize>,
     /// `image:` as written; `None` when the key is absent or not a scalar.
     pub image: Option<Scalar>,
-    pub pull_policy: Option<Scalar>,
+    /// Boxed: most containers leave it unset, and inline it made every container 80 bytes
+    /// larger.
+    pub pull_policy: Option<Box<Scalar>>,
 }
 
 impl ContainerFacts {
@@ -116,7 +118,7 @@ impl ContainerFacts {
     /// `imagePullPolicy`, unless unset, null or `""` (which the API server treats as unset).
     pub fn explicit_pull_policy(&self) -> Option<&Scalar> {
         self.pull_policy
-            .as_ref()
+            .as_deref()
             .filter(|p| !p.is_null() && !p.text.is_empty())
     }
 }
@@ -286,7 +288,8 @@ fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
                 image: item.get("image").and_then(|n| Scalar::from_cursor(&n)),
                 pull_policy: item
                     .get("imagePullPolicy")
-                    .and_then(|n| Scalar::from_cursor(&n)),
+                    .and_then(|n| Scalar::from_cursor(&n))
+                    .map(Box::new),
             });
         }
     }
