@@ -186,15 +186,16 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     let limits = ParseLimits::default();
     let results = run_parallel(&inputs, opts, &ruleset, &limits);
     let mut sources = SourceMap::default();
+    sources.reserve_exact(results.len());
     let mut findings = Vec::new();
     let mut summary = Summary::default();
     let mut input_failed = false;
-    let mut objects: Vec<(FileId, ObjectFacts)> = Vec::new();
+    // Facts stay in their per-file vectors (indexed by file id, which is the input position):
+    // concatenating them into one vector held a second copy of every object at the peak.
+    let mut objects: Vec<Vec<ObjectFacts>> = Vec::with_capacity(results.len());
     let mut suppressions = Vec::new();
     let mut dropped = Vec::new();
-    // Facts of every object stay for the index: size the vector once, not by doubling.
-    objects.reserve_exact(results.iter().map(|(_, r)| r.objects.len()).sum());
-    for (i, (file, result)) in results.into_iter().enumerate() {
+    for (i, (file, result)) in results.into_iter().flatten().enumerate() {
         // File ids are input positions, assigned before the parallel work, so facts of one
         // file can be pointed at by findings about another.
         let id = sources.add(file);
@@ -204,10 +205,15 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         summary.documents += result.documents;
         input_failed |= result.input_failed;
         findings.extend(result.findings);
-        objects.extend(result.objects.into_iter().map(|o| (id, o)));
+        objects.push(result.objects);
         suppressions.extend(result.suppressions);
     }
-    let index = Index::build(&objects, &opts.settings);
+    let located: Vec<(FileId, &ObjectFacts)> = objects
+        .iter()
+        .enumerate()
+        .flat_map(|(i, list)| list.iter().map(move |o| (file_id(i), o)))
+        .collect();
+    let index = Index::build(located.iter().copied(), &opts.settings);
     let mut cross = run_cross_rules(&index, &ruleset, opts.jobs);
     attach_objects(&mut cross, &objects, &opts.settings.default_namespace);
     findings.extend(cross);
@@ -226,7 +232,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
             .iter()
             .any(|r| r.name == f.rule)
     }) {
-        let with_pods = objects
+        let with_pods = located
             .iter()
             .filter(|(_, o)| o.pod.is_some())
             .map(|(id, _)| *id);
@@ -240,7 +246,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         );
         // Without a diagnosis there is nothing to link (and indexing every container's image
         // for it was 2 % of a manifest-only run).
-        rules::pull_diagnosis::link_manifests(&mut findings, &objects, &sources);
+        rules::pull_diagnosis::link_manifests(&mut findings, &located, &sources);
     }
     let referenced = findings
         .iter()
@@ -305,7 +311,7 @@ fn run_parallel(
     opts: &LintOptions,
     ruleset: &RuleSet,
     limits: &ParseLimits,
-) -> Vec<(SourceFile, FileResult)> {
+) -> Vec<Option<(SourceFile, FileResult)>> {
     let next = AtomicUsize::new(0);
     let jobs = opts.jobs.clamp(1, inputs.len().max(1));
     let work = || {
@@ -319,19 +325,30 @@ fn run_parallel(
         }
         mine
     };
-    let mut all: Vec<(usize, (SourceFile, FileResult))> = if jobs == 1 {
-        work()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..jobs).map(|_| s.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
-    };
-    all.sort_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, r)| r).collect()
+    // Every result goes straight to its input's slot: no vector grown by doubling, no sorted
+    // copy (each was a few MB of the peak at 20,000 files).
+    let mut all: Vec<Option<(SourceFile, FileResult)>> = Vec::with_capacity(inputs.len());
+    if jobs == 1 {
+        all.extend(
+            inputs
+                .iter()
+                .enumerate()
+                .map(|(i, input)| Some(process_input(file_id(i), input, opts, ruleset, limits))),
+        );
+        return all;
+    }
+    all.resize_with(inputs.len(), || None);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..jobs).map(|_| s.spawn(work)).collect();
+        for h in handles {
+            for (i, result) in h.join().unwrap_or_default() {
+                if let Some(slot) = all.get_mut(i) {
+                    *slot = Some(result);
+                }
+            }
+        }
+    });
+    all
 }
 
 /// Runs the enabled cross-object rules, each on its own worker when there are several jobs
@@ -428,6 +445,19 @@ fn process_input(
         Ok(text) => {
             let mut result = lint_file(id, &text, &origin, explicit, ruleset, limits, opts);
             result.suppressions = suppression::collect(id, &text, &result.objects);
+            // What outlives the file is what the cross-object stage reads: pod specs, Secrets,
+            // ServiceAccounts and Nodes (cross-object findings point only into those). Other
+            // objects (Services, ConfigMaps) are kept only where a suppression may need them
+            // for an "unused suppression" finding.
+            if result.suppressions.is_empty() {
+                result.objects.retain(|o| {
+                    o.pod.is_some()
+                        || o.secret.is_some()
+                        || o.service_account.is_some()
+                        || o.node.is_some()
+                });
+                result.objects.shrink_to_fit();
+            }
             // Only files with findings are rendered: keep the text (and build its line index)
             // for those alone, so memory follows the findings, not the size of the tree. A
             // cross-object finding can still point into a dropped file: `rehydrate` reads it
@@ -639,7 +669,7 @@ fn rehydrate(
     dropped: &mut [Option<usize>],
     ids: impl Iterator<Item = FileId>,
     inputs: &[Input],
-    objects: &[(FileId, ObjectFacts)],
+    objects: &[Vec<ObjectFacts>],
     opts: &LintOptions,
 ) {
     let mut wanted: Vec<FileId> = ids
@@ -668,13 +698,11 @@ fn rehydrate(
             continue;
         };
         let mut file = SourceFile::new(old.name.clone(), old.origin.clone(), text, old.explicit);
-        let from = objects.partition_point(|(file, _)| *file < id);
-        let to = objects.partition_point(|(file, _)| *file <= id);
         let secret_values: Vec<std::ops::Range<usize>> = objects
-            .get(from..to)
-            .unwrap_or_default()
+            .get(id.0 as usize)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .flat_map(|(_, o)| o.redacted_spans().iter().cloned())
+            .flat_map(|o| o.redacted_spans().iter().cloned())
             .collect();
         file.redact(&secret_values);
         sources.replace(id, file);
@@ -705,19 +733,17 @@ fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {
 
 /// Fills in `object`, `container` and `image` of cross-object findings from the object whose
 /// span holds the finding's primary span.
-fn attach_objects(findings: &mut [Finding], objects: &[(FileId, ObjectFacts)], default_ns: &str) {
+fn attach_objects(findings: &mut [Finding], objects: &[Vec<ObjectFacts>], default_ns: &str) {
     for f in findings.iter_mut().filter(|f| f.object.is_none()) {
         let at = f.span.start as usize;
-        // `objects` is in file order: look only at this file's (a scan of all of them per
-        // finding made the run quadratic in the number of files).
-        let from = objects.partition_point(|(file, _)| *file < f.span.file);
-        let to = objects.partition_point(|(file, _)| *file <= f.span.file);
-        let Some((_, object)) = objects
-            .get(from..to)
-            .unwrap_or_default()
+        // Look only at this file's objects (a scan of all of them per finding made the run
+        // quadratic in the number of files).
+        let Some(object) = objects
+            .get(f.span.file.0 as usize)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .filter(|(_, o)| o.span.contains(&at))
-            .min_by_key(|(_, o)| o.span.len())
+            .filter(|o| o.span.contains(&at))
+            .min_by_key(|o| o.span.len())
         else {
             continue;
         };

@@ -146,10 +146,10 @@ pub enum EvidenceSource<'a> {
 pub struct Evidence<'a> {
     /// Normalised name (`docker.io/library/nginx`).
     pub name: String,
-    pub tag: Option<String>,
-    pub digest: Option<String>,
+    pub tag: Option<&'a str>,
+    pub digest: Option<&'a str>,
     /// The reference as written there.
-    pub written: String,
+    pub written: &'a str,
     pub source: EvidenceSource<'a>,
 }
 
@@ -200,7 +200,7 @@ impl PodCredentials<'_> {
 
 pub struct Index<'a> {
     pub settings: &'a RunSettings,
-    objects: &'a [(FileId, ObjectFacts)],
+    objects: Vec<(FileId, &'a ObjectFacts)>,
     secrets: HashMap<(&'a str, &'a str), Located<'a>>,
     service_accounts: HashMap<(&'a str, &'a str), Located<'a>>,
     secret_namespaces: HashSet<&'a str>,
@@ -211,6 +211,13 @@ pub struct Index<'a> {
     node_credentials: Vec<RegistryPattern>,
     pub allowed: Vec<RegistryPattern>,
     cloud: Vec<(RegistryPattern, &'static str)>,
+    /// Every distinct image of the run's containers, parsed and classified once, kept only when
+    /// its registry needs credentials (`None`: not a valid reference, or no credentials
+    /// needed). The credential rules used to parse and classify each container's image again,
+    /// per rule.
+    images: HashMap<&'a str, Option<(ImageRef, RegistryClass)>>,
+    /// The `auths` keys of every indexed Secret, parsed once (keyed by the keys' address).
+    secret_keys: HashMap<usize, Vec<Option<RegistryPattern>>>,
 }
 
 fn patterns<'s>(list: impl IntoIterator<Item = &'s str>) -> Vec<RegistryPattern> {
@@ -220,11 +227,16 @@ fn patterns<'s>(list: impl IntoIterator<Item = &'s str>) -> Vec<RegistryPattern>
 }
 
 impl<'a> Index<'a> {
-    pub fn build(objects: &'a [(FileId, ObjectFacts)], settings: &'a RunSettings) -> Index<'a> {
+    /// Builds the index over every object of the run, in file order.
+    pub fn build(
+        objects: impl IntoIterator<Item = (FileId, &'a ObjectFacts)>,
+        settings: &'a RunSettings,
+    ) -> Index<'a> {
         let ns = settings.default_namespace.as_str();
+        let objects: Vec<(FileId, &'a ObjectFacts)> = objects.into_iter().collect();
         let mut index = Index {
             settings,
-            objects,
+            objects: Vec::new(),
             secrets: HashMap::new(),
             service_accounts: HashMap::new(),
             secret_namespaces: HashSet::new(),
@@ -243,12 +255,11 @@ impl<'a> Index<'a> {
                 .iter()
                 .filter_map(|(p, name)| Some((RegistryPattern::parse(p)?, *name)))
                 .collect(),
+            images: HashMap::new(),
+            secret_keys: HashMap::new(),
         };
-        for (file, object) in objects {
-            let at = Located {
-                file: *file,
-                object,
-            };
+        for &(file, object) in &objects {
+            let at = Located { file, object };
             let name = object.name.as_deref().unwrap_or("");
             let namespace = object.namespace_or(ns);
             if object.secret.is_some() {
@@ -266,17 +277,51 @@ impl<'a> Index<'a> {
             index.add_evidence(at);
         }
         for entry in &settings.prepulled {
-            if let Some((name, tag, digest)) = normalise(entry) {
+            if let Some((name, tag, digest)) = normalise_ref(entry) {
                 index.evidence_counts.prepulled += 1;
                 index.evidence.push(Evidence {
                     name,
                     tag,
                     digest,
-                    written: entry.clone(),
+                    written: entry,
                     source: EvidenceSource::Config,
                 });
             }
         }
+        let mut images = HashMap::new();
+        for (_, object) in &objects {
+            for c in object.pod.iter().flat_map(|p| &p.containers) {
+                if let Ok(image) = crate::rules::image_to_parse(c) {
+                    let text = image.text.as_str();
+                    if !images.contains_key(text) {
+                        let resolved = crate::image::parse_reference(text)
+                            .ok()
+                            .map(|r| {
+                                let class = index.classify(&r);
+                                (r, class)
+                            })
+                            .filter(|(_, class)| class.needs_credentials());
+                        images.insert(text, resolved);
+                    }
+                }
+            }
+        }
+        index.images = images;
+        let secret_keys = index
+            .secrets
+            .values()
+            .filter_map(|at| at.object.secret.as_ref()?.registries.as_deref())
+            .map(|keys| {
+                let patterns = keys
+                    .iter()
+                    .map(|k| RegistryPattern::parse(&k.key))
+                    .collect();
+                (keys.as_ptr() as usize, patterns)
+            })
+            .collect();
+        index.secret_keys = secret_keys;
+        index.objects = objects;
+        index.evidence.shrink_to_fit();
         index
     }
 
@@ -285,12 +330,12 @@ impl<'a> Index<'a> {
         if let Some(node) = &object.node {
             self.evidence_counts.nodes += 1;
             for name in &node.images {
-                if let Some((n, tag, digest)) = normalise(&name.text) {
+                if let Some((n, tag, digest)) = normalise_ref(&name.text) {
                     self.evidence.push(Evidence {
                         name: n,
                         tag,
                         digest,
-                        written: name.text.clone(),
+                        written: &name.text,
                         source: EvidenceSource::Node(at, name.span.clone()),
                     });
                 }
@@ -312,30 +357,29 @@ impl<'a> Index<'a> {
             let Some(image) = c.image.as_ref() else {
                 continue;
             };
-            if let Some((n, tag, digest)) = normalise(&image.text) {
+            if let Some((n, tag, digest)) = normalise_ref(&image.text) {
                 self.evidence.push(Evidence {
                     name: n,
                     tag,
                     digest,
-                    written: image.text.clone(),
+                    written: &image.text,
                     source: EvidenceSource::DaemonSet(at, image.span.clone()),
                 });
             }
         }
     }
 
-    pub fn objects(&self) -> impl Iterator<Item = Located<'a>> + 'a {
-        self.objects.iter().map(|(file, object)| Located {
-            file: *file,
-            object,
-        })
+    pub fn objects(&self) -> impl Iterator<Item = Located<'a>> + '_ {
+        self.objects
+            .iter()
+            .map(|&(file, object)| Located { file, object })
     }
 
-    pub fn pods(&self) -> impl Iterator<Item = PodView<'a>> + 'a {
+    pub fn pods(&self) -> impl Iterator<Item = PodView<'a>> + '_ {
         let ns = self.settings.default_namespace.as_str();
-        self.objects.iter().filter_map(move |(file, object)| {
+        self.objects.iter().filter_map(move |&(file, object)| {
             Some(PodView {
-                file: *file,
+                file,
                 object,
                 pod: object.pod.as_ref()?,
                 namespace: object.namespace_or(ns),
@@ -420,11 +464,16 @@ impl<'a> Index<'a> {
             if c.explicit_pull_policy().is_some_and(|p| p.text == "Never") {
                 return None;
             }
-            let crate::rules::ImageState::Valid(image, reference) = crate::rules::image_state(c)
-            else {
-                return None;
+            let image = crate::rules::image_to_parse(c).ok()?;
+            let (reference, class) = match self.images.get(image.text.as_str()) {
+                Some(resolved) => resolved.clone()?,
+                // Not a container of the index (a caller's own pod view).
+                None => {
+                    let r = crate::image::parse_reference(&image.text).ok()?;
+                    let class = self.classify(&r);
+                    (r, class)
+                }
             };
-            let class = self.classify(&reference);
             class.needs_credentials().then_some(CredentialedPull {
                 container: c,
                 image,
@@ -455,6 +504,17 @@ impl<'a> Index<'a> {
         }
     }
 
+    /// [`keys_match`], with the keys of an indexed Secret parsed once.
+    pub fn keys_match(&self, keys: &[RegistryKey], image: &ImageRef) -> bool {
+        match self.secret_keys.get(&(keys.as_ptr() as usize)) {
+            Some(patterns) if patterns.len() == keys.len() => patterns.iter().any(|p| {
+                p.as_ref()
+                    .is_some_and(|p| p.matches(&image.registry, &image.repository, false))
+            }),
+            _ => keys_match(keys, image),
+        }
+    }
+
     pub fn is_allowed(&self, image: &ImageRef) -> bool {
         self.allowed
             .iter()
@@ -468,6 +528,13 @@ pub fn normalise(text: &str) -> Option<(String, Option<String>, Option<String>)>
     let tag = r.tag(text).map(str::to_string);
     let digest = r.digest(text).map(str::to_string);
     Some((r.name(), tag, digest))
+}
+
+/// [`normalise`], with the tag and digest borrowed from `text` (the index keeps one entry per
+/// image of every Node and DaemonSet: tens of thousands on a big tree).
+fn normalise_ref(text: &str) -> Option<(String, Option<&str>, Option<&str>)> {
+    let r = crate::image::parse_reference(text).ok()?;
+    Some((r.name(), r.tag(text), r.digest(text)))
 }
 
 /// Do any of `keys` (a Secret's `auths`) give credentials for this image?

@@ -69,24 +69,28 @@ impl RegistryPattern {
     /// `segment_prefix`: a path must end at a `/` of the repository (config lists); the kubelet
     /// itself compares raw string prefixes (keyring keys).
     pub fn matches(&self, registry: &str, repository: &str, segment_prefix: bool) -> bool {
+        // Allocation-free: this runs for every pulled image against every list entry and every
+        // Secret key. Hosts compare ignoring ASCII case (the labels are stored lower-case).
         let (host, port) = split_host_port(registry);
-        let host = host.to_ascii_lowercase();
-        let target_hub = port.is_empty() && DOCKER_HUB_ALIASES.contains(&host.as_str());
+        let target_hub = port.is_empty()
+            && DOCKER_HUB_ALIASES
+                .iter()
+                .any(|alias| alias.eq_ignore_ascii_case(host));
         let host_ok = if self.docker_hub || target_hub {
             self.docker_hub && target_hub
         } else {
-            self.port == port && self.labels_match(&host)
+            self.port == port && self.labels_match(host)
         };
         host_ok && self.path_matches(repository, segment_prefix)
     }
 
+    /// `host` in any case; compared as if lower-cased.
     fn labels_match(&self, host: &str) -> bool {
-        let target: Vec<&str> = host.split('.').collect();
-        target.len() == self.labels.len()
+        host.split('.').count() == self.labels.len()
             && self
                 .labels
                 .iter()
-                .zip(&target)
+                .zip(host.split('.'))
                 .all(|(glob, label)| glob_match(glob.as_bytes(), label.as_bytes()))
     }
 
@@ -94,13 +98,16 @@ impl RegistryPattern {
         if self.path.is_empty() {
             return true;
         }
-        let target = format!("/{repository}");
-        if !target.starts_with(&self.path) {
+        // `/{repository}` starts with the path (which starts with `/`), without building it.
+        let Some(prefix) = self.path.strip_prefix('/') else {
+            return false;
+        };
+        if !repository.starts_with(prefix) {
             return false;
         }
         !segment_prefix
-            || target.len() == self.path.len()
-            || target.as_bytes().get(self.path.len()) == Some(&b'/')
+            || repository.len() == prefix.len()
+            || repository.as_bytes().get(prefix.len()) == Some(&b'/')
     }
 
     /// A host-only pattern that names exactly this host (for messages).
@@ -134,7 +141,8 @@ fn split_host_port(hostport: &str) -> (&str, &str) {
     }
 }
 
-/// `filepath.Match` on one host label: `*` any run of characters, `?` one character.
+/// `filepath.Match` on one host label: `*` any run of characters, `?` one character. `text` is
+/// compared as if lower-cased (ASCII), `pattern` is lower-case already.
 fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
     let (mut star, mut mark) = (None, 0);
@@ -145,7 +153,7 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
                 mark = t;
                 p += 1;
             }
-            Some(&c) if c == b'?' || Some(&c) == text.get(t) => {
+            Some(&c) if c == b'?' || Some(c) == text.get(t).map(u8::to_ascii_lowercase) => {
                 p += 1;
                 t += 1;
             }
@@ -167,10 +175,9 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
 /// Hosts that never need credentials: the node's own loopback.
 pub fn is_local(registry: &str) -> bool {
     let (host, _) = split_host_port(registry);
-    matches!(
-        host.to_ascii_lowercase().as_str(),
-        "localhost" | "127.0.0.1" | "::1"
-    )
+    ["localhost", "127.0.0.1", "::1"]
+        .iter()
+        .any(|local| local.eq_ignore_ascii_case(host))
 }
 
 #[cfg(test)]

@@ -105,7 +105,9 @@ pub struct ContainerFacts {
     pub span: Range<usize>,
     /// `image:` as written; `None` when the key is absent or not a scalar.
     pub image: Option<Scalar>,
-    pub pull_policy: Option<Scalar>,
+    /// Boxed: most containers leave it unset, and inline it made every container 80 bytes
+    /// larger.
+    pub pull_policy: Option<Box<Scalar>>,
 }
 
 impl ContainerFacts {
@@ -116,7 +118,7 @@ impl ContainerFacts {
     /// `imagePullPolicy`, unless unset, null or `""` (which the API server treats as unset).
     pub fn explicit_pull_policy(&self) -> Option<&Scalar> {
         self.pull_policy
-            .as_ref()
+            .as_deref()
             .filter(|p| !p.is_null() && !p.text.is_empty())
     }
 }
@@ -152,14 +154,16 @@ pub struct ObjectFacts {
     pub span: Range<usize>,
     pub kind_span: Range<usize>,
     /// `metadata.annotations["pullcheck.dev/ignore"]`.
-    pub ignore_annotation: Option<Scalar>,
-    pub pod: Option<PodSpecFacts>,
+    pub ignore_annotation: Option<Box<Scalar>>,
+    // The per-kind parts are boxed: an object has at most one of them, and inline they made
+    // every object (a Service, a ConfigMap) 624 bytes.
+    pub pod: Option<Box<PodSpecFacts>>,
     /// `kind: Secret` (core v1).
-    pub secret: Option<SecretFacts>,
+    pub secret: Option<Box<SecretFacts>>,
     /// `kind: ServiceAccount` (core v1).
-    pub service_account: Option<ServiceAccountFacts>,
+    pub service_account: Option<Box<ServiceAccountFacts>>,
     /// `kind: Node` (core v1).
-    pub node: Option<NodeFacts>,
+    pub node: Option<Box<NodeFacts>>,
 }
 
 impl ObjectFacts {
@@ -225,14 +229,15 @@ fn extract_object(obj: &Cursor<'_>) -> Option<ObjectFacts> {
     };
     let ignore_annotation = metadata
         .and_then(|m| m.path(&["annotations", "pullcheck.dev/ignore"]))
-        .and_then(|c| Scalar::from_cursor(&c));
-    let pod = pod_spec_of(&kind, obj).map(|spec| extract_pod_spec(&spec));
+        .and_then(|c| Scalar::from_cursor(&c))
+        .map(Box::new);
+    let pod = pod_spec_of(&kind, obj).map(|spec| Box::new(extract_pod_spec(&spec)));
     let api_version = obj.str_at("apiVersion").unwrap_or("");
     let core = api_version == "v1";
-    let secret = (core && kind == "Secret").then(|| secrets::extract_secret(obj));
-    let service_account =
-        (core && kind == "ServiceAccount").then(|| service_accounts::extract_service_account(obj));
-    let node = (core && kind == "Node").then(|| nodes::extract_node(obj));
+    let secret = (core && kind == "Secret").then(|| Box::new(secrets::extract_secret(obj)));
+    let service_account = (core && kind == "ServiceAccount")
+        .then(|| Box::new(service_accounts::extract_service_account(obj)));
+    let node = (core && kind == "Node").then(|| Box::new(nodes::extract_node(obj)));
     let name_span = metadata
         .and_then(|m| m.get("name"))
         .filter(|n| n.as_str().is_some_and(|t| !t.is_empty()))
@@ -283,7 +288,8 @@ fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
                 image: item.get("image").and_then(|n| Scalar::from_cursor(&n)),
                 pull_policy: item
                     .get("imagePullPolicy")
-                    .and_then(|n| Scalar::from_cursor(&n)),
+                    .and_then(|n| Scalar::from_cursor(&n))
+                    .map(Box::new),
             });
         }
     }

@@ -31,5 +31,6 @@ pub fn extract_node(obj: &Cursor<'_>) -> NodeFacts {
             }
         }
     }
+    images.shrink_to_fit();
     NodeFacts { images }
 }

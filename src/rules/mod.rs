@@ -251,22 +251,33 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Classifies a container's image once, for all rules.
 pub fn image_state(container: &ContainerFacts) -> ImageState<'_> {
+    match image_to_parse(container) {
+        Ok(image) => match crate::image::parse_reference(&image.text) {
+            Ok(r) => ImageState::Valid(image, r),
+            Err(e) => ImageState::Invalid(image, e),
+        },
+        Err(state) => state,
+    }
+}
+
+/// The image [`image_state`] parses (whose state is then `Valid` or `Invalid` by its text
+/// alone), or the state it has without parsing.
+// The error is only ever `Missing`, `Templated` or `NotAString` (a reference at most).
+#[allow(clippy::result_large_err)]
+pub(crate) fn image_to_parse(container: &ContainerFacts) -> Result<&Scalar, ImageState<'_>> {
     let Some(image) = container.image.as_ref() else {
-        return ImageState::Missing;
+        return Err(ImageState::Missing);
     };
     if image.is_null() || image.text.is_empty() {
-        return ImageState::Missing;
+        return Err(ImageState::Missing);
     }
     if is_templated(&image.text) {
-        return ImageState::Templated(image);
+        return Err(ImageState::Templated(image));
     }
     if crate::syntax::is_plain_non_string(&image.text, image.style, image.str_tag) {
-        return ImageState::NotAString(image);
+        return Err(ImageState::NotAString(image));
     }
-    match crate::image::parse_reference(&image.text) {
-        Ok(r) => ImageState::Valid(image, r),
-        Err(e) => ImageState::Invalid(image, e),
-    }
+    Ok(image)
 }
 
 /// Helm/Go templates and shell/envsubst variables, filled in before the manifest is applied.

@@ -17,11 +17,11 @@ pub const META: RuleMeta = RuleMeta {
 /// or digest means `latest`, on both sides.
 fn proves(e: &Evidence<'_>, tag: Option<&str>, digest: Option<&str>) -> bool {
     match digest {
-        Some(d) => e.digest.as_deref() == Some(d),
+        Some(d) => e.digest == Some(d),
         None => {
             let want = tag.unwrap_or("latest");
             match (&e.tag, &e.digest) {
-                (Some(t), _) => t == want,
+                (Some(t), _) => *t == want,
                 (None, None) => want == "latest",
                 (None, Some(_)) => false,
             }

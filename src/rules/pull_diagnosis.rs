@@ -261,19 +261,19 @@ const CREDENTIAL_RULES: &[&str] = &[
 /// container. Labels in another file render as `related` diagnostics.
 pub fn link_manifests(
     findings: &mut [Finding],
-    objects: &[(FileId, crate::model::ObjectFacts)],
+    objects: &[(FileId, &crate::model::ObjectFacts)],
     sources: &crate::source::SourceMap,
 ) {
     use std::collections::HashMap;
     let mut deployed: HashMap<String, Vec<(FileId, &crate::model::ObjectFacts, usize)>> =
         HashMap::new();
-    for (file, o) in objects {
+    for &(file, o) in objects {
         for (k, c) in o.pod.iter().flat_map(|p| p.containers.iter().enumerate()) {
             if let Some(image) = c.image.as_ref().filter(|i| !i.is_null()) {
                 deployed
                     .entry(image_key(&image.text))
                     .or_default()
-                    .push((*file, o, k));
+                    .push((file, o, k));
             }
         }
     }

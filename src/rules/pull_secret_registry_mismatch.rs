@@ -2,7 +2,7 @@
 
 use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::index::{Index, RegistryClass, SecretStatus, keys_match};
+use crate::index::{Index, RegistryClass, SecretStatus};
 use crate::source::Span;
 
 pub const META: RuleMeta = RuleMeta {
@@ -26,7 +26,7 @@ pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
                 SecretStatus::Usable(at, keys) => Some((*name, *at, *keys)),
                 _ => None,
             });
-            if usable.clone().any(|(_, _, keys)| keys_match(keys, r)) {
+            if usable.clone().any(|(_, _, keys)| index.keys_match(keys, r)) {
                 continue;
             }
             let names: Vec<String> = usable

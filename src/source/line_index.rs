@@ -17,6 +17,8 @@ impl LineIndex {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| (i + 1) as u32),
         );
+        // Kept for the whole run (files with findings): no spare capacity from doubling.
+        starts.shrink_to_fit();
         LineIndex {
             starts,
             len: text.len() as u32,

@@ -9,7 +9,7 @@ pub use walk::{WalkOptions, WalkProblem, collect_inputs};
 
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in [`SourceMap`]; spans carry it instead of a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,33 +64,25 @@ pub struct SourceFile {
     pub lines: LineIndex,
     /// Named on the command line (or stdin), as opposed to found by walking a directory.
     pub explicit: bool,
-    /// The text with control characters blanked out byte for byte, for showing snippets on a
-    /// terminal; only built when the text has any.
-    display_text: Option<Box<str>>,
+    /// Byte ranges (Secret values) masked in the text shown in snippets.
+    redactions: Vec<Range<usize>>,
+    /// The text with control characters blanked out byte for byte and `redactions` masked, for
+    /// showing snippets; built on first use (`None` when it would equal `text`), so a run whose
+    /// output shows no snippet (JSON) never holds a second copy of the files with findings.
+    display_text: OnceLock<Option<Box<str>>>,
 }
 
 impl SourceFile {
     pub fn new(name: String, origin: Origin, text: String, explicit: bool) -> SourceFile {
         let lines = LineIndex::new(&text);
-        let display_text = may_be_unsafe_for_terminal(&text).then(|| {
-            text.chars()
-                .map(|c| {
-                    if is_unsafe_for_terminal(c) {
-                        "?".repeat(c.len_utf8())
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect::<String>()
-                .into_boxed_str()
-        });
         SourceFile {
             name,
             origin,
             text: text.into(),
             lines,
             explicit,
-            display_text,
+            redactions: Vec::new(),
+            display_text: OnceLock::new(),
         }
     }
 
@@ -100,8 +92,37 @@ impl SourceFile {
         if ranges.is_empty() {
             return;
         }
-        let mut shown: String = self.display_text().to_string();
-        for r in ranges {
+        self.redactions.extend_from_slice(ranges);
+        self.redactions.shrink_to_fit();
+        self.display_text = OnceLock::new();
+    }
+
+    /// The text to show in snippets (same byte offsets as `text`).
+    pub fn display_text(&self) -> &str {
+        self.display_text
+            .get_or_init(|| self.build_display_text())
+            .as_deref()
+            .unwrap_or(&self.text)
+    }
+
+    fn build_display_text(&self) -> Option<Box<str>> {
+        let text: &str = &self.text;
+        let safe = may_be_unsafe_for_terminal(text).then(|| {
+            text.chars()
+                .map(|c| {
+                    if is_unsafe_for_terminal(c) {
+                        "?".repeat(c.len_utf8())
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect::<String>()
+        });
+        if self.redactions.is_empty() {
+            return safe.map(String::into_boxed_str);
+        }
+        let mut shown: String = safe.unwrap_or_else(|| text.to_string());
+        for r in &self.redactions {
             let Some(part) = shown.get(r.clone()) else {
                 continue;
             };
@@ -117,12 +138,7 @@ impl SourceFile {
                 .collect();
             shown.replace_range(r.clone(), &masked);
         }
-        self.display_text = Some(shown.into_boxed_str());
-    }
-
-    /// The text to show in snippets (same byte offsets as `text`).
-    pub fn display_text(&self) -> &str {
-        self.display_text.as_deref().unwrap_or(&self.text)
+        Some(shown.into_boxed_str())
     }
 
     /// Text of a span, or "" when it does not fall on this file's char boundaries.
@@ -169,6 +185,10 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// Room for `additional` more files (a run knows its inputs up front).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.files.reserve_exact(additional);
+    }
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
