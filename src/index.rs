@@ -330,15 +330,7 @@ impl<'a> Index<'a> {
         if let Some(node) = &object.node {
             self.evidence_counts.nodes += 1;
             for name in &node.images {
-                if let Some((n, tag, digest)) = normalise_ref(&name.text) {
-                    self.evidence.push(Evidence {
-                        name: n,
-                        tag,
-                        digest,
-                        written: &name.text,
-                        source: EvidenceSource::Node(at, name.span.clone()),
-                    });
-                }
+                self.push_evidence(&name.text, EvidenceSource::Node(at, name.span.clone()));
             }
         }
         if object.kind != "DaemonSet" {
@@ -354,18 +346,23 @@ impl<'a> Index<'a> {
             c.kind != crate::model::ContainerKind::Ephemeral
                 && c.explicit_pull_policy().is_none_or(|p| p.text != "Never")
         }) {
-            let Some(image) = c.image.as_ref() else {
-                continue;
-            };
-            if let Some((n, tag, digest)) = normalise_ref(&image.text) {
-                self.evidence.push(Evidence {
-                    name: n,
-                    tag,
-                    digest,
-                    written: &image.text,
-                    source: EvidenceSource::DaemonSet(at, image.span.clone()),
-                });
+            if let Some(image) = c.image.as_ref() {
+                let source = EvidenceSource::DaemonSet(at, image.span.clone());
+                self.push_evidence(&image.text, source);
             }
+        }
+    }
+
+    /// Records that `written` is present on nodes, when it is a valid reference.
+    fn push_evidence(&mut self, written: &'a str, source: EvidenceSource<'a>) {
+        if let Some((name, tag, digest)) = normalise_ref(written) {
+            self.evidence.push(Evidence {
+                name,
+                tag,
+                digest,
+                written,
+                source,
+            });
         }
     }
 
