@@ -35,6 +35,8 @@ pub struct LintOptions {
     /// What the cross-object rules know about the run: default namespace, registry lists,
     /// pre-pulled images, `--require-secrets`.
     pub settings: RunSettings,
+    /// How charts and Kustomize roots found in the run are rendered.
+    pub render: crate::render::RenderSettings,
 }
 
 impl Default for LintOptions {
@@ -50,6 +52,7 @@ impl Default for LintOptions {
             max_file_size: 64 * 1024 * 1024,
             follow_links: true,
             settings: RunSettings::new(),
+            render: crate::render::RenderSettings::default(),
         }
     }
 }
@@ -142,6 +145,13 @@ struct FileResult {
     /// The file had no finding of its own, so its text (of this length) was not kept; see
     /// [`rehydrate`].
     text_dropped: Option<usize>,
+    /// A rendered chart or root: its own problems and how to trace findings to its sources.
+    render: Option<Box<RenderPart>>,
+}
+
+struct RenderPart {
+    problems: Vec<crate::render::Problem>,
+    tracer: Option<crate::render::Tracer>,
 }
 
 enum Input {
@@ -156,6 +166,8 @@ enum Input {
         name: String,
         text: String,
     },
+    /// A Helm chart or Kustomize root, linted through its renderer.
+    Render(crate::render::Job),
     /// A walk problem reported against a path that is not read.
     Problem {
         display: String,
@@ -195,6 +207,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     let mut objects: Vec<Vec<ObjectFacts>> = Vec::with_capacity(results.len());
     let mut suppressions = Vec::new();
     let mut dropped = Vec::new();
+    let mut renders: Vec<(FileId, RenderPart)> = Vec::new();
     for (i, (file, result)) in results.into_iter().flatten().enumerate() {
         // File ids are input positions, assigned before the parallel work, so facts of one
         // file can be pointed at by findings about another.
@@ -207,6 +220,19 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         findings.extend(result.findings);
         objects.push(result.objects);
         suppressions.extend(result.suppressions);
+        if let Some(part) = result.render {
+            renders.push((id, *part));
+        }
+    }
+    let mut placed = crate::render::place::Placer::default();
+    let mut tracers = HashMap::new();
+    for (id, part) in renders {
+        for problem in part.problems {
+            findings.push(placed.place(&mut sources, problem.finding, &problem.place));
+        }
+        if let Some(tracer) = part.tracer {
+            tracers.insert(id, tracer);
+        }
     }
     let located: Vec<(FileId, &ObjectFacts)> = objects
         .iter()
@@ -259,6 +285,9 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         &objects,
         opts,
     );
+    if !tracers.is_empty() {
+        placed.trace(&mut sources, &mut findings, &tracers, &objects);
+    }
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
@@ -286,23 +315,34 @@ fn gather_inputs(opts: &LintOptions) -> Result<Vec<Input>, String> {
         exclude: opts.exclude.clone(),
         follow_links: opts.follow_links,
     };
-    for path in paths {
+    let mut walked = Vec::new();
+    for path in &paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
-        let (found, problems) = collect_inputs(std::slice::from_ref(&path), &walk)?;
-        inputs.extend(found.into_iter().map(|i| Input::Path {
-            path: i.path,
-            display: i.display,
-            explicit: i.explicit,
-        }));
+        let (found, problems) = collect_inputs(std::slice::from_ref(path), &walk)?;
+        walked.extend(found);
         inputs.extend(problems.into_iter().map(|p| Input::Problem {
             display: p.display,
             message: p.message,
             fatal: p.fatal,
         }));
     }
+    // Charts and Kustomize roots replace their raw files (issue 9).
+    let found: Vec<PathBuf> = walked.iter().map(|i| i.path.clone()).collect();
+    let plan = crate::render::plan(&found, &paths);
+    inputs.extend(
+        walked
+            .into_iter()
+            .filter(|i| !plan.covers(&i.path))
+            .map(|i| Input::Path {
+                path: i.path,
+                display: i.display,
+                explicit: i.explicit,
+            }),
+    );
+    inputs.extend(plan.jobs.into_iter().map(Input::Render));
     Ok(inputs)
 }
 
@@ -411,6 +451,7 @@ fn process_input(
             (name, Origin::Stdin, true, read)
         }
         Input::Memory { name, text } => (name.clone(), Origin::Stdin, true, Ok(text.clone())),
+        Input::Render(job) => return process_render(id, job, opts, ruleset, limits),
         Input::Path {
             path,
             display,
@@ -607,6 +648,56 @@ fn lint_file(
         }
     }
     result
+}
+
+/// Renders a chart or root and lints the result; the text is always kept (findings are traced
+/// through it after the cross-object rules).
+fn process_render(
+    id: FileId,
+    job: &crate::render::Job,
+    opts: &LintOptions,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+) -> (SourceFile, FileResult) {
+    let output = crate::render::render(job, &opts.render, &opts.settings.default_namespace);
+    let name = format!("{} (rendered by {})", job.display, job.kind.as_str());
+    let text = output.text.unwrap_or_default();
+    let mut result = if text.is_empty() {
+        FileResult::default()
+    } else {
+        lint_file(id, &text, &Origin::Stdin, false, ruleset, limits, opts)
+    };
+    if let Some(tracer) = &output.tracer
+        && ruleset.is_enabled(&rules::numeric_tag::META)
+    {
+        let images = result
+            .objects
+            .iter()
+            .filter_map(|o| o.pod.as_ref())
+            .flat_map(|p| &p.containers)
+            .filter_map(|c| c.image.as_ref());
+        for image in images {
+            let sources = tracer.numeric_sources(&image.text);
+            let span = Span::new(id, image.span.clone());
+            rules::numeric_tag::check(span, &image.text, &sources, &mut result.findings);
+        }
+    }
+    if output.tracer.is_some() && !text.is_empty() {
+        result.suppressions = suppression::collect(id, &text, &result.objects);
+    }
+    let mut file = SourceFile::new(name, Origin::Stdin, text, false);
+    let secret_values: Vec<std::ops::Range<usize>> = result
+        .objects
+        .iter()
+        .flat_map(|o| o.redacted_spans().iter().cloned())
+        .chain(result.unparsed_secret_values.drain(..))
+        .collect();
+    file.redact(&secret_values);
+    result.render = Some(Box::new(RenderPart {
+        problems: output.problems,
+        tracer: output.tracer,
+    }));
+    (file, result)
 }
 
 fn next_char_end(text: &str, offset: usize) -> usize {

@@ -8,6 +8,7 @@ pub mod image;
 pub mod index;
 pub mod kubectl;
 pub mod model;
+pub mod render;
 pub mod rules;
 pub mod source;
 pub mod suppression;

@@ -17,6 +17,7 @@ pub mod malformed_digest;
 pub mod missing_image;
 pub mod missing_tag;
 pub mod never_without_prepull;
+pub mod numeric_tag;
 pub mod parse_error;
 pub mod private_registry_without_pull_secret;
 pub mod pull_diagnosis;
@@ -25,6 +26,7 @@ pub mod pull_secret_not_found;
 pub mod pull_secret_registry_mismatch;
 pub mod pull_secret_wrong_type;
 pub mod registry_not_allowed;
+pub mod render_problems;
 pub mod skipped_input;
 pub mod stale_if_not_present;
 pub mod tag_and_digest;
@@ -87,12 +89,17 @@ pub const CATALOG: &[&RuleMeta] = &[
     &pull_secret_registry_mismatch::META,
     &pull_secret_malformed::META,
     &registry_not_allowed::META,
+    &numeric_tag::META,
     &parse_error::META,
     &templated_file::META,
     &unreadable_input::META,
     &empty_input::META,
     &skipped_input::META,
     &unused_suppression::META,
+    &render_problems::RENDERER_MISSING,
+    &render_problems::RENDER_FAILED,
+    &render_problems::DEPENDENCIES_MISSING,
+    &render_problems::REMOTE_RESOURCE,
     &pull_diagnosis::INVALID_REFERENCE,
     &pull_diagnosis::NEVER_NOT_PRESENT,
     &pull_diagnosis::PLATFORM_MISMATCH,

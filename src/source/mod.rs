@@ -5,7 +5,7 @@ mod miette_source;
 mod walk;
 
 pub use line_index::LineIndex;
-pub use walk::{WalkOptions, WalkProblem, collect_inputs};
+pub use walk::{WalkOptions, WalkProblem, collect_inputs, comparable, normalize};
 
 use std::ops::Range;
 use std::path::PathBuf;
