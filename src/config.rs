@@ -53,13 +53,16 @@ impl Config {
             }
         }
         let render = &mut self.render;
-        for tool in [&mut render.helm, &mut render.kustomize].into_iter().flatten() {
+        for tool in [&mut render.helm, &mut render.kustomize]
+            .into_iter()
+            .flatten()
+        {
             // A bare program name (`helm`) is looked up on PATH, not in the config's directory.
             if tool.components().count() > 1 {
                 *tool = join(tool);
             }
         }
-        let file = join(file);
+        let file = crate::source::comparable(file);
         for chart in &mut render.charts {
             chart.dir = join(&chart.dir);
             for v in &mut chart.values {
@@ -461,7 +464,10 @@ fn read_render(
             value.report_range(),
             "`render` must be a mapping".into(),
             "expected a mapping",
-            Some(format!("known keys in `render`: {}", RENDER_KEYS.join(", "))),
+            Some(format!(
+                "known keys in `render`: {}",
+                RENDER_KEYS.join(", ")
+            )),
         ));
     }
     for (key, v) in value.entries() {
@@ -473,7 +479,11 @@ fn read_render(
             "release" => config.render.release = release_name(r, &v, "`render.release`")?,
             "timeout" => {
                 let text = r.string(&v, "`render.timeout`")?;
-                let secs = text.trim_end_matches('s').parse::<u64>().ok().filter(|s| *s > 0);
+                let secs = text
+                    .trim_end_matches('s')
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| *s > 0);
                 let Some(secs) = secs else {
                     return Err(r.error(
                         v.report_range(),
@@ -546,7 +556,12 @@ fn read_charts(
                 "namespace" => {
                     let ns = r.string(&v, "`charts[].namespace`")?;
                     if !is_dns_label(&ns) {
-                        return Err(r.error(v.report_range(), format!("`namespace` {ns:?} is not a valid namespace name"), "invalid namespace", None));
+                        return Err(r.error(
+                            v.report_range(),
+                            format!("`namespace` {ns:?} is not a valid namespace name"),
+                            "invalid namespace",
+                            None,
+                        ));
                     }
                     chart.namespace = Some(ns);
                 }
@@ -601,9 +616,13 @@ fn read_set(
             None
         };
         let json = match number {
-            Some(n) => serde_json::Number::from_f64(n)
-                .map_or_else(|| serde_json::Value::String(text.to_string()), serde_json::Value::Number),
-            None if plain && matches!(text, "true" | "false") => serde_json::Value::Bool(text == "true"),
+            Some(n) => serde_json::Number::from_f64(n).map_or_else(
+                || serde_json::Value::String(text.to_string()),
+                serde_json::Value::Number,
+            ),
+            None if plain && matches!(text, "true" | "false") => {
+                serde_json::Value::Bool(text == "true")
+            }
             None if v.is_null() => serde_json::Value::Null,
             None => serde_json::Value::String(text.to_string()),
         };

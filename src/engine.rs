@@ -13,7 +13,7 @@ use crate::source::{
 use crate::suppression::{self, Suppression};
 use crate::syntax::{ParseLimits, parse_stream};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What to lint and how; built by the CLI or by tests.
@@ -484,7 +484,7 @@ fn process_input(
     };
     match read {
         Ok(text) => {
-            let mut result = lint_file(id, &text, &origin, explicit, ruleset, limits, opts);
+            let mut result = lint_file(id, &text, explicit, ruleset, limits, opts);
             result.suppressions = suppression::collect(id, &text, &result.objects);
             // What outlives the file is what the cross-object stage reads: pod specs, Secrets,
             // ServiceAccounts and Nodes (cross-object findings point only into those). Other
@@ -537,25 +537,12 @@ fn process_input(
 fn lint_file(
     id: FileId,
     text: &str,
-    origin: &Origin,
     explicit: bool,
     ruleset: &RuleSet,
     limits: &ParseLimits,
     opts: &LintOptions,
 ) -> FileResult {
     let mut result = FileResult::default();
-    if let Origin::Path(path) = origin
-        && in_helm_templates_dir(path)
-    {
-        let (at, end) = text
-            .find("{{")
-            .map_or((0, next_char_end(text, 0)), |at| (at, at + 2));
-        result.findings.push(rules::templated_file::file_skipped(
-            Span::new(id, at..end),
-            "this file is in a Helm chart's `templates/` directory",
-        ));
-        return result;
-    }
     // Saved or pasted kubectl output (describe, get pods, events, logs) is not a manifest: it
     // is diagnosed (issue 4), never parsed as YAML.
     if crate::kubectl::looks_like_kubectl_output(text) {
@@ -665,27 +652,39 @@ fn process_render(
     let mut result = if text.is_empty() {
         FileResult::default()
     } else {
-        lint_file(id, &text, &Origin::Stdin, false, ruleset, limits, opts)
+        lint_file(id, &text, false, ruleset, limits, opts)
     };
     if let Some(tracer) = &output.tracer
         && ruleset.is_enabled(&rules::numeric_tag::META)
     {
-        let images = result
-            .objects
-            .iter()
-            .filter_map(|o| o.pod.as_ref())
-            .flat_map(|p| &p.containers)
-            .filter_map(|c| c.image.as_ref());
-        for image in images {
-            let sources = tracer.numeric_sources(&image.text);
-            let span = Span::new(id, image.span.clone());
-            rules::numeric_tag::check(span, &image.text, &sources, &mut result.findings);
+        for object in &result.objects {
+            let Some(pod) = &object.pod else { continue };
+            for container in &pod.containers {
+                let Some(image) = &container.image else {
+                    continue;
+                };
+                let sources = tracer.numeric_sources(&image.text);
+                let start = result.findings.len();
+                let span = Span::new(id, image.span.clone());
+                rules::numeric_tag::check(span, &image.text, &sources, &mut result.findings);
+                for f in result.findings.iter_mut().skip(start) {
+                    f.object = Some(ObjectRef {
+                        kind: object.kind.clone(),
+                        namespace: object
+                            .namespace_or(&opts.settings.default_namespace)
+                            .to_string(),
+                        name: object.name.clone().unwrap_or_default(),
+                    });
+                    f.container = container.name_text().map(str::to_string);
+                    f.image = Some(image.text.clone());
+                }
+            }
         }
     }
     if output.tracer.is_some() && !text.is_empty() {
         result.suppressions = suppression::collect(id, &text, &result.objects);
     }
-    let mut file = SourceFile::new(name, Origin::Stdin, text, false);
+    let mut file = SourceFile::new(name, Origin::Rendered, text, false);
     let secret_values: Vec<std::ops::Range<usize>> = result
         .objects
         .iter()
@@ -798,16 +797,6 @@ fn rehydrate(
         file.redact(&secret_values);
         sources.replace(id, file);
     }
-}
-
-/// Helm renders everything under a chart's `templates/`; linting it raw only produces noise.
-fn in_helm_templates_dir(path: &Path) -> bool {
-    path.ancestors().skip(1).any(|dir| {
-        dir.file_name().is_some_and(|n| n == "templates")
-            && dir
-                .parent()
-                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
-    })
 }
 
 fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {

@@ -6,7 +6,8 @@ use super::{Job, Kind, display_dir, kustomize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-pub const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILES: &[&str] =
+    &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// What to render, and which files not to lint raw.
 #[derive(Debug, Default)]
@@ -50,7 +51,13 @@ fn outermost_chart(dir: &Path) -> PathBuf {
             .parent()
             .filter(|p| p.file_name().is_some_and(|n| n == "charts"))
             .and_then(Path::parent)
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            });
         match parent_chart {
             Some(p) if is_chart_dir(p) => chart = p.to_path_buf(),
             _ => return chart,
@@ -75,7 +82,11 @@ pub fn enclosing(path: &Path) -> Option<(Kind, PathBuf)> {
         })
     });
     for dir in dirs {
-        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
         if is_chart_dir(&dir) {
             return Some((Kind::Helm, outermost_chart(&dir)));
         }
@@ -103,7 +114,13 @@ pub fn plan(walked: &[PathBuf], named: &[PathBuf]) -> Plan {
         };
         let dir = file
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
             .unwrap_or(Path::new("."));
         if name == "Chart.yaml" {
             let chart = outermost_chart(dir);

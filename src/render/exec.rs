@@ -8,8 +8,12 @@ use std::time::{Duration, Instant};
 /// How a run ended.
 #[derive(Debug)]
 pub enum Outcome {
-    Ok { stdout: String },
-    Failed { stderr: String },
+    Ok {
+        stdout: String,
+    },
+    Failed {
+        stderr: String,
+    },
     TimedOut,
     /// Could not start it (not found, not executable).
     NotRun(String),
@@ -52,7 +56,12 @@ impl Drop for Scratch {
 }
 
 /// Runs `program args` with a network-free environment and kills it after `timeout`.
-pub fn run(program: &Path, args: &[std::ffi::OsString], scratch: &Scratch, timeout: Duration) -> Outcome {
+pub fn run(
+    program: &Path,
+    args: &[std::ffi::OsString],
+    scratch: &Scratch,
+    timeout: Duration,
+) -> Outcome {
     let mut cmd = Command::new(program);
     cmd.args(args)
         .stdin(Stdio::null())

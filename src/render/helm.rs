@@ -103,7 +103,10 @@ fn vendored(chart: &Path) -> Vec<String> {
 fn helm_program(settings: &RenderSettings) -> Result<PathBuf, String> {
     match &settings.helm {
         Some(p) if exec::is_executable(p) => Ok(p.clone()),
-        Some(p) => Err(format!("--helm {} is not an executable file", p.display())),
+        Some(p) => Err(format!(
+            "--helm {} is not an executable file",
+            super::display_path(p)
+        )),
         None => exec::which("helm").ok_or_else(|| "`helm` is not on PATH".to_string()),
     }
 }
@@ -136,7 +139,7 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
     let missing: Vec<&Dependency> = chart
         .dependencies
         .iter()
-        .filter(|d| !have.iter().any(|h| *h == d.name.text))
+        .filter(|d| !have.contains(&d.name.text))
         .collect();
     for d in &missing {
         out.problems.push(Problem {
@@ -229,7 +232,10 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
             finding: render_problems::render_failed(
                 super::Kind::Helm,
                 &job.display,
-                &format!("`helm template` did not finish within {}s", settings.timeout.as_secs()),
+                &format!(
+                    "`helm template` did not finish within {}s",
+                    settings.timeout.as_secs()
+                ),
             ),
             place: whole,
         }),
@@ -332,7 +338,12 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .and_then(|r| r.find('\n'))
         .map_or(text.len(), |i| start + i);
     let mut at = start;
-    for (n, (i, _)) in text.get(start..line_end).unwrap_or("").char_indices().enumerate() {
+    for (n, (i, _)) in text
+        .get(start..line_end)
+        .unwrap_or("")
+        .char_indices()
+        .enumerate()
+    {
         at = start + i;
         if n + 1 >= column {
             break;
@@ -348,7 +359,9 @@ mod tests {
     #[test]
     fn helm_error_locations() {
         assert_eq!(
-            parse_error_location("template: web/templates/bad.yaml:1:13: executing \"web/templates/bad.yaml\" at <.Values.nope.deeper>: nil pointer"),
+            parse_error_location(
+                "template: web/templates/bad.yaml:1:13: executing \"web/templates/bad.yaml\" at <.Values.nope.deeper>: nil pointer"
+            ),
             Some(("web/templates/bad.yaml".into(), Some(1), Some(13)))
         );
         assert_eq!(
@@ -356,7 +369,9 @@ mod tests {
             Some(("web/templates/bad.yaml".into(), Some(4), None))
         );
         assert_eq!(
-            parse_error_location("YAML parse error on web/templates/bad.yaml: error converting YAML to JSON: yaml: line 2: x"),
+            parse_error_location(
+                "YAML parse error on web/templates/bad.yaml: error converting YAML to JSON: yaml: line 2: x"
+            ),
             Some(("web/templates/bad.yaml".into(), None, None))
         );
         assert_eq!(parse_error_location("something else"), None);

@@ -69,7 +69,9 @@ impl Kustomization {
                 digest: e.get("digest").and_then(|c| written(&c)),
             })
             .collect();
-        let helm_charts = root.get_with_key("helmCharts").map(|(k, _)| k.value_range());
+        let helm_charts = root
+            .get_with_key("helmCharts")
+            .map(|(k, _)| k.value_range());
         drop(doc);
         Some(Kustomization {
             file,
@@ -147,7 +149,10 @@ fn builder(settings: &RenderSettings) -> Result<(PathBuf, bool), String> {
     };
     match &settings.kustomize {
         Some(p) if exec::is_executable(p) => Ok((p.clone(), is_kubectl(p))),
-        Some(p) => Err(format!("--kustomize {} is not an executable file", p.display())),
+        Some(p) => Err(format!(
+            "--kustomize {} is not an executable file",
+            super::display_path(p)
+        )),
         None => exec::which("kustomize")
             .map(|p| (p, false))
             .or_else(|| exec::which("kubectl").map(|p| (p, true)))
@@ -199,7 +204,11 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
         Ok(b) => b,
         Err(why) => {
             out.problems.push(Problem {
-                finding: render_problems::renderer_missing(super::Kind::Kustomize, &job.display, &why),
+                finding: render_problems::renderer_missing(
+                    super::Kind::Kustomize,
+                    &job.display,
+                    &why,
+                ),
                 place: whole,
             });
             return out;
@@ -231,17 +240,40 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
             out.tracer = Some(super::Tracer::kustomize(job, tree));
         }
         Outcome::Failed { stderr } => {
-            let message = stderr.trim().trim_start_matches("error: ").trim().to_string();
+            // Kustomize names files by absolute path: show them as the run names the root.
+            let abs = super::discover::comparable(&job.dir);
+            let message = klog_free(&stderr);
+            let message = message
+                .trim()
+                .trim_start_matches("error: ")
+                .trim()
+                .replace(&format!("{}/", abs.display()), &format!("{}/", job.display));
+            // At the entry the message names (`accumulating resources from 'service.yaml'`).
+            let place = tree
+                .iter()
+                .flat_map(|k| k.references.iter().map(move |r| (k, r)))
+                .find(|(_, r)| message.contains(&format!("'{}'", r.text)))
+                .map_or(whole, |(k, r)| Place {
+                    file: k.file.clone(),
+                    range: r.span.clone(),
+                });
             out.problems.push(Problem {
-                finding: render_problems::render_failed(super::Kind::Kustomize, &job.display, &message),
-                place: whole,
+                finding: render_problems::render_failed(
+                    super::Kind::Kustomize,
+                    &job.display,
+                    &message,
+                ),
+                place,
             });
         }
         Outcome::TimedOut => out.problems.push(Problem {
             finding: render_problems::render_failed(
                 super::Kind::Kustomize,
                 &job.display,
-                &format!("the build did not finish within {}s", settings.timeout.as_secs()),
+                &format!(
+                    "the build did not finish within {}s",
+                    settings.timeout.as_secs()
+                ),
             ),
             place: whole,
         }),
@@ -255,4 +287,19 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
         }),
     }
     out
+}
+
+/// kubectl 1.31 wraps errors in a klog line with a timestamp and a pid
+/// (`E1201 12:09:05.605638 31062 run.go:72] "command failed" err="…"`): keep the error only, so
+/// the message is the same on every run.
+fn klog_free(stderr: &str) -> String {
+    let t = stderr.trim();
+    match t.split_once("\"command failed\" err=\"") {
+        Some((_, rest)) => rest
+            .strip_suffix('"')
+            .unwrap_or(rest)
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\"),
+        None => t.to_string(),
+    }
 }

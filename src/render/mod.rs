@@ -175,8 +175,14 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
     }
 }
 
-/// The name reports use for a path: as given, without a leading `./`.
+/// The name reports use for a path: as given, without a leading `./`; an absolute path under
+/// the working directory (a config's resolved paths) relative to it.
 pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path = match path.strip_prefix(&cwd) {
+        Ok(rel) if path.is_absolute() && !rel.as_os_str().is_empty() => rel,
+        _ => path,
+    };
     let s = path.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }

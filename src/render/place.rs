@@ -34,7 +34,12 @@ impl Placer {
     }
 
     /// A chart's or root's own finding, at its place.
-    pub fn place(&mut self, sources: &mut SourceMap, mut finding: Finding, place: &Place) -> Finding {
+    pub fn place(
+        &mut self,
+        sources: &mut SourceMap,
+        mut finding: Finding,
+        place: &Place,
+    ) -> Finding {
         let id = self.file_id(sources, &place.file);
         finding.span = Span::new(id, place.range.clone());
         finding
@@ -56,7 +61,9 @@ impl Placer {
             let Some(text) = sources.get(f.span.file).map(|s| s.text.clone()) else {
                 continue;
             };
-            let file_objects = objects.get(f.span.file.0 as usize).map_or(&[][..], Vec::as_slice);
+            let file_objects = objects
+                .get(f.span.file.0 as usize)
+                .map_or(&[][..], Vec::as_slice);
             let numeric = f.rule == crate::rules::numeric_tag::META.name;
             let traced = tracer.trace(&text, f.span.range(), numeric, file_objects);
             let id = self.file_id(sources, &traced.place.file);
@@ -87,7 +94,11 @@ impl Placer {
 
 /// "rendered as `X` in `web/templates/d.yaml`, chart `charts/web`".
 fn describe(r: &crate::finding::Rendered) -> String {
-    let what = if r.by == "helm" { "chart" } else { "Kustomize root" };
+    let what = if r.by == "helm" {
+        "chart"
+    } else {
+        "Kustomize root"
+    };
     let mut roots = format!("`{}`", r.root);
     for other in &r.also {
         roots.push_str(&format!(", `{other}`"));
@@ -140,7 +151,17 @@ fn merge_shared(findings: &mut Vec<Finding>) {
 /// Values of keys that look like credentials (`password:`, `apiToken:`), masked in snippets:
 /// values files hold them next to image settings.
 fn secret_values(text: &str) -> Vec<std::ops::Range<usize>> {
-    const WORDS: &[&str] = &["password", "secret", "token", "apikey", "api_key", "auth", "credential", "passwd", "private"];
+    const WORDS: &[&str] = &[
+        "password",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "auth",
+        "credential",
+        "passwd",
+        "private",
+    ];
     let mut out = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -150,7 +171,7 @@ fn secret_values(text: &str) -> Vec<std::ops::Range<usize>> {
             let value_from = colon + 1;
             let value = content.get(value_from..).unwrap_or("");
             let lead = value.len() - value.trim_start().len();
-            if WORDS.iter().any(|w| key.contains(w)) && value.trim().len() > 0 {
+            if WORDS.iter().any(|w| key.contains(w)) && !value.trim().is_empty() {
                 out.push(at + value_from + lead..at + content.len());
             }
         }

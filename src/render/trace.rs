@@ -263,7 +263,8 @@ impl Tracer {
                     if o.kind != h.object.kind {
                         continue;
                     }
-                    let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref())
+                    let (Some(orig), Some(rendered)) =
+                        (o.name.as_deref(), h.object.name.as_deref())
                     else {
                         continue;
                     };
@@ -319,7 +320,11 @@ fn subchart_leaves(dir: &Path, chart: &ChartFile, prefix: &str, depth: usize, ou
     let Ok(entries) = std::fs::read_dir(dir.join("charts")) else {
         return;
     };
-    let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     for sub in dirs {
         let Some(sub_chart) = ChartFile::read(&sub.join("Chart.yaml")) else {
@@ -351,9 +356,7 @@ fn pick(
     tag: Option<&str>,
     digest: Option<&str>,
 ) -> Option<Range<usize>> {
-    let within = |value: &str| {
-        component_at(image, value, part.clone(), false).is_some()
-    };
+    let within = |value: &str| component_at(image, value, part.clone(), false).is_some();
     if let (Some(w), Some(d)) = (&entry.digest, digest)
         && w.text == d
         && within(d)
@@ -405,9 +408,11 @@ fn last_segment(path: &str) -> String {
 /// Keys that name (a part of) an image reference.
 fn image_key(path: &str) -> bool {
     let k = last_segment(path);
-    ["image", "tag", "repo", "registry", "digest", "version", "name"]
-        .iter()
-        .any(|w| k.contains(w))
+    [
+        "image", "tag", "repo", "registry", "digest", "version", "name",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }
 
 fn policy_key(path: &str) -> bool {
@@ -443,22 +448,38 @@ struct Hit<'a> {
 }
 
 fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<'a>> {
-    let inside = |s: &Scalar| s.span.start <= span.start && span.end <= s.span.end.max(s.span.start + 1);
+    let inside =
+        |s: &Scalar| s.span.start <= span.start && span.end <= s.span.end.max(s.span.start + 1);
     for o in objects.iter().filter(|o| o.span.contains(&span.start)) {
         let Some(pod) = &o.pod else { continue };
         for c in &pod.containers {
             if let Some(s) = c.image.as_ref().filter(|s| inside(s)) {
-                return Some(Hit { scalar: s, field: Field::Image, object: o, container_name: c.name_text() });
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::Image,
+                    object: o,
+                    container_name: c.name_text(),
+                });
             }
             if let Some(s) = c.pull_policy.as_deref().filter(|s| inside(s)) {
-                return Some(Hit { scalar: s, field: Field::PullPolicy, object: o, container_name: c.name_text() });
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::PullPolicy,
+                    object: o,
+                    container_name: c.name_text(),
+                });
             }
         }
         for r in &pod.image_pull_secrets {
             if let PullSecretRef::Named(s) = r
                 && inside(s)
             {
-                return Some(Hit { scalar: s, field: Field::PullSecret, object: o, container_name: None });
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::PullSecret,
+                    object: o,
+                    container_name: None,
+                });
             }
         }
     }
@@ -493,8 +514,14 @@ pub fn source_comment(text: &str, at: usize) -> Option<&str> {
 }
 
 fn line_text(text: &str, at: usize) -> &str {
-    let start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-    let end = text.get(at..).and_then(|t| t.find('\n')).map_or(text.len(), |i| at + i);
+    let start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(at..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| at + i);
     text.get(start..end).unwrap_or("").trim()
 }
 

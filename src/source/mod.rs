@@ -52,6 +52,9 @@ pub enum Origin {
     /// A file on disk: `display` is the path as given or relative to the walked directory.
     Path(PathBuf),
     Stdin,
+    /// The output of a renderer (`helm template`, `kustomize build`): no file a user can open,
+    /// so reports point at the sources it was traced to.
+    Rendered,
 }
 
 /// The text of one input. The text is kept whole (BOM included) so spans are byte offsets into
@@ -158,6 +161,7 @@ impl SourceFile {
     pub fn extension(&self) -> Option<&str> {
         match &self.origin {
             Origin::Path(p) => p.extension().and_then(|e| e.to_str()),
+            Origin::Rendered => None,
             Origin::Stdin => std::path::Path::new(&self.name)
                 .extension()
                 .and_then(|e| e.to_str()),

@@ -215,4 +215,3 @@ pub fn normalize(path: &Path) -> PathBuf {
     }
     out
 }
-
