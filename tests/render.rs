@@ -121,3 +121,67 @@ fn a_missing_renderer_is_a_warning_per_chart_never_a_silent_pass() {
         [("fixtures/numeric-tag/fail/chart/Chart.yaml".to_string(), 1)]
     );
 }
+
+#[test]
+fn real_charts_and_trees_at_their_defaults_report_only_what_is_true() {
+    if !renderers_available("render::real") {
+        return;
+    }
+    let report = run(&["fixtures/render/real"], &[]);
+    // Checked by hand against `kubectl kustomize` / `helm template` output: the springboot base
+    // really has `image: jingfang/sbdemo` (no tag) in both overlays, and wordpress's patch adds
+    // an init container `image: debian`. The Helm charts (pushgateway, memcached with Bitnami's
+    // vendored `common`) and multibases pin every image.
+    let found: Vec<(&str, String, usize)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.span.file).expect("file");
+            let (line, _) = file.lines.line_col(&file.text, f.span.start as usize);
+            (f.rule, file.name.clone(), line)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "missing-tag",
+                "fixtures/render/real/kustomize/springboot/base/deployment.yaml".to_string(),
+                18
+            ),
+            (
+                "missing-tag",
+                "fixtures/render/real/kustomize/wordpress/patch.yaml".to_string(),
+                10
+            ),
+        ],
+        "{}",
+        common::human(&report)
+    );
+    let shared = report.findings.first().and_then(|f| f.rendered.as_deref());
+    assert_eq!(
+        shared.map(|r| r.also.clone()),
+        Some(vec![
+            "fixtures/render/real/kustomize/springboot/overlays/staging".to_string()
+        ])
+    );
+    // Every chart and root was rendered, once: 2 charts, springboot's 2 overlays, wordpress and
+    // multibases (whose dev/staging/production and base are consumed, not built alone).
+    assert_eq!(report.summary.files, 6, "{}", common::human(&report));
+}
+
+#[test]
+fn a_component_is_applied_by_its_root_and_never_built_alone() {
+    if !renderers_available("render::component") {
+        return;
+    }
+    let report = run(&["fixtures/render/with-component"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(
+            "fixtures/render/with-component/comp/kustomization.yaml".to_string(),
+            5
+        )]
+    );
+    assert_eq!(report.summary.files, 1);
+}

@@ -35,6 +35,8 @@ pub struct Kustomization {
     pub images: Vec<ImageEntry>,
     /// `helmCharts` (Kustomize would fetch the chart): where it is written.
     pub helm_charts: Option<Range<usize>>,
+    /// Local patch files (`patches[].path`, `patchesStrategicMerge`), applied after resources.
+    pub patches: Vec<String>,
 }
 
 fn written(c: &Cursor<'_>) -> Option<Written> {
@@ -72,6 +74,18 @@ impl Kustomization {
         let helm_charts = root
             .get_with_key("helmCharts")
             .map(|(k, _)| k.value_range());
+        let mut patches: Vec<String> = root
+            .get("patches")
+            .into_iter()
+            .flat_map(|l| l.items().collect::<Vec<_>>())
+            .filter_map(|p| p.str_at("path").map(str::to_string))
+            .collect();
+        patches.extend(
+            root.get("patchesStrategicMerge")
+                .into_iter()
+                .flat_map(|l| l.items().collect::<Vec<_>>())
+                .filter_map(|p| p.as_str().filter(|t| !t.contains('\n')).map(str::to_string)),
+        );
         drop(doc);
         Some(Kustomization {
             file,
@@ -79,6 +93,7 @@ impl Kustomization {
             references,
             images,
             helm_charts,
+            patches,
         })
     }
 

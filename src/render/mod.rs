@@ -183,7 +183,10 @@ pub fn display_path(path: &Path) -> String {
         Ok(rel) if path.is_absolute() && !rel.as_os_str().is_empty() => rel,
         _ => path,
     };
-    let s = path.to_string_lossy();
+    // `overlays/prod/../../base/x.yaml` is shown as `base/x.yaml` (the file is read by the
+    // path as written).
+    let normal = crate::source::normalize(path);
+    let s = normal.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 

@@ -242,12 +242,20 @@ impl Tracer {
         None
     }
 
-    /// The resource file that writes the object, at the container's field.
+    /// The file that writes the container's field: the root's kustomization first, then its
+    /// bases (an overlay is applied after its base), and in each the patches before the
+    /// resources (patches are applied last). The first file whose object (same kind, a name
+    /// the rendered name contains) has that container with that field wins.
     fn resource_place(&self, h: &Hit<'_>) -> Option<Place> {
-        let mut found: Vec<Place> = Vec::new();
+        h.field.key()?;
         for k in &self.kustomizations {
             let dir = k.dir();
-            for r in k.local_references() {
+            let files = k
+                .patches
+                .iter()
+                .map(PathBuf::from)
+                .chain(k.local_references());
+            for r in files {
                 let path = dir.join(r);
                 if !path.is_file() {
                     continue;
@@ -255,49 +263,12 @@ impl Tracer {
                 let Some(file) = SourceText::read(&path) else {
                     continue;
                 };
-                let objects = crate::syntax::parse_stream(&file.text, 0, &Default::default())
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|d| crate::model::extract_objects(&d));
-                for o in objects {
-                    if o.kind != h.object.kind {
-                        continue;
-                    }
-                    let (Some(orig), Some(rendered)) =
-                        (o.name.as_deref(), h.object.name.as_deref())
-                    else {
-                        continue;
-                    };
-                    if !rendered.contains(orig) {
-                        continue;
-                    }
-                    let Some(c) = h.container_name.and_then(|n| {
-                        o.pod
-                            .as_ref()?
-                            .containers
-                            .iter()
-                            .find(|c| c.name_text() == Some(n))
-                            .cloned()
-                    }) else {
-                        continue;
-                    };
-                    let range = match h.field {
-                        Field::Image => c.image.as_ref().map(|s| s.value_span.clone()),
-                        Field::PullPolicy => c.pull_policy.as_ref().map(|s| s.value_span.clone()),
-                        _ => None,
-                    }
-                    .unwrap_or(c.span.clone());
-                    found.push(Place {
-                        file: file.clone(),
-                        range,
-                    });
+                if let Some(range) = field_in_file(&file.text, h) {
+                    return Some(Place { file, range });
                 }
             }
         }
-        match found.len() {
-            1 => found.pop(),
-            _ => None,
-        }
+        None
     }
 
     /// The template named by `# Source:`, at the one line that writes `field`.
@@ -310,6 +281,43 @@ impl Tracer {
             .unwrap_or(0..0);
         Some(Place { file, range })
     }
+}
+
+/// Where a resource or patch file writes the field `h` is about, if it writes it.
+fn field_in_file(text: &str, h: &Hit<'_>) -> Option<Range<usize>> {
+    let docs = crate::syntax::parse_stream(text, 0, &Default::default());
+    for o in docs
+        .iter()
+        .flatten()
+        .flat_map(crate::model::extract_objects)
+    {
+        if o.kind != h.object.kind {
+            continue;
+        }
+        let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref()) else {
+            continue;
+        };
+        if !rendered.contains(orig) {
+            continue;
+        }
+        let Some(pod) = &o.pod else { continue };
+        let Some(c) = pod
+            .containers
+            .iter()
+            .find(|c| c.name_text().is_some() && c.name_text() == h.container_name)
+        else {
+            continue;
+        };
+        let field = match h.field {
+            Field::Image => c.image.as_ref(),
+            Field::PullPolicy => c.pull_policy.as_deref(),
+            _ => None,
+        };
+        if let Some(s) = field {
+            return Some(s.value_span.clone());
+        }
+    }
+    None
 }
 
 /// Subcharts' own values.yaml, under their name (or alias), before the parent's.
