@@ -185,3 +185,47 @@ fn a_component_is_applied_by_its_root_and_never_built_alone() {
     );
     assert_eq!(report.summary.files, 1);
 }
+
+#[test]
+fn a_default_the_template_computes_is_not_blamed_on_the_values_file() {
+    if !renderers_available("render::computed") {
+        return;
+    }
+    // `tag: ""` falls back to `appVersion: latest` in the template: the template line is the
+    // source, never the empty value.
+    let report = run(&["fixtures/render/computed-default"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(
+            "fixtures/render/computed-default/templates/deployment.yaml".to_string(),
+            14
+        )]
+    );
+}
+
+#[test]
+fn a_subchart_renders_with_its_parent_and_values_trace_to_the_right_file() {
+    if !renderers_available("render::umbrella") {
+        return;
+    }
+    // Named directly, the subchart still renders only through its parent.
+    let report = run(
+        &[
+            "fixtures/render/umbrella",
+            "fixtures/render/umbrella/charts/api/values.yaml",
+        ],
+        &[],
+    );
+    assert_eq!(report.summary.files, 1);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/umbrella/values.yaml".to_string(), 4)]
+    );
+    assert_eq!(
+        at(&report, "invalid-pull-policy"),
+        [(
+            "fixtures/render/umbrella/charts/api/values.yaml".to_string(),
+            4
+        )]
+    );
+}
