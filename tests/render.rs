@@ -229,3 +229,57 @@ fn a_subchart_renders_with_its_parent_and_values_trace_to_the_right_file() {
         )]
     );
 }
+
+#[test]
+fn a_library_chart_is_not_rendered_on_its_own() {
+    if !renderers_available("render::library") {
+        return;
+    }
+    // `helm template` refuses library charts ("library charts are not installable"): that is
+    // not a finding, and its files are not linted raw either.
+    let report = run(&["fixtures/render/library"], &[]);
+    assert!(report.findings.is_empty(), "{}", common::human(&report));
+}
+
+#[test]
+fn broken_charts_and_trees_are_findings_never_crashes_or_silent_passes() {
+    if !renderers_available("render::hostile") {
+        return;
+    }
+    // A Chart.yaml that is not YAML, a kustomization that is not YAML, and two kustomizations
+    // that consume each other (no root outside the cycle: both are built, Kustomize says why).
+    let report = run(&["fixtures/render/hostile"], &[]);
+    let mut got = at(&report, "render-failed");
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "fixtures/render/hostile/bad-chart/Chart.yaml".to_string(),
+                1
+            ),
+            (
+                "fixtures/render/hostile/bad-kustomization/kustomization.yaml".to_string(),
+                1
+            ),
+            (
+                "fixtures/render/hostile/cycle/a/kustomization.yaml".to_string(),
+                2
+            ),
+            (
+                "fixtures/render/hostile/cycle/b/kustomization.yaml".to_string(),
+                2
+            ),
+        ],
+        "{}",
+        common::human(&report)
+    );
+    let cwd = std::env::current_dir().expect("cwd");
+    for f in &report.findings {
+        assert!(
+            !f.message.contains(&*cwd.to_string_lossy()),
+            "absolute path in {}",
+            f.message
+        );
+    }
+}

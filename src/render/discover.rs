@@ -148,6 +148,10 @@ pub fn plan(walked: &[PathBuf], named: &[PathBuf]) -> Plan {
     let mut plan = Plan::default();
     for (key, dir) in &charts {
         plan.covered_dirs.push(key.clone());
+        // A library chart only lends templates to other charts: `helm template` refuses it.
+        if super::helm::ChartFile::read(&dir.join("Chart.yaml")).is_some_and(|c| c.library) {
+            continue;
+        }
         plan.jobs.push(Job {
             kind: Kind::Helm,
             display: display_dir(dir),
@@ -159,6 +163,7 @@ pub fn plan(walked: &[PathBuf], named: &[PathBuf]) -> Plan {
     // Component is never built on its own.
     let mut consumed: BTreeSet<PathBuf> = BTreeSet::new();
     let mut components: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut edges: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for (key, dir) in &kustomizations {
         let Some(file) = kustomization_file(dir) else {
             continue;
@@ -172,14 +177,29 @@ pub fn plan(walked: &[PathBuf], named: &[PathBuf]) -> Plan {
             let target = comparable(&dir.join(&reference));
             if target.is_dir() {
                 consumed.insert(target.clone());
+                edges.entry(key.clone()).or_default().push(target.clone());
                 plan.covered_dirs.push(target);
             } else {
                 plan.covered_files.insert(target);
             }
         }
     }
+    // Kustomizations that only consume each other (a cycle) have no consumer outside: build
+    // them anyway, so Kustomize reports the cycle instead of the run passing silently.
+    let mut reached: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut stack: Vec<PathBuf> = kustomizations
+        .keys()
+        .filter(|k| !consumed.contains(*k))
+        .cloned()
+        .collect();
+    while let Some(k) = stack.pop() {
+        if reached.insert(k.clone()) {
+            stack.extend(edges.get(&k).into_iter().flatten().cloned());
+        }
+    }
     for (key, dir) in &kustomizations {
-        if components.contains(key) || (consumed.contains(key) && !forced.contains(key)) {
+        let consumed_by_a_root = consumed.contains(key) && reached.contains(key);
+        if components.contains(key) || (consumed_by_a_root && !forced.contains(key)) {
             continue;
         }
         if charts.keys().any(|c| key.starts_with(c)) {

@@ -24,15 +24,21 @@ pub struct ChartFile {
     pub file: Arc<SourceText>,
     pub name: Option<String>,
     pub dependencies: Vec<Dependency>,
+    /// `type: library`: templates for other charts, nothing to render on its own.
+    pub library: bool,
 }
 
 impl ChartFile {
     pub fn read(path: &Path) -> Option<ChartFile> {
         let file = SourceText::read(path)?;
         let docs = parse_stream(&file.text, 0, &ParseLimits::default());
-        let (name, dependencies) = match docs.into_iter().next() {
+        let (name, dependencies, library) = match docs.into_iter().next() {
             Some(Ok(doc)) => {
                 let root = doc.root();
+                let library = root
+                    .as_ref()
+                    .and_then(|r| r.str_at("type"))
+                    .is_some_and(|t| t == "library");
                 let name = root
                     .as_ref()
                     .and_then(|r| r.str_at("name"))
@@ -54,14 +60,15 @@ impl ChartFile {
                         })
                     })
                     .collect();
-                (name, deps)
+                (name, deps, library)
             }
-            _ => (None, Vec::new()),
+            _ => (None, Vec::new(), false),
         };
         Some(ChartFile {
             file,
             name,
             dependencies,
+            library,
         })
     }
 }

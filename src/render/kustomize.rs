@@ -257,12 +257,16 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
         Outcome::Failed { stderr } => {
             // Kustomize names files by absolute path: show them as the run names the root.
             let abs = super::discover::comparable(&job.dir);
+            let cwd = std::env::current_dir().unwrap_or_default();
             let message = klog_free(&stderr);
-            let message = message
+            let mut message = message
                 .trim()
                 .trim_start_matches("error: ")
                 .trim()
                 .replace(&format!("{}/", abs.display()), &format!("{}/", job.display));
+            if cwd.parent().is_some() {
+                message = message.replace(&format!("{}/", cwd.display()), "");
+            }
             // At the entry the message names (`accumulating resources from 'service.yaml'`).
             let place = tree
                 .iter()
