@@ -283,3 +283,53 @@ fn broken_charts_and_trees_are_findings_never_crashes_or_silent_passes() {
         );
     }
 }
+
+#[test]
+fn an_aliased_subchart_template_is_found_and_ci_formats_point_at_sources() {
+    if !renderers_available("render::alias") {
+        return;
+    }
+    // An empty tag is not a values-file error (nothing to blame there): the template line is,
+    // found under the subchart's directory although Helm names it by its alias.
+    let report = run(
+        &["fixtures/render/umbrella"],
+        &["fixtures/render/values-empty-tag.yaml"],
+    );
+    assert_eq!(
+        at(&report, "invalid-reference"),
+        [(
+            "fixtures/render/umbrella/charts/api/templates/deployment.yaml".to_string(),
+            14
+        )]
+    );
+    let mut sarif = Vec::new();
+    pullcheck::emit::sarif::write(&report, &mut sarif).expect("sarif");
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif).expect("json");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .flat_map(|r| {
+            r["locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(r["relatedLocations"].as_array().into_iter().flatten())
+        })
+        .filter_map(|l| l["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(!uris.is_empty());
+    for uri in uris {
+        assert!(
+            repo().join(uri).is_file(),
+            "SARIF points at {uri}, not a file in the repository"
+        );
+    }
+    let mut gitlab = Vec::new();
+    pullcheck::emit::gitlab::write(&report, &mut gitlab).expect("gitlab");
+    let gitlab: serde_json::Value = serde_json::from_slice(&gitlab).expect("json");
+    for issue in gitlab.as_array().expect("issues") {
+        let path = issue["location"]["path"].as_str().expect("path");
+        assert!(repo().join(path).is_file(), "GitLab points at {path}");
+    }
+}

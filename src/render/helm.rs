@@ -270,10 +270,34 @@ fn helm_message(stderr: &str) -> String {
 }
 
 /// The file a `# Source:` or error path (`web/templates/deploy.yaml`, first component the
-/// chart's name) names, under the chart directory.
+/// chart's name) names, under the chart directory. A subchart appears under its alias
+/// (`web/charts/backend/…` for `name: api, alias: backend`): map it back to its directory.
 pub fn chart_file(dir: &Path, source: &str) -> Option<PathBuf> {
     let (_, rest) = source.split_once('/')?;
-    let path = dir.join(rest);
+    let mut path = dir.to_path_buf();
+    let mut parts = rest.split('/').peekable();
+    while let Some(part) = parts.next() {
+        if part == ".." || part.is_empty() {
+            return None;
+        }
+        path.push(part);
+        if part == "charts"
+            && let Some(sub) = parts.next()
+        {
+            let direct = path.join(sub);
+            if direct.is_dir() {
+                path = direct;
+            } else {
+                let chart = ChartFile::read(&path.with_file_name("Chart.yaml"))?;
+                let name = chart
+                    .dependencies
+                    .iter()
+                    .find(|d| d.alias.as_deref() == Some(sub))
+                    .map(|d| d.name.text.clone())?;
+                path.push(name);
+            }
+        }
+    }
     path.is_file().then_some(path)
 }
 
