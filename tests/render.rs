@@ -333,3 +333,31 @@ fn an_aliased_subchart_template_is_found_and_ci_formats_point_at_sources() {
         assert!(repo().join(path).is_file(), "GitLab points at {path}");
     }
 }
+
+#[test]
+fn credentials_in_values_files_and_rendered_secrets_are_never_printed() {
+    if !renderers_available("render::secrets") {
+        return;
+    }
+    // The finding sits on `tag: latest`, two lines below a password in the same values file;
+    // the rendered Secret carries it too. Neither may reach any output format.
+    let report = run(&["fixtures/render/secret-values"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/secret-values/values.yaml".to_string(), 5)]
+    );
+    let mut outputs = vec![common::human(&report), common::json(&report)];
+    for write in [
+        pullcheck::emit::sarif::write,
+        pullcheck::emit::gitlab::write,
+        pullcheck::emit::github::write,
+        pullcheck::emit::short::write,
+    ] {
+        let mut out = Vec::new();
+        write(&report, &mut out).expect("write");
+        outputs.push(String::from_utf8(out).expect("utf-8"));
+    }
+    for out in outputs {
+        assert!(!out.contains("s3cr3t-Hunter2-value"), "{out}");
+    }
+}
