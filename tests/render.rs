@@ -361,3 +361,29 @@ fn credentials_in_values_files_and_rendered_secrets_are_never_printed() {
         assert!(!out.contains("s3cr3t-Hunter2-value"), "{out}");
     }
 }
+
+#[test]
+fn a_config_exclude_glob_is_relative_to_the_config_file() {
+    if !renderers_available("render::exclude") {
+        return;
+    }
+    // As if `.pullcheck.yaml` in fixtures/render/overlays said `exclude: ['prod/**']`: the prod
+    // overlay is not walked, so its `newTag: latest` is not seen, from any working directory.
+    let mut cfg = pullcheck::config::parse("x", "exclude: ['prod/**']\n").expect("config");
+    let dir = repo().join("fixtures/render/overlays");
+    cfg.resolve_paths(&dir, &dir.join(".pullcheck.yaml"));
+    std::env::set_current_dir(repo()).expect("repo root");
+    let opts = LintOptions {
+        paths: vec![PathBuf::from("fixtures/render/overlays")],
+        exclude: cfg.exclude.clone(),
+        render: with_renderers(RenderSettings::default()),
+        ..LintOptions::default()
+    };
+    let report = lint(&opts).expect("lint runs");
+    assert!(
+        at(&report, "latest-tag").is_empty(),
+        "{}",
+        common::human(&report)
+    );
+    assert_eq!(report.summary.files, 1);
+}
