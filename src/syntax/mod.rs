@@ -1,6 +1,7 @@
 //! Text → spanned documents. YAML and JSON share one tree (JSON is YAML 1.2 flow syntax).
 
 mod kube_scalar;
+pub mod saphyr;
 mod split;
 mod tree;
 mod yaml;

@@ -1,10 +1,10 @@
-//! Building the arena tree from `saphyr-parser` events.
+//! Building the arena tree from `saphyr` events.
 //!
 //! saphyr's loaders recurse (a 40 KB nested input overflows the stack), so we consume its event
 //! stream with an explicit stack and a depth cap instead.
 
+use super::saphyr::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError};
 use super::tree::{Document, Node, NodeId, NodeKind, ScalarStyle};
-use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]

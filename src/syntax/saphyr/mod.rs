@@ -1,52 +1,23 @@
 // Copyright 2015, Yuheng Chen.
 // Copyright 2023, Ethiraric.
-// See the LICENSE file at the top-level directory of this distribution.
+// See the LICENSE file in this directory.
 
-//! YAML 1.2 parser implementation in pure Rust.
+//! YAML 1.2 parser: `saphyr-parser` 0.3.4 (MIT OR Apache-2.0), folded into pullcheck with the
+//! changes listed in `PULLCHECK-PATCH.md` (each marked with a comment containing "pullcheck").
 //!
-//! **If you want to load to a YAML Rust structure or manipulate YAML objects, use `saphyr` instead
-//! of `saphyr-parser`. This crate contains only the parser.**
-//!
-//! This is YAML 1.2 parser implementation and low-level parsing API for YAML. It allows users to
-//! fetch a stream of YAML events from a stream of characters/bytes.
-//!
-//! # Usage
-//!
-//! This crate is [on github](https://github.com/saphyr-rs/saphyr-parser) and can be used by adding
-//! `saphyr-parser` to the dependencies in your project's `Cargo.toml`:
-//!
-//! ```sh
-//! cargo add saphyr-parser
-//! ```
-//!
-//! # Features
-//! **Note:** With all features disabled, this crate's MSRV is `1.65.0`.
-//!
-//! #### `debug_prints`
-//! Enables the `debug` module and usage of debug prints in the scanner and the parser. Do not
-//! enable if you are consuming the crate rather than working on it as this can significantly
-//! decrease performance.
-//!
-//! The MSRV for this feature is `1.70.0`.
-//!
-//! This feature is _not_ `no_std` compatible.
+//! It yields `(Event, Span)` pairs from a `&str`; `syntax::yaml` builds the spanned tree from
+//! them. Upstream's recursive loaders and its buffered `char` iterator input are not kept: the
+//! loaders overflow the stack on deep input and nothing here reads from an iterator.
 
-#![warn(missing_docs, clippy::pedantic)]
-#![no_std]
-
-#[macro_use]
-extern crate alloc;
-
-#[cfg(feature = "debug_prints")]
-extern crate std;
+// Upstream's code is kept as written, so that it still diffs cleanly against saphyr-parser
+// 0.3.4; these lints (newer than that release) would only restyle it.
+#![allow(clippy::collapsible_if, clippy::ptr_arg)]
 
 mod char_traits;
-#[macro_use]
-mod debug;
 pub mod input;
 mod parser;
 mod scanner;
 
-pub use crate::input::{BufferedInput, Input, str::StrInput};
-pub use crate::parser::{Event, EventReceiver, Parser, SpannedEventReceiver, Tag};
-pub use crate::scanner::{Marker, ScalarStyle, ScanError, Span};
+pub use input::{Input, str::StrInput};
+pub use parser::{Event, Parser, Tag};
+pub use scanner::{Marker, ScalarStyle, ScanError, Span};
