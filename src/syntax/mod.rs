@@ -8,7 +8,7 @@ mod yaml;
 
 pub use kube_scalar::is_plain_non_string;
 pub use split::split_documents;
-pub use tree::{Cursor, Document, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
+pub use tree::{Cursor, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
 pub use yaml::{ParseLimits, SyntaxError, parse_document};
 
 /// Parses every document of a file. Each document is parsed on its own, so a syntax error in
@@ -24,15 +24,49 @@ pub fn parse_stream(
             let Some(chunk) = text.get(range.clone()) else {
                 return Vec::new();
             };
+            let mut out = Vec::new();
+            let (chunk, start) = match separator_error(chunk, range.clone()) {
+                Some((error, rest)) => {
+                    out.push(Err(error));
+                    (chunk.get(rest..).unwrap_or(""), range.start + rest)
+                }
+                None => (chunk, range.start),
+            };
             if is_blank_yaml(chunk) {
-                return Vec::new();
+                return out;
             }
-            match parse_document(chunk, range.start, limits) {
-                Ok(docs) => docs.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
+            match parse_document(chunk, start, limits) {
+                Ok(docs) => out.extend(docs.into_iter().map(Ok)),
+                Err(e) => out.push(Err(e)),
             }
+            out
         })
         .collect()
+}
+
+/// A chunk whose `---` line carries content (`--- |`, `--- !tag`, `---x`): kubectl's document
+/// reader refuses the line, then reads the lines after it as the next document. Returns the
+/// error and where, in the chunk, those lines start. Only comments and blank lines can come
+/// before the separator in a chunk (`split_documents` starts a chunk at each one otherwise).
+fn separator_error(chunk: &str, range: std::ops::Range<usize>) -> Option<(SyntaxError, usize)> {
+    let mut offset = 0;
+    for line in chunk.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if line.starts_with("---") {
+            let (at, content) = split::separator_content(line)?;
+            let error = SyntaxError {
+                offset: range.start + start + at,
+                message: format!("invalid Yaml document separator: {content}"),
+                document: range.start + start..range.start + offset,
+            };
+            return Some((error, offset));
+        }
+        if !is_blank_yaml(line) {
+            return None;
+        }
+    }
+    None
 }
 
 /// A chunk with only comments, blank lines, directives and markers holds no document.

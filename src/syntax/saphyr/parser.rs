@@ -553,25 +553,11 @@ impl<'input, T: Input> Parser<'input, T> {
     where
         'input: 'a,
     {
-        // A byte order mark ends the document, and only more byte order marks, comments, or
-        // document markers may follow it (see 9.2. Streams). Anything else is rejected when the
-        // next document starts anyway, but checking here points the error at the byte order mark.
-        if let Token(span, TokenType::ByteOrderMark) = *self.peek_token()? {
-            while let TokenType::ByteOrderMark = self.peek_token()?.1 {
-                self.skip();
-            }
-
-            match self.peek_token()?.1 {
-                TokenType::DocumentStart | TokenType::DocumentEnd | TokenType::StreamEnd => {}
-                _ => {
-                    return Err(ScanError::new_str(
-                        span.start,
-                        "a byte order mark must not appear inside a document",
-                    ));
-                }
-            }
-        }
-
+        // pullcheck: libyaml's `yaml_parser_parse_document_end` (and so Kubernetes' decoder,
+        // go-yaml) checks nothing after a document: not a byte order mark, not a directive
+        // without `...`, not content that cannot start the next document. go-yaml's
+        // `Unmarshal` reads only the first document, so what follows is never an error there
+        // unless scanning the next token trips on it. The checks upstream has here are gone.
         let mut explicit_end = false;
         let span: Span = match *self.peek_token()? {
             Token(span, TokenType::DocumentEnd) => {
@@ -585,33 +571,11 @@ impl<'input, T: Input> Parser<'input, T> {
         if !self.keep_tags {
             self.tags.clear();
         }
-        if explicit_end {
-            self.state = State::ImplicitDocumentStart;
+        self.state = if explicit_end {
+            State::ImplicitDocumentStart
         } else {
-            match *self.peek_token()? {
-                Token(
-                    span,
-                    TokenType::VersionDirective(..)
-                    | TokenType::TagDirective(..)
-                    | TokenType::ReservedDirective(..),
-                ) => {
-                    return Err(ScanError::new_str(
-                        span.start,
-                        "missing explicit document end marker before directive",
-                    ));
-                }
-                Token(_, TokenType::DocumentStart | TokenType::StreamEnd) => {}
-                // Detect invalid trailing content immediately rather than deferring the error into
-                // the next document.
-                Token(span, _) => {
-                    return Err(ScanError::new_str(
-                        span.start,
-                        "did not find expected <document start>",
-                    ));
-                }
-            }
-            self.state = State::DocumentStart;
-        }
+            State::DocumentStart
+        };
 
         Ok((Event::DocumentEnd, span))
     }

@@ -2011,12 +2011,10 @@ impl<'input, T: Input> Scanner<'input, T> {
                 ));
             }
 
-            if (self.mark.col as isize) < self.indent {
-                return Err(ScanError::new_str(
-                    start_mark,
-                    "invalid indentation in quoted scalar",
-                ));
-            }
+            // pullcheck: no indentation check on the continuation lines of a quoted scalar, as
+            // in libyaml (`yaml_parser_scan_flow_scalar`), which Kubernetes' decoder (go-yaml)
+            // ports: kubectl applies a multi-line `"..."` whose lines are indented less than its
+            // key (a Kafka StatefulSet's `command`, issue 10).
 
             leading_blanks = false;
             self.consume_flow_scalar_non_whitespace_chars(
@@ -2037,12 +2035,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                 if self.input.next_is_blank() {
                     // Consume a space or a tab character.
                     if leading_blanks {
-                        if self.input.peek() == '\t' && (self.mark.col as isize) < self.indent {
-                            return Err(ScanError::new_str(
-                                self.mark,
-                                "tab cannot be used as indentation",
-                            ));
-                        }
+                        // pullcheck: libyaml allows tabs here too (see above).
                         self.skip_blank();
                     } else {
                         whitespaces.push(self.input.peek());
@@ -2517,15 +2510,8 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Skip over ':'.
         self.skip_non_blank();
-        if self.input.look_ch() == '\t'
-            && !self.skip_ws_to_eol(SkipTabs::Yes)?.has_valid_yaml_ws()
-            && (self.input.peek() == '-' || self.input.next_is_alpha())
-        {
-            return Err(ScanError::new_str(
-                self.mark,
-                "':' must be followed by a valid YAML whitespace",
-            ));
-        }
+        // pullcheck: a tab after the `:` separates the value as a space does, as in libyaml
+        // (`key:\tvalue` is applied by kubectl); the YAML spec refuses it before `-` or a letter.
 
         if sk.possible {
             // insert simple key

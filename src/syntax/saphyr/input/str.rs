@@ -280,14 +280,10 @@ impl Input for StrInput<'_> {
         // number of whitespace ignored.
         let mut chars_consumed = self.buffer.len() - new_str.len();
 
+        // pullcheck: libyaml (`yaml_parser_scan_to_next_token`), and so Kubernetes' decoder,
+        // reads a `#` right after a token (`"value"#note`) as a comment; the YAML spec wants a
+        // space before it.
         if !new_str.is_empty() && new_str.as_bytes()[0] == b'#' {
-            if !encountered_tab && !has_yaml_ws {
-                return (
-                    chars_consumed,
-                    Err("comments must be separated from other tokens by whitespace"),
-                );
-            }
-
             // Skip remaining non-break characters.
             while let Some((c, sub_str)) = split_first_char(new_str) {
                 if !is_yaml_non_break(c) {
