@@ -14,7 +14,8 @@
 //! mutations of manifests. Every input where they do not agree must be listed, with its reason,
 //! in `src/syntax/DIFFERENCES.md`, and none of those may be a document that pullcheck rejects
 //! while kubectl accepts it. `PULLCHECK_YAML_DIFF_REPORT=1` prints the figures and every
-//! difference without failing (to measure).
+//! difference without failing (to measure); `PULLCHECK_YAML_DIFF_DUMP=DIR` also writes each
+//! differing input to DIR.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -662,6 +663,11 @@ fn pullcheck_reads_yaml_as_kubectl_does() {
             None => tally.agree += 1,
             Some((kind, detail)) => {
                 *tally.by_kind.entry(kind.name()).or_default() += 1;
+                if let Some(dir) = std::env::var_os("PULLCHECK_YAML_DIFF_DUMP") {
+                    let file = Path::new(&dir)
+                        .join(format!("{}-{}", input.set, input.name).replace('/', "_"));
+                    let _ = std::fs::write(file, &input.text);
+                }
                 found.insert(format!("{}/{}", input.set, input.name), (kind, detail));
             }
         }

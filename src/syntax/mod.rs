@@ -35,6 +35,14 @@ pub fn parse_stream(
             if is_blank_yaml(chunk) {
                 return out;
             }
+            if let Some(at) = control_character(chunk) {
+                out.push(Err(SyntaxError {
+                    offset: start + at,
+                    message: "control characters are not allowed".into(),
+                    document: start..start + chunk.len(),
+                }));
+                return out;
+            }
             match parse_document(chunk, start, limits) {
                 Ok(docs) => out.extend(docs.into_iter().map(Ok)),
                 Err(e) => out.push(Err(e)),
@@ -67,6 +75,23 @@ fn separator_error(chunk: &str, range: std::ops::Range<usize>) -> Option<(Syntax
         }
     }
     None
+}
+
+/// The offset of the first character go-yaml's reader refuses ("control characters are not
+/// allowed", `yaml_parser_update_buffer` in readerc.go): anything outside tab, LF, CR,
+/// U+0020..U+007E, U+0085, U+00A0..U+D7FF, U+E000..U+FFFD and U+10000 and up.
+fn control_character(chunk: &str) -> Option<usize> {
+    let bytes = chunk.as_bytes();
+    let suspect = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b >= 0x7f;
+    // Most manifests are plain ASCII: only look at characters once a byte is suspect.
+    let first = bytes.iter().position(suspect)?;
+    chunk.get(first..)?.char_indices().find_map(|(i, c)| {
+        let allowed = matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
+            || ('\u{a0}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}';
+        (!allowed).then_some(first + i)
+    })
 }
 
 /// A chunk with only comments, blank lines, directives and markers holds no document.

@@ -883,18 +883,15 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // whitespaces outside of indentation.
                 // If a flow-style construct is in an indented block, its contents must still be
                 // indented. Also, tabs are allowed anywhere in it if it has no content.
-                '\t' if self.is_within_block()
-                    && self.leading_whitespace
-                    && (self.mark.col as isize) < self.indent =>
-                {
-                    self.skip_ws_to_eol(SkipTabs::Yes)?;
-                    // If we have content on that line with a tab, return an error.
-                    if !self.input.next_is_breakz() {
-                        return Err(ScanError::new_str(
-                            self.mark,
-                            "tabs disallowed within this context (block indentation)",
-                        ));
-                    }
+                // pullcheck: libyaml's rule instead (`yaml_parser_scan_to_next_token`), which
+                // Kubernetes' decoder follows: in block context a tab is white space only where
+                // no simple key may start (after a key's `:`); at the start of a line or after
+                // `-` / `?` it cannot start any token, even on a line with nothing else.
+                '\t' if self.flow_level == 0 && self.simple_key_allowed => {
+                    return Err(ScanError::new_str(
+                        self.mark,
+                        "found character that cannot start any token",
+                    ));
                 }
                 '\t' | ' ' => self.skip_blank(),
                 '\n' | '\r' => {
@@ -2693,11 +2690,6 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         last.possible = false;
         Ok(())
-    }
-
-    /// Return whether the scanner is inside a block but outside of a flow sequence.
-    fn is_within_block(&self) -> bool {
-        !self.indents.is_empty()
     }
 
     /// If an implicit mapping had started, end it.
