@@ -584,6 +584,11 @@ fn lint_file(
                 }
             }
             Ok(doc) => {
+                result.findings.extend(
+                    doc.duplicate_keys
+                        .iter()
+                        .map(|d| rules::duplicate_key::finding(id, d)),
+                );
                 // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
                 let diagnoses = crate::kubectl::diagnose_document(&doc);
                 result

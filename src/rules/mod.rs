@@ -9,6 +9,7 @@ use crate::image::{ImageRef, RefError};
 use crate::model::{ContainerFacts, ObjectFacts, Scalar};
 use crate::source::{FileId, Span};
 
+pub mod duplicate_key;
 pub mod empty_input;
 pub mod invalid_pull_policy;
 pub mod invalid_reference;
@@ -88,6 +89,7 @@ pub const CATALOG: &[&RuleMeta] = &[
     &pull_secret_malformed::META,
     &registry_not_allowed::META,
     &parse_error::META,
+    &duplicate_key::META,
     &templated_file::META,
     &unreadable_input::META,
     &empty_input::META,
