@@ -32,10 +32,10 @@ fn patterns() -> &'static Patterns {
         let sources = [
             // `--docker-password=…`, `--password …`, `--from-literal=key=…` (kubectl create
             // secret, docker/helm/crane login).
-            r"(?i)--(?:docker-|registry-)?password(?:=|[ \t]+)(?P<v>[^\s'\x22]+|'[^'\n]*'|\x22[^\x22\n]*\x22)".to_string(),
-            r"(?i)--from-literal[= ][^=\s]+=(?P<v>[^\s'\x22]+|'[^'\n]*'|\x22[^\x22\n]*\x22)".to_string(),
+            r"(?i)--(?:docker-|registry-)?password(?:=|[ \t]+)(?P<v>[^\s'\x22`…$<][^\s'\x22`]*|'[^'\n]+'|\x22[^\x22\n]+\x22)".to_string(),
+            r"(?i)--from-literal[= ][^=\s]+=(?P<v>[^\s'\x22`…$<][^\s'\x22`]*|'[^'\n]+'|\x22[^\x22\n]+\x22)".to_string(),
             // `docker login -p …` / `-u user -p …`.
-            r"(?i)\blogin\b[^\n]*?[ \t]-p[ \t]*(?P<v>[^\s'\x22-][^\s]*|'[^'\n]*'|\x22[^\x22\n]*\x22)".to_string(),
+            r"(?i)\blogin\b[^\n]*?[ \t]-p[ \t]*(?P<v>[^\s'\x22`…$<-][^\s`]*|'[^'\n]+'|\x22[^\x22\n]+\x22)".to_string(),
             // HTTP `Authorization: Basic …` / `Bearer …` (and `-H 'authorization: …'`).
             r"(?i)\bauthorization\s*[:=]\s*(?:basic|bearer|token)?\s*(?P<v>[A-Za-z0-9+/=._~-]{4,})".to_string(),
             // JSON, possibly escaped inside another string: `"auth": "…"`, `\"auth\":\"…\"`.
@@ -97,10 +97,10 @@ fn pasted_secret_data(text: &str) -> Vec<Range<usize>> {
             };
             if ended {
                 block = None;
-            } else if let Some(value_from) = value_start(content, json) {
-                if value_from < content.len() {
-                    out.push(at + value_from..at + content.len());
-                }
+            } else if let Some(value_from) =
+                value_start(content, json).filter(|&v| v < content.len())
+            {
+                out.push(at + value_from..at + content.len());
             }
         }
         if block.is_none() {
@@ -200,6 +200,17 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_in_help_texts_stay() {
+        for t in [
+            "kubectl create secret docker-registry NAME --docker-password=…`, which",
+            "--docker-password=$PASSWORD",
+            "--password <password>",
+        ] {
+            assert_eq!(masked(t), t);
+        }
+    }
+
+    #[test]
     fn headers_json_yaml_urls_and_blobs() {
         assert!(!masked("Authorization: Basic dXNlcjpwYXNz").contains("dXNlcjpwYXNz"));
         assert!(!masked(r#"{"auths":{"r":{"auth":"dXNlcjpwYXNz"}}}"#).contains("dXNlcjpwYXNz"));
@@ -231,7 +242,7 @@ mod tests {
     #[test]
     fn masking_keeps_offsets_and_line_breaks() {
         let t = "a: é\r\nb";
-        let m = mask_ranges(t, &[3..7]);
+        let m = mask_ranges(t, &[Range { start: 3, end: 7 }]);
         assert_eq!(m.len(), t.len());
         assert_eq!(m, "a: **\r\nb");
         assert_eq!(
