@@ -576,6 +576,7 @@ fn lint_file(
                 result.findings.push(rules::parse_error::finding(
                     Span::new(id, offset..end),
                     &e.message,
+                    e.kubectl.as_deref(),
                 ));
                 // A Secret that does not parse still must not show its values in a snippet.
                 if let Some(doc) = text.get(e.document.clone()) {
