@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning ingests it.
 //!
 //! Hand-written structs (the conventions' choice over `serde-sarif`): only the properties we
-//! fill, each checked by the Microsoft SARIF multitool in `tests/ci_sarif.rs`
+//! fill, each checked by the Microsoft SARIF multitool in `tests/it/ci_sarif.rs`
 //! (`validate --rule-kinds "Sarif;Gh"`: zero errors, zero warnings).
 //!
 //! - Paths are relative to `%SRCROOT%` (the working directory, the checkout in CI) and

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use pullcheck::image::{ImageRef, parse_reference};
 
-mod common;
+use crate::common;
 use common::Rng;
 
 const HEX64: &str = "6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b";

@@ -1,6 +1,6 @@
 //! The binary as a user runs it: exit codes, stdin, formats, colour, subcommands.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

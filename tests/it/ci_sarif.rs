@@ -1,8 +1,7 @@
 //! `--format sarif`, checked by the Microsoft SARIF multitool (`validate --rule-kind "Sarif;Gh"`,
 //! the SARIF spec rules plus GitHub code scanning's ingestion rules) and by shape tests.
 
-#[path = "ci/support.rs"]
-mod support;
+use crate::ci_support as support;
 
 use pullcheck::engine::{LintOptions, lint};
 use pullcheck::rules::CATALOG;

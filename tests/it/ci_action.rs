@@ -14,8 +14,7 @@
 //!   step).
 //! - Standard output is parsed as workflow commands, `::stop-commands::` included.
 
-#[path = "ci/support.rs"]
-mod support;
+use crate::ci_support as support;
 
 use pullcheck::syntax::{Cursor, ParseLimits, parse_stream};
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 //! rule and its human and JSON output are snapshotted; every `pass` case (a near miss) stays
 //! silent for that rule.
 
-mod common;
+use crate::common;
 
 use common::{human, json, repo, run_case};
 use pullcheck::rules::CATALOG;

@@ -4,7 +4,7 @@
 use pullcheck::kubectl::{diagnose, looks_like_kubectl_output};
 use std::ops::Range;
 
-mod common;
+use crate::common;
 use common::Rng;
 
 fn assert_spans_ok(text: &str) {

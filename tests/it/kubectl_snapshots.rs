@@ -2,7 +2,7 @@
 //! named explicitly as a user would (`pullcheck saved/describe.txt`), plus the docs' pasted
 //! examples.
 
-mod common;
+use crate::common;
 
 use common::{files_under, human, json, lint_paths, lint_text, repo};
 use pullcheck::rules::{CATALOG, Category, RuleMeta};

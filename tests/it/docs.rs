@@ -2,7 +2,7 @@
 //! standard sections, no doc is orphaned, and each doc's example fires its rule while the fix
 //! does not.
 
-mod common;
+use crate::common;
 
 use common::repo;
 use pullcheck::config;

@@ -5,8 +5,7 @@
 //! To still lint the action's steps (expressions, `steps.*` references, step syntax), the test
 //! also wraps them in a reusable workflow whose `workflow_call` inputs mirror the action's.
 
-#[path = "ci/support.rs"]
-mod support;
+use crate::ci_support as support;
 
 use pullcheck::syntax::{Cursor, ParseLimits, parse_stream};
 use serde_json::{Map, Value, json};

@@ -1,7 +1,6 @@
 //! `--output [FORMAT=]FILE`: reports to files, the human report on standard output.
 
-#[path = "ci/support.rs"]
-mod support;
+use crate::ci_support as support;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! read, and a file whose text the engine dropped (no finding of its own) is re-read, and its
 //! Secret values masked again, when a cross-object finding points into it.
 
-mod common;
+use crate::common;
 
 use common::{human, json, repo, rules_fired};
 use pullcheck::engine::{LintOptions, lint, lint_memory};

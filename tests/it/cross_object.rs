@@ -1,7 +1,7 @@
-//! Cross-object behaviour beyond the per-rule fixtures (tests/fixtures.rs): labels in other
+//! Cross-object behaviour beyond the per-rule fixtures (tests/it/fixtures.rs): labels in other
 //! files, namespace defaulting, `--require-secrets`, thread-count independence.
 
-mod common;
+use crate::common;
 
 use pullcheck::engine::{LintOptions, lint};
 use std::path::{Path, PathBuf};

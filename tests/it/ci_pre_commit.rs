@@ -10,8 +10,7 @@
 //! `opt-level = 0` (`CARGO_PROFILE_RELEASE_OPT_LEVEL`): the same code, checked for behaviour,
 //! not speed.
 
-#[path = "ci/support.rs"]
-mod support;
+use crate::ci_support as support;
 
 use std::path::Path;
 use std::process::Command;

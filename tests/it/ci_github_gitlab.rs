@@ -1,7 +1,6 @@
 //! `--format github` (workflow commands, job summary) and `--format gitlab` (Code Quality).
 
-#[path = "ci/support.rs"]
-mod support;
+use crate::ci_support as support;
 
 use pullcheck::emit::github::{escape_data, escape_property};
 use serde_json::Value;

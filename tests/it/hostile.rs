@@ -1,7 +1,7 @@
 //! Inputs that try to crash, hang or trick the linter. Each must give a finding (or be skipped
 //! with one) while the rest is still linted. No timing assertions: a hang shows as a test timeout.
 
-mod common;
+use crate::common;
 
 use common::{human, lint_text, rules_fired};
 use pullcheck::engine::{LintOptions, lint};
