@@ -6,7 +6,8 @@
 use crate::finding::{Finding, ObjectRef, Severity};
 use crate::index::{Index, RunSettings};
 use crate::model::{ObjectFacts, extract_objects};
-use crate::rules::{self, CONTAINER_RULES, CROSS_RULES, ContainerCheck, RuleMeta};
+pub use crate::report::{Report, Summary};
+use crate::rules::{self, ContainerCheck, ContainerRule, InputEvent, RuleMeta};
 use crate::source::{
     FileId, Origin, ReadProblem, SourceFile, SourceMap, Span, WalkOptions, collect_inputs,
 };
@@ -54,35 +55,12 @@ impl Default for LintOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub files: usize,
-    pub documents: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub notes: usize,
-}
-
-/// The result of a run: every file read (for rendering) and the findings, sorted.
-#[derive(Debug)]
-pub struct Report {
-    pub sources: SourceMap,
-    pub findings: Vec<Finding>,
-    pub summary: Summary,
-    /// A path the user named could not be read: exit code 2.
-    pub input_failed: bool,
-}
-
-impl Report {
-    pub fn worst(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
-    }
-}
-
 /// Which rules run, and the severity a user set for them (`None`: the rule's own, which for a
 /// few rules depends on the finding, e.g. a cloud registry is only a note).
 pub struct RuleSet {
     enabled: HashMap<&'static str, Option<Severity>>,
+    /// The enabled container rules, in table order (run for every container).
+    container_rules: Vec<ContainerRule>,
 }
 
 impl RuleSet {
@@ -103,8 +81,15 @@ impl RuleSet {
                 Some(Some(sev)) => Some((r.name, Some(*sev))),
                 None => Some((r.name, None)),
             })
+            .collect::<HashMap<_, _>>();
+        let container_rules = rules::container_rules()
+            .filter(|(meta, _)| enabled.contains_key(meta.name))
+            .map(|(_, rule)| rule)
             .collect();
-        Ok(RuleSet { enabled })
+        Ok(RuleSet {
+            enabled,
+            container_rules,
+        })
     }
 
     pub fn is_enabled(&self, rule: &RuleMeta) -> bool {
@@ -227,11 +212,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     // Diagnoses of kubectl output point into the manifests that deploy their image, reading
     // those manifests' text: give it back to every dropped file with a pod first (kubectl
     // output in a run is rare; a manifest-only run skips this).
-    if findings.iter().any(|f| {
-        rules::pull_diagnosis::RULES
-            .iter()
-            .any(|r| r.name == f.rule)
-    }) {
+    if findings.iter().any(|f| rules::is_diagnosis(f.rule)) {
         let with_pods = located
             .iter()
             .filter(|(_, o)| o.pod.is_some())
@@ -355,10 +336,9 @@ fn run_parallel(
 /// (they only read the index), and returns their findings in catalog order whatever the
 /// thread count.
 fn run_cross_rules(index: &Index<'_>, ruleset: &RuleSet, jobs: usize) -> Vec<Finding> {
-    let rules: Vec<_> = CROSS_RULES
-        .iter()
+    let rules: Vec<_> = rules::cross_object_rules()
         .filter(|(meta, _)| ruleset.is_enabled(meta))
-        .map(|(_, rule)| *rule)
+        .map(|(_, rule)| rule)
         .collect();
     let jobs = jobs.clamp(1, rules.len().max(1));
     let next = AtomicUsize::new(0);
@@ -428,13 +408,13 @@ fn process_input(
         } => {
             let file = SourceFile::new(display.clone(), Origin::Stdin, String::new(), true);
             let span = Span::new(id, 0..0);
-            let finding = if *fatal {
-                rules::unreadable_input::finding(span, message.clone())
+            let event = if *fatal {
+                InputEvent::Unreadable(message)
             } else {
-                rules::skipped_input::finding(span, message.clone())
+                InputEvent::Skipped(message)
             };
             let result = FileResult {
-                findings: vec![finding],
+                findings: rules::input_finding(&event, span).into_iter().collect(),
                 input_failed: *fatal,
                 ..FileResult::default()
             };
@@ -480,10 +460,12 @@ fn process_input(
         Err(problem) => {
             let fatal = matches!(problem, ReadProblem::Io(_));
             let file = SourceFile::new(name, origin, String::new(), explicit);
-            let finding =
-                rules::unreadable_input::finding(Span::new(id, 0..0), problem.to_string());
+            let message = problem.to_string();
+            let event = InputEvent::Unreadable(&message);
             let result = FileResult {
-                findings: vec![finding],
+                findings: rules::input_finding(&event, Span::new(id, 0..0))
+                    .into_iter()
+                    .collect(),
                 input_failed: fatal,
                 ..FileResult::default()
             };
@@ -509,9 +491,10 @@ fn lint_file(
         let (at, end) = text
             .find("{{")
             .map_or((0, next_char_end(text, 0)), |at| (at, at + 2));
-        result.findings.push(rules::templated_file::file_skipped(
+        let why = "this file is in a Helm chart's `templates/` directory";
+        result.findings.extend(rules::input_finding(
+            &InputEvent::Template(why),
             Span::new(id, at..end),
-            "this file is in a Helm chart's `templates/` directory",
         ));
         return result;
     }
@@ -526,9 +509,10 @@ fn lint_file(
     let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let docs = parse_stream(text, bom_len, limits);
     if docs.is_empty() {
-        result
-            .findings
-            .push(rules::empty_input::finding(Span::new(id, 0..0)));
+        result.findings.extend(rules::input_finding(
+            &InputEvent::Empty,
+            Span::new(id, 0..0),
+        ));
         return result;
     }
     let template_error = docs.iter().find_map(|d| {
@@ -537,9 +521,10 @@ fn lint_file(
         doc.find("{{").map(|i| e.document.start + i)
     });
     if let Some(at) = template_error {
-        result.findings.push(rules::templated_file::file_skipped(
+        let why = "the file does not parse as YAML because of template syntax";
+        result.findings.extend(rules::input_finding(
+            &InputEvent::Template(why),
             Span::new(id, at..at + 2),
-            "the file does not parse as YAML because of template syntax",
         ));
         return result;
     }
@@ -550,12 +535,10 @@ fn lint_file(
         })
     };
     if explicit && !docs.iter().any(structured) {
-        result
-            .findings
-            .push(rules::empty_input::not_recognised(Span::new(
-                id,
-                0..next_char_end(text, 0),
-            )));
+        result.findings.extend(rules::input_finding(
+            &InputEvent::NotRecognised,
+            Span::new(id, 0..next_char_end(text, 0)),
+        ));
         return result;
     }
     for doc in docs {
@@ -572,9 +555,9 @@ fn lint_file(
                     e.offset
                 };
                 let end = next_char_end(text, offset);
-                result.findings.push(rules::parse_error::finding(
+                result.findings.extend(rules::input_finding(
+                    &InputEvent::Syntax(&e.message),
                     Span::new(id, offset..end),
-                    &e.message,
                 ));
                 // A Secret that does not parse still must not show its values in a snippet.
                 if let Some(doc) = text.get(e.document.clone()) {
@@ -642,10 +625,8 @@ fn check_object(
             image: rules::image_state(container),
         };
         let start = out.len();
-        for (meta, rule) in CONTAINER_RULES {
-            if ruleset.is_enabled(meta) {
-                rule(&check, out);
-            }
+        for rule in &ruleset.container_rules {
+            rule(&check, out);
         }
         for f in out.iter_mut().skip(start) {
             f.object = Some(object_ref.clone());

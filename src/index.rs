@@ -291,7 +291,7 @@ impl<'a> Index<'a> {
         let mut images = HashMap::new();
         for (_, object) in &objects {
             for c in object.pod.iter().flat_map(|p| &p.containers) {
-                if let Ok(image) = crate::rules::image_to_parse(c) {
+                if let Ok(image) = crate::model::image_state::image_to_parse(c) {
                     let text = image.text.as_str();
                     if !images.contains_key(text) {
                         let resolved = crate::image::parse_reference(text)
@@ -461,7 +461,7 @@ impl<'a> Index<'a> {
             if c.explicit_pull_policy().is_some_and(|p| p.text == "Never") {
                 return None;
             }
-            let image = crate::rules::image_to_parse(c).ok()?;
+            let image = crate::model::image_state::image_to_parse(c).ok()?;
             let (reference, class) = match self.images.get(image.text.as_str()) {
                 Some(resolved) => resolved.clone()?,
                 // Not a container of the index (a caller's own pod view).

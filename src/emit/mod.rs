@@ -7,10 +7,10 @@ pub mod json;
 pub mod sarif;
 pub mod short;
 
-use crate::engine::Report;
 use crate::finding::Finding;
+use crate::report::Report;
+pub use crate::sanitize::{sanitize, sanitize_multiline};
 use crate::source::SourceFile;
-pub use crate::text::{sanitize, sanitize_multiline};
 
 /// 1-based (line, column) of a finding's start and end, columns in characters.
 pub struct Position {

@@ -10,8 +10,8 @@
 //! - `partialFingerprints` never contain line numbers, so an alert survives unrelated edits.
 
 use super::{as_sentence, fingerprints, repo_path};
-use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 use crate::rules::{CATALOG, RuleMeta};
 use crate::source::{SourceFile, Span};
 use serde::Serialize;

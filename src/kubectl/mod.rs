@@ -12,10 +12,11 @@ mod detect;
 mod events;
 mod get_pods;
 mod logs;
+mod mapped_text;
 mod merge;
+mod observation;
 mod scan;
 mod status;
-mod text;
 
 use std::ops::Range;
 
@@ -157,7 +158,7 @@ pub fn image_key(image: &str) -> String {
 
 /// Every failing container in `text`, one diagnosis each, in order of first appearance.
 pub fn diagnose(text: &str) -> Vec<Diagnosis> {
-    let lines = text::lines(text);
+    let lines = mapped_text::lines(text);
     let found = scan::scan(&lines);
     merge::merge(found)
 }

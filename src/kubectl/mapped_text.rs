@@ -6,13 +6,13 @@ use std::ops::Range;
 /// A cleaned string whose bytes each map back to one byte of the original text.
 /// Cleaning only ever drops ASCII bytes, so a run of kept bytes is contiguous in both.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SText {
+pub(crate) struct MappedText {
     pub text: String,
     /// (offset in `text`, offset in the original) at the start of each contiguous run.
     runs: Vec<(usize, usize)>,
 }
 
-impl SText {
+impl MappedText {
     pub fn push(&mut self, piece: &str, orig: usize) {
         if piece.is_empty() {
             return;
@@ -27,7 +27,7 @@ impl SText {
         self.text.push_str(piece);
     }
 
-    pub fn append(&mut self, other: &SText) {
+    pub fn append(&mut self, other: &MappedText) {
         for (i, &(t, o)) in other.runs.iter().enumerate() {
             let end = other.runs.get(i + 1).map_or(other.text.len(), |r| r.0);
             if let Some(piece) = other.text.get(t..end) {
@@ -37,8 +37,8 @@ impl SText {
     }
 
     /// The part of this text in `r` (clamped to char boundaries that exist), still mapped.
-    pub fn slice(&self, r: Range<usize>) -> SText {
-        let mut out = SText::default();
+    pub fn slice(&self, r: Range<usize>) -> MappedText {
+        let mut out = MappedText::default();
         let Some(piece) = self.text.get(r.clone()) else {
             return out;
         };
@@ -94,7 +94,7 @@ impl SText {
 /// One physical line after cleaning.
 #[derive(Debug, Clone)]
 pub(crate) struct Line {
-    pub text: SText,
+    pub text: MappedText,
     /// A markdown code fence (```` ``` ```` or `~~~`), dropped from the content.
     pub fence: bool,
 }
@@ -131,7 +131,7 @@ fn clean(body: &str, base: usize) -> Line {
     let trimmed = body.get(off..).unwrap_or("").trim_start();
     if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
         return Line {
-            text: SText::default(),
+            text: MappedText::default(),
             fence: true,
         };
     }
@@ -146,7 +146,7 @@ fn clean(body: &str, base: usize) -> Line {
             break;
         }
     }
-    let mut text = SText::default();
+    let mut text = MappedText::default();
     let bytes = body.as_bytes();
     let mut keep_from = off;
     let mut i = off;
