@@ -35,66 +35,32 @@ pub mod templated_file;
 pub mod unreadable_input;
 pub mod unused_suppression;
 
-/// Every rule, in the order `pullcheck rules` lists them, with what it looks at. Adding a rule:
-/// a line here, its module (`pub mod` above), its doc in `rules/` and its fixtures
-/// (`scripts/new-rule` lays out the last three).
+/// Every rule, in the order `pullcheck rules` lists them, with what it looks at. Adding a rule
+/// is a line here (with its `pub mod` above), its module, its doc in `rules/` and its fixtures;
+/// `scripts/new-rule <name> <container|cross-object>` lays out all four.
+#[rustfmt::skip] // one line per rule
 pub const RULES: &[Rule] = &[
-    rule(
-        &invalid_reference::META,
-        &[Container(invalid_reference::check)],
-    ),
-    rule(
-        &malformed_digest::META,
-        &[Container(malformed_digest::check)],
-    ),
+    rule(&invalid_reference::META, &[Container(invalid_reference::check)]),
+    rule(&malformed_digest::META, &[Container(malformed_digest::check)]),
     rule(&missing_tag::META, &[Container(missing_tag::check)]),
     rule(&latest_tag::META, &[Container(latest_tag::check)]),
     rule(&tag_and_digest::META, &[Container(tag_and_digest::check)]),
     rule(&missing_image::META, &[Container(missing_image::check)]),
-    rule(
-        &invalid_pull_policy::META,
-        &[Container(invalid_pull_policy::check)],
-    ),
-    rule(
-        &stale_if_not_present::META,
-        &[Container(stale_if_not_present::check)],
-    ),
-    rule(
-        &never_without_prepull::META,
-        &[CrossObject(never_without_prepull::check)],
-    ),
-    rule(
-        &private_registry_without_pull_secret::META,
-        &[CrossObject(private_registry_without_pull_secret::check)],
-    ),
-    rule(
-        &pull_secret_not_found::META,
-        &[CrossObject(pull_secret_not_found::check)],
-    ),
-    rule(
-        &pull_secret_wrong_type::META,
-        &[CrossObject(pull_secret_wrong_type::check)],
-    ),
-    rule(
-        &pull_secret_registry_mismatch::META,
-        &[CrossObject(pull_secret_registry_mismatch::check)],
-    ),
-    rule(
-        &pull_secret_malformed::META,
-        &[CrossObject(pull_secret_malformed::check)],
-    ),
-    rule(
-        &registry_not_allowed::META,
-        &[CrossObject(registry_not_allowed::check)],
-    ),
+    rule(&invalid_pull_policy::META, &[Container(invalid_pull_policy::check)]),
+    rule(&stale_if_not_present::META, &[Container(stale_if_not_present::check)]),
+    rule(&never_without_prepull::META, &[CrossObject(never_without_prepull::check)]),
+    rule(&private_registry_without_pull_secret::META,
+        &[CrossObject(private_registry_without_pull_secret::check)]),
+    rule(&pull_secret_not_found::META, &[CrossObject(pull_secret_not_found::check)]),
+    rule(&pull_secret_wrong_type::META, &[CrossObject(pull_secret_wrong_type::check)]),
+    rule(&pull_secret_registry_mismatch::META,
+        &[CrossObject(pull_secret_registry_mismatch::check)]),
+    rule(&pull_secret_malformed::META, &[CrossObject(pull_secret_malformed::check)]),
+    rule(&registry_not_allowed::META, &[CrossObject(registry_not_allowed::check)]),
+    // scripts/new-rule adds manifest rules above this line.
     rule(&parse_error::META, &[Input(parse_error::check)]),
-    rule(
-        &templated_file::META,
-        &[
-            Input(templated_file::check_file),
-            Container(templated_file::check_image),
-        ],
-    ),
+    rule(&templated_file::META,
+        &[Input(templated_file::check_file), Container(templated_file::check_image)]),
     rule(&unreadable_input::META, &[Input(unreadable_input::check)]),
     rule(&empty_input::META, &[Input(empty_input::check)]),
     rule(&skipped_input::META, &[Input(skipped_input::check)]),

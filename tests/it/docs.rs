@@ -25,7 +25,7 @@ fn lint_block(name: &str, yaml: &str) -> Report {
     lint_memory(&[(name, yaml)], &opts).expect("lint runs")
 }
 
-const SECTIONS: &[&str] = &[
+pub(crate) const SECTIONS: &[&str] = &[
     "## What it does",
     "## Why the pull fails",
     "## Example",

@@ -22,5 +22,6 @@ mod kubectl_fixtures;
 mod kubectl_robustness;
 mod kubectl_samples;
 mod kubectl_snapshots;
+mod new_rule;
 mod no_secret_leak;
 mod suppression;
