@@ -7,7 +7,7 @@ pub const DOCKER_HUB: &str = "docker.io";
 pub const DOCKER_HUB_LEGACY: &str = "index.docker.io";
 /// The namespace of official images (normalize.go `officialRepoPrefix`).
 pub const OFFICIAL_PREFIX: &str = "library/";
-/// Longest repository path, counted after normalisation (reference.go `RepositoryNameTotalLengthMax`).
+/// Longest repository path, counted after normalization (reference.go `RepositoryNameTotalLengthMax`).
 pub const NAME_MAX: usize = 255;
 /// Longest tag (regexp.go `tag`: one character then at most 127).
 pub const TAG_MAX: usize = 128;

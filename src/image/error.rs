@@ -51,7 +51,7 @@ pub enum RefErrorKind {
     LeadingSlash,
     TrailingSlash,
     InvalidCharacter(char),
-    /// The normalised repository path is longer than 255 bytes.
+    /// The normalized repository path is longer than 255 bytes.
     NameTooLong,
     /// A bare 64-hex name, which the kubelet reserves for image IDs.
     HexName,

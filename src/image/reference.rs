@@ -32,9 +32,9 @@ pub struct ImageRef {
     pub tag: Option<Range<usize>>,
     /// The digest (`sha256:…`), without the '@'.
     pub digest: Option<Range<usize>>,
-    /// The normalised registry: "docker.io" when absent or an alias, else the host as written.
+    /// The normalized registry: "docker.io" when absent or an alias, else the host as written.
     pub registry: String,
-    /// The normalised repository path: "library/nginx" for "nginx".
+    /// The normalized repository path: "library/nginx" for "nginx".
     pub repository: String,
 }
 
@@ -79,7 +79,7 @@ impl ImageRef {
         self.digest(input)?.parse().ok()
     }
 
-    /// The normalised reference, as Go's `String()`: name, then `:tag`, then `@digest`.
+    /// The normalized reference, as Go's `String()`: name, then `:tag`, then `@digest`.
     pub fn normalized(&self, input: &str) -> String {
         let mut out = self.name();
         self.push_suffix(input, &mut out);

@@ -144,7 +144,7 @@ pub enum EvidenceSource<'a> {
 
 #[derive(Clone, Debug)]
 pub struct Evidence<'a> {
-    /// Normalised name (`docker.io/library/nginx`).
+    /// Normalized name (`docker.io/library/nginx`).
     pub name: String,
     pub tag: Option<&'a str>,
     pub digest: Option<&'a str>,
@@ -277,7 +277,7 @@ impl<'a> Index<'a> {
             index.add_evidence(at);
         }
         for entry in &settings.prepulled {
-            if let Some((name, tag, digest)) = normalise_ref(entry) {
+            if let Some((name, tag, digest)) = normalize_ref(entry) {
                 index.evidence_counts.prepulled += 1;
                 index.evidence.push(Evidence {
                     name,
@@ -355,7 +355,7 @@ impl<'a> Index<'a> {
 
     /// Records that `written` is present on nodes, when it is a valid reference.
     fn push_evidence(&mut self, written: &'a str, source: EvidenceSource<'a>) {
-        if let Some((name, tag, digest)) = normalise_ref(written) {
+        if let Some((name, tag, digest)) = normalize_ref(written) {
             self.evidence.push(Evidence {
                 name,
                 tag,
@@ -519,17 +519,17 @@ impl<'a> Index<'a> {
     }
 }
 
-/// `(name, tag, digest)` of a reference, normalised as node `status.images` spell them.
-pub fn normalise(text: &str) -> Option<(String, Option<String>, Option<String>)> {
+/// `(name, tag, digest)` of a reference, normalized as node `status.images` spell them.
+pub fn normalize(text: &str) -> Option<(String, Option<String>, Option<String>)> {
     let r = crate::image::parse_reference(text).ok()?;
     let tag = r.tag(text).map(str::to_string);
     let digest = r.digest(text).map(str::to_string);
     Some((r.name(), tag, digest))
 }
 
-/// [`normalise`], with the tag and digest borrowed from `text` (the index keeps one entry per
+/// [`normalize`], with the tag and digest borrowed from `text` (the index keeps one entry per
 /// image of every Node and DaemonSet: tens of thousands on a big tree).
-fn normalise_ref(text: &str) -> Option<(String, Option<&str>, Option<&str>)> {
+fn normalize_ref(text: &str) -> Option<(String, Option<&str>, Option<&str>)> {
     let r = crate::image::parse_reference(text).ok()?;
     Some((r.name(), r.tag(text), r.digest(text)))
 }

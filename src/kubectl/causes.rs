@@ -48,7 +48,7 @@ impl CauseInfo {
     }
 }
 
-struct Catalog {
+struct CauseTable {
     causes: Vec<CauseInfo>,
     /// Every pattern of every cause, for one pass over a message.
     set: RegexSet,
@@ -57,14 +57,14 @@ struct Catalog {
     failed: usize,
 }
 
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+static TABLE: LazyLock<CauseTable> = LazyLock::new(|| {
     // The file is embedded and a test parses it, so the fallback only guards against a bad edit
     // reaching a build: better a diagnosis of "failed" than a panic.
     let causes = parse(CAUSES_YAML).unwrap_or_default();
     build(causes)
 });
 
-fn build(mut causes: Vec<CauseInfo>) -> Catalog {
+fn build(mut causes: Vec<CauseInfo>) -> CauseTable {
     let failed = match causes.iter().position(|c| c.rule == "pull-failed") {
         Some(i) => i,
         None => {
@@ -92,7 +92,7 @@ fn build(mut causes: Vec<CauseInfo>) -> Catalog {
         .case_insensitive(true)
         .build()
         .unwrap_or_else(|_| RegexSet::empty());
-    Catalog {
+    CauseTable {
         causes,
         set,
         owners,
@@ -102,29 +102,29 @@ fn build(mut causes: Vec<CauseInfo>) -> Catalog {
 
 /// All causes, most specific first as written in `rules/causes.yaml`.
 pub fn causes() -> &'static [CauseInfo] {
-    &CATALOG.causes
+    &TABLE.causes
 }
 
 /// The cause with this rule id (`pull-dns`, …).
 pub fn cause_by_rule(rule: &str) -> Option<&'static CauseInfo> {
-    CATALOG.causes.iter().find(|c| c.rule == rule)
+    TABLE.causes.iter().find(|c| c.rule == rule)
 }
 
 /// `pull-failed`: a failure whose cause the evidence does not show.
 pub fn failed() -> &'static CauseInfo {
-    let cat = &*CATALOG;
-    &cat.causes[cat.failed.min(cat.causes.len().saturating_sub(1))]
+    let table = &*TABLE;
+    &table.causes[table.failed.min(table.causes.len().saturating_sub(1))]
 }
 
 /// The most specific cause whose patterns match `text`, or `pull-failed`.
 pub fn classify(text: &str) -> &'static CauseInfo {
-    let cat = &*CATALOG;
+    let table = &*TABLE;
     let mut best: Option<&'static CauseInfo> = None;
-    for idx in cat.set.matches(text).iter() {
-        let Some(&(ci, pi)) = cat.owners.get(idx) else {
+    for idx in table.set.matches(text).iter() {
+        let Some(&(ci, pi)) = table.owners.get(idx) else {
             continue;
         };
-        let Some(cause) = cat.causes.get(ci) else {
+        let Some(cause) = table.causes.get(ci) else {
             continue;
         };
         if best.is_some_and(|b| b.specificity >= cause.specificity) {
@@ -178,10 +178,10 @@ pub fn parse(src: &str) -> Result<Vec<CauseInfo>, String> {
     Ok(out)
 }
 
-/// A problem at a byte offset of the file.
-type Problem = (usize, String);
+/// What is wrong, at a byte offset of the file.
+type ErrorAt = (usize, String);
 
-fn cause(item: &Cursor<'_>) -> Result<CauseInfo, Problem> {
+fn cause(item: &Cursor<'_>) -> Result<CauseInfo, ErrorAt> {
     if !item.is_map() {
         return Err((
             item.value_range().start,
@@ -228,7 +228,7 @@ fn cause(item: &Cursor<'_>) -> Result<CauseInfo, Problem> {
 
 /// `- 'regex'`, or `- match: 'regex'` with `unless: 'regex'` (the pattern does not count when
 /// the exception also matches).
-fn add_pattern(cause: &mut CauseInfo, pattern: &Cursor<'_>) -> Result<(), Problem> {
+fn add_pattern(cause: &mut CauseInfo, pattern: &Cursor<'_>) -> Result<(), ErrorAt> {
     let at = pattern.value_range().start;
     if !pattern.is_map() {
         cause.patterns.push(regex(pattern)?);
@@ -251,7 +251,7 @@ fn add_pattern(cause: &mut CauseInfo, pattern: &Cursor<'_>) -> Result<(), Proble
     Ok(())
 }
 
-fn text(value: &Cursor<'_>) -> Result<String, Problem> {
+fn text(value: &Cursor<'_>) -> Result<String, ErrorAt> {
     value.as_str().map(str::to_string).ok_or_else(|| {
         (
             value.value_range().start,
@@ -260,7 +260,7 @@ fn text(value: &Cursor<'_>) -> Result<String, Problem> {
     })
 }
 
-fn regex(value: &Cursor<'_>) -> Result<Regex, Problem> {
+fn regex(value: &Cursor<'_>) -> Result<Regex, ErrorAt> {
     compile(&text(value)?).map_err(|m| (value.value_range().start, m))
 }
 

@@ -24,7 +24,7 @@ struct Entity {
 /// entities, the pod-less ones, and for pod-less evidence those sharing its image, container
 /// or block of the paste.
 #[derive(Default)]
-struct Index {
+struct EntityIndex {
     by_pod: HashMap<String, Vec<usize>>,
     no_pod: Vec<usize>,
     by_image: HashMap<String, Vec<usize>>,
@@ -32,7 +32,7 @@ struct Index {
     by_segment: HashMap<usize, Vec<usize>>,
 }
 
-impl Index {
+impl EntityIndex {
     /// Records what `o` adds to entity `k` (before `e` takes it over).
     fn learn(&mut self, k: usize, e: &Entity, o: &Observation) {
         match (&e.pod, &o.pod) {
@@ -190,7 +190,7 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
     order.sort_by_key(|&i| observations.get(i).map(|o| (tier(o), o.evidence.start)));
 
     let mut entities: Vec<Entity> = Vec::new();
-    let mut index = Index::default();
+    let mut index = EntityIndex::default();
     for &i in &order {
         let Some(o) = observations.get(i) else {
             continue;

@@ -109,7 +109,7 @@ impl Diagnosis {
     }
 }
 
-/// Registry, repository and tag (or digest) of an image, normalised as the kubelet does
+/// Registry, repository and tag (or digest) of an image, normalized as the kubelet does
 /// (`crate::image`, Go's distribution/reference); for a reference that does not parse, a plain
 /// split with Docker Hub's defaults.
 pub fn split_image(image: &str) -> (String, String, String) {
@@ -140,7 +140,7 @@ pub fn split_image(image: &str) -> (String, String, String) {
     (registry, path, tag)
 }
 
-/// How images are compared across views and with manifests: normalised as the kubelet does
+/// How images are compared across views and with manifests: normalized as the kubelet does
 /// (`nginx` is `docker.io/library/nginx`), with an implicit `:latest` dropped, so that
 /// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree. A
 /// reference that does not parse compares as written.

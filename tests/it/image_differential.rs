@@ -464,7 +464,7 @@ fn version_difference(
 }
 
 /// For a reference we accept with an IPv6 host, the same reference with the bracketed address
-/// replaced by a DNS name, and our normalised form with the same replacement: Go 2.8 must agree.
+/// replaced by a DNS name, and our normalized form with the same replacement: Go 2.8 must agree.
 fn ipv6_stand_in(input: &str, ours: &ImageRef) -> Option<(String, String)> {
     const STAND_IN: &str = "ipv6.stand-in.test";
     let domain = ours.domain(input)?;

@@ -1,4 +1,4 @@
-//! Hand-picked cases for the image-reference parser: normalisation, spans, every error kind.
+//! Hand-picked cases for the image-reference parser: normalization, spans, every error kind.
 
 use std::ops::Range;
 
@@ -34,7 +34,7 @@ fn text(input: &str, range: &Option<Range<usize>>) -> Option<String> {
 }
 
 #[test]
-fn normalises_docker_hub_names() {
+fn normalizes_docker_hub_names() {
     for (input, normalized, familiar) in [
         ("nginx", "docker.io/library/nginx", "nginx"),
         ("nginx:1.25", "docker.io/library/nginx:1.25", "nginx:1.25"),
@@ -332,7 +332,7 @@ fn bare_hex_and_lengths() {
     ok(&format!("{HEX64}:tag"));
     ok(&format!("quay.io/{HEX64}"));
 
-    // The limit is on the normalised path: "library/" counts, the domain does not (v0.6).
+    // The limit is on the normalized path: "library/" counts, the domain does not (v0.6).
     ok(&"a".repeat(247));
     check_err(&"a".repeat(248), K::NameTooLong, &"a".repeat(248));
     ok(&format!("quay.io/{}", "a".repeat(255)));
