@@ -192,6 +192,22 @@ pub fn input_finding(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
         })
 }
 
+/// The catalog as a Markdown table (rule, default severity, category, summary), each rule
+/// linked to its doc: the README's rule table is this, and a test keeps it so.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| rule | severity | category | fires when |\n|---|---|---|---|\n");
+    for r in CATALOG {
+        out.push_str(&format!(
+            "| [`{name}`](rules/{name}.md) | {} | {} | {} |\n",
+            r.severity.as_str(),
+            r.category.as_str(),
+            r.summary.replace('|', "\\|"),
+            name = r.name,
+        ));
+    }
+    out
+}
+
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
     CATALOG.iter().copied().find(|r| r.name == name)
 }

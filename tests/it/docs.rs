@@ -117,14 +117,85 @@ fn doc_examples_fire_and_fixes_do_not() {
     }
 }
 
+const RULES_BEGIN: &str = "<!-- rules:begin -->\n";
+const RULES_END: &str = "<!-- rules:end -->\n";
+
+/// The README's rule table is generated from the catalog. `UPDATE_README=1` rewrites it (then
+/// review the diff like a snapshot's).
 #[test]
-fn readme_rule_table_matches_the_catalog() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
-    for rule in CATALOG {
-        let row = format!("| `{}` | {} |", rule.name, rule.severity.as_str());
-        assert!(
-            readme.contains(&row),
-            "README.md rule table lacks the row `{row}`"
-        );
+fn readme_rule_table_is_generated_from_the_catalog() {
+    let path = repo().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (head, rest) = readme
+        .split_once(RULES_BEGIN)
+        .expect("README.md has a `<!-- rules:begin -->` line");
+    let (table, tail) = rest
+        .split_once(RULES_END)
+        .expect("README.md has a `<!-- rules:end -->` line after the begin line");
+    let fresh = pullcheck::rules::markdown_table();
+    if table == fresh {
+        return;
     }
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{head}{RULES_BEGIN}{fresh}{RULES_END}{tail}");
+        std::fs::write(&path, updated).expect("write README.md");
+        return;
+    }
+    panic!(
+        "README.md's rule table is stale: run `UPDATE_README=1 cargo test --test it readme` \
+         and review the diff"
+    );
+}
+
+#[test]
+fn the_rule_table_lists_every_rule_once_with_its_doc() {
+    let table = pullcheck::rules::markdown_table();
+    let rows: Vec<&str> = table.lines().skip(2).collect();
+    assert_eq!(rows.len(), CATALOG.len());
+    for (row, rule) in rows.iter().zip(CATALOG) {
+        let start = format!(
+            "| [`{0}`](rules/{0}.md) | {1} | {2} | ",
+            rule.name,
+            rule.severity.as_str(),
+            rule.category.as_str()
+        );
+        assert!(row.starts_with(&start), "{row}");
+        assert!(repo().join(format!("rules/{}.md", rule.name)).is_file());
+        // A `|` in a summary would add a column.
+        assert_eq!(row.matches(" | ").count(), 3, "{row}");
+    }
+}
+
+/// Every relative link of the user and developer docs points at a file or folder that exists.
+#[test]
+fn relative_links_in_the_docs_resolve() {
+    let mut docs = vec![
+        repo().join("README.md"),
+        repo().join("ARCHITECTURE.md"),
+        repo().join("CONTRIBUTING.md"),
+    ];
+    let mut pages: Vec<_> = std::fs::read_dir(repo().join("docs"))
+        .expect("docs/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    assert!(!pages.is_empty(), "docs/ has no page");
+    docs.extend(pages);
+    let mut broken = Vec::new();
+    for doc in &docs {
+        let text = std::fs::read_to_string(doc).expect("read doc");
+        let dir = doc.parent().expect("doc has a folder");
+        for target in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
+            let path = target.split('#').next().unwrap_or_default();
+            if path.is_empty() || path.contains("://") {
+                continue;
+            }
+            if !dir.join(path).exists() {
+                broken.push(format!("{}: {target}", doc.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }

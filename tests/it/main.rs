@@ -3,6 +3,7 @@
 mod ci_support;
 mod common;
 
+mod architecture;
 mod ci_action;
 mod ci_actionlint;
 mod ci_github_gitlab;
