@@ -1,9 +1,8 @@
 //! `duplicate-key`: a mapping key written twice.
 
-use super::{Category, RuleMeta};
+use super::{Category, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::source::{FileId, Span};
-use crate::syntax::DuplicateKey;
+use crate::source::Span;
 
 pub const META: RuleMeta = RuleMeta {
     name: "duplicate-key",
@@ -14,17 +13,24 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/duplicate-key.md"),
 };
 
+pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    match event {
+        InputEvent::DuplicateKey { key, first } => Some(finding(span, key, (*first).clone())),
+        _ => None,
+    }
+}
+
 /// One finding per repeated occurrence, at that occurrence, with a label on the first.
-pub fn finding(file: FileId, duplicate: &DuplicateKey) -> Finding {
-    let key = &duplicate.key;
+fn finding(span: Span, key: &str, first: std::ops::Range<usize>) -> Finding {
+    let file = span.file;
     Finding::new(
         &META,
-        Span::new(file, duplicate.again.clone()),
+        span,
         format!("duplicate key {key:?}: it is already set in this mapping"),
     )
     .label("written again here; this value is the one kept")
     .secondary(
-        Span::new(file, duplicate.first.clone()),
+        Span::new(file, first),
         "first written here; this value is dropped",
     )
     .help(format!(

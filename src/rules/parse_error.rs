@@ -1,6 +1,6 @@
 //! `parse-error`: the YAML or JSON does not parse.
 
-use super::{Category, RuleMeta};
+use super::{Category, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
 
@@ -12,10 +12,17 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/parse-error.md"),
 };
 
+pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    match event {
+        InputEvent::Syntax { message, kubectl } => Some(finding(span, message, *kubectl)),
+        _ => None,
+    }
+}
+
 /// `kubectl`: what `kubectl apply` prints for this document, when the error reproduces one of
 /// its own checks; otherwise the help claims nothing about kubectl (our YAML parser and
 /// kubectl's can still differ on an error, see src/syntax/DIFFERENCES.md).
-pub fn finding(span: Span, message: &str, kubectl: Option<&str>) -> Finding {
+fn finding(span: Span, message: &str, kubectl: Option<&str>) -> Finding {
     let help = match kubectl {
         Some(text) => format!(
             "fix the syntax here: `kubectl apply` stops at this document with `{text}`. Other \

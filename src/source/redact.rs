@@ -24,6 +24,8 @@ const CREDENTIAL_KEYS: &str = r"auth|password|passwd|identitytoken|registrytoken
 struct Patterns {
     /// Each pattern masks its capture group named `v`.
     value_patterns: Vec<Regex>,
+    /// All of them at once: one pass tells which (usually none) to run for their captures.
+    any: regex::RegexSet,
 }
 
 fn patterns() -> &'static Patterns {
@@ -47,19 +49,24 @@ fn patterns() -> &'static Patterns {
             // Base64 of JSON (`{"` → `eyJ`): docker configs, JWTs and other tokens.
             r"\b(?P<v>eyJ[A-Za-z0-9+/_=.-]{16,})".to_string(),
         ];
+        let value_patterns: Vec<Regex> = sources.iter().filter_map(|p| Regex::new(p).ok()).collect();
+        let any = regex::RegexSet::new(value_patterns.iter().map(Regex::as_str))
+            .unwrap_or_else(|_| regex::RegexSet::empty());
         Patterns {
-            value_patterns: sources
-                .iter()
-                .filter_map(|p| Regex::new(p).ok())
-                .collect(),
+            value_patterns,
+            any,
         }
     })
 }
 
 /// Byte ranges of credential-looking values in any text (see the module docs).
 pub fn credential_ranges(text: &str) -> Vec<Range<usize>> {
+    let patterns = patterns();
     let mut out = Vec::new();
-    for re in &patterns().value_patterns {
+    for i in patterns.any.matches(text).iter() {
+        let Some(re) = patterns.value_patterns.get(i) else {
+            continue;
+        };
         for caps in re.captures_iter(text) {
             if let Some(v) = caps.name("v") {
                 out.push(v.range());
@@ -197,6 +204,13 @@ mod tests {
         assert!(
             !masked("kubectl create secret generic x --from-literal=pw=abc123").contains("abc123")
         );
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        // A pattern that failed to compile would silently mask nothing.
+        assert_eq!(patterns().value_patterns.len(), 8);
+        assert_eq!(patterns().any.len(), 8);
     }
 
     #[test]
