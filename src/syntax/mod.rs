@@ -30,6 +30,12 @@ pub fn parse_stream(
                     out.push(Err(error));
                     (chunk.get(rest..).unwrap_or(""), range.start + rest)
                 }
+                // kubectl hands go-yaml the lines after the separator, never the separator
+                // itself (`---#note` is one for kubectl, a scalar for the YAML spec).
+                None if chunk.starts_with("---") => {
+                    let rest = chunk.find('\n').map_or(chunk.len(), |i| i + 1);
+                    (chunk.get(rest..).unwrap_or(""), range.start + rest)
+                }
                 None => (chunk, range.start),
             };
             // A directive alone still makes go-yaml read (and refuse) a document.
