@@ -1,5 +1,5 @@
-//! The end of a run: findings in their final, deterministic order (whatever the thread count)
-//! and the counts, as the [`Report`] every emitter receives.
+//! The end of a run: findings masked (no secret in any string), in their final, deterministic
+//! order (whatever the thread count) and the counts, as the [`Report`] every emitter receives.
 
 use crate::finding::{Finding, Severity};
 use crate::report::{Report, Summary};
@@ -12,6 +12,7 @@ pub(super) fn report(
     mut summary: Summary,
     input_failed: bool,
 ) -> Report {
+    mask_secrets(&sources, &mut findings);
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
@@ -25,6 +26,21 @@ pub(super) fn report(
         findings,
         summary,
         input_failed,
+    }
+}
+
+/// Masks every string of every finding with the same rules as the snippets
+/// ([`crate::source::redact`]), knowing the Secret values of every file still held.
+fn mask_secrets(sources: &SourceMap, findings: &mut [Finding]) {
+    let known: Vec<&str> = sources
+        .iter()
+        .flat_map(|(_, f)| f.secret_values())
+        .collect();
+    for f in findings {
+        f.mask_texts(|s| match crate::source::redact::mask_str(s, &known) {
+            std::borrow::Cow::Owned(masked) => Some(masked),
+            std::borrow::Cow::Borrowed(_) => None,
+        });
     }
 }
 
