@@ -211,7 +211,10 @@ fn lint_file(
                 };
                 let end = next_char_end(text, offset);
                 result.findings.extend(rules::input_finding(
-                    &InputEvent::Syntax(&e.message),
+                    &InputEvent::Syntax {
+                        message: &e.message,
+                        kubectl: e.kubectl.as_deref(),
+                    },
                     Span::new(id, offset..end),
                 ));
                 // A Secret that does not parse still must not show its values in a snippet.
@@ -222,6 +225,14 @@ fn lint_file(
                 }
             }
             Ok(doc) => {
+                for duplicate in &doc.duplicate_keys {
+                    let event = InputEvent::DuplicateKey {
+                        key: &duplicate.key,
+                        first: &duplicate.first,
+                    };
+                    let span = Span::new(id, duplicate.again.clone());
+                    result.findings.extend(rules::input_finding(&event, span));
+                }
                 // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
                 let diagnoses = crate::kubectl::diagnose_document(&doc);
                 result
