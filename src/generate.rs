@@ -47,7 +47,60 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
     // clap_complete writes through `&mut dyn Write` but cannot report an error: collect first.
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
+    if shell == Shell::Fish {
+        fish_value_completions(&cmd, &mut buf)?;
+    }
     out.write_all(&buf)
+}
+
+/// clap's fish script offers an option's values only in the `--select=…` form: for
+/// `--select …` its condition (`argparse` over the words so far) fails on the option still
+/// waiting for its value, and positional values (`explain RULE`) are not emitted at all. These
+/// lines offer every option's possible values after the option, and the rule names after
+/// `explain`.
+fn fish_value_completions(cmd: &clap::Command, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
+    writeln!(
+        out,
+        "\n# Values after `--option VALUE` (the words so far end with the option)."
+    )?;
+    writeln!(out, "function __fish_{BIN}_after")?;
+    writeln!(out, "    set -l words (commandline -opc)")?;
+    writeln!(out, "    contains -- $words[-1] $argv")?;
+    writeln!(out, "end")?;
+    for arg in cmd.get_arguments() {
+        let values = arg.get_possible_values();
+        let Some(long) = arg.get_long().filter(|_| !values.is_empty()) else {
+            continue;
+        };
+        let function = format!("__fish_{BIN}_values_{}", long.replace('-', "_"));
+        writeln!(out, "function {function}")?;
+        for value in values.iter().filter(|v| !v.is_hide_set()) {
+            let help = value
+                .get_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    printf '%s\\t%s\\n' {} {}",
+                quote(value.get_name()),
+                quote(&help)
+            )?;
+        }
+        writeln!(out, "end")?;
+        let mut options = format!("--{long}");
+        if let Some(short) = arg.get_short() {
+            options.push_str(&format!(" -{short}"));
+        }
+        if long == "select" {
+            options.push_str(" explain");
+        }
+        writeln!(
+            out,
+            "complete -c {BIN} -n '__fish_{BIN}_after {options}' -f -a '({function})'"
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes `pullcheck(1)` in roff: clap's sections, then the rules, exit status, environment,
