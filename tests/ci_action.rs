@@ -785,3 +785,50 @@ fn release_of_other_sources_or_missing_release_is_not_used() {
             .any(|a| a.level == "error" && a.message.contains("cargo is not installed"))
     );
 }
+
+/// The targets the release workflow builds are the ones the action knows how to download, and
+/// the archive names agree.
+#[test]
+fn action_downloads_what_the_release_workflow_builds() {
+    let text = std::fs::read_to_string(support::repo_root().join(".github/workflows/release.yml"))
+        .expect("release.yml");
+    let docs = parse_stream(&text, 0, &ParseLimits::default());
+    let doc = docs
+        .into_iter()
+        .next()
+        .expect("a document")
+        .expect("release.yml parses");
+    let root = doc.root().expect("root");
+    let built: std::collections::BTreeSet<String> = root
+        .path(&["jobs", "build", "strategy", "matrix", "include"])
+        .expect("matrix")
+        .items()
+        .map(|i| i.str_at("target").expect("target").to_string())
+        .collect();
+    let action = load_action();
+    let install = action
+        .steps
+        .iter()
+        .find(|s| s.id.as_deref() == Some("install"))
+        .and_then(|s| s.run.clone())
+        .expect("install step");
+    let re = regex::Regex::new(r"\btarget=([a-z0-9_]+-[a-z0-9_-]+)").unwrap();
+    let downloaded: std::collections::BTreeSet<String> = re
+        .captures_iter(&install)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert_eq!(built, downloaded);
+    assert_eq!(built.len(), 5);
+    // Same archive and checksum file names on both sides.
+    assert!(text.contains(r#"name="pullcheck-$VERSION-$TARGET""#));
+    assert!(text.contains(r#"assets/$name.zip""#) && text.contains(r#""assets/$name.tar.gz""#));
+    assert!(install.contains(r#"archive="pullcheck-$version-$target.$ext""#));
+    assert!(install.contains(r#"unpacked="$dl/x/pullcheck-$version-$target/$exe""#));
+    for file in ["SHA256SUMS", "SOURCE-SHA256"] {
+        assert!(
+            text.contains(&format!("assets/{file}")) || text.contains(&format!(">{file}")),
+            "{file}"
+        );
+        assert!(install.contains(file), "{file}");
+    }
+}
