@@ -4,7 +4,7 @@ use crate::emit;
 use crate::engine::{LintOptions, Report, lint};
 use crate::finding::Severity;
 use crate::rules::{CATALOG, find};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -186,10 +186,12 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     let mut out = stdout.lock();
     // Generated files need no configuration: a broken `.pullcheck.yaml` must not stop them.
     let generated = match &cli.command {
-        Some(Command::Completions { shell }) => {
-            Some(crate::generate::completions(*shell, &mut out))
-        }
-        Some(Command::Man) => Some(crate::generate::man(&mut out)),
+        Some(Command::Completions { shell }) => Some(crate::generate::completions(
+            Cli::command(),
+            *shell,
+            &mut out,
+        )),
+        Some(Command::Man) => Some(crate::generate::man(Cli::command(), &mut out)),
         _ => None,
     };
     if let Some(result) = generated {

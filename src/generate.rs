@@ -3,9 +3,7 @@
 //! completes after `--select`, `--ignore` and `explain` and is listed in the man page without a
 //! list to keep by hand.
 
-use crate::cli::Cli;
 use crate::rules::CATALOG;
-use clap::CommandFactory;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap_mangen::roff::{Roff, bold, roman};
 use std::io::Write;
@@ -23,27 +21,27 @@ fn rule_names() -> PossibleValuesParser {
     )
 }
 
-/// The CLI's `clap::Command` with the rule names as the possible values of `--select`,
-/// `--ignore` and `explain RULE`. Only for generating files: the linter itself accepts any
-/// text there and answers an unknown rule with its own message (with suggestions).
-pub fn command() -> clap::Command {
-    Cli::command()
-        .mut_arg("select", |a| {
+/// The CLI's `clap::Command` (from `cli`, which calls this module: nothing here imports it
+/// back) with the rule names as the possible values of `--select`, `--ignore` and
+/// `explain RULE`. Only for generating files: the linter itself accepts any text there and
+/// answers an unknown rule with its own message (with suggestions).
+pub fn command(cli: clap::Command) -> clap::Command {
+    cli.mut_arg("select", |a| {
+        a.value_parser(rule_names()).hide_possible_values(true)
+    })
+    .mut_arg("ignore", |a| {
+        a.value_parser(rule_names()).hide_possible_values(true)
+    })
+    .mut_subcommand("explain", |s| {
+        s.mut_arg("rule", |a| {
             a.value_parser(rule_names()).hide_possible_values(true)
         })
-        .mut_arg("ignore", |a| {
-            a.value_parser(rule_names()).hide_possible_values(true)
-        })
-        .mut_subcommand("explain", |s| {
-            s.mut_arg("rule", |a| {
-                a.value_parser(rule_names()).hide_possible_values(true)
-            })
-        })
+    })
 }
 
 /// Writes the completion script for `shell`.
-pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut cmd = command();
+pub fn completions(cli: clap::Command, shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut cmd = command(cli);
     // clap_complete writes through `&mut dyn Write` but cannot report an error: collect first.
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut buf);
@@ -105,8 +103,8 @@ fn fish_value_completions(cmd: &clap::Command, out: &mut Vec<u8>) -> std::io::Re
 
 /// Writes `pullcheck(1)` in roff: clap's sections, then the rules, exit status, environment,
 /// files and examples that `--help` keeps short.
-pub fn man(out: &mut dyn Write) -> std::io::Result<()> {
-    let cmd = command();
+pub fn man(cli: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    let cmd = command(cli);
     let date = env!("PULLCHECK_COMMIT_DATE");
     let man = clap_mangen::Man::new(cmd.clone())
         .date(date)
