@@ -150,74 +150,73 @@ fn extra_sections() -> Roff {
         roff.text([roman(rule.summary)]);
     }
 
-    roff.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in [
-        ("0", "No finding at or above --fail-on."),
-        ("1", "At least one finding at or above --fail-on."),
-        (
-            "2",
-            "A usage error (bad option, unknown rule, invalid configuration), or a path that \
+    definitions(
+        &mut roff,
+        "EXIT STATUS",
+        &[
+            ("0", "No finding at or above --fail-on."),
+            ("1", "At least one finding at or above --fail-on."),
+            (
+                "2",
+                "A usage error (bad option, unknown rule, invalid configuration), or a path that \
              could not be read; everything readable was still linted and reported.",
-        ),
-    ] {
-        roff.control("TP", []);
-        roff.text([bold(code)]);
-        roff.text([roman(meaning)]);
-    }
+            ),
+        ],
+    );
 
-    roff.control("SH", ["ENVIRONMENT"]);
-    for (name, meaning) in [
-        (
-            "NO_COLOR",
-            "When set and not empty, --color auto does not colour the report.",
-        ),
-        (
-            "COLUMNS",
-            "The width the human report wraps at (default 100, at least 40).",
-        ),
-        (
-            "GITHUB_STEP_SUMMARY",
-            "With --format github, a Markdown summary of the findings is appended to this file.",
-        ),
-    ] {
-        roff.control("TP", []);
-        roff.text([bold(name)]);
-        roff.text([roman(meaning)]);
-    }
+    definitions(
+        &mut roff,
+        "ENVIRONMENT",
+        &[
+            (
+                "NO_COLOR",
+                "When set and not empty, --color auto does not colour the report.",
+            ),
+            (
+                "COLUMNS",
+                "The width the human report wraps at (default 100, at least 40).",
+            ),
+            (
+                "GITHUB_STEP_SUMMARY",
+                "With --format github, a Markdown summary of the findings is appended to this file.",
+            ),
+        ],
+    );
 
-    roff.control("SH", ["FILES"]);
-    roff.control("TP", []);
-    roff.text([bold(".pullcheck.yaml")]);
-    roff.text([roman(
-        "The configuration: rule severities, excluded paths, allowed registries, pre-pulled \
-         images, the default namespace. The nearest one from the current directory up is read \
-         unless --config names another.",
-    )]);
+    definitions(
+        &mut roff,
+        "FILES",
+        &[(
+            ".pullcheck.yaml",
+            "The configuration: rule severities, excluded paths, allowed registries, pre-pulled \
+             images, the default namespace. The nearest one from the current directory up is \
+             read unless --config names another.",
+        )],
+    );
 
-    roff.control("SH", ["EXAMPLES"]);
-    for (command, what) in [
-        ("pullcheck deploy/", "Lint every manifest under deploy/."),
-        (
-            "helm template ./chart | pullcheck -",
-            "Lint rendered Helm output.",
-        ),
-        (
-            "kubectl describe pod web-7d9c | pullcheck -",
-            "Name the cause of a pod's failed pulls from kubectl's output.",
-        ),
-        (
-            "pullcheck --format sarif --output results.sarif deploy/",
-            "Write SARIF for code scanning, and the human report to the terminal.",
-        ),
-        (
-            "pullcheck completions bash > ~/.local/share/bash-completion/completions/pullcheck",
-            "Install bash completions.",
-        ),
-    ] {
-        roff.control("TP", []);
-        roff.text([bold(command)]);
-        roff.text([roman(what)]);
-    }
+    definitions(
+        &mut roff,
+        "EXAMPLES",
+        &[
+            ("pullcheck deploy/", "Lint every manifest under deploy/."),
+            (
+                "helm template ./chart | pullcheck -",
+                "Lint rendered Helm output.",
+            ),
+            (
+                "kubectl describe pod web-7d9c | pullcheck -",
+                "Name the cause of a pod's failed pulls from kubectl's output.",
+            ),
+            (
+                "pullcheck --format sarif --output results.sarif deploy/",
+                "Write SARIF for code scanning, and the human report to the terminal.",
+            ),
+            (
+                "pullcheck completions bash > ~/.local/share/bash-completion/completions/pullcheck",
+                "Install bash completions.",
+            ),
+        ],
+    );
 
     roff.control("SH", ["SEE ALSO"]);
     roff.text([roman(format!(
@@ -225,4 +224,14 @@ fn extra_sections() -> Roff {
         env!("CARGO_PKG_REPOSITORY")
     ))]);
     roff
+}
+
+/// A section of `term` / indented meaning pairs (roff `.TP`).
+fn definitions(roff: &mut Roff, heading: &str, items: &[(&str, &str)]) {
+    roff.control("SH", [heading]);
+    for (term, meaning) in items {
+        roff.control("TP", []);
+        roff.text([bold(*term)]);
+        roff.text([roman(*meaning)]);
+    }
 }
