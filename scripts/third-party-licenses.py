@@ -62,6 +62,13 @@ for p in crates:
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace").strip().replace("```", "'''")
         texts.setdefault(text, []).append(p)
+# Code folded into pullcheck's own sources with its licence beside it (the YAML parser in
+# src/syntax/saphyr/): its licence files too.
+for f in sorted(pathlib.Path(root, "src").rglob("*")):
+    if f.is_file() and (NOTICE.match(f.name) or f.parent.name == ".licenses"):
+        rel = f.relative_to(root)
+        text = f.read_text(encoding="utf-8", errors="replace").strip().replace("```", "'''")
+        out += [f"## {rel} (code folded into pullcheck)", "", "```text", text, "```", ""]
 for text, users in texts.items():
     names = ", ".join(f"{p['name']} {p['version']}" for p in users)
     out += [f"## {names}", "", "```text", text, "```", ""]
