@@ -1,16 +1,22 @@
 //! Command-line interface: parse arguments, run the library, print, return the exit code.
 
 use crate::emit;
-use crate::engine::{LintOptions, Report, lint};
+use crate::engine::{LintOptions, lint};
 use crate::finding::Severity;
+use crate::report::Report;
 use crate::rules::{CATALOG, find};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Catch Kubernetes image-pull failures before they happen, offline.
 #[derive(Parser, Debug)]
-#[command(name = "pullcheck", version, args_conflicts_with_subcommands = true)]
+// The version line names the commit for builds from a git checkout (see build.rs).
+#[command(
+    name = "pullcheck",
+    version = env!("PULLCHECK_VERSION"),
+    args_conflicts_with_subcommands = true
+)]
 #[command(
     after_help = "Examples:\n  pullcheck deploy/\n  pullcheck charts/web --values values-prod.yaml\n  helm template ./chart | pullcheck -\n  \
     kubectl get deploy -A -o yaml | pullcheck --stdin-filename live.yaml -\n  \
@@ -107,20 +113,16 @@ pub enum Command {
         /// Rule name, e.g. `missing-tag`.
         rule: String,
     },
+    /// Print a shell completion script, e.g. `pullcheck completions bash > ~/.local/share/bash-completion/completions/pullcheck`.
+    Completions {
+        /// The shell to complete in.
+        shell: crate::generate::Shell,
+    },
+    /// Print the manual page (roff), e.g. `pullcheck man > ~/.local/share/man/man1/pullcheck.1`.
+    Man,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Short,
-    Json,
-    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
-    Sarif,
-    /// GitHub Actions annotations; also appends a job summary to `$GITHUB_STEP_SUMMARY`.
-    Github,
-    /// GitLab Code Quality report (`artifacts:reports:codequality`).
-    Gitlab,
-}
+pub use crate::emit::Format;
 
 /// One `--output`: a file and, if given as `FORMAT=FILE`, its own format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,6 +204,26 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // Generated files need no configuration: a broken `.pullcheck.yaml` must not stop them.
+    let generated = match &cli.command {
+        Some(Command::Completions { shell }) => Some(crate::generate::completions(
+            Cli::command(),
+            *shell,
+            &mut out,
+        )),
+        Some(Command::Man) => Some(crate::generate::man(Cli::command(), &mut out)),
+        _ => None,
+    };
+    if let Some(result) = generated {
+        return match result.and_then(|()| out.flush()) {
+            Ok(()) => EXIT_OK,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+            Err(e) => {
+                eprintln!("pullcheck: {e}");
+                EXIT_USAGE
+            }
+        };
+    }
     let config = match crate::config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -212,6 +234,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     let code = match &cli.command {
         Some(Command::Rules) => print_rules(&config, &mut out).map(|()| EXIT_OK),
         Some(Command::Explain { rule }) => explain(rule, &mut out),
+        Some(Command::Completions { .. } | Command::Man) => Ok(EXIT_OK),
         None => run_lint(&cli, &config, &mut out),
     };
     match code {
@@ -330,20 +353,17 @@ fn write_report(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    match format {
-        Format::Human => {
-            let opts = emit::human::HumanOptions {
-                color,
-                width: terminal_width(),
-            };
-            emit::human::write(report, &opts, out)
-        }
-        Format::Short => emit::short::write(report, out),
-        Format::Json => emit::json::write(report, out),
-        Format::Sarif => emit::sarif::write(report, out),
-        Format::Github => emit::github::write(report, out),
-        Format::Gitlab => emit::gitlab::write(report, out),
-    }
+    let width = if format == Format::Human {
+        terminal_width()
+    } else {
+        80
+    };
+    emit::write(
+        report,
+        format,
+        &emit::human::HumanOptions { color, width },
+        out,
+    )
 }
 
 fn write_file(report: &Report, format: Format, path: &std::path::Path) -> std::io::Result<()> {
@@ -461,7 +481,7 @@ fn display_paths(paths: &[PathBuf]) -> String {
     }
     paths
         .iter()
-        .map(|p| crate::text::sanitize(&p.to_string_lossy()).into_owned())
+        .map(|p| crate::sanitize::sanitize(&p.to_string_lossy()).into_owned())
         .collect::<Vec<_>>()
         .join(", ")
 }

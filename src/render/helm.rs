@@ -2,8 +2,7 @@
 //! messages turned into positioned findings.
 
 use super::exec::{self, Outcome, Scratch};
-use super::kustomize::Written;
-use super::{Job, Output, Place, Problem, RenderSettings, SourceText};
+use super::{Job, Output, Place, Problem, RenderSettings, SourceText, Written};
 use crate::rules::render_problems;
 use crate::syntax::{ParseLimits, parse_stream};
 use std::path::{Path, PathBuf};

@@ -2,20 +2,13 @@
 //! remote resources, and building with `kustomize build` or `kubectl kustomize`.
 
 use super::exec::{self, Outcome, Scratch};
-use super::{Job, Output, Place, Problem, RenderSettings, SourceText};
+use super::{Job, Output, Place, Problem, RenderSettings, SourceText, Written};
 use crate::rules::render_problems;
 use crate::syntax::{Cursor, ParseLimits, parse_stream};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A string value of a kustomization and where it is written.
-#[derive(Clone, Debug)]
-pub struct Written {
-    pub text: String,
-    pub span: Range<usize>,
-}
 
 /// One `images:` entry.
 #[derive(Clone, Debug, Default)]

@@ -27,19 +27,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Helm,
-    Kustomize,
-}
+pub use crate::rules::render_problems::Kind;
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Helm => "helm",
-            Kind::Kustomize => "kustomize",
-        }
-    }
+/// A string value of a Chart.yaml or a kustomization, and where it is written.
+#[derive(Clone, Debug)]
+pub struct Written {
+    pub text: String,
+    pub span: std::ops::Range<usize>,
 }
 
 /// A chart or a Kustomize root to render.

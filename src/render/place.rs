@@ -58,7 +58,7 @@ impl Placer {
             let Some(tracer) = tracers.get(&f.span.file) else {
                 continue;
             };
-            let Some(text) = sources.get(f.span.file).map(|s| s.text.clone()) else {
+            let Some(text) = sources.get(f.span.file).map(|s| s.raw_text().to_string()) else {
                 continue;
             };
             let file_objects = objects

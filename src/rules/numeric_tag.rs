@@ -3,7 +3,6 @@
 
 use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::render::values::Leaf;
 use crate::source::Span;
 
 pub const META: RuleMeta = RuleMeta {
@@ -14,9 +13,20 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/numeric-tag.md"),
 };
 
+/// A number-typed values leaf (from the render stage's tracer) whose rendering is part of an
+/// image reference.
+pub struct NumberSource<'a> {
+    /// Dotted path from the chart's values root (`image.tag`).
+    pub path: &'a str,
+    /// As written (`2.10`).
+    pub written: &'a str,
+    /// As Helm prints it (`2.1`).
+    pub rendered: &'a str,
+}
+
 /// `image` is a rendered image reference at `span`; `sources` the number-typed values leaves
-/// whose rendering is part of it (from the render stage's tracer).
-pub fn check(span: Span, image: &str, sources: &[&Leaf], out: &mut Vec<Finding>) {
+/// whose rendering is part of it.
+pub fn check(span: Span, image: &str, sources: &[NumberSource<'_>], out: &mut Vec<Finding>) {
     for leaf in sources {
         let changed = leaf.written != leaf.rendered;
         let message = if changed {
@@ -36,7 +46,7 @@ pub fn check(span: Span, image: &str, sources: &[&Leaf], out: &mut Vec<Finding>)
                 .label(format!("a YAML number; Helm prints `{}`", leaf.rendered))
                 .help(format!(
                     "quote it: `{}: \"{}\"`",
-                    leaf.path.rsplit('.').next().unwrap_or(&leaf.path),
+                    leaf.path.rsplit('.').next().unwrap_or(leaf.path),
                     leaf.written
                 )),
         );

@@ -4,7 +4,6 @@
 
 use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
-use crate::render::Kind;
 use crate::source::{FileId, Span};
 
 pub const RENDERER_MISSING: RuleMeta = RuleMeta {
@@ -38,6 +37,22 @@ pub const REMOTE_RESOURCE: RuleMeta = RuleMeta {
     summary: "a kustomization needs a remote resource; pullcheck never fetches, so it was not built",
     doc: include_str!("../../rules/remote-resource.md"),
 };
+
+/// Which renderer a chart or root goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Helm,
+    Kustomize,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Helm => "helm",
+            Kind::Kustomize => "kustomize",
+        }
+    }
+}
 
 /// Placeholder span: the render stage moves these findings to their file before the run ends.
 fn unplaced() -> Span {
