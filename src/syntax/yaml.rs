@@ -209,8 +209,8 @@ impl Builder<'_> {
         let duplicates: Vec<DuplicateKey> = found
             .into_iter()
             .map(|(first, again)| DuplicateKey {
-                key: key_node(again)
-                    .and_then(|_| pairs.get(again))
+                key: pairs
+                    .get(again)
                     .and_then(|(k, _)| self.key_identity(*k))
                     .map(|(text, _)| text.to_string())
                     .unwrap_or_default(),
