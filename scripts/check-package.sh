@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # A path dependency cannot be published: `cargo package` refuses it, and cargo deny counts it
-# as a wildcard version. Issue 10 replaces the vendored YAML parser (vendor/saphyr-parser) with
-# a published crate or a module of this crate; until then both say so instead of failing.
+# as a wildcard version. There is none today (the YAML parser is the module syntax::saphyr);
+# should one come back, both checks say so here instead of failing unrelated work.
 path_deps="$(cargo metadata --locked --format-version 1 --no-deps |
   python3 -c 'import json, sys
 for p in json.load(sys.stdin)["packages"]:

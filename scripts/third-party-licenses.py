@@ -62,6 +62,18 @@ for p in crates:
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace").strip().replace("```", "'''")
         texts.setdefault(text, []).append(p)
+# Source folded into the crate (it is not a dependency, so cargo metadata does not list it): a
+# directory under src/ with a PULLCHECK-PATCH.md naming the original crate, and its licence files.
+for patch in sorted((root / "src").rglob("PULLCHECK-PATCH.md")):
+    folded = patch.parent
+    first = patch.read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+    name, version = first.split()[0], first.split()[1].rstrip(",")
+    where = folded.relative_to(root).as_posix()
+    out.insert(len(out) - 1, f"- {name} {version}: MIT OR Apache-2.0 (folded into {where})")
+    users = [{"name": name, "version": version}]
+    for f in sorted(x for x in folded.rglob("*") if x.is_file() and (NOTICE.match(x.name) or ".licenses" in x.parts)):
+        text = f.read_text(encoding="utf-8", errors="replace").strip().replace("```", "'''")
+        texts.setdefault(text, []).extend(users)
 for text, users in texts.items():
     names = ", ".join(f"{p['name']} {p['version']}" for p in users)
     out += [f"## {names}", "", "```text", text, "```", ""]
