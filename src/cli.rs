@@ -236,6 +236,7 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
         severities: config.severities.clone(),
         max_file_size: cli.max_file_size,
         settings,
+        kinds: crate::model::KindTable::with_user(&config.kinds),
         ..LintOptions::default()
     };
     if let Some(jobs) = cli.jobs {

@@ -35,6 +35,8 @@ pub struct LintOptions {
     /// What the cross-object rules know about the run: default namespace, registry lists,
     /// pre-pulled images, `--require-secrets`.
     pub settings: RunSettings,
+    /// Where each kind keeps its images: `rules/kinds.yaml` and the config's `kinds`.
+    pub kinds: std::sync::Arc<crate::model::KindTable>,
 }
 
 impl Default for LintOptions {
@@ -50,6 +52,7 @@ impl Default for LintOptions {
             max_file_size: 64 * 1024 * 1024,
             follow_links: true,
             settings: RunSettings::new(),
+            kinds: crate::model::KindTable::builtin(),
         }
     }
 }
@@ -589,7 +592,7 @@ fn lint_file(
                 result
                     .findings
                     .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
-                let objects = extract_objects(&doc);
+                let objects = extract_objects(&doc, &opts.kinds);
                 for object in &objects {
                     check_object(id, text, object, ruleset, opts, &mut result.findings);
                 }
