@@ -128,3 +128,33 @@ fn readme_rule_table_matches_the_catalog() {
         );
     }
 }
+
+/// The README's list of known kinds is generated from `rules/kinds.yaml`, never kept by hand:
+/// `UPDATE_README=1 cargo test --test docs readme_kinds` rewrites it.
+#[test]
+fn readme_kinds_list_matches_the_table() {
+    let path = repo().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let table = pullcheck::model::KindTable::builtin();
+    let want = pullcheck::model::kinds::markdown(table.builtin_entries());
+    let begin = readme
+        .find("<!-- kinds:begin")
+        .and_then(|i| readme[i..].find("-->\n").map(|j| i + j + 4))
+        .expect("README.md has a `<!-- kinds:begin … -->` marker");
+    let end = readme
+        .find("<!-- kinds:end -->")
+        .expect("README.md has a `<!-- kinds:end -->` marker");
+    let have = &readme[begin..end];
+    if have != want && std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{}{}", &readme[..begin], want, &readme[end..]);
+        std::fs::write(&path, updated).expect("write README.md");
+        return;
+    }
+    assert_eq!(
+        have, want,
+        "README.md's kinds list differs from rules/kinds.yaml; run UPDATE_README=1 cargo test --test docs readme_kinds"
+    );
+    for (group, kinds) in pullcheck::model::kinds::describe(table.builtin_entries()) {
+        assert!(!kinds.is_empty(), "{group}");
+    }
+}
