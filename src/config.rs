@@ -376,7 +376,12 @@ fn read_kinds(
             old.api_version == spec.api_version && old.kinds.iter().any(|k| spec.kinds.contains(k))
         });
         if let Some(old) = twice {
-            let kind = old.kinds.iter().find(|k| spec.kinds.contains(k)).cloned().unwrap_or_default();
+            let kind = old
+                .kinds
+                .iter()
+                .find(|k| spec.kinds.contains(k))
+                .cloned()
+                .unwrap_or_default();
             let at = item.report_range();
             return Err(r.error(
                 at.start..at.start,

@@ -212,7 +212,8 @@ impl ApiMatch {
         let valid_version = |v: &str| {
             v.starts_with('v')
                 && v.len() > 1
-                && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && v.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
                 && v.as_bytes().get(1).is_some_and(u8::is_ascii_digit)
         };
         match text.split_once('/') {
@@ -350,9 +351,7 @@ pub fn read_entry(entry: &Cursor<'_>, source: &str, user: bool) -> Result<KindSp
                             span,
                             format!("`kind` {kind:?} is not a Kubernetes kind"),
                             "invalid kind",
-                            Some(
-                                "a kind is CamelCase letters and digits, e.g. `Workflow`".into(),
-                            ),
+                            Some("a kind is CamelCase letters and digits, e.g. `Workflow`".into()),
                         ));
                     }
                     spec.kinds.push(kind);
@@ -392,7 +391,10 @@ pub fn read_entry(entry: &Cursor<'_>, source: &str, user: bool) -> Result<KindSp
     if user && !api_seen {
         return Err(SpecError::new(
             whole.start..whole.start,
-            format!("the `kinds` entry for {} must name its `apiVersion`", spec.kinds.join(", ")),
+            format!(
+                "the `kinds` entry for {} must name its `apiVersion`",
+                spec.kinds.join(", ")
+            ),
             "no apiVersion",
             Some("e.g. `apiVersion: acme.io/v1` (or `acme.io` for any version)".into()),
         ));
@@ -427,21 +429,25 @@ fn string(c: &Cursor<'_>, what: &str) -> Result<String, SpecError> {
 fn strings(c: &Cursor<'_>, what: &str) -> Result<Vec<(String, Range<usize>)>, SpecError> {
     if c.is_seq() {
         c.items()
-            .map(|item| Ok((string(&item, &format!("each `{what}`"))?, item.report_range())))
+            .map(|item| {
+                Ok((
+                    string(&item, &format!("each `{what}`"))?,
+                    item.report_range(),
+                ))
+            })
             .collect()
     } else {
         Ok(vec![(string(c, &format!("`{what}`"))?, c.report_range())])
     }
 }
 
-fn paths(
-    c: &Cursor<'_>,
-    what: &str,
-    source: &str,
-    key_last: bool,
-) -> Result<Vec<Path>, SpecError> {
+fn paths(c: &Cursor<'_>, what: &str, source: &str, key_last: bool) -> Result<Vec<Path>, SpecError> {
     let mut out = Vec::new();
-    let items: Vec<Cursor<'_>> = if c.is_seq() { c.items().collect() } else { vec![*c] };
+    let items: Vec<Cursor<'_>> = if c.is_seq() {
+        c.items().collect()
+    } else {
+        vec![*c]
+    };
     for item in items {
         let text = string(&item, &format!("each `{what}` path"))?;
         let raw = Scalar::from_cursor(&item);
@@ -698,9 +704,9 @@ fn container_kind(path: &Path) -> ContainerKind {
 /// Two paths may reach the same container (a pod spec and one of its lists): keep it once.
 fn push_container(list: &mut Vec<ContainerFacts>, c: ContainerFacts) {
     let image_span = |c: &ContainerFacts| c.image.as_ref().map(|i| i.span.clone());
-    let seen = list
-        .iter()
-        .any(|old| old.span == c.span || (old.image.is_some() && image_span(old) == image_span(&c)));
+    let seen = list.iter().any(|old| {
+        old.span == c.span || (old.image.is_some() && image_span(old) == image_span(&c))
+    });
     if !seen {
         list.push(c);
     }
@@ -752,14 +758,20 @@ mod tests {
     fn the_builtin_table_parses() {
         let entries = parse_table("rules/kinds.yaml", KINDS_YAML, false).expect("parses");
         assert!(entries.len() > 10);
-        assert!(entries.iter().all(|e| e.source.is_some()), "every entry cites its source");
+        assert!(
+            entries.iter().all(|e| e.source.is_some()),
+            "every entry cites its source"
+        );
     }
 
     #[test]
     fn paths_parse_and_refuse() {
         let p = Path::parse("spec.templates[].containerSet.containers[]").unwrap();
         assert_eq!(p.segments.len(), 6);
-        assert_eq!(Path::parse("spec.*.image").unwrap().segments[1], Segment::AnyKey);
+        assert_eq!(
+            Path::parse("spec.*.image").unwrap().segments[1],
+            Segment::AnyKey
+        );
         for (bad, at) in [
             ("spec..image", 5..6),
             ("spec.containers[0]", 15..18),
@@ -777,7 +789,11 @@ mod tests {
             ApiMatch::parse("argoproj.io"),
             Some(ApiMatch::Group("argoproj.io".into()))
         );
-        assert!(ApiMatch::parse("argoproj.io").unwrap().matches("argoproj.io/v1alpha1"));
+        assert!(
+            ApiMatch::parse("argoproj.io")
+                .unwrap()
+                .matches("argoproj.io/v1alpha1")
+        );
         assert!(!ApiMatch::parse("argoproj.io").unwrap().matches("v1"));
         assert!(ApiMatch::parse("v1").unwrap().matches("v1"));
         for bad in ["Argo.io", "argo", "a.io/x", "a.io/v1/x", "/v1", ""] {

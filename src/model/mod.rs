@@ -203,7 +203,11 @@ pub fn extract_objects(doc: &Document, kinds: &KindTable) -> Vec<ObjectFacts> {
     if kind.ends_with("List")
         && let Some(items) = root.get("items").filter(|i| i.is_seq())
     {
-        out.extend(items.items().filter_map(|item| extract_object(&item, kinds)));
+        out.extend(
+            items
+                .items()
+                .filter_map(|item| extract_object(&item, kinds)),
+        );
         return out;
     }
     out.extend(extract_object(&root, kinds));

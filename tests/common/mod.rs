@@ -82,6 +82,7 @@ pub fn run_case(case: &Path) -> Report {
         jobs: 1,
         settings: cfg.settings(),
         severities: cfg.severities.clone(),
+        kinds: pullcheck::model::KindTable::with_user(&cfg.kinds),
         ..LintOptions::default()
     };
     lint(&opts).expect("lint runs")
