@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{files_under, human, lint_text, repo, run_case};
+use common::{cases_in, files_under, human, lint_text, repo, run_case};
 use pullcheck::config;
 use pullcheck::engine::Report;
 use pullcheck::model::KindTable;
@@ -91,18 +91,7 @@ fn images_seen(path: &Path, kinds: &KindTable) -> String {
 }
 
 fn cases(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| dir.join(e.file_name()))
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "{} has no cases", dir.display());
-    out
+    cases_in(dir)
 }
 
 fn table_kinds() -> Vec<String> {

@@ -265,6 +265,9 @@ pub struct KindSpec {
     pub pull_secret_names: Vec<Path>,
     /// The ServiceAccount name: the first path that has one.
     pub service_account: Vec<Path>,
+    /// The pods' pull secrets and ServiceAccount come from what runs this object (a TaskRun
+    /// for a Task), not from the object: the credential rules do not ask it for any.
+    pub credentials_from_run: bool,
     /// Where the paths were checked (table entries cite the CRD or its documentation).
     pub source: Option<String>,
 }
@@ -298,6 +301,7 @@ pub const ENTRY_KEYS: &[&str] = &[
     "pullSecrets",
     "pullSecretNames",
     "serviceAccount",
+    "credentialsFromRun",
     "source",
 ];
 
@@ -324,6 +328,7 @@ pub fn read_entry(entry: &Cursor<'_>, source: &str, user: bool) -> Result<KindSp
         pull_secrets: Vec::new(),
         pull_secret_names: Vec::new(),
         service_account: Vec::new(),
+        credentials_from_run: false,
         source: None,
     };
     let mut api_seen = false;
@@ -364,6 +369,20 @@ pub fn read_entry(entry: &Cursor<'_>, source: &str, user: bool) -> Result<KindSp
             "pullSecretNames" => spec.pull_secret_names = paths(&value, name, source, true)?,
             "serviceAccount" => spec.service_account = paths(&value, name, source, true)?,
             "source" => spec.source = Some(string(&value, "`source`")?),
+            "credentialsFromRun" => {
+                spec.credentials_from_run = match value.scalar() {
+                    Some(("true", crate::syntax::ScalarStyle::Plain, _)) => true,
+                    Some(("false", crate::syntax::ScalarStyle::Plain, _)) => false,
+                    _ => {
+                        return Err(SpecError::new(
+                            value.report_range(),
+                            "`credentialsFromRun` must be true or false".into(),
+                            "expected true or false",
+                            None,
+                        ));
+                    }
+                }
+            }
             _ => {
                 let close = crate::rules::closest_name(name, ENTRY_KEYS.iter().copied());
                 let known = ENTRY_KEYS.join(", ");
@@ -612,6 +631,7 @@ pub fn markdown(entries: &[KindSpec]) -> String {
 pub fn extract(spec: &KindSpec, obj: &Cursor<'_>) -> Option<PodSpecFacts> {
     let mut facts = PodSpecFacts {
         span: obj.get("spec").unwrap_or(*obj).value_range(),
+        credentials_from_run: spec.credentials_from_run,
         ..PodSpecFacts::default()
     };
     let mut found = false;

@@ -142,6 +142,9 @@ pub struct PodSpecFacts {
     /// The `imagePullSecrets` key, when present.
     pub pull_secrets_key: Option<Range<usize>>,
     pub service_account: Option<Scalar>,
+    /// A definition run by another object (a Tekton Task): pull secrets and ServiceAccount are
+    /// the run's, so their absence here proves nothing.
+    pub credentials_from_run: bool,
 }
 
 #[derive(Clone, Debug, Default)]
