@@ -1,8 +1,9 @@
 //! Command-line interface: parse arguments, run the library, print, return the exit code.
 
 use crate::emit;
-use crate::engine::{LintOptions, Report, lint};
+use crate::engine::{LintOptions, lint};
 use crate::finding::Severity;
+use crate::report::Report;
 use crate::rules::{CATALOG, find};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -90,18 +91,7 @@ pub enum Command {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Short,
-    Json,
-    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
-    Sarif,
-    /// GitHub Actions annotations; also appends a job summary to `$GITHUB_STEP_SUMMARY`.
-    Github,
-    /// GitLab Code Quality report (`artifacts:reports:codequality`).
-    Gitlab,
-}
+pub use crate::emit::Format;
 
 /// One `--output`: a file and, if given as `FORMAT=FILE`, its own format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -297,20 +287,17 @@ fn write_report(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    match format {
-        Format::Human => {
-            let opts = emit::human::HumanOptions {
-                color,
-                width: terminal_width(),
-            };
-            emit::human::write(report, &opts, out)
-        }
-        Format::Short => emit::short::write(report, out),
-        Format::Json => emit::json::write(report, out),
-        Format::Sarif => emit::sarif::write(report, out),
-        Format::Github => emit::github::write(report, out),
-        Format::Gitlab => emit::gitlab::write(report, out),
-    }
+    let width = if format == Format::Human {
+        terminal_width()
+    } else {
+        80
+    };
+    emit::write(
+        report,
+        format,
+        &emit::human::HumanOptions { color, width },
+        out,
+    )
 }
 
 fn write_file(report: &Report, format: Format, path: &std::path::Path) -> std::io::Result<()> {
@@ -447,7 +434,7 @@ fn display_paths(paths: &[PathBuf]) -> String {
     }
     paths
         .iter()
-        .map(|p| crate::text::sanitize(&p.to_string_lossy()).into_owned())
+        .map(|p| crate::sanitize::sanitize(&p.to_string_lossy()).into_owned())
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -370,8 +370,17 @@ fn read_kinds(
         ));
     }
     for item in value.items() {
-        let spec = crate::model::kinds::read_entry(&item, r.text, true)
-            .map_err(|e| r.error(e.span, e.message, &e.label, e.help))?;
+        let spec = crate::model::kinds::read_entry(&item, r.text, true).map_err(|e| {
+            let close = e
+                .unknown_key
+                .as_deref()
+                .and_then(|k| closest_name(k, crate::model::kinds::ENTRY_KEYS.iter().copied()));
+            let help = match (close, e.help) {
+                (Some(c), Some(h)) => Some(format!("did you mean `{c}`? {h}")),
+                (_, h) => h,
+            };
+            r.error(e.span, e.message, &e.label, help)
+        })?;
         let twice = config.kinds.iter().find(|old| {
             old.api_version == spec.api_version && old.kinds.iter().any(|k| spec.kinds.contains(k))
         });

@@ -1,6 +1,46 @@
 //! What rules produce: a rule id, a severity, a message and spans — never rendered text.
+//! A rule's identity ([`RuleMeta`]) lives here too, below the rules, so that nothing low needs
+//! the rule catalog to name a rule.
 
 use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// Reading and parsing inputs.
+    Input,
+    /// One container's image reference and pull policy.
+    Image,
+    /// Checks that need every object of the run (pull secrets, pre-pull evidence).
+    CrossObject,
+    /// Diagnoses of failed pulls read from kubectl output.
+    Diagnosis,
+    /// About pullcheck's own annotations and comments.
+    Meta,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Input => "input",
+            Category::Image => "image",
+            Category::CrossObject => "cross-object",
+            Category::Diagnosis => "diagnosis",
+            Category::Meta => "meta",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case id used in every output format and in suppressions.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// One line: when the rule fires.
+    pub summary: &'static str,
+    /// The full Markdown doc, `rules/<name>.md`.
+    pub doc: &'static str,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -61,7 +101,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: &'static crate::rules::RuleMeta, span: Span, message: String) -> Finding {
+    pub fn new(rule: &'static RuleMeta, span: Span, message: String) -> Finding {
         Finding {
             rule: rule.name,
             severity: rule.severity,
@@ -93,5 +133,28 @@ impl Finding {
             text: text.into(),
         });
         self
+    }
+
+    /// Replaces every string of the finding that `mask` changes (message, help, labels, the
+    /// object, container and image names, extra fields): the last step before a report, so no
+    /// text a rule copied from a source reaches an output unmasked.
+    pub fn mask_texts(&mut self, mask: impl Fn(&str) -> Option<String>) {
+        let apply = |s: &mut String| {
+            if let Some(masked) = mask(s) {
+                *s = masked;
+            }
+        };
+        apply(&mut self.message);
+        apply(&mut self.label);
+        self.help.iter_mut().for_each(apply);
+        self.secondary.iter_mut().for_each(|l| apply(&mut l.text));
+        if let Some(o) = &mut self.object {
+            apply(&mut o.kind);
+            apply(&mut o.namespace);
+            apply(&mut o.name);
+        }
+        self.container.iter_mut().for_each(apply);
+        self.image.iter_mut().for_each(apply);
+        self.extra.iter_mut().for_each(|(_, v)| apply(v));
     }
 }

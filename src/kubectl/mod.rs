@@ -12,10 +12,11 @@ mod detect;
 mod events;
 mod get_pods;
 mod logs;
+mod mapped_text;
 mod merge;
+mod observation;
 mod scan;
 mod status;
-mod text;
 
 use std::ops::Range;
 
@@ -108,7 +109,7 @@ impl Diagnosis {
     }
 }
 
-/// Registry, repository and tag (or digest) of an image, normalised as the kubelet does
+/// Registry, repository and tag (or digest) of an image, normalized as the kubelet does
 /// (`crate::image`, Go's distribution/reference); for a reference that does not parse, a plain
 /// split with Docker Hub's defaults.
 pub fn split_image(image: &str) -> (String, String, String) {
@@ -139,7 +140,7 @@ pub fn split_image(image: &str) -> (String, String, String) {
     (registry, path, tag)
 }
 
-/// How images are compared across views and with manifests: normalised as the kubelet does
+/// How images are compared across views and with manifests: normalized as the kubelet does
 /// (`nginx` is `docker.io/library/nginx`), with an implicit `:latest` dropped, so that
 /// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree. A
 /// reference that does not parse compares as written.
@@ -157,7 +158,7 @@ pub fn image_key(image: &str) -> String {
 
 /// Every failing container in `text`, one diagnosis each, in order of first appearance.
 pub fn diagnose(text: &str) -> Vec<Diagnosis> {
-    let lines = text::lines(text);
+    let lines = mapped_text::lines(text);
     let found = scan::scan(&lines);
     merge::merge(found)
 }

@@ -8,7 +8,6 @@
 
 use super::{ContainerFacts, ContainerKind, PodSpecFacts, PullSecretRef, Scalar};
 use crate::syntax::{Cursor, ParseLimits, parse_stream};
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
@@ -110,21 +109,16 @@ impl Path {
         matches!(self.segments.last(), Some(Segment::Key(_)))
     }
 
-    /// Every value the path reaches in `root`, with the mapping and key it was found under.
-    fn resolve<'d>(&self, root: &Cursor<'d>) -> Vec<Hit<'d>> {
-        let mut out = Vec::new();
+    /// Calls `each` with every value the path reaches in `root`, with the mapping and key it
+    /// was found under (no allocation: this runs for every object of a known kind).
+    fn resolve<'d>(&self, root: &Cursor<'d>, each: &mut dyn FnMut(Hit<'d>)) {
         let mut budget = VISIT_BUDGET;
-        walk(
-            Hit {
-                parent: None,
-                key: None,
-                value: *root,
-            },
-            &self.segments,
-            &mut budget,
-            &mut out,
-        );
-        out
+        let start = Hit {
+            parent: None,
+            key: None,
+            value: *root,
+        };
+        walk(start, &self.segments, &mut budget, each);
     }
 }
 
@@ -137,13 +131,13 @@ struct Hit<'d> {
 }
 
 // Recursion is bounded by the path's length (at most MAX_SEGMENTS), not by the input.
-fn walk<'d>(at: Hit<'d>, rest: &[Segment], budget: &mut usize, out: &mut Vec<Hit<'d>>) {
+fn walk<'d>(at: Hit<'d>, rest: &[Segment], budget: &mut usize, out: &mut dyn FnMut(Hit<'d>)) {
     if *budget == 0 {
         return;
     }
     *budget -= 1;
     let Some((first, rest)) = rest.split_first() else {
-        out.push(at);
+        out(at);
         return;
     };
     let map = at.value;
@@ -279,6 +273,8 @@ pub struct SpecError {
     pub span: Range<usize>,
     pub label: String,
     pub help: Option<String>,
+    /// Set for an unknown key: its name (for a "did you mean" among [`ENTRY_KEYS`]).
+    pub unknown_key: Option<String>,
 }
 
 impl SpecError {
@@ -288,6 +284,7 @@ impl SpecError {
             span,
             label: label.to_string(),
             help,
+            unknown_key: None,
         }
     }
 }
@@ -384,17 +381,15 @@ pub fn read_entry(entry: &Cursor<'_>, source: &str, user: bool) -> Result<KindSp
                 }
             }
             _ => {
-                let close = crate::rules::closest_name(name, ENTRY_KEYS.iter().copied());
-                let known = ENTRY_KEYS.join(", ");
-                return Err(SpecError::new(
+                // The config layer adds a "did you mean" (the model knows no rule helpers).
+                let mut e = SpecError::new(
                     key.report_range(),
                     format!("unknown key {name:?} in a `kinds` entry"),
                     "unknown key",
-                    Some(match close {
-                        Some(c) => format!("did you mean `{c}`? known keys: {known}"),
-                        None => format!("known keys: {known}"),
-                    }),
-                ));
+                    Some(format!("known keys: {}", ENTRY_KEYS.join(", "))),
+                );
+                e.unknown_key = Some(name.to_string());
+                return Err(e);
             }
         }
     }
@@ -530,8 +525,10 @@ pub fn parse_table(name: &str, text: &str, user: bool) -> Result<Vec<KindSpec>, 
 #[derive(Debug, Default)]
 pub struct KindTable {
     entries: Vec<KindSpec>,
-    /// kind → indexes into `entries`, in priority order.
-    by_kind: HashMap<String, Vec<usize>>,
+    /// kind → indexes into `entries`, in priority order; sorted by kind. A binary search over
+    /// a few dozen names is cheaper than hashing the kind of every object (most objects, a
+    /// Service or a ConfigMap, are of no kind here).
+    by_kind: Vec<(String, Vec<usize>)>,
     /// How many of `entries` (at the front) come from the user.
     user: usize,
 }
@@ -545,12 +542,16 @@ static BUILTIN: LazyLock<Arc<KindTable>> = LazyLock::new(|| {
 
 impl KindTable {
     fn new(entries: Vec<KindSpec>, user: usize) -> KindTable {
-        let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_kind: Vec<(String, Vec<usize>)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             for k in &e.kinds {
-                by_kind.entry(k.clone()).or_default().push(i);
+                match by_kind.iter_mut().find(|(name, _)| name == k) {
+                    Some((_, list)) => list.push(i),
+                    None => by_kind.push((k.clone(), vec![i])),
+                }
             }
         }
+        by_kind.sort_by(|a, b| a.0.cmp(&b.0));
         KindTable {
             entries,
             by_kind,
@@ -574,8 +575,13 @@ impl KindTable {
 
     /// The entry for an object, if its kind is known.
     pub fn find(&self, kind: &str, api_version: &str) -> Option<&KindSpec> {
+        let at = self
+            .by_kind
+            .binary_search_by(|(name, _)| name.as_str().cmp(kind))
+            .ok()?;
         self.by_kind
-            .get(kind)?
+            .get(at)?
+            .1
             .iter()
             .filter_map(|&i| self.entries.get(i))
             .find(|e| e.api_version.matches(api_version))
@@ -630,83 +636,84 @@ pub fn markdown(entries: &[KindSpec]) -> String {
 /// with the pull secrets and ServiceAccount it names. `None` when no path reaches anything.
 pub fn extract(spec: &KindSpec, obj: &Cursor<'_>) -> Option<PodSpecFacts> {
     let mut facts = PodSpecFacts {
-        span: obj.get("spec").unwrap_or(*obj).value_range(),
         credentials_from_run: spec.credentials_from_run,
         ..PodSpecFacts::default()
     };
-    let mut found = false;
+    let mut pod_span = None;
     for path in &spec.pod_specs {
-        for hit in path.resolve(obj) {
-            if hit.value.is_map() {
-                found = true;
-                let pod = super::extract_pod_spec(&hit.value);
-                if facts.pull_secrets_key.is_none() {
-                    facts.pull_secrets_key = pod.pull_secrets_key;
-                }
-                facts.image_pull_secrets.extend(pod.image_pull_secrets);
-                if facts.service_account.is_none() {
-                    facts.service_account = pod.service_account;
-                }
-                for c in pod.containers {
-                    push_container(&mut facts.containers, c);
-                }
+        path.resolve(obj, &mut |hit| {
+            if !hit.value.is_map() {
+                return;
             }
-        }
+            let pod = super::extract_pod_spec(&hit.value);
+            pod_span = pod_span.take().or(Some(pod.span));
+            facts.pull_secrets_key = facts.pull_secrets_key.take().or(pod.pull_secrets_key);
+            facts.image_pull_secrets.extend(pod.image_pull_secrets);
+            facts.service_account = facts.service_account.take().or(pod.service_account);
+            for c in pod.containers {
+                push_container(&mut facts.containers, c);
+            }
+        });
     }
     for path in &spec.containers {
         let kind = container_kind(path);
-        for hit in path.resolve(obj) {
-            let items: Vec<Cursor<'_>> = if hit.value.is_seq() {
-                hit.value.items().collect()
-            } else {
-                vec![hit.value]
+        path.resolve(obj, &mut |hit| {
+            let mut add = |item: Cursor<'_>| {
+                if item.is_map() {
+                    push_container(&mut facts.containers, super::container_of(&item, kind));
+                }
             };
-            for item in items.iter().filter(|c| c.is_map()) {
-                push_container(&mut facts.containers, super::container_of(item, kind));
+            if hit.value.is_seq() {
+                hit.value.items().for_each(&mut add);
+            } else {
+                add(hit.value);
             }
-        }
+        });
     }
     for path in &spec.images {
-        for hit in path.resolve(obj) {
-            let items: Vec<Cursor<'_>> = if hit.value.is_seq() {
-                hit.value.items().collect()
-            } else {
-                vec![hit.value]
-            };
-            let parent = if hit.value.is_seq() { None } else { hit.parent };
-            for item in &items {
-                if let Some(c) = bare_image(item, parent.as_ref()) {
-                    push_container(&mut facts.containers, c);
+        path.resolve(obj, &mut |hit| {
+            if hit.value.is_seq() {
+                for item in hit.value.items() {
+                    if let Some(c) = bare_image(&item, None) {
+                        push_container(&mut facts.containers, c);
+                    }
                 }
+            } else if let Some(c) = bare_image(&hit.value, hit.parent.as_ref()) {
+                push_container(&mut facts.containers, c);
             }
-        }
+        });
     }
     for path in &spec.pull_secrets {
-        for hit in path.resolve(obj) {
+        path.resolve(obj, &mut |hit| {
             if let Some(key) = hit.key {
                 let (key, refs) = super::pull_secret_list(&key, &hit.value);
-                facts.pull_secrets_key = facts.pull_secrets_key.or(key);
+                facts.pull_secrets_key = facts.pull_secrets_key.take().or(key);
                 facts.image_pull_secrets.extend(refs);
             }
-        }
+        });
     }
     for path in &spec.pull_secret_names {
-        for hit in path.resolve(obj) {
+        path.resolve(obj, &mut |hit| {
             if let Some(key) = hit.key {
-                facts.pull_secrets_key = facts.pull_secrets_key.or(Some(key.value_range()));
+                let key = Some(key.value_range());
+                facts.pull_secrets_key = facts.pull_secrets_key.take().or(key);
                 facts.image_pull_secrets.extend(name_list(&hit.value));
             }
-        }
+        });
     }
-    if facts.service_account.is_none() {
-        facts.service_account = spec
-            .service_account
-            .iter()
-            .flat_map(|p| p.resolve(obj))
-            .filter_map(|hit| Scalar::from_cursor(&hit.value))
-            .find(|n| !n.is_null() && !n.text.is_empty());
+    for path in &spec.service_account {
+        path.resolve(obj, &mut |hit| {
+            if facts.service_account.is_none() {
+                facts.service_account =
+                    Scalar::from_cursor(&hit.value).filter(|n| !n.is_null() && !n.text.is_empty());
+            }
+        });
     }
-    (found || !facts.containers.is_empty()).then_some(facts)
+    if pod_span.is_none() && facts.containers.is_empty() {
+        return None;
+    }
+    facts.span = pod_span.unwrap_or_else(|| obj.get("spec").unwrap_or(*obj).value_range());
+    Some(facts)
 }
 
 /// `initContainers` paths hold init containers (pulled first, by the same kubelet).

@@ -101,27 +101,8 @@ pull_rule!(
     "a failed pull whose cause the output does not show"
 );
 
-/// Every diagnosis rule, in the order of `rules/causes.yaml`.
-pub const RULES: &[&RuleMeta] = &[
-    &INVALID_REFERENCE,
-    &NEVER_NOT_PRESENT,
-    &PLATFORM_MISMATCH,
-    &RATE_LIMITED,
-    &DISK_FULL,
-    &HTTP_ON_HTTPS,
-    &TLS,
-    &DNS,
-    &CONNECTION_REFUSED,
-    &NETWORK_TIMEOUT,
-    &UNAUTHORIZED,
-    &NOT_FOUND,
-    &FAILED,
-];
-
 fn meta_for(rule: &str) -> &'static RuleMeta {
-    RULES
-        .iter()
-        .copied()
+    super::diagnosis_rules()
         .find(|m| m.name == rule)
         .unwrap_or(&FAILED)
 }
@@ -286,7 +267,7 @@ pub fn link_manifests(
         .map(|f| (f.span, f.rule))
         .collect();
     for f in findings.iter_mut() {
-        if !RULES.iter().any(|r| r.name == f.rule) {
+        if !super::is_diagnosis(f.rule) {
             continue;
         }
         let Some(image) = f.image.clone() else {
@@ -331,7 +312,7 @@ pub fn link_manifests(
                     }
                 }
                 "pull-not-found" => {
-                    let source = sources.get(file).map_or("", |s| &*s.text);
+                    let source = sources.get(file).map_or("", |s| s.raw_text());
                     if let Ok(r) = crate::image::parse_reference(&scalar.text)
                         && let Some(part) = r.digest.clone().or(r.tag.clone())
                     {
