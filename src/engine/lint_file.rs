@@ -238,7 +238,7 @@ fn lint_file(
                 result
                     .findings
                     .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
-                let objects = extract_objects(&doc);
+                let objects = extract_objects(&doc, &opts.kinds);
                 for object in &objects {
                     check_object(id, text, object, ruleset, opts, &mut result.findings);
                 }
