@@ -38,6 +38,8 @@ pub enum InputKind {
     Logs,
     /// `status.containerStatuses[]` of `kubectl get pod -o yaml|json`.
     PodStatus,
+    /// A paste none of whose shapes was understood: only a pull-failure marker.
+    Paste,
 }
 
 impl InputKind {
@@ -49,6 +51,7 @@ impl InputKind {
             InputKind::KubectlEvents => "events",
             InputKind::Logs => "logs",
             InputKind::PodStatus => "pod-status",
+            InputKind::Paste => "paste",
         }
     }
 }
@@ -156,10 +159,49 @@ pub fn image_key(image: &str) -> String {
 }
 
 /// Every failing container in `text`, one diagnosis each, in order of first appearance.
+/// A text that carries a pull-failure marker always gets at least one: at worst `pull-failed`
+/// on the marker's line.
 pub fn diagnose(text: &str) -> Vec<Diagnosis> {
     let lines = text::lines(text);
     let found = scan::scan(&lines);
-    merge::merge(found)
+    let mut out = merge::merge(found);
+    if out.is_empty()
+        && let Some(d) = marker_only(text)
+    {
+        out.push(d);
+    }
+    out
+}
+
+/// `pull-failed` on the line of the first pull-failure marker, for a paste none of whose
+/// shapes was understood.
+fn marker_only(text: &str) -> Option<Diagnosis> {
+    let at = detect::pull_marker(text)?;
+    let start = text.get(..at.start)?.rfind('\n').map_or(0, |i| i + 1);
+    let end = text
+        .get(at.end..)?
+        .find('\n')
+        .map_or(text.len(), |i| at.end + i);
+    let line = text.get(start..end)?.trim_end_matches('\r');
+    let word = text.get(at.clone())?;
+    let reason = scan::is_pull_reason(word).then(|| word.to_string());
+    let cause = classify(line);
+    Some(Diagnosis {
+        pod: None,
+        namespace: None,
+        container: None,
+        image: None,
+        reason_span: reason.as_ref().map(|_| at.clone()),
+        reason,
+        init: false,
+        sandbox: false,
+        recovered: false,
+        cause,
+        evidence: start..start + line.len(),
+        evidence_text: line.trim().to_string(),
+        image_span: None,
+        source_kind: InputKind::Paste,
+    })
 }
 
 #[cfg(test)]
