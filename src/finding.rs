@@ -58,6 +58,9 @@ pub struct Finding {
     pub image: Option<String>,
     /// Extra machine-readable fields for the JSON output (e.g. `pod`, `reason`, `cause`).
     pub extra: Vec<(&'static str, String)>,
+    /// The lines a diagnosis of kubectl output was drawn from (JSON `evidence`); empty for
+    /// manifest rules.
+    pub evidence: Vec<Span>,
 }
 
 impl Finding {
@@ -74,6 +77,7 @@ impl Finding {
             container: None,
             image: None,
             extra: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 

@@ -428,3 +428,39 @@ fn every_cause_has_a_fixture() {
         assert!(seen.contains(&c.rule), "no fixture diagnoses {}", c.rule);
     }
 }
+
+#[test]
+fn missing_pull_secret_turns_docker_hub_denial_into_unauthorized() {
+    let (_, got) = check(
+        "get-events-missing-pull-secret.txt",
+        &[
+            want(
+                "pull-unauthorized",
+                Some("acme/private-api:3.2"),
+                "insufficient_scope",
+            )
+            .pod(Some("shop"), "api-6f7d8c9b5-kq2xw")
+            .reason("ImagePullBackOff"),
+            // Another pod of the same paste, without the Secret event: stays not-found.
+            want(
+                "pull-not-found",
+                Some("acme/web-typo:1.0"),
+                "insufficient_scope",
+            )
+            .pod(Some("shop"), "web-5c6d7e8f9-p4q5r")
+            .reason("ErrImagePull"),
+        ],
+    );
+    let d = &got[0];
+    assert_eq!(d.confidence, pullcheck::kubectl::Confidence::Inferred);
+    assert_eq!(d.missing_secrets, ["regcred", "dockerhub-creds"]);
+    let help = d.help();
+    assert!(help.contains("\"regcred\", \"dockerhub-creds\""), "{help}");
+    assert!(help.contains("namespace shop"), "{help}");
+    assert!(d.inference.as_deref().unwrap_or("").contains("regcred"));
+    assert_eq!(got[1].confidence, pullcheck::kubectl::Confidence::Certain);
+    assert!(got[1].help().contains("private"), "{}", got[1].help());
+    // The Secret event is part of the evidence of the first pod only.
+    assert_eq!(d.evidence_all.len(), 4, "{:?}", d.evidence_all);
+    assert_eq!(got[1].evidence_all.len(), 1);
+}

@@ -29,6 +29,7 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
         r"|Successfully assigned \S+ to ",
         r#"|Back-off restarting failed container|Started container|Created container|Successfully pulled image|Container image "[^"]*" already present on machine"#,
         r#"|container "[^"]*" in pod "[^"]*" is waiting to start:"#,
+        r"|Unable to retrieve some image pull secrets \(",
     ))
 });
 
@@ -64,6 +65,11 @@ static RECOVERED: LazyLock<Regex> = LazyLock::new(|| {
         r#"^(?:Back-off restarting failed container|Started container|Created container|Successfully pulled image "(?P<img>[^"]*)"|Container image "(?P<img2>[^"]*)" already present)"#,
     )
 });
+/// The kubelet's FailedToRetrieveImagePullSecret event (kubelet_pods.go `getPullSecretsForPod`):
+/// `Unable to retrieve some image pull secrets (a, b); attempting to pull the image may not
+/// succeed.`
+static MISSING_SECRETS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Unable to retrieve some image pull secrets \((?P<names>[^)]*)\)?"));
 static FIELD_PATH: LazyLock<Regex> = LazyLock::new(|| {
     re(r"spec\.(?P<kind>initContainers|containers|ephemeralContainers)\{(?P<c>[^}]*)\}")
 });
@@ -201,6 +207,19 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
             o.evidence_text = inner;
             out.obs.push(o);
         }
+    } else if let Some(c) = MISSING_SECRETS.captures(msg) {
+        let mut o = new(row.kind);
+        o.kind = ObsKind::MissingSecrets;
+        o.container = None;
+        o.secrets = c
+            .name("names")
+            .map_or("", |m| m.as_str())
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect();
+        o.evidence_text = msg.trim().to_string();
+        out.obs.push(o);
     } else if let Some(c) = SCHEDULED.captures(msg) {
         if let Some(pod) = c.name("pod") {
             out.scheduled = Some((

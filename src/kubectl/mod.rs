@@ -56,6 +56,24 @@ impl InputKind {
     }
 }
 
+/// How the cause was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidence {
+    /// A full runtime message (or a state that is its own cause) names it.
+    Certain,
+    /// Reasoning filled a gap: a cut-off message, or the pod's other events.
+    Inferred,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Certain => "certain",
+            Confidence::Inferred => "inferred",
+        }
+    }
+}
+
 /// One failing container (or pod sandbox), merged across every view of it in the input.
 #[derive(Debug, Clone)]
 pub struct Diagnosis {
@@ -83,6 +101,13 @@ pub struct Diagnosis {
     /// The `Reason:` value, STATUS cell or `Error: <reason>` event.
     pub reason_span: Option<Range<usize>>,
     pub source_kind: InputKind,
+    pub confidence: Confidence,
+    /// Why the cause is inferred (said in the message), when it is.
+    pub inference: Option<String>,
+    /// Every line this diagnosis used (each observation merged into it), in input order.
+    pub evidence_all: Vec<Range<usize>>,
+    /// Image pull Secrets the kubelet could not retrieve for the pod.
+    pub missing_secrets: Vec<String>,
 }
 
 impl Diagnosis {
@@ -96,9 +121,29 @@ impl Diagnosis {
                 ("<registry>".into(), "<repository>".into(), "<tag>".into()),
             ),
         };
-        self.cause
-            .help
-            .replace("\"{image}\"", &quoted)
+        let help = match self.missing_secrets.as_slice() {
+            [] => self.cause.help.clone(),
+            names if self.cause.rule == "pull-unauthorized" => {
+                let names: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+                let one = names.len() == 1;
+                format!(
+                    "the kubelet could not retrieve the image pull Secret{} {} of pod {{pod}}, so it \
+                     pulled \"{{image}}\" without credentials: create {} in namespace {{namespace}} \
+                     (`kubectl create secret docker-registry … -n {{namespace}}`, a \
+                     kubernetes.io/dockerconfigjson for {{registry}}) or fix the name in the pod's \
+                     `imagePullSecrets` (or its ServiceAccount's)",
+                    if one { "" } else { "s" },
+                    names.join(", "),
+                    if one { "it" } else { "them" },
+                )
+            }
+            names => format!(
+                "{} (the kubelet could not retrieve the pod's image pull Secret {})",
+                self.cause.help,
+                names.join(", ")
+            ),
+        };
+        help.replace("\"{image}\"", &quoted)
             .replace("{image}", &image)
             .replace("{registry}", &registry)
             .replace("{repository}", &repository)
@@ -201,6 +246,10 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         evidence_text: line.trim().to_string(),
         image_span: None,
         source_kind: InputKind::Paste,
+        confidence: Confidence::Certain,
+        inference: None,
+        evidence_all: vec![start..start + line.len()],
+        missing_secrets: Vec::new(),
     })
 }
 

@@ -30,6 +30,9 @@ pub(crate) enum ObsKind {
     Failure,
     /// The container started or its image was pulled after all.
     Recovered,
+    /// The kubelet could not read some of the pod's image pull Secrets
+    /// (FailedToRetrieveImagePullSecret): it pulled without those credentials.
+    MissingSecrets,
 }
 
 /// One piece of evidence about one container, before merging.
@@ -56,6 +59,8 @@ pub(crate) struct Obs {
     /// How well this evidence shows the failure, when causes tie: 3 a runtime error message,
     /// 2 a state, 1 a bare event.
     pub rank: u8,
+    /// `MissingSecrets`: the Secret names.
+    pub secrets: Vec<String>,
 }
 
 impl Obs {
@@ -78,6 +83,7 @@ impl Obs {
             evidence,
             evidence_text: String::new(),
             rank: 0,
+            secrets: Vec::new(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! (image_manager.go `return err.Error(), ErrImagePull`; ≥1.32 also on ImagePullBackOff).
 
 use super::scan::is_pull_reason;
-use super::{Diagnosis, InputKind, classify};
+use super::{Confidence, Diagnosis, InputKind, classify};
 use crate::syntax::{Cursor, Document};
 
 /// The status lists and whether they hold init containers.
@@ -92,7 +92,6 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 sandbox: false,
                 recovered: false,
                 cause,
-                evidence,
                 evidence_text: if message_text.is_empty() {
                     reason.to_string()
                 } else {
@@ -101,6 +100,11 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 image_span: image_node.map(|i| i.report_range()),
                 reason_span: Some(reason_node.report_range()),
                 source_kind: InputKind::PodStatus,
+                confidence: Confidence::Certain,
+                inference: None,
+                evidence_all: vec![evidence.clone()],
+                missing_secrets: Vec::new(),
+                evidence,
             });
         }
     }
