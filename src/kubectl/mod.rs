@@ -248,7 +248,7 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         source_kind: InputKind::Paste,
         confidence: Confidence::Certain,
         inference: None,
-        evidence_all: vec![start..start + line.len()],
+        evidence_all: std::iter::once(start..start + line.len()).collect(),
         missing_secrets: Vec::new(),
     })
 }

@@ -102,7 +102,7 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 source_kind: InputKind::PodStatus,
                 confidence: Confidence::Certain,
                 inference: None,
-                evidence_all: vec![evidence.clone()],
+                evidence_all: std::iter::once(evidence.clone()).collect(),
                 missing_secrets: Vec::new(),
                 evidence,
             });
