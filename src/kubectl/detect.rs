@@ -137,7 +137,7 @@ static SNIFF: LazyLock<RegexSet> = LazyLock::new(|| {
 /// holds one gets at least one diagnosis.
 static PULL_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"Failed to pull image|failed to pull and unpack|\b(?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError)\b|Back-off pulling image",
+        r"Failed\s+to\s+pull\s+image|failed\s+to\s+pull\s+and\s+unpack|\b(?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError)\b|Back-off\s+pulling\s+image",
     )
 });
 

@@ -236,6 +236,16 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
     } else if let Some(o) = super::logs::waiting(text, at, ctx.segment) {
         out.obs.push(o);
     }
+    // A wrap whose join is in doubt (a word cut, or a space): the reading that names the more
+    // specific cause wins.
+    if let Some(glued) = text.glued(at..text.text.len()) {
+        let other = classify(&glued);
+        for o in out.obs.iter_mut().filter(|o| o.rank == 3) {
+            if other.specificity > o.cause.specificity {
+                o.cause = other;
+            }
+        }
+    }
     out
 }
 
