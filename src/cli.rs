@@ -90,18 +90,7 @@ pub enum Command {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Human,
-    Short,
-    Json,
-    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
-    Sarif,
-    /// GitHub Actions annotations; also appends a job summary to `$GITHUB_STEP_SUMMARY`.
-    Github,
-    /// GitLab Code Quality report (`artifacts:reports:codequality`).
-    Gitlab,
-}
+pub use crate::emit::Format;
 
 /// One `--output`: a file and, if given as `FORMAT=FILE`, its own format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -296,20 +285,17 @@ fn write_report(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    match format {
-        Format::Human => {
-            let opts = emit::human::HumanOptions {
-                color,
-                width: terminal_width(),
-            };
-            emit::human::write(report, &opts, out)
-        }
-        Format::Short => emit::short::write(report, out),
-        Format::Json => emit::json::write(report, out),
-        Format::Sarif => emit::sarif::write(report, out),
-        Format::Github => emit::github::write(report, out),
-        Format::Gitlab => emit::gitlab::write(report, out),
-    }
+    let width = if format == Format::Human {
+        terminal_width()
+    } else {
+        80
+    };
+    emit::write(
+        report,
+        format,
+        &emit::human::HumanOptions { color, width },
+        out,
+    )
 }
 
 fn write_file(report: &Report, format: Format, path: &std::path::Path) -> std::io::Result<()> {

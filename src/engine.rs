@@ -259,6 +259,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         &objects,
         opts,
     );
+    mask_secrets(&sources, &mut findings);
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
@@ -735,6 +736,21 @@ fn in_helm_templates_dir(path: &Path) -> bool {
                 .parent()
                 .is_some_and(|chart| chart.join("Chart.yaml").is_file())
     })
+}
+
+/// Masks every string of every finding with the same rules as the snippets
+/// ([`crate::source::redact`]), knowing the Secret values of every file still held.
+fn mask_secrets(sources: &SourceMap, findings: &mut [Finding]) {
+    let known: Vec<&str> = sources
+        .iter()
+        .flat_map(|(_, f)| f.secret_values())
+        .collect();
+    for f in findings {
+        f.mask_texts(|s| match crate::source::redact::mask_str(s, &known) {
+            std::borrow::Cow::Owned(masked) => Some(masked),
+            std::borrow::Cow::Borrowed(_) => None,
+        });
+    }
 }
 
 fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {

@@ -57,7 +57,7 @@ fn diagnoses_link_to_the_manifests_in_the_run() {
         .sources
         .iter()
         .find(|(_, s)| s.name.ends_with("deploy.yaml"))
-        .map(|(id, s)| (id, s.text.clone()))
+        .map(|(id, s)| (id, s.raw_text().to_string()))
         .expect("deploy.yaml");
     let labels = |rule: &str| -> Vec<String> {
         let f = report

@@ -80,10 +80,7 @@ fn label(text: &str, span: crate::source::Span, primary: bool) -> LabeledSpan {
 }
 
 fn render<'a>(report: &'a Report, f: &'a Finding) -> Rendered<'a> {
-    let source = report
-        .sources
-        .get(f.span.file)
-        .filter(|s| !s.text.is_empty());
+    let source = report.sources.get(f.span.file).filter(|s| !s.is_empty());
     let mut labels = Vec::new();
     let mut related = Vec::new();
     if source.is_some() {

@@ -12,6 +12,51 @@ use crate::finding::Finding;
 use crate::source::SourceFile;
 pub use crate::text::{sanitize, sanitize_multiline};
 
+/// The output formats. Tests enumerate them (`Format::value_variants()`), so a new format is
+/// checked for secret leaks the day it lands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Short,
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
+    Sarif,
+    /// GitHub Actions annotations; also appends a job summary to `$GITHUB_STEP_SUMMARY`.
+    Github,
+    /// GitLab Code Quality report (`artifacts:reports:codequality`).
+    Gitlab,
+}
+
+impl Format {
+    /// Every format, in declaration order.
+    pub fn all() -> &'static [Format] {
+        <Format as clap::ValueEnum>::value_variants()
+    }
+
+    /// The name used on the command line (`sarif`, `github`, …).
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map_or_else(|| format!("{self:?}"), |v| v.get_name().to_string())
+    }
+}
+
+/// Writes a report in one format (`human` options apply to the human format only).
+pub fn write(
+    report: &Report,
+    format: Format,
+    human: &human::HumanOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::write(report, human, out),
+        Format::Short => short::write(report, out),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
+        Format::Gitlab => gitlab::write(report, out),
+    }
+}
+
 /// 1-based (line, column) of a finding's start and end, columns in characters.
 pub struct Position {
     pub line: usize,
@@ -21,8 +66,8 @@ pub struct Position {
 }
 
 pub fn position(file: &SourceFile, f: &Finding) -> Position {
-    let (line, column) = file.lines.line_col(&file.text, f.span.start as usize);
-    let (end_line, end_column) = file.lines.line_col(&file.text, f.span.end as usize);
+    let (line, column) = file.line_col(f.span.start as usize);
+    let (end_line, end_column) = file.line_col(f.span.end as usize);
     Position {
         line,
         column,
@@ -124,12 +169,11 @@ pub fn fingerprints(report: &Report) -> Vec<String> {
             let file = report.sources.get(f.span.file);
             let name = file.map_or("<unknown>", |s| s.name.as_str());
             let path = repo_path(name).unwrap_or_else(|| name.to_string());
-            let flagged = file.map_or("", |s| s.slice(f.span));
+            // Shown (masked) text only: a hash of a short secret can be brute-forced.
+            let flagged = file.map_or("", |s| s.shown(f.span));
             let line_text = file.map_or("", |s| {
                 let line = s.lines.line_of(f.span.start as usize);
-                let start = s.lines.line_start(line);
-                let end = s.lines.line_end(&s.text, line);
-                s.text.get(start..end).unwrap_or("").trim()
+                s.shown_lines(line, line).trim()
             });
             let object = f.object.as_ref();
             let base = stable_hash(&[

@@ -255,9 +255,9 @@ fn file_uri(abs: &str) -> String {
 
 /// The SARIF region of a span: 1-based lines, 1-based UTF-16 columns, end column exclusive.
 fn region(file: &SourceFile, span: Span) -> Region {
-    let (start_line, start_column) = utf16_line_col(file, span.start as usize);
-    let (end_line, end_column) = utf16_line_col(file, span.end as usize);
-    let snippet = file.slice(span);
+    let (start_line, start_column) = file.utf16_line_col(span.start as usize);
+    let (end_line, end_column) = file.utf16_line_col(span.end as usize);
+    let snippet = file.shown(span);
     Region {
         start_line,
         start_column,
@@ -271,18 +271,16 @@ fn region(file: &SourceFile, span: Span) -> Region {
 
 /// The whole lines around a span, so a viewer shows the flagged text in context.
 fn context_region(file: &SourceFile, span: Span) -> Option<Region> {
-    if file.text.is_empty() {
+    if file.is_empty() {
         return None;
     }
     let first = file.lines.line_of(span.start as usize);
     let last = file.lines.line_of(span.end as usize);
-    let start = file.lines.line_start(first);
-    let end = file.lines.line_end(&file.text, last);
-    let text = file.text.get(start..end)?;
+    let text = file.shown_lines(first, last);
     if text.trim().is_empty() {
         return None;
     }
-    let (end_line, end_column) = utf16_line_col(file, end);
+    let (end_line, end_column) = file.utf16_line_col(file.line_end(last));
     Some(Region {
         start_line: first + 1,
         start_column: 1,
@@ -292,16 +290,6 @@ fn context_region(file: &SourceFile, span: Span) -> Option<Region> {
             text: text.to_string(),
         }),
     })
-}
-
-fn utf16_line_col(file: &SourceFile, offset: usize) -> (usize, usize) {
-    let offset = offset.min(file.text.len());
-    let line = file.lines.line_of(offset);
-    let start = file.lines.line_start(line);
-    let col = file.text.get(start..offset).map_or(0, |s| {
-        s.chars().filter(|c| *c != '\r').map(char::len_utf16).sum()
-    });
-    (line + 1, col + 1)
 }
 
 fn physical(report: &Report, span: Span) -> PhysicalLocation {

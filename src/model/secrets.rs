@@ -2,7 +2,8 @@
 //!
 //! Credentials are decoded only to check them. What is kept is the registry keys and a list of
 //! problems, each pointing at a key name (never at a value), with messages that never quote the
-//! data. The spans of every `data` / `stringData` value are kept so snippets can mask them.
+//! data. The spans of every `data` / `stringData` value (and of the `last-applied-configuration`
+//! annotation, which repeats them) are kept so snippets can mask them.
 
 use super::Scalar;
 use super::base64;
@@ -12,6 +13,7 @@ use std::ops::Range;
 
 pub const DOCKER_CONFIG_JSON: &str = "kubernetes.io/dockerconfigjson";
 pub const DOCKERCFG: &str = "kubernetes.io/dockercfg";
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 #[derive(Clone, Debug, Default)]
 pub struct SecretFacts {
@@ -84,6 +86,14 @@ pub fn extract_secret(obj: &Cursor<'_>) -> SecretFacts {
                 facts.value_spans.push(v.value_range());
             }
         }
+    }
+    // `kubectl apply` copies the whole object, data included, into this annotation as JSON.
+    if let Some(v) = obj
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(LAST_APPLIED))
+    {
+        facts.value_spans.push(v.value_range());
     }
     let key = match facts.type_text() {
         DOCKER_CONFIG_JSON => ".dockerconfigjson",

@@ -354,7 +354,7 @@ pub fn link_manifests(
                     }
                 }
                 "pull-not-found" => {
-                    let source = sources.get(file).map_or("", |s| &*s.text);
+                    let source = sources.get(file).map_or("", |s| s.raw_text());
                     if let Ok(r) = crate::image::parse_reference(&scalar.text)
                         && let Some(part) = r.digest.clone().or(r.tag.clone())
                     {

@@ -2,6 +2,7 @@
 
 mod line_index;
 mod miette_source;
+pub mod redact;
 mod walk;
 
 pub use line_index::LineIndex;
@@ -60,15 +61,18 @@ pub enum Origin {
 pub struct SourceFile {
     pub name: String,
     pub origin: Origin,
-    pub text: Arc<str>,
+    /// The text as read: for the readers (syntax, model, kubectl), never copied into output —
+    /// emitters see only [`SourceFile::shown`] and [`SourceFile::display_text`].
+    raw: Arc<str>,
     pub lines: LineIndex,
     /// Named on the command line (or stdin), as opposed to found by walking a directory.
     pub explicit: bool,
     /// Byte ranges (Secret values) masked in the text shown in snippets.
     redactions: Vec<Range<usize>>,
-    /// The text with control characters blanked out byte for byte and `redactions` masked, for
-    /// showing snippets; built on first use (`None` when it would equal `text`), so a run whose
-    /// output shows no snippet (JSON) never holds a second copy of the files with findings.
+    /// The text with control characters blanked out byte for byte, `redactions` and the
+    /// credential-looking values that [`redact::credential_ranges`] finds masked, for showing
+    /// snippets; built on first use (`None` when it would equal the raw text), so a run that
+    /// shows no text of a file never holds a second copy of it.
     display_text: OnceLock<Option<Box<str>>>,
 }
 
@@ -78,7 +82,7 @@ impl SourceFile {
         SourceFile {
             name,
             origin,
-            text: text.into(),
+            raw: text.into(),
             lines,
             explicit,
             redactions: Vec::new(),
@@ -97,16 +101,61 @@ impl SourceFile {
         self.display_text = OnceLock::new();
     }
 
-    /// The text to show in snippets (same byte offsets as `text`).
+    /// The text as read, for the readers that analyse it. Output never copies from it: see
+    /// [`SourceFile::shown`].
+    pub fn raw_text(&self) -> &str {
+        &self.raw
+    }
+
+    /// The whole text with secrets masked and unsafe characters blanked (same byte offsets as
+    /// the raw text): the only text of a source that may reach an output.
     pub fn display_text(&self) -> &str {
         self.display_text
             .get_or_init(|| self.build_display_text())
             .as_deref()
-            .unwrap_or(&self.text)
+            .unwrap_or(&self.raw)
+    }
+
+    /// The shown text of a span, or "" when it does not fall on this file's char boundaries.
+    pub fn shown(&self, span: Span) -> &str {
+        self.display_text().get(span.range()).unwrap_or("")
+    }
+
+    /// The shown text of whole lines `first..=last` (0-based), without the last line break.
+    pub fn shown_lines(&self, first: usize, last: usize) -> &str {
+        let start = self.lines.line_start(first);
+        let end = self.lines.line_end(&self.raw, last).max(start);
+        self.display_text().get(start..end).unwrap_or("")
+    }
+
+    /// 1-based (line, column) of a byte offset, columns in characters of the raw text.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines.line_col(&self.raw, offset)
+    }
+
+    /// 1-based (line, column) of a byte offset, columns in UTF-16 code units (SARIF), a `\r`
+    /// not counted.
+    pub fn utf16_line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.raw.len());
+        let line = self.lines.line_of(offset);
+        let start = self.lines.line_start(line);
+        let col = self.raw.get(start..offset).map_or(0, |s| {
+            s.chars().filter(|c| *c != '\r').map(char::len_utf16).sum()
+        });
+        (line + 1, col + 1)
+    }
+
+    /// End offset of a line (0-based), before its line break.
+    pub fn line_end(&self, line: usize) -> usize {
+        self.lines.line_end(&self.raw, line)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
     }
 
     fn build_display_text(&self) -> Option<Box<str>> {
-        let text: &str = &self.text;
+        let text: &str = &self.raw;
         let safe = may_be_unsafe_for_terminal(text).then(|| {
             text.chars()
                 .map(|c| {
@@ -118,37 +167,27 @@ impl SourceFile {
                 })
                 .collect::<String>()
         });
-        if self.redactions.is_empty() {
+        let mut ranges = redact::credential_ranges(text);
+        ranges.extend(self.redactions.iter().cloned());
+        if ranges.is_empty() {
             return safe.map(String::into_boxed_str);
         }
-        let mut shown: String = safe.unwrap_or_else(|| text.to_string());
-        for r in &self.redactions {
-            let Some(part) = shown.get(r.clone()) else {
-                continue;
-            };
-            let masked: String = part
-                .chars()
-                .map(|c| {
-                    if matches!(c, '\n' | '\r') {
-                        c.to_string()
-                    } else {
-                        "*".repeat(c.len_utf8())
-                    }
-                })
-                .collect();
-            shown.replace_range(r.clone(), &masked);
-        }
-        Some(shown.into_boxed_str())
+        let shown = safe.as_deref().unwrap_or(text);
+        Some(redact::mask_ranges(shown, &ranges).into_boxed_str())
     }
 
-    /// Text of a span, or "" when it does not fall on this file's char boundaries.
-    pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.range()).unwrap_or("")
+    /// The secret values of this file (the structured redactions), for masking strings that
+    /// rules built from its text.
+    pub fn secret_values(&self) -> Vec<&str> {
+        self.redactions
+            .iter()
+            .filter_map(|r| self.raw.get(r.clone()))
+            .collect()
     }
 
     /// Length of a leading UTF-8 byte-order mark, which parsers must skip.
     pub fn bom_len(&self) -> usize {
-        if self.text.starts_with('\u{feff}') {
+        if self.raw.starts_with('\u{feff}') {
             3
         } else {
             0

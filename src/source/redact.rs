@@ -1,0 +1,267 @@
+//! What is secret in a text, and how it is masked: the one place that decides it.
+//!
+//! Two kinds of ranges are masked. Structured ones come from the model (every value under a
+//! Secret's `data` / `stringData`, its `last-applied-configuration` annotation) and are handed to
+//! [`super::SourceFile::redact`]. Textual ones are found here, in any input, by the shapes in
+//! which credentials appear in pasted `kubectl` output and shell history: command-line passwords,
+//! `Authorization:` headers, credential keys in JSON or YAML, URLs with a password, base64-encoded
+//! JSON, and the values under `data:` / `stringData:` of a pasted Secret. Every text an emitter
+//! copies from a source (snippets, context lines, fingerprint inputs) comes from
+//! [`super::SourceFile::shown`], and every string of a finding goes through [`mask_str`].
+
+use regex::Regex;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// The mask character; a masked range keeps its byte length and its line breaks, so every
+/// offset and line number stays valid.
+const MASK: char = '*';
+
+/// Keys whose value is a credential, in JSON (`"auth": "…"`) and YAML (`password: …`).
+const CREDENTIAL_KEYS: &str = r"auth|password|passwd|identitytoken|registrytoken|token|access_token|refresh_token|client_secret|secret_access_key|\.dockerconfigjson|\.dockercfg";
+
+struct Patterns {
+    /// Each pattern masks its capture group named `v`.
+    value_patterns: Vec<Regex>,
+    /// All of them at once: one pass tells which (usually none) to run for their captures.
+    any: regex::RegexSet,
+}
+
+fn patterns() -> &'static Patterns {
+    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let sources = [
+            // `--docker-password=…`, `--password …`, `--from-literal=key=…` (kubectl create
+            // secret, docker/helm/crane login).
+            r"(?i)--(?:docker-|registry-)?password(?:=|[ \t]+)(?P<v>[^\s'\x22`…$<][^\s'\x22`]*|'[^'\n]+'|\x22[^\x22\n]+\x22)".to_string(),
+            r"(?i)--from-literal[= ][^=\s]+=(?P<v>[^\s'\x22`…$<][^\s'\x22`]*|'[^'\n]+'|\x22[^\x22\n]+\x22)".to_string(),
+            // `docker login -p …` / `-u user -p …`.
+            r"(?i)\blogin\b[^\n]*?[ \t]-p[ \t]*(?P<v>[^\s'\x22`…$<-][^\s`]*|'[^'\n]+'|\x22[^\x22\n]+\x22)".to_string(),
+            // HTTP `Authorization: Basic …` / `Bearer …` (and `-H 'authorization: …'`).
+            r"(?i)\bauthorization\s*[:=]\s*(?:basic|bearer|token)?\s*(?P<v>[A-Za-z0-9+/=._~-]{4,})".to_string(),
+            // JSON, possibly escaped inside another string: `"auth": "…"`, `\"auth\":\"…\"`.
+            format!(r#"(?i)\\?"(?:{CREDENTIAL_KEYS})\\?"\s*:\s*\\?"(?P<v>[^"\\\n]+)"#),
+            // YAML: `password: …`, `  .dockerconfigjson: …`, `- token: …`.
+            format!(r#"(?im)^[ \t-]*["']?(?:{CREDENTIAL_KEYS})["']?[ \t]*:[ \t]+(?P<v>[^\s#][^\n]*?)[ \t]*\r?$"#),
+            // A URL with a password: `https://user:pass@host`.
+            r"(?i)\b[a-z][a-z0-9+.-]*://(?P<v>[^/\s:@]+:[^/\s@]+)@".to_string(),
+            // Base64 of JSON (`{"` → `eyJ`): docker configs, JWTs and other tokens.
+            r"\b(?P<v>eyJ[A-Za-z0-9+/_=.-]{16,})".to_string(),
+        ];
+        let value_patterns: Vec<Regex> = sources.iter().filter_map(|p| Regex::new(p).ok()).collect();
+        let any = regex::RegexSet::new(value_patterns.iter().map(Regex::as_str))
+            .unwrap_or_else(|_| regex::RegexSet::empty());
+        Patterns {
+            value_patterns,
+            any,
+        }
+    })
+}
+
+/// Byte ranges of credential-looking values in any text (see the module docs).
+pub fn credential_ranges(text: &str) -> Vec<Range<usize>> {
+    let patterns = patterns();
+    let mut out = Vec::new();
+    for i in patterns.any.matches(text).iter() {
+        let Some(re) = patterns.value_patterns.get(i) else {
+            continue;
+        };
+        for caps in re.captures_iter(text) {
+            if let Some(v) = caps.name("v") {
+                out.push(v.range());
+            }
+        }
+    }
+    out.extend(pasted_secret_data(text));
+    out
+}
+
+/// The values under `data:` / `stringData:` of a Secret pasted as `kubectl get secret -o
+/// yaml|json` inside other text (a manifest file is masked from its parsed tree instead). Only
+/// when the text mentions a Secret at all, so a ConfigMap's `data:` shows as it is.
+fn pasted_secret_data(text: &str) -> Vec<Range<usize>> {
+    let mentions_secret = text.contains("kind: Secret")
+        || text.contains("\"kind\": \"Secret\"")
+        || text.contains("\"kind\":\"Secret\"")
+        || text.contains("secret/");
+    if !mentions_secret {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    // Indentation of the `data:` key whose block we are in, and whether it is JSON (`{`).
+    let mut block: Option<(usize, bool)> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let body = content.trim_start();
+        let indent = content.len() - body.len();
+        if let Some((key_indent, json)) = block {
+            let ended = if json {
+                body.starts_with('}')
+            } else {
+                !body.is_empty() && indent <= key_indent
+            };
+            if ended {
+                block = None;
+            } else if let Some(value_from) =
+                value_start(content, json).filter(|&v| v < content.len())
+            {
+                out.push(at + value_from..at + content.len());
+            }
+        }
+        if block.is_none() {
+            let unquoted = body.trim_start_matches('"');
+            for key in ["data", "stringData"] {
+                if let Some(rest) = unquoted.strip_prefix(key) {
+                    let rest = rest.trim_start_matches('"').trim_start();
+                    if let Some(after) = rest.strip_prefix(':') {
+                        let after = after.trim();
+                        if after.is_empty() {
+                            block = Some((indent, false));
+                        } else if after == "{" {
+                            block = Some((indent, true));
+                        }
+                    }
+                }
+            }
+        }
+        at += line.len();
+    }
+    out
+}
+
+/// Where the value of a `key: value` (or `"key": "value"`) line starts.
+fn value_start(line: &str, json: bool) -> Option<usize> {
+    if json {
+        // `"key": "value",`: the value starts after the second `": "`.
+        let colon = line.find("\":")?;
+        let rest = line.get(colon + 2..)?;
+        Some(colon + 2 + (rest.len() - rest.trim_start().len()))
+    } else {
+        line.find(": ")
+            .map(|i| i + 2)
+            .or_else(|| line.trim_end().ends_with(':').then_some(line.len()))
+            .or(Some(line.len() - line.trim_start().len()))
+    }
+}
+
+/// `text` with every range masked (byte length and line breaks kept). Ranges that do not fall
+/// on char boundaries are widened to the enclosing chars.
+pub fn mask_ranges(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut masked = vec![false; text.len()];
+    for r in ranges {
+        let start = r.start.min(text.len());
+        let end = r.end.min(text.len());
+        if let Some(part) = masked.get_mut(start..end) {
+            part.fill(true);
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        let hit = masked
+            .get(i..i + c.len_utf8())
+            .is_some_and(|m| m.iter().any(|b| *b));
+        if hit && !matches!(c, '\n' | '\r') {
+            out.extend(std::iter::repeat_n(MASK, c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A string built from source text (a message, a label, an image, an evidence line), with
+/// credential-looking values and every `known` secret value (at least 4 bytes long) masked.
+pub fn mask_str<'a>(text: &'a str, known: &[&str]) -> Cow<'a, str> {
+    let mut ranges = credential_ranges(text);
+    for secret in known.iter().filter(|s| s.trim().len() >= 4) {
+        ranges.extend(text.match_indices(secret).map(|(i, s)| i..i + s.len()));
+    }
+    if ranges.is_empty() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(mask_ranges(text, &ranges))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(text: &str) -> String {
+        mask_ranges(text, &credential_ranges(text))
+    }
+
+    #[test]
+    fn command_line_passwords() {
+        let t = "kubectl create secret docker-registry r --docker-server=x --docker-username=u --docker-password=hunter2pass --docker-email=e";
+        let m = masked(t);
+        assert!(!m.contains("hunter2pass"), "{m}");
+        assert!(m.contains("--docker-email=e"));
+        assert!(!masked("docker login -u me -p 'pa ss' reg.io").contains("pa ss"));
+        assert!(!masked("helm registry login r --password s3cr3t").contains("s3cr3t"));
+        assert!(
+            !masked("kubectl create secret generic x --from-literal=pw=abc123").contains("abc123")
+        );
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        // A pattern that failed to compile would silently mask nothing.
+        assert_eq!(patterns().value_patterns.len(), 8);
+        assert_eq!(patterns().any.len(), 8);
+    }
+
+    #[test]
+    fn placeholders_in_help_texts_stay() {
+        for t in [
+            "kubectl create secret docker-registry NAME --docker-password=…`, which",
+            "--docker-password=$PASSWORD",
+            "--password <password>",
+        ] {
+            assert_eq!(masked(t), t);
+        }
+    }
+
+    #[test]
+    fn headers_json_yaml_urls_and_blobs() {
+        assert!(!masked("Authorization: Basic dXNlcjpwYXNz").contains("dXNlcjpwYXNz"));
+        assert!(!masked(r#"{"auths":{"r":{"auth":"dXNlcjpwYXNz"}}}"#).contains("dXNlcjpwYXNz"));
+        assert!(!masked(r#"{\"auth\":\"dXNlcjpwYXNz\"}"#).contains("dXNlcjpwYXNz"));
+        assert!(!masked("  password: hunter2\n").contains("hunter2"));
+        assert!(!masked("  .dockerconfigjson: abcdefgh\n").contains("abcdefgh"));
+        assert!(!masked("pull https://bob:pw123@reg.io/x").contains("pw123"));
+        assert!(!masked("x eyJhdXRocyI6eyJyZWcuaW8iOnt9fX0= y").contains("eyJhdXRocyI6"));
+    }
+
+    #[test]
+    fn pasted_secret_blocks() {
+        let yaml =
+            "kind: Secret\ndata:\n  user: dXNlcg==\n  other: b3RoZXI=\nmetadata:\n  name: x\n";
+        let m = masked(yaml);
+        assert!(!m.contains("dXNlcg==") && !m.contains("b3RoZXI="), "{m}");
+        assert!(m.contains("name: x"));
+        let json = "{\n  \"kind\": \"Secret\",\n  \"data\": {\n    \"k\": \"c2VjcmV0\"\n  },\n  \"type\": \"Opaque\"\n}";
+        let m = masked(json);
+        assert!(!m.contains("c2VjcmV0") && m.contains("Opaque"), "{m}");
+    }
+
+    #[test]
+    fn ordinary_manifests_stay_as_written() {
+        let t = "kind: Deployment\nspec:\n  containers:\n    - image: nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n      automountServiceAccountToken: false\ndata:\n  key: value\n";
+        assert_eq!(masked(t), t);
+    }
+
+    #[test]
+    fn masking_keeps_offsets_and_line_breaks() {
+        let t = "a: é\r\nb";
+        let m = mask_ranges(t, &[Range { start: 3, end: 7 }]);
+        assert_eq!(m.len(), t.len());
+        assert_eq!(m, "a: **\r\nb");
+        assert_eq!(
+            mask_str("x secretvalue y", &["secretvalue"]),
+            "x *********** y"
+        );
+    }
+}
