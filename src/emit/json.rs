@@ -119,8 +119,8 @@ fn evidence<'a>(report: &'a Report, f: &crate::finding::Finding) -> Vec<JsonEvid
         .iter()
         .filter_map(|span| {
             let file = report.sources.get(span.file)?;
-            let (line, column) = file.lines.line_col(&file.text, span.start as usize);
-            let text = file.display_text().get(span.range())?;
+            let (line, column) = file.line_col(span.start as usize);
+            let text = file.shown(*span);
             Some(JsonEvidence {
                 line,
                 column,
