@@ -464,3 +464,68 @@ fn missing_pull_secret_turns_docker_hub_denial_into_unauthorized() {
     assert_eq!(d.evidence_all.len(), 4, "{:?}", d.evidence_all);
     assert_eq!(got[1].evidence_all.len(), 1);
 }
+
+#[test]
+fn cut_messages_decide_when_unambiguous() {
+    use pullcheck::kubectl::Confidence;
+    let (_, got) = check(
+        "cut-messages.txt",
+        &[
+            want(
+                "pull-dns",
+                Some("docker.io/acme/api:1.0"),
+                "server misbehaving",
+            )
+            .pod(Some("batch"), "api-6d5f8b7c9-2xkqp")
+            .reason("ErrImagePull"),
+            // Cut inside the URL: the full message of the other docker.io pull starts the same.
+            want(
+                "pull-dns",
+                Some("docker.io/acme/worker:2.0"),
+                "registry-1.docker.io/v2/acme/wor",
+            )
+            .pod(Some("batch"), "worker-5b8c9d7f6-q7r2s")
+            .reason("ErrImagePull"),
+            // Cut the same way, but no other pull from ghcr.io: nothing to infer from.
+            want(
+                "pull-failed",
+                Some("ghcr.io/acme/report:3.1"),
+                "ghcr.io/v2/acme/rep",
+            )
+            .pod(Some("batch"), "report-28471230-zz9kd")
+            .reason("ErrImagePull"),
+            // `http: s` begins only one known message.
+            want(
+                "pull-http-on-https",
+                Some("10.0.0.5:5000/team/app:1.2"),
+                "http: s",
+            )
+            .pod(Some("dev"), "registry-test-7c9d8f6b5-lp4mn")
+            .reason("ImagePullBackOff"),
+        ],
+    );
+    let conf: Vec<Confidence> = got.iter().map(|d| d.confidence).collect();
+    assert_eq!(
+        conf,
+        [
+            Confidence::Certain,
+            Confidence::Inferred,
+            Confidence::Certain,
+            Confidence::Inferred
+        ]
+    );
+    assert!(
+        got[1]
+            .inference
+            .as_deref()
+            .unwrap_or("")
+            .contains("docker.io")
+    );
+    assert!(
+        got[3]
+            .inference
+            .as_deref()
+            .unwrap_or("")
+            .contains("cut line")
+    );
+}

@@ -7,6 +7,7 @@
 //! than by its column. Every step is linear in the input and never panics.
 
 mod causes;
+mod cut;
 mod describe;
 mod detect;
 mod events;
@@ -210,6 +211,7 @@ pub fn diagnose(text: &str) -> Vec<Diagnosis> {
     let lines = text::lines(text);
     let found = scan::scan(&lines);
     let mut out = merge::merge(found);
+    cut::infer(&mut out);
     if out.is_empty()
         && let Some(d) = marker_only(text)
     {
