@@ -529,3 +529,25 @@ fn cut_messages_decide_when_unambiguous() {
             .contains("cut line")
     );
 }
+
+#[test]
+fn get_events_wide_keeps_trailing_columns_out_of_the_evidence() {
+    let (_, got) = check(
+        "get-events-wide.txt",
+        &[want(
+            "pull-unauthorized",
+            Some("quay.io/acme/ingest:7.3"),
+            "401 UNAUTHORIZED",
+        )
+        .pod(Some("etl"), "ingest-7f9c8d6b5-m2n4p")
+        .container("ingest")
+        .reason("ImagePullBackOff")],
+    );
+    let d = &got[0];
+    assert!(
+        d.evidence_text.ends_with("401 UNAUTHORIZED"),
+        "{}",
+        d.evidence_text
+    );
+    assert!(!d.evidence_text.contains("182e1f0b"), "{}", d.evidence_text);
+}

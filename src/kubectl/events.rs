@@ -70,6 +70,13 @@ static RECOVERED: LazyLock<Regex> = LazyLock::new(|| {
 /// succeed.`
 static MISSING_SECRETS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Unable to retrieve some image pull secrets \((?P<names>[^)]*)\)?"));
+/// The trailing FIRST SEEN, COUNT and NAME cells of `kubectl get events -o wide` (the event's
+/// name is its object's name and a hex suffix).
+static WIDE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\s{2,}(?:\d+[smhdy][0-9smhdy]*|<unknown>|<invalid>)\s+\d+\s+[a-z0-9][-a-z0-9.]*\.[0-9a-f]{8,}\s*$",
+    )
+});
 static FIELD_PATH: LazyLock<Regex> = LazyLock::new(|| {
     re(r"spec\.(?P<kind>initContainers|containers|ephemeralContainers)\{(?P<c>[^}]*)\}")
 });
@@ -90,6 +97,11 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
     let mut out = Parsed::default();
     let Some(msg) = text.text.get(at..) else {
         return out;
+    };
+    // `get events -o wide` prints FIRST SEEN, COUNT and NAME after the message: not evidence.
+    let msg = match WIDE_TAIL.find(msg) {
+        Some(m) => msg.get(..m.start()).unwrap_or(msg),
+        None => msg,
     };
     let prefix = text.text.get(..at).unwrap_or("");
     let msg_end = at + msg.trim_end().len();

@@ -10,6 +10,7 @@ mod causes;
 mod cut;
 mod describe;
 mod detect;
+mod event_objects;
 mod events;
 mod get_pods;
 mod logs;

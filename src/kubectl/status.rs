@@ -15,9 +15,9 @@ const STATUS_LISTS: &[(&str, &str, bool)] = &[
 ];
 
 /// One diagnosis per container of a Pod (or of each Pod in a `kind: List`) that waits on a
-/// failed pull.
+/// failed pull, and one per container that a list of Events shows failing.
 pub fn diagnose_document(doc: &Document) -> Vec<Diagnosis> {
-    let mut out = Vec::new();
+    let mut out = super::event_objects::diagnose(doc);
     let Some(root) = doc.root() else {
         return out;
     };
