@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Go oracle for tests/image_differential.rs and prints its path.
+# Builds the Go oracle for tests/it/image_differential.rs and prints its path.
 #   scripts/build-go-oracle.sh [OUTPUT]        (default: target/reforacle)
 #   PULLCHECK_GO_ORACLE=$(scripts/build-go-oracle.sh) cargo test --test image_differential
 # Installs Go and the Debian-packaged Go sources (docker/distribution's reference package and

@@ -1,8 +1,9 @@
 //! Command-line interface: parse arguments, run the library, print, return the exit code.
 
 use crate::emit;
-use crate::engine::{LintOptions, Report, lint};
+use crate::engine::{LintOptions, lint};
 use crate::finding::Severity;
+use crate::report::Report;
 use crate::rules::{CATALOG, find};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -413,7 +414,7 @@ fn display_paths(paths: &[PathBuf]) -> String {
     }
     paths
         .iter()
-        .map(|p| crate::text::sanitize(&p.to_string_lossy()).into_owned())
+        .map(|p| crate::sanitize::sanitize(&p.to_string_lossy()).into_owned())
         .collect::<Vec<_>>()
         .join(", ")
 }

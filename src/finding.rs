@@ -1,6 +1,46 @@
 //! What rules produce: a rule id, a severity, a message and spans — never rendered text.
+//! A rule's identity ([`RuleMeta`]) lives here too, below the rules, so that nothing low needs
+//! the rule catalog to name a rule.
 
 use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// Reading and parsing inputs.
+    Input,
+    /// One container's image reference and pull policy.
+    Image,
+    /// Checks that need every object of the run (pull secrets, pre-pull evidence).
+    CrossObject,
+    /// Diagnoses of failed pulls read from kubectl output.
+    Diagnosis,
+    /// About pullcheck's own annotations and comments.
+    Meta,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Input => "input",
+            Category::Image => "image",
+            Category::CrossObject => "cross-object",
+            Category::Diagnosis => "diagnosis",
+            Category::Meta => "meta",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case id used in every output format and in suppressions.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub category: Category,
+    /// One line: when the rule fires.
+    pub summary: &'static str,
+    /// The full Markdown doc, `rules/<name>.md`.
+    pub doc: &'static str,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -64,7 +104,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: &'static crate::rules::RuleMeta, span: Span, message: String) -> Finding {
+    pub fn new(rule: &'static RuleMeta, span: Span, message: String) -> Finding {
         Finding {
             rule: rule.name,
             severity: rule.severity,

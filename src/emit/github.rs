@@ -7,8 +7,8 @@
 //! can neither end the command early nor start a line of its own.
 
 use super::{file_name, position, repo_path, sanitize, sanitize_multiline};
-use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 use std::collections::BTreeMap;
 use std::io::Write;
 

@@ -3,8 +3,8 @@
 //! `location.path` and `location.lines.begin`.
 
 use super::{file_name, fingerprints, position, repo_path};
-use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 use serde::Serialize;
 use std::io::Write;
 

@@ -1,8 +1,8 @@
 //! The default, human report: one miette graphical diagnostic per finding.
 
 use super::{file_name, sanitize, sanitize_multiline, summary_line};
-use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 use crate::source::SourceFile;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode, SourceSpan,

@@ -1,7 +1,7 @@
 //! The `--format json` contract (version 1). Keep it stable: fields may be added, never renamed.
 
 use super::{file_name, position};
-use crate::engine::Report;
+use crate::report::Report;
 use serde::Serialize;
 use std::io::Write;
 

@@ -7,10 +7,10 @@ pub mod json;
 pub mod sarif;
 pub mod short;
 
-use crate::engine::Report;
 use crate::finding::Finding;
+use crate::report::Report;
+pub use crate::sanitize::{sanitize, sanitize_multiline};
 use crate::source::SourceFile;
-pub use crate::text::{sanitize, sanitize_multiline};
 
 /// The output formats. Tests enumerate them (`Format::value_variants()`), so a new format is
 /// checked for secret leaks the day it lands.

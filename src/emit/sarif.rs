@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning ingests it.
 //!
 //! Hand-written structs (the conventions' choice over `serde-sarif`): only the properties we
-//! fill, each checked by the Microsoft SARIF multitool in `tests/ci_sarif.rs`
+//! fill, each checked by the Microsoft SARIF multitool in `tests/it/ci_sarif.rs`
 //! (`validate --rule-kinds "Sarif;Gh"`: zero errors, zero warnings).
 //!
 //! - Paths are relative to `%SRCROOT%` (the working directory, the checkout in CI) and
@@ -10,8 +10,8 @@
 //! - `partialFingerprints` never contain line numbers, so an alert survives unrelated edits.
 
 use super::{as_sentence, fingerprints, repo_path};
-use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 use crate::rules::{CATALOG, RuleMeta};
 use crate::source::{SourceFile, Span};
 use serde::Serialize;

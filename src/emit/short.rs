@@ -1,7 +1,7 @@
 //! `file:line:col: severity[rule] message`, one line per finding (for editors and grep).
 
 use super::{file_name, position, sanitize};
-use crate::engine::Report;
+use crate::report::Report;
 use std::io::Write;
 
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {

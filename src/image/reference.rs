@@ -17,19 +17,9 @@
 
 use std::ops::Range;
 
+use super::constants::{DOCKER_HUB, DOCKER_HUB_LEGACY, NAME_MAX, OFFICIAL_PREFIX, TAG_MAX};
 use super::digest::validate_digest;
 use super::error::{RefError, RefErrorKind as K, RefPart};
-
-/// Docker Hub's canonical domain (normalize.go `defaultDomain`).
-pub const DOCKER_HUB: &str = "docker.io";
-/// The legacy Docker Hub domain, rewritten to [`DOCKER_HUB`] (normalize.go `legacyDefaultDomain`).
-pub const DOCKER_HUB_LEGACY: &str = "index.docker.io";
-/// The namespace of official images (normalize.go `officialRepoPrefix`).
-pub const OFFICIAL_PREFIX: &str = "library/";
-/// Longest repository path, counted after normalisation (reference.go `RepositoryNameTotalLengthMax`).
-pub const NAME_MAX: usize = 255;
-/// Longest tag (regexp.go `tag`: one character then at most 127).
-pub const TAG_MAX: usize = 128;
 
 /// A parsed image reference. All ranges are byte ranges into the parsed input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,9 +32,9 @@ pub struct ImageRef {
     pub tag: Option<Range<usize>>,
     /// The digest (`sha256:…`), without the '@'.
     pub digest: Option<Range<usize>>,
-    /// The normalised registry: "docker.io" when absent or an alias, else the host as written.
+    /// The normalized registry: "docker.io" when absent or an alias, else the host as written.
     pub registry: String,
-    /// The normalised repository path: "library/nginx" for "nginx".
+    /// The normalized repository path: "library/nginx" for "nginx".
     pub repository: String,
 }
 
@@ -89,7 +79,7 @@ impl ImageRef {
         self.digest(input)?.parse().ok()
     }
 
-    /// The normalised reference, as Go's `String()`: name, then `:tag`, then `@digest`.
+    /// The normalized reference, as Go's `String()`: name, then `:tag`, then `@digest`.
     pub fn normalized(&self, input: &str) -> String {
         let mut out = self.name();
         self.push_suffix(input, &mut out);

@@ -19,7 +19,7 @@ pub const DOCKER_HUB_ALIASES: &[&str] = &[
     "registry.hub.docker.com",
 ];
 
-/// A key or list entry, normalised once.
+/// A key or list entry, normalized once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegistryPattern {
     /// Lower-case host labels, without the port.
@@ -32,7 +32,7 @@ pub struct RegistryPattern {
 }
 
 impl RegistryPattern {
-    /// Normalises a key as `BasicDockerKeyring.Add` does. `None` for a key with no host.
+    /// Normalizes a key as `BasicDockerKeyring.Add` does. `None` for a key with no host.
     pub fn parse(key: &str) -> Option<RegistryPattern> {
         let trimmed = key.trim();
         let rest = trimmed
@@ -65,7 +65,7 @@ impl RegistryPattern {
         })
     }
 
-    /// Does this key match the image whose normalised name is `registry/repository`?
+    /// Does this key match the image whose normalized name is `registry/repository`?
     /// `segment_prefix`: a path must end at a `/` of the repository (config lists); the kubelet
     /// itself compares raw string prefixes (keyring keys).
     pub fn matches(&self, registry: &str, repository: &str, segment_prefix: bool) -> bool {

@@ -1,5 +1,6 @@
-//! The message → cause table of `rules/causes.yaml`, and the reader for its small YAML subset.
+//! The message → cause table of `rules/causes.yaml`, read through `crate::syntax`.
 
+use crate::syntax::{Cursor, ParseLimits, parse_stream};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::sync::LazyLock;
 
@@ -47,7 +48,7 @@ impl CauseInfo {
     }
 }
 
-struct Catalog {
+struct CauseTable {
     causes: Vec<CauseInfo>,
     /// Every pattern of every cause, for one pass over a message.
     set: RegexSet,
@@ -56,14 +57,14 @@ struct Catalog {
     failed: usize,
 }
 
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+static TABLE: LazyLock<CauseTable> = LazyLock::new(|| {
     // The file is embedded and a test parses it, so the fallback only guards against a bad edit
     // reaching a build: better a diagnosis of "failed" than a panic.
     let causes = parse(CAUSES_YAML).unwrap_or_default();
     build(causes)
 });
 
-fn build(mut causes: Vec<CauseInfo>) -> Catalog {
+fn build(mut causes: Vec<CauseInfo>) -> CauseTable {
     let failed = match causes.iter().position(|c| c.rule == "pull-failed") {
         Some(i) => i,
         None => {
@@ -91,7 +92,7 @@ fn build(mut causes: Vec<CauseInfo>) -> Catalog {
         .case_insensitive(true)
         .build()
         .unwrap_or_else(|_| RegexSet::empty());
-    Catalog {
+    CauseTable {
         causes,
         set,
         owners,
@@ -101,29 +102,29 @@ fn build(mut causes: Vec<CauseInfo>) -> Catalog {
 
 /// All causes, most specific first as written in `rules/causes.yaml`.
 pub fn causes() -> &'static [CauseInfo] {
-    &CATALOG.causes
+    &TABLE.causes
 }
 
 /// The cause with this rule id (`pull-dns`, …).
 pub fn cause_by_rule(rule: &str) -> Option<&'static CauseInfo> {
-    CATALOG.causes.iter().find(|c| c.rule == rule)
+    TABLE.causes.iter().find(|c| c.rule == rule)
 }
 
 /// `pull-failed`: a failure whose cause the evidence does not show.
 pub fn failed() -> &'static CauseInfo {
-    let cat = &*CATALOG;
-    &cat.causes[cat.failed.min(cat.causes.len().saturating_sub(1))]
+    let table = &*TABLE;
+    &table.causes[table.failed.min(table.causes.len().saturating_sub(1))]
 }
 
 /// The most specific cause whose patterns match `text`, or `pull-failed`.
 pub fn classify(text: &str) -> &'static CauseInfo {
-    let cat = &*CATALOG;
+    let table = &*TABLE;
     let mut best: Option<&'static CauseInfo> = None;
-    for idx in cat.set.matches(text).iter() {
-        let Some(&(ci, pi)) = cat.owners.get(idx) else {
+    for idx in table.set.matches(text).iter() {
+        let Some(&(ci, pi)) = table.owners.get(idx) else {
             continue;
         };
-        let Some(cause) = cat.causes.get(ci) else {
+        let Some(cause) = table.causes.get(ci) else {
             continue;
         };
         if best.is_some_and(|b| b.specificity >= cause.specificity) {
@@ -136,60 +137,35 @@ pub fn classify(text: &str) -> &'static CauseInfo {
     best.unwrap_or_else(failed)
 }
 
-/// Parses the causes file. Errors name the 1-based line.
+/// Parses the causes file through `crate::syntax` (the same reader as manifests and the
+/// config). Errors name the 1-based line.
 pub fn parse(src: &str) -> Result<Vec<CauseInfo>, String> {
-    let mut out: Vec<CauseInfo> = Vec::new();
-    let mut in_patterns = false;
-    for (n, raw) in src.lines().enumerate() {
-        let err = |m: &str| format!("causes.yaml line {}: {m}", n + 1);
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let indent = raw.len() - raw.trim_start().len();
-        match indent {
-            0 => {
-                let rest = trimmed
-                    .strip_prefix("- ")
-                    .ok_or_else(|| err("expected `- rule: ...` to start a cause"))?;
-                out.push(empty_cause());
-                in_patterns = false;
-                let cause = out.last_mut().ok_or_else(|| err("no cause"))?;
-                set_field(cause, rest, &mut in_patterns).map_err(|m| err(&m))?;
-            }
-            2 => {
-                let cause = out.last_mut().ok_or_else(|| err("field outside a cause"))?;
-                in_patterns = false;
-                set_field(cause, trimmed, &mut in_patterns).map_err(|m| err(&m))?;
-            }
-            4 if in_patterns => {
-                let cause = out
-                    .last_mut()
-                    .ok_or_else(|| err("pattern outside a cause"))?;
-                let item = trimmed
-                    .strip_prefix("- ")
-                    .ok_or_else(|| err("expected `- 'regex'`"))?;
-                let item = item.strip_prefix("match:").unwrap_or(item);
-                let re = compile(&scalar(item).map_err(|m| err(&m))?).map_err(|m| err(&m))?;
-                cause.patterns.push(re);
-            }
-            6 if in_patterns => {
-                let cause = out
-                    .last_mut()
-                    .ok_or_else(|| err("`unless` outside a cause"))?;
-                let value = trimmed
-                    .strip_prefix("unless:")
-                    .ok_or_else(|| err("expected `unless: 'regex'`"))?;
-                let re = compile(&scalar(value).map_err(|m| err(&m))?).map_err(|m| err(&m))?;
-                let i = cause
-                    .patterns
-                    .len()
-                    .checked_sub(1)
-                    .ok_or_else(|| err("`unless` before any pattern"))?;
-                cause.exceptions.push((i, re));
-            }
-            _ => return Err(err("unexpected indentation")),
-        }
+    let err = |at: usize, m: &str| format!("causes.yaml line {}: {m}", line_of(src, at));
+    let mut docs = parse_stream(src, 0, &ParseLimits::default()).into_iter();
+    let doc = match docs.next() {
+        Some(Ok(doc)) => doc,
+        Some(Err(e)) => return Err(err(e.offset, &e.message)),
+        None => return Ok(Vec::new()),
+    };
+    if let Some(extra) = docs.next() {
+        let at = extra.map_or_else(
+            |e| e.offset,
+            |d| d.root().map_or(0, |r| r.value_range().start),
+        );
+        return Err(err(at, "one document expected"));
+    }
+    let Some(root) = doc.root() else {
+        return Ok(Vec::new());
+    };
+    if !root.is_seq() {
+        return Err(err(
+            root.value_range().start,
+            "expected a list of causes (`- rule: ...`)",
+        ));
+    }
+    let mut out = Vec::new();
+    for item in root.items() {
+        out.push(cause(&item).map_err(|(at, m)| err(at, &m))?);
     }
     for c in &out {
         if c.rule.is_empty() || c.cause.is_empty() || c.title.is_empty() {
@@ -202,8 +178,17 @@ pub fn parse(src: &str) -> Result<Vec<CauseInfo>, String> {
     Ok(out)
 }
 
-fn empty_cause() -> CauseInfo {
-    CauseInfo {
+/// What is wrong, at a byte offset of the file.
+type ErrorAt = (usize, String);
+
+fn cause(item: &Cursor<'_>) -> Result<CauseInfo, ErrorAt> {
+    if !item.is_map() {
+        return Err((
+            item.value_range().start,
+            "expected `- rule: ...` to start a cause".into(),
+        ));
+    }
+    let mut cause = CauseInfo {
         rule: String::new(),
         cause: String::new(),
         title: String::new(),
@@ -211,80 +196,77 @@ fn empty_cause() -> CauseInfo {
         patterns: Vec::new(),
         exceptions: Vec::new(),
         specificity: 0,
+    };
+    for (key, value) in item.entries() {
+        let at = key.value_range().start;
+        match key.as_str().unwrap_or_default() {
+            "rule" => cause.rule = text(&value)?,
+            "cause" => cause.cause = text(&value)?,
+            "title" => cause.title = text(&value)?,
+            "help" => cause.help = text(&value)?,
+            "specificity" => {
+                cause.specificity = text(&value)?.parse().map_err(|_| {
+                    (
+                        value.value_range().start,
+                        "specificity must be 0..=255".to_string(),
+                    )
+                })?
+            }
+            // `patterns:` with nothing after it: no pattern (pull-failed).
+            "patterns" if value.is_null() => {}
+            "patterns" if value.is_seq() => {
+                for pattern in value.items() {
+                    add_pattern(&mut cause, &pattern)?;
+                }
+            }
+            "patterns" => return Err((at, "expected a list of patterns".to_string())),
+            other => return Err((at, format!("unknown key `{other}`"))),
+        }
     }
+    Ok(cause)
 }
 
-fn set_field(cause: &mut CauseInfo, kv: &str, in_patterns: &mut bool) -> Result<(), String> {
-    let (key, value) = kv
-        .split_once(':')
-        .ok_or_else(|| "expected `key: value`".to_string())?;
-    let value = value.trim();
-    match key.trim() {
-        "rule" => cause.rule = scalar(value)?,
-        "cause" => cause.cause = scalar(value)?,
-        "title" => cause.title = scalar(value)?,
-        "help" => cause.help = scalar(value)?,
-        "specificity" => {
-            cause.specificity = scalar(value)?
-                .parse()
-                .map_err(|_| "specificity must be 0..=255".to_string())?
+/// `- 'regex'`, or `- match: 'regex'` with `unless: 'regex'` (the pattern does not count when
+/// the exception also matches).
+fn add_pattern(cause: &mut CauseInfo, pattern: &Cursor<'_>) -> Result<(), ErrorAt> {
+    let at = pattern.value_range().start;
+    if !pattern.is_map() {
+        cause.patterns.push(regex(pattern)?);
+        return Ok(());
+    }
+    for (key, _) in pattern.entries() {
+        let name = key.as_str().unwrap_or_default();
+        if name != "match" && name != "unless" {
+            return Err((key.value_range().start, format!("unknown key `{name}`")));
         }
-        "patterns" if value.is_empty() => *in_patterns = true,
-        other => return Err(format!("unknown key `{other}`")),
+    }
+    let matched = pattern
+        .get("match")
+        .ok_or_else(|| (at, "expected `match: 'regex'`".to_string()))?;
+    cause.patterns.push(regex(&matched)?);
+    if let Some(unless) = pattern.get("unless") {
+        let i = cause.patterns.len().saturating_sub(1);
+        cause.exceptions.push((i, regex(&unless)?));
     }
     Ok(())
 }
 
-/// A single-line scalar: 'single' ('' escapes a quote), "double" (\" and \\), or plain.
-fn scalar(value: &str) -> Result<String, String> {
-    let v = value.trim();
-    if let Some(body) = v.strip_prefix('\'') {
-        let mut out = String::new();
-        let mut chars = body.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\'' {
-                if chars.peek() == Some(&'\'') {
-                    chars.next();
-                    out.push('\'');
-                } else {
-                    return trailing_ok(chars.collect::<String>().as_str()).map(|_| out);
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        Err("unterminated single-quoted string".into())
-    } else if let Some(body) = v.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = body.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some(e @ ('"' | '\\')) => out.push(e),
-                    _ => return Err("unsupported escape in double-quoted string".into()),
-                },
-                '"' => return trailing_ok(chars.as_str()).map(|_| out),
-                c => out.push(c),
-            }
-        }
-        Err("unterminated double-quoted string".into())
-    } else {
-        let plain = match v.find(" #") {
-            Some(i) => v.get(..i).unwrap_or(v),
-            None => v,
-        };
-        Ok(plain.trim().to_string())
-    }
+fn text(value: &Cursor<'_>) -> Result<String, ErrorAt> {
+    value.as_str().map(str::to_string).ok_or_else(|| {
+        (
+            value.value_range().start,
+            "expected a single value".to_string(),
+        )
+    })
 }
 
-fn trailing_ok(rest: &str) -> Result<(), String> {
-    let rest = rest.trim();
-    if rest.is_empty() || rest.starts_with('#') {
-        Ok(())
-    } else {
-        Err(format!("text after the closing quote: {rest:?}"))
-    }
+fn regex(value: &Cursor<'_>) -> Result<Regex, ErrorAt> {
+    compile(&text(value)?).map_err(|m| (value.value_range().start, m))
+}
+
+/// The 1-based line of byte `at`.
+fn line_of(src: &str, at: usize) -> usize {
+    src.get(..at).unwrap_or(src).matches('\n').count() + 1
 }
 
 fn compile(src: &str) -> Result<Regex, String> {
@@ -372,6 +354,34 @@ mod tests {
                 .unwrap_err()
                 .contains("title")
         );
+    }
+
+    #[test]
+    fn reader_rejects_shapes_it_does_not_know() {
+        let head = "- rule: x\n  cause: y\n  title: t\n";
+        let err = |src: &str| parse(src).unwrap_err();
+        assert!(err("- just text\n").contains("line 1: expected `- rule"));
+        assert!(
+            err(&format!("{head}  help: {{a: b}}\n")).contains("line 4: expected a single value")
+        );
+        assert!(
+            err(&format!("{head}  patterns: 'a'\n"))
+                .contains("line 4: expected a list of patterns")
+        );
+        assert!(
+            err(&format!("{head}  patterns:\n    - unless: 'a'\n"))
+                .contains("line 5: expected `match: 'regex'`")
+        );
+        assert!(
+            err(&format!(
+                "{head}  patterns:\n    - match: 'a'\n      otherwise: 'b'\n"
+            ))
+            .contains("line 6: unknown key `otherwise`")
+        );
+        assert!(err(&format!("{head}  specificity: 300\n")).contains("0..=255"));
+        assert!(err(&format!("{head}---\n{head}")).contains("line 5: one document expected"));
+        assert!(err("- rule: [x\n").contains("line "));
+        assert!(parse("# nothing\n").unwrap().is_empty());
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! blocks (`Image:`, `State: Waiting`, `Reason:`) and where the Events table begins. Keys are
 //! matched by name, not indentation, because pastes often lose it.
 
-use super::scan::{ContainerInfo, Found, Obs, is_pull_reason};
-use super::text::{Line, SText};
+use super::mapped_text::{Line, MappedText};
+use super::observation::{ContainerInfo, Found, Observation, is_pull_reason};
 use super::{InputKind, classify};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -58,7 +58,7 @@ pub(crate) struct Step {
     /// A `Name:` line started a new pod.
     pub new_pod: bool,
     /// An `Image:` value that may continue on the next line.
-    pub image: Option<SText>,
+    pub image: Option<MappedText>,
 }
 
 /// Whether line `i` is `<name>:` followed by `Container ID:` or `Image:`.
@@ -201,7 +201,7 @@ impl Describe {
     }
 
     /// The container's `Image:` value, once its wrapped parts are joined.
-    pub fn image(&mut self, value: &SText, segment: usize, found: &mut Found) {
+    pub fn image(&mut self, value: &MappedText, segment: usize, found: &mut Found) {
         let Some(c) = self.container.as_mut() else {
             return;
         };
@@ -242,7 +242,7 @@ impl Describe {
         }
         let text = line.str().get(value.clone()).unwrap_or("").to_string();
         let span = line.text.span(value);
-        let mut o = Obs::failure(InputKind::Describe, segment, span.clone());
+        let mut o = Observation::failure(InputKind::Describe, segment, span.clone());
         o.pod = self.pod.clone();
         o.namespace = self.namespace.clone();
         o.container = Some(c.name.clone()).filter(|n| !n.is_empty());
@@ -271,6 +271,6 @@ impl Describe {
             o.rank = 3;
         }
         o.evidence_text = text;
-        found.obs.push(o);
+        found.observations.push(o);
     }
 }

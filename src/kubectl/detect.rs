@@ -17,13 +17,13 @@ static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A command line seen in the paste: it starts a new block of output.
-pub(crate) struct Command {
+pub(crate) struct PromptCommand {
     /// `describe pod NAME` / `logs NAME`: the pod the output is about.
     pub pod: Option<String>,
     pub namespace: Option<String>,
 }
 
-pub(crate) fn prompt(line: &str) -> Option<Command> {
+pub(crate) fn prompt(line: &str) -> Option<PromptCommand> {
     let caps = PROMPT.captures(line)?;
     let args: Vec<&str> = caps.name("args")?.as_str().split_whitespace().collect();
     let mut namespace = None;
@@ -55,7 +55,7 @@ pub(crate) fn prompt(line: &str) -> Option<Command> {
             .map(str::to_string),
         _ => None,
     };
-    Some(Command { pod, namespace })
+    Some(PromptCommand { pod, namespace })
 }
 
 fn is_pod_kind(kind: &str) -> bool {

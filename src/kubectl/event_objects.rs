@@ -4,8 +4,8 @@
 //! event row, so a pod's events merge and reason together as in a table.
 
 use super::events;
-use super::scan::{Found, RowCtx};
-use super::text::SText;
+use super::mapped_text::MappedText;
+use super::observation::{Found, RowContext};
 use super::{Diagnosis, merge};
 use crate::syntax::{Cursor, Document};
 
@@ -24,7 +24,7 @@ pub(crate) fn diagnose(doc: &Document) -> Vec<Diagnosis> {
     } else {
         event(&root, &mut found);
     }
-    if found.obs.is_empty() {
+    if found.observations.is_empty() {
         return Vec::new();
     }
     let mut out = merge::merge(found);
@@ -60,13 +60,13 @@ fn event(obj: &Cursor<'_>, found: &mut Found) {
         .map(|f| format!("{f}: "))
         .unwrap_or_default();
     let range = node.report_range();
-    let mut text = SText::default();
+    let mut text = MappedText::default();
     text.push(&prefix, range.start);
     text.push(message, range.start);
     let Some(at) = events::marker(&text.text) else {
         return;
     };
-    let ctx = RowCtx {
+    let ctx = RowContext {
         segment: 0,
         pod: about.str_at("name").map(str::to_string),
         namespace: namespace.map(str::to_string),
@@ -74,12 +74,12 @@ fn event(obj: &Cursor<'_>, found: &mut Found) {
         namespace_column: false,
     };
     let parsed = events::parse(&text, at, &ctx);
-    for mut o in parsed.obs {
+    for mut o in parsed.observations {
         // The message is a scalar of the tree (quoted, escaped, folded): point at all of it.
         o.evidence = range.clone();
         o.image_span = None;
         o.reason_span = None;
-        found.obs.push(o);
+        found.observations.push(o);
     }
     if let Some((ns, pod)) = parsed.scheduled {
         found.scheduled.push((0, ns, pod));

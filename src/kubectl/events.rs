@@ -3,8 +3,8 @@
 //! (`Failed to pull image %q: %v`, `Back-off pulling image %q`, …), kuberuntime (`Error: %v`,
 //! `Failed to create pod sandbox: %v`) and, for k8s ≤1.5, pod_workers.go's FailedSync text.
 
-use super::scan::{Obs, ObsKind, RowCtx, is_pull_reason};
-use super::text::SText;
+use super::mapped_text::MappedText;
+use super::observation::{Observation, ObservationKind, RowContext, is_pull_reason};
 use super::{InputKind, classify, failed};
 use regex::{Captures, Regex};
 use std::ops::Range;
@@ -87,13 +87,13 @@ static EVENT_NAME_SUFFIX: LazyLock<Regex> = LazyLock::new(|| re(r"\.[0-9a-f]{8,}
 /// What one message line yields.
 #[derive(Default)]
 pub(crate) struct Parsed {
-    pub obs: Vec<Obs>,
+    pub observations: Vec<Observation>,
     /// `Successfully assigned ns/pod to node`: the pod the surrounding rows are about.
     pub scheduled: Option<(Option<String>, String)>,
 }
 
 /// Reads the message that starts at `at` in `text`, with the row's other cells before it.
-pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
+pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
     let mut out = Parsed::default();
     let Some(msg) = text.text.get(at..) else {
         return out;
@@ -108,7 +108,7 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
     let evidence = text.span(at..msg_end);
     let row = Row::read(prefix, ctx);
     let new = |kind| {
-        let mut o = Obs::failure(kind, ctx.segment, evidence.clone());
+        let mut o = Observation::failure(kind, ctx.segment, evidence.clone());
         o.pod = row.pod.clone();
         o.namespace = row.namespace.clone();
         o.container = row.container.clone();
@@ -119,7 +119,7 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
         let m = c.name(name)?;
         Some((m.as_str().to_string(), at + m.start()..at + m.end()))
     };
-    let with_image = |o: &mut Obs, img: Option<(String, Range<usize>)>| {
+    let with_image = |o: &mut Observation, img: Option<(String, Range<usize>)>| {
         if let Some((image, range)) = img {
             let image = clean_image(&image);
             if !image.is_empty() {
@@ -158,7 +158,7 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
         } else {
             err.to_string()
         };
-        out.obs.push(o);
+        out.observations.push(o);
     } else if let Some(c) = NEVER.captures(msg) {
         let mut o = new(row.kind);
         with_image(&mut o, group(&c, "img"));
@@ -166,7 +166,7 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
         o.cause = classify(msg);
         o.rank = 3;
         o.evidence_text = msg.trim().to_string();
-        out.obs.push(o);
+        out.observations.push(o);
     } else if let Some(c) = ERROR_REASON.captures(msg) {
         let reason = c.name("r").map_or("", |m| m.as_str());
         if is_pull_reason(reason) {
@@ -176,7 +176,7 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
             o.cause = classify(reason);
             o.rank = 1;
             o.evidence_text = msg.trim().to_string();
-            out.obs.push(o);
+            out.observations.push(o);
         }
     } else if let Some(c) = SANDBOX.captures(msg) {
         let err = c.name("err").map_or("", |m| m.as_str().trim());
@@ -196,7 +196,7 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
             o.cause = classify(err);
             o.rank = 3;
             o.evidence_text = err.to_string();
-            out.obs.push(o);
+            out.observations.push(o);
         }
     } else if msg.starts_with("failed to \"StartContainer\"") {
         for c in SYNC.captures_iter(msg) {
@@ -217,11 +217,11 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
             o.cause = classify(&format!("{reason}: {inner}"));
             o.rank = 2;
             o.evidence_text = inner;
-            out.obs.push(o);
+            out.observations.push(o);
         }
     } else if let Some(c) = MISSING_SECRETS.captures(msg) {
         let mut o = new(row.kind);
-        o.kind = ObsKind::MissingSecrets;
+        o.kind = ObservationKind::MissingSecrets;
         o.container = None;
         o.secrets = c
             .name("names")
@@ -231,7 +231,7 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
             .filter(|n| !n.is_empty())
             .collect();
         o.evidence_text = msg.trim().to_string();
-        out.obs.push(o);
+        out.observations.push(o);
     } else if let Some(c) = SCHEDULED.captures(msg) {
         if let Some(pod) = c.name("pod") {
             out.scheduled = Some((
@@ -241,18 +241,18 @@ pub(crate) fn parse(text: &SText, at: usize, ctx: &RowCtx) -> Parsed {
         }
     } else if let Some(c) = RECOVERED.captures(msg) {
         let mut o = new(row.kind);
-        o.kind = ObsKind::Recovered;
+        o.kind = ObservationKind::Recovered;
         with_image(&mut o, group(&c, "img").or_else(|| group(&c, "img2")));
         o.cause = failed();
-        out.obs.push(o);
+        out.observations.push(o);
     } else if let Some(o) = super::logs::waiting(text, at, ctx.segment) {
-        out.obs.push(o);
+        out.observations.push(o);
     }
     // A wrap whose join is in doubt (a word cut, or a space): the reading that names the more
     // specific cause wins.
     if let Some(glued) = text.glued(at..text.text.len()) {
         let other = classify(&glued);
-        for o in out.obs.iter_mut().filter(|o| o.rank == 3) {
+        for o in out.observations.iter_mut().filter(|o| o.rank == 3) {
             if other.specificity > o.cause.specificity {
                 o.cause = other;
             }
@@ -272,7 +272,7 @@ struct Row {
 }
 
 impl Row {
-    fn read(prefix: &str, ctx: &RowCtx) -> Row {
+    fn read(prefix: &str, ctx: &RowContext) -> Row {
         let mut row = Row {
             kind: InputKind::Describe,
             pod: ctx.pod.clone(),

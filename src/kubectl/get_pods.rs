@@ -1,7 +1,7 @@
 //! `kubectl get pods` rows (plain, `-o wide`, `-A`, old and new spacing, `get all`'s `pod/x`).
 
-use super::scan::{Obs, is_pull_reason};
-use super::text::SText;
+use super::mapped_text::MappedText;
+use super::observation::{Observation, is_pull_reason};
 use super::{InputKind, classify};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -19,7 +19,11 @@ pub(crate) fn is_row(line: &str) -> bool {
 
 /// A failure observation for a row whose STATUS is a pull failure (printers.go `printPod`:
 /// `Init:` + the init container's waiting reason, else the first waiting container's reason).
-pub(crate) fn row(line: &SText, segment: usize, namespace: &Option<String>) -> Option<Obs> {
+pub(crate) fn row(
+    line: &MappedText,
+    segment: usize,
+    namespace: &Option<String>,
+) -> Option<Observation> {
     let caps = ROW.captures(&line.text)?;
     let status = caps.name("status")?;
     let (init, reason) = match status.as_str().strip_prefix("Init:") {
@@ -31,18 +35,19 @@ pub(crate) fn row(line: &SText, segment: usize, namespace: &Option<String>) -> O
     }
     let name = caps.name("name")?;
     // The STATUS cell is the evidence: the rest of the row says nothing about the pull.
-    let mut obs = Obs::failure(InputKind::GetPods, segment, line.span(status.range()));
-    obs.pod = Some(name.as_str().to_string());
-    obs.namespace = caps
+    let mut observation =
+        Observation::failure(InputKind::GetPods, segment, line.span(status.range()));
+    observation.pod = Some(name.as_str().to_string());
+    observation.namespace = caps
         .name("ns")
         .map(|m| m.as_str().to_string())
         .or_else(|| namespace.clone());
-    obs.init = init;
-    obs.reason = Some(reason.to_string());
-    obs.reason_span = Some(line.span(status.range()));
-    obs.state = true;
-    obs.cause = classify(reason);
-    obs.evidence_text = status.as_str().to_string();
-    obs.rank = 2;
-    Some(obs)
+    observation.init = init;
+    observation.reason = Some(reason.to_string());
+    observation.reason_span = Some(line.span(status.range()));
+    observation.state = true;
+    observation.cause = classify(reason);
+    observation.evidence_text = status.as_str().to_string();
+    observation.rank = 2;
+    Some(observation)
 }

@@ -1,8 +1,8 @@
 //! `kubectl logs` on a container that never started (kubelet_pods.go
 //! `validateContainerLogStatus`): `container "c" in pod "p" is waiting to start: <why>`.
 
-use super::scan::{Obs, is_pull_reason};
-use super::text::SText;
+use super::mapped_text::MappedText;
+use super::observation::{Observation, is_pull_reason};
 use super::{InputKind, classify};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -14,7 +14,7 @@ static WAITING: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
 });
 
-pub(crate) fn waiting(text: &SText, at: usize, segment: usize) -> Option<Obs> {
+pub(crate) fn waiting(text: &MappedText, at: usize, segment: usize) -> Option<Observation> {
     let rest = text.text.get(at..)?;
     let caps = WAITING.captures(rest)?;
     let why = caps.name("why")?;
@@ -28,14 +28,14 @@ pub(crate) fn waiting(text: &SText, at: usize, segment: usize) -> Option<Obs> {
         return None;
     }
     let end = at + rest.trim_end().len();
-    let mut obs = Obs::failure(InputKind::Logs, segment, text.span(at..end));
-    obs.pod = caps.name("p").map(|m| m.as_str().to_string());
-    obs.container = caps.name("c").map(|m| m.as_str().to_string());
-    obs.reason = Some(reason.to_string());
-    obs.reason_span = Some(text.span(at + why.start()..at + why.end()));
-    obs.state = true;
-    obs.cause = classify(reason);
-    obs.evidence_text = why.as_str().trim().to_string();
-    obs.rank = 2;
-    Some(obs)
+    let mut observation = Observation::failure(InputKind::Logs, segment, text.span(at..end));
+    observation.pod = caps.name("p").map(|m| m.as_str().to_string());
+    observation.container = caps.name("c").map(|m| m.as_str().to_string());
+    observation.reason = Some(reason.to_string());
+    observation.reason_span = Some(text.span(at + why.start()..at + why.end()));
+    observation.state = true;
+    observation.cause = classify(reason);
+    observation.evidence_text = why.as_str().trim().to_string();
+    observation.rank = 2;
+    Some(observation)
 }

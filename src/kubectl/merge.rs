@@ -2,7 +2,7 @@
 //! the events of the same pod are views of one failure; the most specific evidence names its
 //! cause.
 
-use super::scan::{Found, Obs, ObsKind};
+use super::observation::{Found, Observation, ObservationKind};
 use super::{Confidence, Diagnosis, InputKind};
 use regex::Regex;
 use std::collections::HashMap;
@@ -28,7 +28,7 @@ struct Entity {
 /// entities, the pod-less ones, and for pod-less evidence those sharing its image, container
 /// or block of the paste.
 #[derive(Default)]
-struct Index {
+struct EntityIndex {
     by_pod: HashMap<String, Vec<usize>>,
     no_pod: Vec<usize>,
     by_image: HashMap<String, Vec<usize>>,
@@ -36,9 +36,9 @@ struct Index {
     by_segment: HashMap<usize, Vec<usize>>,
 }
 
-impl Index {
+impl EntityIndex {
     /// Records what `o` adds to entity `k` (before `e` takes it over).
-    fn learn(&mut self, k: usize, e: &Entity, o: &Obs) {
+    fn learn(&mut self, k: usize, e: &Entity, o: &Observation) {
         match (&e.pod, &o.pod) {
             (None, Some(p)) => self.by_pod.entry(p.clone()).or_default().push(k),
             (None, None) if e.members.is_empty() => self.no_pod.push(k),
@@ -52,7 +52,7 @@ impl Index {
         }
     }
 
-    fn candidates(&self, o: &Obs) -> Vec<usize> {
+    fn candidates(&self, o: &Observation) -> Vec<usize> {
         let mut out: Vec<usize> = Vec::new();
         let mut add = |v: Option<&Vec<usize>>| out.extend(v.into_iter().flatten().copied());
         match &o.pod {
@@ -84,7 +84,7 @@ fn same(a: &Option<String>, b: &Option<String>) -> Option<bool> {
 }
 
 /// How well `o` identifies as `e`: `None` when it cannot be the same container.
-fn fit(o: &Obs, e: &Entity) -> Option<(u8, u8)> {
+fn fit(o: &Observation, e: &Entity) -> Option<(u8, u8)> {
     if o.sandbox != e.sandbox || same(&o.namespace, &e.namespace) == Some(false) {
         return None;
     }
@@ -119,7 +119,7 @@ fn fit(o: &Obs, e: &Entity) -> Option<(u8, u8)> {
 /// Events name the image, describe blocks name the container: complete each from the other.
 fn complete(found: &mut Found) {
     let Found {
-        obs,
+        observations,
         containers,
         scheduled,
     } = found;
@@ -140,7 +140,7 @@ fn complete(found: &mut Found) {
             .or_default()
             .push(k);
     }
-    for o in obs.iter_mut() {
+    for o in observations.iter_mut() {
         if o.pod.is_none()
             && o.source == InputKind::Describe
             && let Some([(ns, pod)]) = assigned.get(&o.segment).map(Vec::as_slice)
@@ -176,23 +176,29 @@ fn complete(found: &mut Found) {
 
 pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
     complete(&mut found);
-    let obs = &found.obs;
+    let observations = &found.observations;
     // Best-identified evidence first, so that vaguer evidence joins an existing container.
-    let tier = |o: &Obs| match (o.container.is_some(), o.image.is_some()) {
+    let tier = |o: &Observation| match (o.container.is_some(), o.image.is_some()) {
         (true, true) => 0,
         (false, true) => 1,
         (true, false) => 2,
         (false, false) => 3,
     };
-    let mut order: Vec<usize> = (0..obs.len())
-        .filter(|&i| obs.get(i).is_some_and(|o| o.kind == ObsKind::Failure))
+    let mut order: Vec<usize> = (0..observations.len())
+        .filter(|&i| {
+            observations
+                .get(i)
+                .is_some_and(|o| o.kind == ObservationKind::Failure)
+        })
         .collect();
-    order.sort_by_key(|&i| obs.get(i).map(|o| (tier(o), o.evidence.start)));
+    order.sort_by_key(|&i| observations.get(i).map(|o| (tier(o), o.evidence.start)));
 
     let mut entities: Vec<Entity> = Vec::new();
-    let mut index = Index::default();
+    let mut index = EntityIndex::default();
     for &i in &order {
-        let Some(o) = obs.get(i) else { continue };
+        let Some(o) = observations.get(i) else {
+            continue;
+        };
         let best = index
             .candidates(o)
             .into_iter()
@@ -233,7 +239,10 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
             e.members.push(i);
         }
     }
-    for o in obs.iter().filter(|o| o.kind == ObsKind::Recovered) {
+    for o in observations
+        .iter()
+        .filter(|o| o.kind == ObservationKind::Recovered)
+    {
         let fitting: Vec<usize> = index
             .candidates(o)
             .into_iter()
@@ -249,8 +258,8 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
             }
         }
     }
-    for (i, o) in obs.iter().enumerate() {
-        if o.kind != ObsKind::MissingSecrets {
+    for (i, o) in observations.iter().enumerate() {
+        if o.kind != ObservationKind::MissingSecrets {
             continue;
         }
         // The event is about the pod: every container of it (or, when the row names no pod,
@@ -268,7 +277,10 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
             }
         }
     }
-    let mut out: Vec<Diagnosis> = entities.iter().filter_map(|e| diagnosis(e, obs)).collect();
+    let mut out: Vec<Diagnosis> = entities
+        .iter()
+        .filter_map(|e| diagnosis(e, observations))
+        .collect();
     out.sort_by_key(|d| {
         d.evidence
             .start
@@ -277,8 +289,12 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
     out
 }
 
-fn diagnosis(e: &Entity, obs: &[Obs]) -> Option<Diagnosis> {
-    let members: Vec<&Obs> = e.members.iter().filter_map(|&i| obs.get(i)).collect();
+fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
+    let members: Vec<&Observation> = e
+        .members
+        .iter()
+        .filter_map(|&i| observations.get(i))
+        .collect();
     // Most specific cause, then the most telling line; the first such line on ties.
     let evidence = members.iter().copied().max_by_key(|o| {
         (
@@ -322,7 +338,11 @@ fn diagnosis(e: &Entity, obs: &[Obs]) -> Option<Diagnosis> {
         .and_then(|o| o.image_span.clone())
         .or_else(|| evidence.image_span.clone());
     let init = members.iter().any(|o| o.init);
-    let secret_events: Vec<&Obs> = e.secret_events.iter().filter_map(|&i| obs.get(i)).collect();
+    let secret_events: Vec<&Observation> = e
+        .secret_events
+        .iter()
+        .filter_map(|&i| observations.get(i))
+        .collect();
     let mut missing_secrets: Vec<String> = Vec::new();
     for name in secret_events.iter().flat_map(|o| o.secrets.iter()) {
         if !missing_secrets.contains(name) {

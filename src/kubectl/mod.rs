@@ -14,10 +14,11 @@ mod event_objects;
 mod events;
 mod get_pods;
 mod logs;
+mod mapped_text;
 mod merge;
+mod observation;
 mod scan;
 mod status;
-mod text;
 
 use std::ops::Range;
 
@@ -158,7 +159,7 @@ impl Diagnosis {
     }
 }
 
-/// Registry, repository and tag (or digest) of an image, normalised as the kubelet does
+/// Registry, repository and tag (or digest) of an image, normalized as the kubelet does
 /// (`crate::image`, Go's distribution/reference); for a reference that does not parse, a plain
 /// split with Docker Hub's defaults.
 pub fn split_image(image: &str) -> (String, String, String) {
@@ -189,7 +190,7 @@ pub fn split_image(image: &str) -> (String, String, String) {
     (registry, path, tag)
 }
 
-/// How images are compared across views and with manifests: normalised as the kubelet does
+/// How images are compared across views and with manifests: normalized as the kubelet does
 /// (`nginx` is `docker.io/library/nginx`), with an implicit `:latest` dropped, so that
 /// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree. A
 /// reference that does not parse compares as written.
@@ -209,7 +210,7 @@ pub fn image_key(image: &str) -> String {
 /// A text that carries a pull-failure marker always gets at least one: at worst `pull-failed`
 /// on the marker's line.
 pub fn diagnose(text: &str) -> Vec<Diagnosis> {
-    let lines = text::lines(text);
+    let lines = mapped_text::lines(text);
     let found = scan::scan(&lines);
     let mut out = merge::merge(found);
     cut::infer(&mut out);
@@ -232,7 +233,7 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         .map_or(text.len(), |i| at.end + i);
     let line = text.get(start..end)?.trim_end_matches('\r');
     let word = text.get(at.clone())?;
-    let reason = scan::is_pull_reason(word).then(|| word.to_string());
+    let reason = observation::is_pull_reason(word).then(|| word.to_string());
     let cause = classify(line);
     Some(Diagnosis {
         pod: None,

@@ -3,133 +3,22 @@
 
 use super::describe::Describe;
 use super::detect::{self, Header};
-use super::text::{Line, SText};
-use super::{CauseInfo, InputKind, events, failed, get_pods};
+use super::mapped_text::{Line, MappedText};
+use super::observation::{Found, RowContext};
+use super::{events, get_pods};
 use regex::Regex;
-use std::ops::Range;
 use std::sync::LazyLock;
-
-/// Waiting reasons that mean the image could not be pulled (pkg/kubelet/images/types.go, and
-/// the CRI-O reasons of k8s.io/cri-api errors.go).
-pub(crate) fn is_pull_reason(reason: &str) -> bool {
-    matches!(
-        reason,
-        "ErrImagePull"
-            | "ImagePullBackOff"
-            | "ErrImageNeverPull"
-            | "InvalidImageName"
-            | "ImageInspectError"
-            | "RegistryUnavailable"
-            | "SignatureValidationFailed"
-    )
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ObsKind {
-    /// Evidence that a pull failed.
-    Failure,
-    /// The container started or its image was pulled after all.
-    Recovered,
-    /// The kubelet could not read some of the pod's image pull Secrets
-    /// (FailedToRetrieveImagePullSecret): it pulled without those credentials.
-    MissingSecrets,
-}
-
-/// One piece of evidence about one container, before merging.
-#[derive(Debug, Clone)]
-pub(crate) struct Obs {
-    pub kind: ObsKind,
-    pub source: InputKind,
-    /// Block of the input it came from (a new command, table or described pod starts one).
-    pub segment: usize,
-    pub pod: Option<String>,
-    pub namespace: Option<String>,
-    pub container: Option<String>,
-    pub init: bool,
-    pub sandbox: bool,
-    pub image: Option<String>,
-    pub image_span: Option<Range<usize>>,
-    pub reason: Option<String>,
-    pub reason_span: Option<Range<usize>>,
-    /// The reason is the container's current state (describe, get pods, logs), not an event.
-    pub state: bool,
-    pub cause: &'static CauseInfo,
-    pub evidence: Range<usize>,
-    pub evidence_text: String,
-    /// How well this evidence shows the failure, when causes tie: 3 a runtime error message,
-    /// 2 a state, 1 a bare event.
-    pub rank: u8,
-    /// `MissingSecrets`: the Secret names.
-    pub secrets: Vec<String>,
-}
-
-impl Obs {
-    pub fn failure(source: InputKind, segment: usize, evidence: Range<usize>) -> Obs {
-        Obs {
-            kind: ObsKind::Failure,
-            source,
-            segment,
-            pod: None,
-            namespace: None,
-            container: None,
-            init: false,
-            sandbox: false,
-            image: None,
-            image_span: None,
-            reason: None,
-            reason_span: None,
-            state: false,
-            cause: failed(),
-            evidence,
-            evidence_text: String::new(),
-            rank: 0,
-            secrets: Vec::new(),
-        }
-    }
-}
-
-/// A container block of `kubectl describe`: which image a container runs.
-#[derive(Debug, Clone)]
-pub(crate) struct ContainerInfo {
-    pub segment: usize,
-    pub pod: Option<String>,
-    pub namespace: Option<String>,
-    pub name: String,
-    pub init: bool,
-    pub image: String,
-    pub image_span: Range<usize>,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Found {
-    pub obs: Vec<Obs>,
-    pub containers: Vec<ContainerInfo>,
-    /// (segment, namespace, pod) of `Successfully assigned ns/pod to node` events.
-    pub scheduled: Vec<(usize, Option<String>, String)>,
-}
-
-/// What an event row needs from its surroundings.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RowCtx {
-    pub segment: usize,
-    pub pod: Option<String>,
-    pub namespace: Option<String>,
-    /// `-n NS` of the command that printed the rows, for rows that name their pod.
-    pub command_namespace: Option<String>,
-    /// The table header had a NAMESPACE column (`-A`).
-    pub namespace_column: bool,
-}
 
 /// A value that may continue on the next lines because the terminal wrapped it.
 enum Pending {
     Message {
-        text: SText,
+        text: MappedText,
         at: usize,
-        ctx: RowCtx,
+        ctx: RowContext,
         lines: usize,
     },
     Image {
-        text: SText,
+        text: MappedText,
         lines: usize,
     },
 }
@@ -244,7 +133,13 @@ fn continuation_indent(
         .min()
 }
 
-fn join(prev: &mut SText, next: &SText, full_width: bool, indent: Option<usize>, open_quote: bool) {
+fn join(
+    prev: &mut MappedText,
+    next: &MappedText,
+    full_width: bool,
+    indent: Option<usize>,
+    open_quote: bool,
+) {
     let s = next.text.as_str();
     let lead = s.len() - s.trim_start().len();
     let body_end = s.trim_end().len().max(lead);
@@ -388,7 +283,7 @@ impl Scanner {
         }
         if get_pods::is_row(s) {
             if let Some(o) = get_pods::row(&line.text, self.segment, &self.command_namespace) {
-                self.found.obs.push(o);
+                self.found.observations.push(o);
             }
             return;
         }
@@ -410,7 +305,7 @@ impl Scanner {
             return;
         }
         if let Some(at) = events::marker(s) {
-            let ctx = RowCtx {
+            let ctx = RowContext {
                 segment: self.segment,
                 pod: self.describe.pod().or_else(|| self.command_pod.clone()),
                 namespace: self
@@ -482,7 +377,7 @@ impl Scanner {
         match self.pending.take() {
             Some(Pending::Message { text, at, ctx, .. }) => {
                 let parsed = events::parse(&text, at, &ctx);
-                self.found.obs.extend(parsed.obs);
+                self.found.observations.extend(parsed.observations);
                 if let Some((ns, pod)) = parsed.scheduled {
                     self.found.scheduled.push((ctx.segment, ns, pod));
                 }

@@ -3,7 +3,7 @@
 //! Unlike `describe`, the waiting message carries the runtime error itself
 //! (image_manager.go `return err.Error(), ErrImagePull`; ≥1.32 also on ImagePullBackOff).
 
-use super::scan::is_pull_reason;
+use super::observation::is_pull_reason;
 use super::{Confidence, Diagnosis, InputKind, classify};
 use crate::syntax::{Cursor, Document};
 

@@ -4,6 +4,7 @@
 //! they are read.
 
 pub mod base64;
+pub mod image_state;
 pub mod nodes;
 pub mod secrets;
 pub mod service_accounts;

@@ -1,6 +1,6 @@
 //! `empty-input`: a file with no documents at all.
 
-use super::{Category, RuleMeta};
+use super::{Category, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
 
@@ -12,7 +12,15 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/empty-input.md"),
 };
 
-pub fn finding(span: Span) -> Finding {
+pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    match event {
+        InputEvent::Empty => Some(finding(span)),
+        InputEvent::NotRecognised => Some(not_recognised(span)),
+        _ => None,
+    }
+}
+
+fn finding(span: Span) -> Finding {
     Finding::new(
         &META,
         span,
@@ -25,7 +33,7 @@ pub fn finding(span: Span) -> Finding {
 /// An input named on the command line (or stdin) that is plain text: no YAML mapping or list,
 /// and not kubectl output pullcheck recognises. Without this, an unrecognised paste would
 /// look like "no problems found".
-pub fn not_recognised(span: Span) -> Finding {
+fn not_recognised(span: Span) -> Finding {
     Finding::new(
         &META,
         span,

@@ -1,11 +1,14 @@
-//! The rule catalog: one line per rule, and the per-container checks.
+//! The rules: [`RULES`], one table line per rule, and every list derived from it.
 //!
 //! Each rule is a module with a `META` (name, default severity, summary, doc embedded from
-//! `rules/<name>.md`) and, for container rules, a `check` function. The engine decides which
-//! rules run (`--select`, `--ignore`, config) and applies severity overrides; rules never do.
+//! `rules/<name>.md`) and what it looks at: one container, the index of the whole run, an
+//! input the engine could not lint, or kubectl output. The table line says which; the engine
+//! reads the table and never names a rule. The engine decides which rules run (`--select`,
+//! `--ignore`, config) and applies severity overrides; rules never do.
 
-use crate::finding::{Finding, Severity};
-use crate::image::{ImageRef, RefError};
+use crate::finding::Finding;
+pub use crate::finding::{Category, RuleMeta};
+pub use crate::model::image_state::{ImageState, image_state, is_templated};
 use crate::model::{ContainerFacts, ObjectFacts, Scalar};
 use crate::source::{FileId, Span};
 
@@ -32,97 +35,181 @@ pub mod templated_file;
 pub mod unreadable_input;
 pub mod unused_suppression;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Category {
-    /// Reading and parsing inputs.
-    Input,
-    /// One container's image reference and pull policy.
-    Image,
-    /// Checks that need every object of the run (pull secrets, pre-pull evidence).
-    CrossObject,
-    /// Diagnoses of failed pulls read from kubectl output.
-    Diagnosis,
-    /// About pullcheck's own annotations and comments.
-    Meta,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Input => "input",
-            Category::Image => "image",
-            Category::CrossObject => "cross-object",
-            Category::Diagnosis => "diagnosis",
-            Category::Meta => "meta",
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// Stable kebab-case id used in every output format and in suppressions.
-    pub name: &'static str,
-    pub severity: Severity,
-    pub category: Category,
-    /// One line: when the rule fires.
-    pub summary: &'static str,
-    /// The full Markdown doc, `rules/<name>.md`.
-    pub doc: &'static str,
-}
-
-/// Every rule, in the order `pullcheck rules` lists them.
-pub const CATALOG: &[&RuleMeta] = &[
-    &invalid_reference::META,
-    &malformed_digest::META,
-    &missing_tag::META,
-    &latest_tag::META,
-    &tag_and_digest::META,
-    &missing_image::META,
-    &invalid_pull_policy::META,
-    &stale_if_not_present::META,
-    &never_without_prepull::META,
-    &private_registry_without_pull_secret::META,
-    &pull_secret_not_found::META,
-    &pull_secret_wrong_type::META,
-    &pull_secret_registry_mismatch::META,
-    &pull_secret_malformed::META,
-    &registry_not_allowed::META,
-    &parse_error::META,
-    &templated_file::META,
-    &unreadable_input::META,
-    &empty_input::META,
-    &skipped_input::META,
-    &unused_suppression::META,
-    &pull_diagnosis::INVALID_REFERENCE,
-    &pull_diagnosis::NEVER_NOT_PRESENT,
-    &pull_diagnosis::PLATFORM_MISMATCH,
-    &pull_diagnosis::RATE_LIMITED,
-    &pull_diagnosis::DISK_FULL,
-    &pull_diagnosis::HTTP_ON_HTTPS,
-    &pull_diagnosis::TLS,
-    &pull_diagnosis::DNS,
-    &pull_diagnosis::CONNECTION_REFUSED,
-    &pull_diagnosis::NETWORK_TIMEOUT,
-    &pull_diagnosis::UNAUTHORIZED,
-    &pull_diagnosis::NOT_FOUND,
-    &pull_diagnosis::FAILED,
+/// Every rule, in the order `pullcheck rules` lists them, with what it looks at. Adding a rule
+/// is a line here (with its `pub mod` above), its module, its doc in `rules/` and its fixtures;
+/// `scripts/new-rule <name> <container|cross-object>` lays out all four.
+#[rustfmt::skip] // one line per rule
+pub const RULES: &[Rule] = &[
+    rule(&invalid_reference::META, &[Container(invalid_reference::check)]),
+    rule(&malformed_digest::META, &[Container(malformed_digest::check)]),
+    rule(&missing_tag::META, &[Container(missing_tag::check)]),
+    rule(&latest_tag::META, &[Container(latest_tag::check)]),
+    rule(&tag_and_digest::META, &[Container(tag_and_digest::check)]),
+    rule(&missing_image::META, &[Container(missing_image::check)]),
+    rule(&invalid_pull_policy::META, &[Container(invalid_pull_policy::check)]),
+    rule(&stale_if_not_present::META, &[Container(stale_if_not_present::check)]),
+    rule(&never_without_prepull::META, &[CrossObject(never_without_prepull::check)]),
+    rule(&private_registry_without_pull_secret::META,
+        &[CrossObject(private_registry_without_pull_secret::check)]),
+    rule(&pull_secret_not_found::META, &[CrossObject(pull_secret_not_found::check)]),
+    rule(&pull_secret_wrong_type::META, &[CrossObject(pull_secret_wrong_type::check)]),
+    rule(&pull_secret_registry_mismatch::META,
+        &[CrossObject(pull_secret_registry_mismatch::check)]),
+    rule(&pull_secret_malformed::META, &[CrossObject(pull_secret_malformed::check)]),
+    rule(&registry_not_allowed::META, &[CrossObject(registry_not_allowed::check)]),
+    // scripts/new-rule adds manifest rules above this line.
+    rule(&parse_error::META, &[Input(parse_error::check)]),
+    rule(&templated_file::META,
+        &[Input(templated_file::check_file), Container(templated_file::check_image)]),
+    rule(&unreadable_input::META, &[Input(unreadable_input::check)]),
+    rule(&empty_input::META, &[Input(empty_input::check)]),
+    rule(&skipped_input::META, &[Input(skipped_input::check)]),
+    rule(&unused_suppression::META, &[Suppressions]),
+    rule(&pull_diagnosis::INVALID_REFERENCE, &[Diagnosis]),
+    rule(&pull_diagnosis::NEVER_NOT_PRESENT, &[Diagnosis]),
+    rule(&pull_diagnosis::PLATFORM_MISMATCH, &[Diagnosis]),
+    rule(&pull_diagnosis::RATE_LIMITED, &[Diagnosis]),
+    rule(&pull_diagnosis::DISK_FULL, &[Diagnosis]),
+    rule(&pull_diagnosis::HTTP_ON_HTTPS, &[Diagnosis]),
+    rule(&pull_diagnosis::TLS, &[Diagnosis]),
+    rule(&pull_diagnosis::DNS, &[Diagnosis]),
+    rule(&pull_diagnosis::CONNECTION_REFUSED, &[Diagnosis]),
+    rule(&pull_diagnosis::NETWORK_TIMEOUT, &[Diagnosis]),
+    rule(&pull_diagnosis::UNAUTHORIZED, &[Diagnosis]),
+    rule(&pull_diagnosis::NOT_FOUND, &[Diagnosis]),
+    rule(&pull_diagnosis::FAILED, &[Diagnosis]),
 ];
+
+/// One line of [`RULES`].
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    /// What the rule looks at (a rule may look at more than one thing).
+    pub checks: &'static [Check],
+}
+
+const fn rule(meta: &'static RuleMeta, checks: &'static [Check]) -> Rule {
+    Rule { meta, checks }
+}
+
+/// What a rule looks at, and so where the engine runs it.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// One container at a time, in each file's worker.
+    Container(ContainerRule),
+    /// The index of every object of the run, once all files are read.
+    CrossObject(CrossObjectRule),
+    /// What the input stage met instead of a document to lint (see [`InputEvent`]).
+    Input(InputRule),
+    /// kubectl output: `pull_diagnosis` turns each diagnosis into the rule of its cause
+    /// (`rules/causes.yaml` says which).
+    Diagnosis,
+    /// The suppressions of the run: `crate::suppression` reports those that match nothing.
+    Suppressions,
+}
+use Check::{Container, CrossObject, Diagnosis, Input, Suppressions};
+
+pub type ContainerRule = fn(&ContainerCheck<'_>, &mut Vec<Finding>);
+
+/// Rules that need every object of the run; they read the index, never text.
+pub type CrossObjectRule = fn(&crate::index::Index<'_>, &mut Vec<Finding>);
+
+/// A rule that reports an [`InputEvent`] it is about, at `span`.
+pub type InputRule = fn(&InputEvent<'_>, Span) -> Option<Finding>;
+
+/// What the engine met while reading and parsing an input, instead of (or besides) documents
+/// to lint. The engine says what happened; the input rules say how it is reported.
+#[derive(Clone, Copy, Debug)]
+pub enum InputEvent<'a> {
+    /// The path could not be read (the message says why).
+    Unreadable(&'a str),
+    /// The walk did not follow the path (the message says why).
+    Skipped(&'a str),
+    /// Nothing to lint: empty, or only comments.
+    Empty,
+    /// A named input that is plain text: neither a manifest nor kubectl output.
+    NotRecognised,
+    /// A YAML/JSON syntax error (the parser's message).
+    Syntax(&'a str),
+    /// A whole file skipped because it is a template (the reason).
+    Template(&'a str),
+}
+
+/// Every rule's identity, in table order: what `pullcheck rules`, the SARIF driver, config
+/// validation and `--select` read.
+pub const CATALOG: &[&RuleMeta] = &metas::<{ RULES.len() }>();
+
+const fn metas<const N: usize>() -> [&'static RuleMeta; N] {
+    let mut out = [RULES[0].meta; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = RULES[i].meta;
+        i += 1;
+    }
+    out
+}
+
+/// The rules that look at one container, in table order.
+pub fn container_rules() -> impl Iterator<Item = (&'static RuleMeta, ContainerRule)> {
+    RULES.iter().flat_map(|r| {
+        r.checks.iter().filter_map(move |c| match c {
+            Container(check) => Some((r.meta, *check)),
+            _ => None,
+        })
+    })
+}
+
+/// The rules that read the index of the whole run, in table order.
+pub fn cross_object_rules() -> impl Iterator<Item = (&'static RuleMeta, CrossObjectRule)> {
+    RULES.iter().flat_map(|r| {
+        r.checks.iter().filter_map(move |c| match c {
+            CrossObject(check) => Some((r.meta, *check)),
+            _ => None,
+        })
+    })
+}
+
+/// The diagnosis rules (one per root cause of a failed pull), in table order.
+pub fn diagnosis_rules() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES
+        .iter()
+        .filter(|r| r.checks.iter().any(|c| matches!(c, Diagnosis)))
+        .map(|r| r.meta)
+}
+
+/// Whether `rule` is a diagnosis of kubectl output.
+pub fn is_diagnosis(rule: &str) -> bool {
+    diagnosis_rules().any(|m| m.name == rule)
+}
+
+/// The finding for what the input stage met, from the first input rule that reports it.
+pub fn input_finding(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    RULES
+        .iter()
+        .flat_map(|r| r.checks.iter())
+        .find_map(|c| match c {
+            Input(check) => check(event, span),
+            _ => None,
+        })
+}
+
+/// The catalog as a Markdown table (rule, default severity, category, summary), each rule
+/// linked to its doc: the README's rule table is this, and a test keeps it so.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| rule | severity | category | fires when |\n|---|---|---|---|\n");
+    for r in CATALOG {
+        out.push_str(&format!(
+            "| [`{name}`](rules/{name}.md) | {} | {} | {} |\n",
+            r.severity.as_str(),
+            r.category.as_str(),
+            r.summary.replace('|', "\\|"),
+            name = r.name,
+        ));
+    }
+    out
+}
 
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
     CATALOG.iter().copied().find(|r| r.name == name)
-}
-
-/// What a container's `image:` turned out to be, computed once for all image rules.
-#[derive(Debug)]
-pub enum ImageState<'a> {
-    /// No `image`, or null, or `""`.
-    Missing,
-    /// `{{ .Values.image }}`, `${IMAGE}`: not ours to judge.
-    Templated(&'a Scalar),
-    /// Unquoted YAML that is not a string (`image: 1.10` is a number).
-    NotAString(&'a Scalar),
-    Invalid(&'a Scalar, RefError),
-    Valid(&'a Scalar, ImageRef),
 }
 
 /// Everything a container rule may look at.
@@ -188,40 +275,6 @@ fn anchor_name(source: &str, at: usize) -> Option<&str> {
     rest.get(..end).filter(|n| !n.is_empty())
 }
 
-pub type ContainerRule = fn(&ContainerCheck<'_>, &mut Vec<Finding>);
-
-/// Rules that look at one container at a time.
-pub const CONTAINER_RULES: &[(&RuleMeta, ContainerRule)] = &[
-    (&templated_file::META, templated_file::check_image),
-    (&invalid_reference::META, invalid_reference::check),
-    (&malformed_digest::META, malformed_digest::check),
-    (&missing_tag::META, missing_tag::check),
-    (&latest_tag::META, latest_tag::check),
-    (&tag_and_digest::META, tag_and_digest::check),
-    (&missing_image::META, missing_image::check),
-    (&invalid_pull_policy::META, invalid_pull_policy::check),
-    (&stale_if_not_present::META, stale_if_not_present::check),
-];
-
-/// Rules that need every object of the run; they read the index, never text.
-pub type CrossRule = fn(&crate::index::Index<'_>, &mut Vec<Finding>);
-
-pub const CROSS_RULES: &[(&RuleMeta, CrossRule)] = &[
-    (&never_without_prepull::META, never_without_prepull::check),
-    (
-        &private_registry_without_pull_secret::META,
-        private_registry_without_pull_secret::check,
-    ),
-    (&pull_secret_not_found::META, pull_secret_not_found::check),
-    (&pull_secret_wrong_type::META, pull_secret_wrong_type::check),
-    (
-        &pull_secret_registry_mismatch::META,
-        pull_secret_registry_mismatch::check,
-    ),
-    (&pull_secret_malformed::META, pull_secret_malformed::check),
-    (&registry_not_allowed::META, registry_not_allowed::check),
-];
-
 /// The candidate closest to `name` by edit distance, if close enough to be a typo.
 pub fn closest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(2);
@@ -247,40 +300,4 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev.last().copied().unwrap_or(0)
-}
-
-/// Classifies a container's image once, for all rules.
-pub fn image_state(container: &ContainerFacts) -> ImageState<'_> {
-    match image_to_parse(container) {
-        Ok(image) => match crate::image::parse_reference(&image.text) {
-            Ok(r) => ImageState::Valid(image, r),
-            Err(e) => ImageState::Invalid(image, e),
-        },
-        Err(state) => state,
-    }
-}
-
-/// The image [`image_state`] parses (whose state is then `Valid` or `Invalid` by its text
-/// alone), or the state it has without parsing.
-// The error is only ever `Missing`, `Templated` or `NotAString` (a reference at most).
-#[allow(clippy::result_large_err)]
-pub(crate) fn image_to_parse(container: &ContainerFacts) -> Result<&Scalar, ImageState<'_>> {
-    let Some(image) = container.image.as_ref() else {
-        return Err(ImageState::Missing);
-    };
-    if image.is_null() || image.text.is_empty() {
-        return Err(ImageState::Missing);
-    }
-    if is_templated(&image.text) {
-        return Err(ImageState::Templated(image));
-    }
-    if crate::syntax::is_plain_non_string(&image.text, image.style, image.str_tag) {
-        return Err(ImageState::NotAString(image));
-    }
-    Ok(image)
-}
-
-/// Helm/Go templates and shell/envsubst variables, filled in before the manifest is applied.
-pub fn is_templated(text: &str) -> bool {
-    text.contains("{{") || text.contains("${") || text.contains("$(")
 }

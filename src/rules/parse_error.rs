@@ -1,6 +1,6 @@
 //! `parse-error`: the YAML or JSON does not parse.
 
-use super::{Category, RuleMeta};
+use super::{Category, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
 
@@ -12,7 +12,14 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/parse-error.md"),
 };
 
-pub fn finding(span: Span, message: &str) -> Finding {
+pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    match event {
+        InputEvent::Syntax(message) => Some(finding(span, message)),
+        _ => None,
+    }
+}
+
+fn finding(span: Span, message: &str) -> Finding {
     Finding::new(&META, span, format!("syntax error: {message}"))
         .label(message.to_string())
         .help(

@@ -101,27 +101,8 @@ pull_rule!(
     "a failed pull whose cause the output does not show"
 );
 
-/// Every diagnosis rule, in the order of `rules/causes.yaml`.
-pub const RULES: &[&RuleMeta] = &[
-    &INVALID_REFERENCE,
-    &NEVER_NOT_PRESENT,
-    &PLATFORM_MISMATCH,
-    &RATE_LIMITED,
-    &DISK_FULL,
-    &HTTP_ON_HTTPS,
-    &TLS,
-    &DNS,
-    &CONNECTION_REFUSED,
-    &NETWORK_TIMEOUT,
-    &UNAUTHORIZED,
-    &NOT_FOUND,
-    &FAILED,
-];
-
 fn meta_for(rule: &str) -> &'static RuleMeta {
-    RULES
-        .iter()
-        .copied()
+    super::diagnosis_rules()
         .find(|m| m.name == rule)
         .unwrap_or(&FAILED)
 }
@@ -309,7 +290,7 @@ pub fn link_manifests(
         .map(|f| (f.span, f.rule))
         .collect();
     for f in findings.iter_mut() {
-        if !RULES.iter().any(|r| r.name == f.rule) {
+        if !super::is_diagnosis(f.rule) {
             continue;
         }
         let Some(image) = f.image.clone() else {

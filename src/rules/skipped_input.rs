@@ -1,6 +1,6 @@
 //! `skipped-input`: a path pullcheck chose not to read (symlink out of the tree, a loop).
 
-use super::{Category, RuleMeta};
+use super::{Category, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
 
@@ -12,8 +12,15 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/skipped-input.md"),
 };
 
-pub fn finding(span: Span, message: String) -> Finding {
-    Finding::new(&META, span, message)
+pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    match event {
+        InputEvent::Skipped(message) => Some(finding(span, message)),
+        _ => None,
+    }
+}
+
+fn finding(span: Span, message: &str) -> Finding {
+    Finding::new(&META, span, message.to_string())
         .label("not followed")
         .help("lint the target directly if you meant to include it")
 }

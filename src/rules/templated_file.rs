@@ -1,6 +1,6 @@
 //! `templated-file`: template syntax that only a renderer (Helm, envsubst) can fill in.
 
-use super::{Category, ContainerCheck, ImageState, RuleMeta};
+use super::{Category, ContainerCheck, ImageState, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
 
@@ -16,7 +16,14 @@ const RENDER_HELP: &str = "render it first and lint the result: `helm template .
      (or `kustomize build . | pullcheck -`, `envsubst < f.yaml | pullcheck -`)";
 
 /// A whole file skipped: it sits in a chart's `templates/` or fails to parse because of `{{`.
-pub fn file_skipped(span: Span, why: &str) -> Finding {
+pub fn check_file(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    match event {
+        InputEvent::Template(why) => Some(file_skipped(span, why)),
+        _ => None,
+    }
+}
+
+fn file_skipped(span: Span, why: &str) -> Finding {
     Finding::new(&META, span, format!("skipped a template: {why}"))
         .label("template syntax")
         .help(RENDER_HELP)

@@ -1,6 +1,6 @@
 //! `unreadable-input`: a path or file that could not be read as text.
 
-use super::{Category, RuleMeta};
+use super::{Category, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
 
@@ -12,8 +12,15 @@ pub const META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/unreadable-input.md"),
 };
 
-pub fn finding(span: Span, message: String) -> Finding {
-    Finding::new(&META, span, message)
+pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
+    match event {
+        InputEvent::Unreadable(message) => Some(finding(span, message)),
+        _ => None,
+    }
+}
+
+fn finding(span: Span, message: &str) -> Finding {
+    Finding::new(&META, span, message.to_string())
         .label("not linted")
         .help("check the path, or exclude it with `--exclude GLOB`")
 }

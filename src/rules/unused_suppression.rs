@@ -33,7 +33,7 @@ pub fn unknown(span: Span, rule: &str, close: Option<&str>) -> Finding {
         span,
         format!(
             "unknown rule {:?} in a suppression",
-            crate::emit::sanitize(rule)
+            crate::sanitize::sanitize(rule)
         ),
     )
     .label("no such rule")

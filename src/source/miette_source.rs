@@ -27,7 +27,7 @@ impl SourceCode for SourceFile {
                 .get(start..end)
                 .ok_or(MietteError::OutOfBounds)?;
             return Ok(Box::new(MietteSpanContents::new_named(
-                crate::text::sanitize(&self.name).into_owned(),
+                crate::sanitize::sanitize(&self.name).into_owned(),
                 data,
                 *span,
                 line - 1,
@@ -51,7 +51,7 @@ impl SourceCode for SourceFile {
             .get(window_start..window_end)
             .ok_or(MietteError::OutOfBounds)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            crate::text::sanitize(&self.name).into_owned(),
+            crate::sanitize::sanitize(&self.name).into_owned(),
             data,
             SourceSpan::new(window_start.into(), window_end - window_start),
             first_line,

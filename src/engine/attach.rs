@@ -1,0 +1,46 @@
+//! Attaching objects: the cross-object and suppression findings learn which object, container
+//! and image they are about from the facts their span falls in.
+
+use crate::finding::{Finding, ObjectRef};
+use crate::model::ObjectFacts;
+
+/// Fills in `object`, `container` and `image` of cross-object findings from the object whose
+/// span holds the finding's primary span.
+pub(super) fn attach_objects(
+    findings: &mut [Finding],
+    objects: &[Vec<ObjectFacts>],
+    default_ns: &str,
+) {
+    for f in findings.iter_mut().filter(|f| f.object.is_none()) {
+        let at = f.span.start as usize;
+        // Look only at this file's objects (a scan of all of them per finding made the run
+        // quadratic in the number of files).
+        let Some(object) = objects
+            .get(f.span.file.0 as usize)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|o| o.span.contains(&at))
+            .min_by_key(|o| o.span.len())
+        else {
+            continue;
+        };
+        f.object = Some(ObjectRef {
+            kind: object.kind.clone(),
+            namespace: object.namespace_or(default_ns).to_string(),
+            name: object.name.clone().unwrap_or_default(),
+        });
+        if let Some(c) = object
+            .pod
+            .iter()
+            .flat_map(|p| &p.containers)
+            .find(|c| c.span.contains(&at))
+        {
+            f.container = c.name_text().map(str::to_string);
+            f.image = c
+                .image
+                .as_ref()
+                .filter(|i| !i.is_null())
+                .map(|i| i.text.clone());
+        }
+    }
+}

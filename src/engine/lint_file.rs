@@ -1,0 +1,346 @@
+//! Linting one input: read it, tell kubectl output from manifests, parse, extract the facts,
+//! run the container rules, collect suppressions, and keep the text only when a finding needs
+//! it (Secret values masked).
+
+use super::inputs::Input;
+use super::options::LintOptions;
+use super::rule_set::RuleSet;
+use crate::finding::{Finding, ObjectRef};
+use crate::model::{ObjectFacts, extract_objects};
+use crate::rules::{self, ContainerCheck, InputEvent};
+use crate::source::{FileId, Origin, ReadProblem, SourceFile, Span};
+use crate::suppression::{self, Suppression};
+use crate::syntax::{ParseLimits, parse_stream};
+use std::path::Path;
+
+/// Everything one file contributes to the run.
+#[derive(Default)]
+pub(super) struct FileResult {
+    pub(super) documents: usize,
+    pub(super) findings: Vec<Finding>,
+    pub(super) objects: Vec<ObjectFacts>,
+    pub(super) suppressions: Vec<Suppression>,
+    pub(super) input_failed: bool,
+    /// Long base64-like tokens of unparsable documents that look like Secrets.
+    pub(super) unparsed_secret_values: Vec<std::ops::Range<usize>>,
+    /// The file had no finding of its own, so its text (of this length) was not kept; see
+    /// [`rehydrate`].
+    pub(super) text_dropped: Option<usize>,
+}
+
+pub(super) fn process_input(
+    id: FileId,
+    input: &Input,
+    opts: &LintOptions,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+) -> (SourceFile, FileResult) {
+    let (name, origin, explicit, read) = match input {
+        Input::Stdin => {
+            let name = opts
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".to_string());
+            let read = crate::source::read_stdin(opts.max_file_size);
+            (name, Origin::Stdin, true, read)
+        }
+        Input::Memory { name, text } => (name.clone(), Origin::Stdin, true, Ok(text.clone())),
+        Input::Path {
+            path,
+            display,
+            explicit,
+        } => (
+            display.clone(),
+            Origin::Path(path.clone()),
+            *explicit,
+            crate::source::read_file(path, opts.max_file_size),
+        ),
+        Input::Problem {
+            display,
+            message,
+            fatal,
+        } => {
+            let file = SourceFile::new(display.clone(), Origin::Stdin, String::new(), true);
+            let span = Span::new(id, 0..0);
+            let event = if *fatal {
+                InputEvent::Unreadable(message)
+            } else {
+                InputEvent::Skipped(message)
+            };
+            let result = FileResult {
+                findings: rules::input_finding(&event, span).into_iter().collect(),
+                input_failed: *fatal,
+                ..FileResult::default()
+            };
+            return (file, result);
+        }
+    };
+    match read {
+        Ok(text) => {
+            let mut result = lint_file(id, &text, &origin, explicit, ruleset, limits, opts);
+            result.suppressions = suppression::collect(id, &text, &result.objects);
+            // What outlives the file is what the cross-object stage reads: pod specs, Secrets,
+            // ServiceAccounts and Nodes (cross-object findings point only into those). Other
+            // objects (Services, ConfigMaps) are kept only where a suppression may need them
+            // for an "unused suppression" finding.
+            if result.suppressions.is_empty() {
+                result.objects.retain(|o| {
+                    o.pod.is_some()
+                        || o.secret.is_some()
+                        || o.service_account.is_some()
+                        || o.node.is_some()
+                });
+                result.objects.shrink_to_fit();
+            }
+            // Only files with findings are rendered: keep the text (and build its line index)
+            // for those alone, so memory follows the findings, not the size of the tree. A
+            // cross-object finding can still point into a dropped file: `rehydrate` reads it
+            // again. stdin cannot be read twice, so it is always kept.
+            if result.findings.is_empty() && !matches!(input, Input::Stdin) {
+                result.text_dropped = Some(text.len());
+                let file = SourceFile::new(name, origin, String::new(), explicit);
+                return (file, result);
+            }
+            let mut file = SourceFile::new(name, origin, text, explicit);
+            let secret_values: Vec<std::ops::Range<usize>> = result
+                .objects
+                .iter()
+                .flat_map(|o| o.redacted_spans().iter().cloned())
+                .chain(result.unparsed_secret_values.drain(..))
+                .collect();
+            file.redact(&secret_values);
+            (file, result)
+        }
+        Err(problem) => {
+            let fatal = matches!(problem, ReadProblem::Io(_));
+            let file = SourceFile::new(name, origin, String::new(), explicit);
+            let message = problem.to_string();
+            let event = InputEvent::Unreadable(&message);
+            let result = FileResult {
+                findings: rules::input_finding(&event, Span::new(id, 0..0))
+                    .into_iter()
+                    .collect(),
+                input_failed: fatal,
+                ..FileResult::default()
+            };
+            (file, result)
+        }
+    }
+}
+
+/// Parses one file and runs the per-container rules on it.
+fn lint_file(
+    id: FileId,
+    text: &str,
+    origin: &Origin,
+    explicit: bool,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+    opts: &LintOptions,
+) -> FileResult {
+    let mut result = FileResult::default();
+    if let Origin::Path(path) = origin
+        && in_helm_templates_dir(path)
+    {
+        let (at, end) = text
+            .find("{{")
+            .map_or((0, next_char_end(text, 0)), |at| (at, at + 2));
+        let why = "this file is in a Helm chart's `templates/` directory";
+        result.findings.extend(rules::input_finding(
+            &InputEvent::Template(why),
+            Span::new(id, at..end),
+        ));
+        return result;
+    }
+    // Saved or pasted kubectl output (describe, get pods, events, logs) is not a manifest: it
+    // is diagnosed (issue 4), never parsed as YAML.
+    if crate::kubectl::looks_like_kubectl_output(text) {
+        result.documents = 1;
+        let diagnoses = crate::kubectl::diagnose(text);
+        result.findings = rules::pull_diagnosis::findings(&diagnoses, id, text);
+        return result;
+    }
+    let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let docs = parse_stream(text, bom_len, limits);
+    if docs.is_empty() {
+        result.findings.extend(rules::input_finding(
+            &InputEvent::Empty,
+            Span::new(id, 0..0),
+        ));
+        return result;
+    }
+    let template_error = docs.iter().find_map(|d| {
+        let e = d.as_ref().err()?;
+        let doc = text.get(e.document.clone())?;
+        doc.find("{{").map(|i| e.document.start + i)
+    });
+    if let Some(at) = template_error {
+        let why = "the file does not parse as YAML because of template syntax";
+        result.findings.extend(rules::input_finding(
+            &InputEvent::Template(why),
+            Span::new(id, at..at + 2),
+        ));
+        return result;
+    }
+    result.documents = docs.len();
+    let structured = |d: &Result<crate::syntax::Document, _>| {
+        d.as_ref().map_or(true, |doc| {
+            doc.root().is_some_and(|r| r.is_map() || r.is_seq())
+        })
+    };
+    if explicit && !docs.iter().any(structured) {
+        result.findings.extend(rules::input_finding(
+            &InputEvent::NotRecognised,
+            Span::new(id, 0..next_char_end(text, 0)),
+        ));
+        return result;
+    }
+    // Input read from stdin that holds no Kubernetes object (a YAML map of something else)
+    // would otherwise pass silently: say it was not recognised (issue 11).
+    let holds_object = |d: &Result<crate::syntax::Document, _>| {
+        d.as_ref().map_or(true, |doc| {
+            doc.root().is_some_and(|r| {
+                r.str_at("kind").is_some() || r.items().any(|i| i.str_at("kind").is_some())
+            })
+        })
+    };
+    if matches!(origin, Origin::Stdin) && !docs.iter().any(holds_object) {
+        result.findings.extend(rules::input_finding(
+            &InputEvent::NotRecognised,
+            Span::new(id, 0..next_char_end(text, 0)),
+        ));
+        return result;
+    }
+    for doc in docs {
+        match doc {
+            Err(e) => {
+                // An error at the end of input ("did not find expected node content") is
+                // about the last thing written: point there, not at an empty last line.
+                let content_end = text.trim_end().len();
+                let offset = if e.offset >= content_end {
+                    text.get(..content_end)
+                        .and_then(|t| t.char_indices().last())
+                        .map_or(0, |(i, _)| i)
+                } else {
+                    e.offset
+                };
+                let end = next_char_end(text, offset);
+                result.findings.extend(rules::input_finding(
+                    &InputEvent::Syntax(&e.message),
+                    Span::new(id, offset..end),
+                ));
+                // A Secret that does not parse still must not show its values in a snippet.
+                if let Some(doc) = text.get(e.document.clone()) {
+                    result
+                        .unparsed_secret_values
+                        .extend(secret_like_tokens(doc, e.document.start));
+                }
+            }
+            Ok(doc) => {
+                // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
+                let diagnoses = crate::kubectl::diagnose_document(&doc);
+                result
+                    .findings
+                    .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
+                let objects = extract_objects(&doc);
+                for object in &objects {
+                    check_object(id, text, object, ruleset, opts, &mut result.findings);
+                }
+                result.objects.extend(objects);
+            }
+        }
+    }
+    // Facts outlive the file (the index reads them after every file is done): drop the spare
+    // capacity of growing vectors, which was half of the peak memory (a one-object file held
+    // room for four 624-byte `ObjectFacts`, a one-container pod for four containers).
+    result.objects.shrink_to_fit();
+    for object in &mut result.objects {
+        if let Some(pod) = &mut object.pod {
+            pod.containers.shrink_to_fit();
+        }
+    }
+    result
+}
+
+fn next_char_end(text: &str, offset: usize) -> usize {
+    text.get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(offset, |c| offset + c.len_utf8())
+}
+
+fn check_object(
+    id: FileId,
+    source: &str,
+    object: &ObjectFacts,
+    ruleset: &RuleSet,
+    opts: &LintOptions,
+    out: &mut Vec<Finding>,
+) {
+    let Some(pod) = &object.pod else {
+        return;
+    };
+    let object_ref = ObjectRef {
+        kind: object.kind.clone(),
+        namespace: object
+            .namespace_or(&opts.settings.default_namespace)
+            .to_string(),
+        name: object.name.clone().unwrap_or_default(),
+    };
+    for container in &pod.containers {
+        let check = ContainerCheck {
+            file: id,
+            source,
+            object,
+            container,
+            image: rules::image_state(container),
+        };
+        let start = out.len();
+        for rule in &ruleset.container_rules {
+            rule(&check, out);
+        }
+        for f in out.iter_mut().skip(start) {
+            f.object = Some(object_ref.clone());
+            f.container = container.name_text().map(str::to_string);
+            f.image = container
+                .image
+                .as_ref()
+                .filter(|i| !i.is_null())
+                .map(|i| i.text.clone());
+        }
+    }
+}
+
+/// Helm renders everything under a chart's `templates/`; linting it raw only produces noise.
+fn in_helm_templates_dir(path: &Path) -> bool {
+    path.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+    })
+}
+
+/// For a document that failed to parse but mentions `Secret`: every value (what follows the
+/// first `key:` of each line, or the whole line when it has no key), masked in snippets since
+/// we cannot tell which values hold credentials.
+fn secret_like_tokens(doc: &str, base: usize) -> Vec<std::ops::Range<usize>> {
+    if !doc.contains("Secret") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = base;
+    for line in doc.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start().len();
+        let value_from = content
+            .find(": ")
+            .map(|i| i + 2)
+            .or_else(|| content.ends_with(':').then_some(content.len()))
+            .unwrap_or(indent);
+        if value_from < content.len() {
+            out.push(at + value_from..at + content.len());
+        }
+        at += line.len();
+    }
+    out
+}

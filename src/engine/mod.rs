@@ -1,0 +1,133 @@
+//! One run: inputs → parsed documents → facts → rules → sorted findings.
+//!
+//! Files are read, parsed and checked in parallel by `jobs` workers that pull the next file from
+//! a shared counter; each worker keeps its own results, so nothing serialises on a lock.
+//!
+//! The stages of a run, one file each, in the order they happen:
+//! - `inputs`: paths, stdin or in-memory text become a list of inputs (a render stage for Helm
+//!   charts and Kustomize trees belongs here; see ARCHITECTURE.md);
+//! - `schedule`: the per-file work in parallel, then the cross-object rules;
+//! - `lint_file`: one input read, parsed, checked by the container rules;
+//! - `rehydrate`: the text of files kept without it, read again when a finding points there;
+//! - `attach`: cross-object findings learn their object, container and image;
+//! - `finish`: the deterministic sort and the counts.
+//!
+//! `rule_set` says which rules run; `options` is what a caller asks for.
+
+mod attach;
+mod finish;
+mod inputs;
+mod lint_file;
+mod options;
+mod rehydrate;
+mod rule_set;
+mod schedule;
+
+pub use crate::report::{Report, Summary};
+pub use options::LintOptions;
+pub use rule_set::RuleSet;
+
+use crate::index::Index;
+use crate::model::ObjectFacts;
+use crate::rules;
+use crate::source::{FileId, SourceMap};
+use crate::suppression;
+use crate::syntax::ParseLimits;
+use attach::attach_objects;
+use inputs::{Input, gather_inputs};
+use rehydrate::rehydrate;
+use schedule::{file_id, run_cross_rules, run_parallel};
+
+pub fn lint(opts: &LintOptions) -> Result<Report, String> {
+    let inputs = gather_inputs(opts)?;
+    lint_inputs(inputs, opts)
+}
+
+/// Lints in-memory files `(name, text)` as if they had been read from disk.
+pub fn lint_memory(files: &[(&str, &str)], opts: &LintOptions) -> Result<Report, String> {
+    let inputs = files
+        .iter()
+        .map(|(name, text)| Input::Memory {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect();
+    lint_inputs(inputs, opts)
+}
+
+fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String> {
+    let ruleset = RuleSet::new(opts)?;
+    let limits = ParseLimits::default();
+    let results = run_parallel(&inputs, opts, &ruleset, &limits);
+    let mut sources = SourceMap::default();
+    sources.reserve_exact(results.len());
+    let mut findings = Vec::new();
+    let mut summary = Summary::default();
+    let mut input_failed = false;
+    // Facts stay in their per-file vectors (indexed by file id, which is the input position):
+    // concatenating them into one vector held a second copy of every object at the peak.
+    let mut objects: Vec<Vec<ObjectFacts>> = Vec::with_capacity(results.len());
+    let mut suppressions = Vec::new();
+    let mut dropped = Vec::new();
+    for (i, (file, result)) in results.into_iter().flatten().enumerate() {
+        // File ids are input positions, assigned before the parallel work, so facts of one
+        // file can be pointed at by findings about another.
+        let id = sources.add(file);
+        debug_assert_eq!(id, file_id(i));
+        dropped.push(result.text_dropped);
+        summary.files += 1;
+        summary.documents += result.documents;
+        input_failed |= result.input_failed;
+        findings.extend(result.findings);
+        objects.push(result.objects);
+        suppressions.extend(result.suppressions);
+    }
+    let located: Vec<(FileId, &ObjectFacts)> = objects
+        .iter()
+        .enumerate()
+        .flat_map(|(i, list)| list.iter().map(move |o| (file_id(i), o)))
+        .collect();
+    let index = Index::build(located.iter().copied(), &opts.settings);
+    let mut cross = run_cross_rules(&index, &ruleset, opts.jobs);
+    attach_objects(&mut cross, &objects, &opts.settings.default_namespace);
+    findings.extend(cross);
+    ruleset.apply(&mut findings);
+    let mut unused = suppression::apply(&suppressions, &mut findings, &|r| {
+        ruleset.is_enabled_name(r)
+    });
+    attach_objects(&mut unused, &objects, &opts.settings.default_namespace);
+    ruleset.apply(&mut unused);
+    findings.extend(unused);
+    // Diagnoses of kubectl output point into the manifests that deploy their image, reading
+    // those manifests' text: give it back to every dropped file with a pod first (kubectl
+    // output in a run is rare; a manifest-only run skips this).
+    if findings.iter().any(|f| rules::is_diagnosis(f.rule)) {
+        let with_pods = located
+            .iter()
+            .filter(|(_, o)| o.pod.is_some())
+            .map(|(id, _)| *id);
+        rehydrate(
+            &mut sources,
+            &mut dropped,
+            with_pods,
+            &inputs,
+            &objects,
+            opts,
+        );
+        // Without a diagnosis there is nothing to link (and indexing every container's image
+        // for it was 2 % of a manifest-only run).
+        rules::pull_diagnosis::link_manifests(&mut findings, &located, &sources);
+    }
+    let referenced = findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.span.file).chain(f.secondary.iter().map(|l| l.span.file)));
+    rehydrate(
+        &mut sources,
+        &mut dropped,
+        referenced,
+        &inputs,
+        &objects,
+        opts,
+    );
+    Ok(finish::report(sources, findings, summary, input_failed))
+}

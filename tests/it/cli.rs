@@ -1,0 +1,236 @@
+//! The binary as a user runs it: exit codes, stdin, formats, colour, subcommands.
+
+use crate::common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn pullcheck(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pullcheck"));
+    cmd.args(args)
+        .current_dir(common::repo())
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn pullcheck");
+    if let Some(mut pipe) = child.stdin.take() {
+        // A run that fails early (a usage error) exits without reading stdin: that is fine.
+        let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const POD_LATEST: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: nginx:latest}\n";
+const POD_PINNED: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: nginx:1.25.3}\n";
+
+#[test]
+fn stdin_with_a_name_and_exit_codes_follow_fail_on() {
+    let o = pullcheck(
+        &["--format", "short", "--stdin-filename", "live.yaml", "-"],
+        Some(POD_LATEST),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "live.yaml:6:28: warning[latest-tag] image \"nginx:latest\" uses the `latest` tag: nodes run whichever build they pulled last, and a rollback cannot go back\n"
+    );
+    let o = pullcheck(&["--fail-on", "error", "-"], Some(POD_LATEST));
+    assert_eq!(o.status.code(), Some(0));
+    let o = pullcheck(&["--fail-on", "never", "-"], Some(POD_LATEST));
+    assert_eq!(o.status.code(), Some(0));
+    let o = pullcheck(&["-"], Some(POD_PINNED));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("1 file checked (1 document): 0 errors, 0 warnings, 0 notes"));
+}
+
+#[test]
+fn select_and_ignore_take_rule_names() {
+    let o = pullcheck(&["--ignore", "latest-tag", "-"], Some(POD_LATEST));
+    assert_eq!(o.status.code(), Some(0));
+    let o = pullcheck(
+        &["--select", "missing-tag,invalid-reference", "-"],
+        Some(POD_LATEST),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = pullcheck(&["--select", "no-such-rule", "-"], Some(POD_LATEST));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown rule"));
+}
+
+#[test]
+fn unreadable_paths_exit_2_but_the_rest_is_still_linted() {
+    let o = pullcheck(
+        &[
+            "--format",
+            "short",
+            "does/not/exist.yaml",
+            "fixtures/latest-tag/fail",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(
+        out.contains("does/not/exist.yaml:1:1: error[unreadable-input]"),
+        "{out}"
+    );
+    assert!(out.contains("warning[latest-tag]"), "{out}");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = pullcheck(&["-"], Some(POD_LATEST));
+    assert!(
+        !stdout(&plain).contains('\u{1b}'),
+        "piped output must not be coloured"
+    );
+    let forced = pullcheck(&["--color", "always", "-"], Some(POD_LATEST));
+    assert!(stdout(&forced).contains('\u{1b}'));
+    let never = pullcheck(&["--color", "never", "-"], Some(POD_LATEST));
+    assert!(!stdout(&never).contains('\u{1b}'));
+}
+
+#[test]
+fn human_report_points_at_the_bytes_and_says_how_to_learn_more() {
+    let o = pullcheck(&["--stdin-filename", "pod.yaml", "-"], Some(POD_LATEST));
+    let out = stdout(&o);
+    assert!(out.contains("[pod.yaml:6:28]"), "{out}");
+    assert!(out.contains("mutable tag"), "{out}");
+    assert!(out.contains("more: pullcheck explain latest-tag"), "{out}");
+}
+
+#[test]
+fn json_contract_fields() {
+    let o = pullcheck(&["--format", "json", "-"], Some(POD_LATEST));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["version"], 1);
+    let f = &v["findings"][0];
+    for key in [
+        "rule",
+        "severity",
+        "message",
+        "help",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "offset",
+        "length",
+        "object",
+        "container",
+        "image",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+    }
+    assert_eq!(f["file"], "<stdin>");
+    assert_eq!(f["object"]["namespace"], "default");
+    assert_eq!(f["object"]["kind"], "Pod");
+    assert_eq!(f["container"], "a");
+    let offset = f["offset"].as_u64().expect("offset") as usize;
+    let length = f["length"].as_u64().expect("length") as usize;
+    assert_eq!(&POD_LATEST[offset..offset + length], "latest");
+    assert_eq!(v["summary"]["warnings"], 1);
+}
+
+#[test]
+fn rules_and_explain() {
+    let o = pullcheck(&["rules"], None);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for rule in pullcheck::rules::CATALOG {
+        assert!(
+            out.contains(rule.name),
+            "`pullcheck rules` omits {}",
+            rule.name
+        );
+    }
+    let o = pullcheck(&["explain", "missing-tag"], None);
+    assert_eq!(
+        stdout(&o),
+        pullcheck::rules::find("missing-tag").expect("rule").doc
+    );
+    let o = pullcheck(&["explain", "missing"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing-tag"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pullcheck"))
+        .args(["--format", "short", "fixtures"])
+        .current_dir(common::repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}
+
+#[test]
+fn byte_offsets_and_columns_survive_bom_crlf_and_multibyte_text() {
+    let text = "\u{feff}apiVersion: v1\r\nkind: Pod\r\nmetadata: {name: café, annotations: {a: \"日本\"}}\r\nspec:\r\n  containers:\r\n  - {name: a, image: \"ñ:latest\"}\r\n  - {name: b, image: nginx:latest}\r\n";
+    let o = pullcheck(&["--format", "json", "-"], Some(text));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let latest = findings
+        .iter()
+        .find(|f| f["rule"] == "latest-tag")
+        .expect("latest-tag");
+    let offset = latest["offset"].as_u64().expect("offset") as usize;
+    let length = latest["length"].as_u64().expect("length") as usize;
+    assert_eq!(&text.as_bytes()[offset..offset + length], b"latest");
+    assert_eq!(
+        (latest["line"].as_u64(), latest["column"].as_u64()),
+        (Some(7), Some(28))
+    );
+    let invalid = findings
+        .iter()
+        .find(|f| f["rule"] == "invalid-reference")
+        .expect("invalid-reference on ñ");
+    let offset = invalid["offset"].as_u64().expect("offset") as usize;
+    assert!(text[offset..].starts_with('ñ'));
+    assert_eq!(invalid["column"].as_u64(), Some(23));
+}
+
+#[test]
+fn exclude_skips_matching_paths_while_walking() {
+    let o = pullcheck(
+        &[
+            "--format",
+            "short",
+            "--exclude",
+            "fail",
+            "fixtures/latest-tag",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = pullcheck(
+        &[
+            "--format",
+            "short",
+            "--exclude",
+            "fixtures/latest-tag/pass/**",
+            "fixtures/latest-tag",
+        ],
+        None,
+    );
+    assert!(stdout(&o).contains("latest-tag/fail/rollout.yaml"));
+    assert!(!stdout(&o).contains("/pass/"));
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let one = pullcheck(&["--format", "json", "--jobs", "1", "fixtures"], None);
+    let many = pullcheck(&["--format", "json", "--jobs", "4", "fixtures"], None);
+    assert!(!one.stdout.is_empty());
+    assert_eq!(stdout(&one), stdout(&many));
+}

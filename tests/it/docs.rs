@@ -1,0 +1,201 @@
+//! The catalog, the rule docs and `pullcheck explain` agree: every rule has a doc with the
+//! standard sections, no doc is orphaned, and each doc's example fires its rule while the fix
+//! does not.
+
+use crate::common;
+
+use common::repo;
+use pullcheck::config;
+use pullcheck::engine::{LintOptions, Report, lint_memory};
+use pullcheck::rules::CATALOG;
+
+/// Lints a doc block; a first line `# .pullcheck.yaml: {…}` is the config to lint it with.
+fn lint_block(name: &str, yaml: &str) -> Report {
+    let cfg = yaml
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# .pullcheck.yaml:"))
+        .map(|c| config::parse("doc", c.trim()).expect("doc config"))
+        .unwrap_or_default();
+    let opts = LintOptions {
+        settings: cfg.settings(),
+        severities: cfg.severities.clone(),
+        ..LintOptions::default()
+    };
+    lint_memory(&[(name, yaml)], &opts).expect("lint runs")
+}
+
+pub(crate) const SECTIONS: &[&str] = &[
+    "## What it does",
+    "## Why the pull fails",
+    "## Example",
+    "## Fix",
+    "## References",
+];
+
+/// The ```yaml blocks of one section.
+fn yaml_blocks<'a>(doc: &'a str, section: &str) -> Vec<&'a str> {
+    let Some(start) = doc.find(section) else {
+        return Vec::new();
+    };
+    let body = &doc[start + section.len()..];
+    let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+    body.split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect()
+}
+
+#[test]
+fn every_rule_has_a_doc_with_the_standard_sections() {
+    for rule in CATALOG {
+        let path = repo().join("rules").join(format!("{}.md", rule.name));
+        let on_disk = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("missing rules/{}.md", rule.name));
+        assert_eq!(on_disk, rule.doc, "{} embeds a stale doc", rule.name);
+        assert!(
+            rule.doc.starts_with(&format!("# {}\n", rule.name)),
+            "rules/{}.md must start with its name",
+            rule.name
+        );
+        let severity_line = format!(
+            "**Severity:** {} · **Category:** {}",
+            rule.severity.as_str(),
+            rule.category.as_str()
+        );
+        assert!(
+            rule.doc.contains(&severity_line),
+            "rules/{}.md must state `{severity_line}`",
+            rule.name
+        );
+        for section in SECTIONS {
+            assert!(
+                rule.doc.contains(section),
+                "rules/{}.md lacks {section}",
+                rule.name
+            );
+        }
+    }
+}
+
+#[test]
+fn no_doc_without_a_rule() {
+    for entry in std::fs::read_dir(repo().join("rules")).expect("rules/") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if let Some(rule) = name.strip_suffix(".md") {
+            assert!(
+                pullcheck::rules::find(rule).is_some(),
+                "rules/{name} documents no rule"
+            );
+        }
+    }
+}
+
+#[test]
+fn doc_examples_fire_and_fixes_do_not() {
+    for rule in CATALOG {
+        for example in yaml_blocks(rule.doc, "## Example") {
+            let report = lint_block("example.yaml", example);
+            assert!(
+                report.findings.iter().any(|f| f.rule == rule.name),
+                "the example in rules/{}.md does not fire it",
+                rule.name
+            );
+        }
+        for fix in yaml_blocks(rule.doc, "## Fix") {
+            let report = lint_block("fix.yaml", fix);
+            assert!(
+                !report.findings.iter().any(|f| f.rule == rule.name),
+                "the fix in rules/{}.md still fires it",
+                rule.name
+            );
+        }
+    }
+}
+
+const RULES_BEGIN: &str = "<!-- rules:begin -->\n";
+const RULES_END: &str = "<!-- rules:end -->\n";
+
+/// The README's rule table is generated from the catalog. `UPDATE_README=1` rewrites it (then
+/// review the diff like a snapshot's).
+#[test]
+fn readme_rule_table_is_generated_from_the_catalog() {
+    let path = repo().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let (head, rest) = readme
+        .split_once(RULES_BEGIN)
+        .expect("README.md has a `<!-- rules:begin -->` line");
+    let (table, tail) = rest
+        .split_once(RULES_END)
+        .expect("README.md has a `<!-- rules:end -->` line after the begin line");
+    let fresh = pullcheck::rules::markdown_table();
+    if table == fresh {
+        return;
+    }
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{head}{RULES_BEGIN}{fresh}{RULES_END}{tail}");
+        std::fs::write(&path, updated).expect("write README.md");
+        return;
+    }
+    panic!(
+        "README.md's rule table is stale: run `UPDATE_README=1 cargo test --test it readme` \
+         and review the diff"
+    );
+}
+
+#[test]
+fn the_rule_table_lists_every_rule_once_with_its_doc() {
+    let table = pullcheck::rules::markdown_table();
+    let rows: Vec<&str> = table.lines().skip(2).collect();
+    assert_eq!(rows.len(), CATALOG.len());
+    for (row, rule) in rows.iter().zip(CATALOG) {
+        let start = format!(
+            "| [`{0}`](rules/{0}.md) | {1} | {2} | ",
+            rule.name,
+            rule.severity.as_str(),
+            rule.category.as_str()
+        );
+        assert!(row.starts_with(&start), "{row}");
+        assert!(repo().join(format!("rules/{}.md", rule.name)).is_file());
+        // A `|` in a summary would add a column.
+        assert_eq!(row.matches(" | ").count(), 3, "{row}");
+    }
+}
+
+/// Every relative link of the user and developer docs points at a file or folder that exists.
+#[test]
+fn relative_links_in_the_docs_resolve() {
+    let mut docs = vec![
+        repo().join("README.md"),
+        repo().join("ARCHITECTURE.md"),
+        repo().join("CONTRIBUTING.md"),
+    ];
+    let mut pages: Vec<_> = std::fs::read_dir(repo().join("docs"))
+        .expect("docs/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    assert!(!pages.is_empty(), "docs/ has no page");
+    docs.extend(pages);
+    let mut broken = Vec::new();
+    for doc in &docs {
+        let text = std::fs::read_to_string(doc).expect("read doc");
+        let dir = doc.parent().expect("doc has a folder");
+        for target in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
+            let path = target.split('#').next().unwrap_or_default();
+            if path.is_empty() || path.contains("://") {
+                continue;
+            }
+            if !dir.join(path).exists() {
+                broken.push(format!("{}: {target}", doc.display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}

@@ -1,0 +1,91 @@
+//! Every rule's fixtures. A case is a direct child of `fixtures/<rule>/fail/` or `pass/`: a file,
+//! or a directory of files linted together (a Pod in one file, its ServiceAccount and Secret in
+//! others), with its `.pullcheck.yaml` as config when it has one. Every `fail` case fires its
+//! rule and its human and JSON output are snapshotted; every `pass` case (a near miss) stays
+//! silent for that rule.
+
+use crate::common;
+
+use common::{human, json, repo, run_case};
+use pullcheck::rules::CATALOG;
+use std::path::{Path, PathBuf};
+
+/// Fixture folders that are not about one rule.
+const SHARED_FIXTURE_DIRS: &[&str] = &["kubectl", "hostile", "ci"];
+
+/// The cases of `fixtures/<rule>/<side>`, as paths relative to the repository.
+fn cases(rule: &str, side: &str) -> Vec<PathBuf> {
+    let dir = Path::new("fixtures").join(rule).join(side);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join(&dir))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| dir.join(e.file_name()))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "{} has no cases", dir.display());
+    out
+}
+
+fn case_name(case: &Path) -> String {
+    case.file_name()
+        .map(|n| n.to_string_lossy().replace('.', "_"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_rule_has_fixtures_and_every_fixture_a_rule() {
+    for rule in CATALOG {
+        cases(rule.name, "fail");
+        cases(rule.name, "pass");
+    }
+    for entry in std::fs::read_dir(repo().join("fixtures")).expect("fixtures/") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            SHARED_FIXTURE_DIRS.contains(&name.as_str()) || pullcheck::rules::find(&name).is_some(),
+            "fixtures/{name} does not belong to any rule"
+        );
+    }
+}
+
+#[test]
+fn fail_cases_fire_their_rule_and_are_snapshotted() {
+    for rule in CATALOG {
+        for case in cases(rule.name, "fail") {
+            let report = run_case(&case);
+            assert!(
+                report.findings.iter().any(|f| f.rule == rule.name),
+                "{} does not fire {}:\n{}",
+                case.display(),
+                rule.name,
+                human(&report)
+            );
+            let name = format!("{}__{}", rule.name, case_name(&case));
+            insta::assert_snapshot!(format!("{name}__human"), human(&report));
+            insta::assert_snapshot!(format!("{name}__json"), json(&report));
+        }
+    }
+}
+
+#[test]
+fn pass_cases_never_fire_their_rule() {
+    for rule in CATALOG {
+        for case in cases(rule.name, "pass") {
+            let report = run_case(&case);
+            assert!(
+                !report.findings.iter().any(|f| f.rule == rule.name),
+                "{} fires {}:\n{}",
+                case.display(),
+                rule.name,
+                human(&report)
+            );
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The integration tests: one crate (one binary to link), one module per area.
+
+mod ci_support;
+mod common;
+
+mod architecture;
+mod ci_action;
+mod ci_actionlint;
+mod ci_github_gitlab;
+mod ci_output_flag;
+mod ci_pre_commit;
+mod ci_sarif;
+mod cli;
+mod config;
+mod cross_object;
+mod docs;
+mod fixtures;
+mod hostile;
+mod hostile_regressions;
+mod image_differential;
+mod image_reference;
+mod kubectl_fixtures;
+mod kubectl_paste;
+mod kubectl_robustness;
+mod kubectl_samples;
+mod kubectl_snapshots;
+mod kubectl_wrapping;
+mod new_rule;
+mod no_secret_leak;
+mod suppression;
