@@ -12,6 +12,7 @@ mod describe;
 mod detect;
 mod event_objects;
 mod events;
+mod fragment;
 mod get_pods;
 mod logs;
 mod mapped_text;

@@ -228,6 +228,8 @@ fn is_line_start(lines: &[Line], i: usize) -> bool {
 }
 
 pub(crate) fn scan(lines: &[Line]) -> Found {
+    // Pieces of pod YAML/JSON keep their own line structure: read them before unwrapping.
+    let fragments = super::fragment::read(lines);
     let lines = &unwrap(lines)[..];
     let mut s = Scanner {
         found: Found::default(),
@@ -242,6 +244,7 @@ pub(crate) fn scan(lines: &[Line]) -> Found {
         s.line(lines, i);
     }
     s.flush();
+    s.found.observations.extend(fragments);
     s.found
 }
 

@@ -551,3 +551,38 @@ fn get_events_wide_keeps_trailing_columns_out_of_the_evidence() {
     );
     assert!(!d.evidence_text.contains("182e1f0b"), "{}", d.evidence_text);
 }
+
+#[test]
+fn pod_status_fragments_are_read_leniently() {
+    let (_, got) = check(
+        "fragments/container-statuses-json.txt",
+        &[want(
+            "pull-tls",
+            Some("registry.example.com/team/api:2.4.1"),
+            "x509: certificate signed by unknown authority",
+        )
+        .container("api")
+        .reason("ImagePullBackOff")],
+    );
+    assert_eq!(got[0].source_kind, InputKind::PodStatus);
+    check(
+        "fragments/status-yaml-no-object.txt",
+        &[want(
+            "pull-dns",
+            Some("ghcr.io/acme/worker:0.9.3"),
+            "no such host",
+        )
+        .container("worker")
+        .reason("ErrImagePull")],
+    );
+    check(
+        "fragments/unbalanced-trailing-comma.txt",
+        &[want(
+            "pull-never-not-present",
+            Some("acme/migrate:latest"),
+            "is not present with pull policy of Never",
+        )
+        .container("migrate")
+        .reason("ErrImageNeverPull")],
+    );
+}
