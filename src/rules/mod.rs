@@ -12,6 +12,7 @@ pub use crate::model::image_state::{ImageState, image_state, is_templated};
 use crate::model::{ContainerFacts, ObjectFacts, Scalar};
 use crate::source::{FileId, Span};
 
+pub mod duplicate_key;
 pub mod empty_input;
 pub mod invalid_pull_policy;
 pub mod invalid_reference;
@@ -59,6 +60,7 @@ pub const RULES: &[Rule] = &[
     rule(&registry_not_allowed::META, &[CrossObject(registry_not_allowed::check)]),
     // scripts/new-rule adds manifest rules above this line.
     rule(&parse_error::META, &[Input(parse_error::check)]),
+    rule(&duplicate_key::META, &[Input(duplicate_key::check)]),
     rule(&templated_file::META,
         &[Input(templated_file::check_file), Container(templated_file::check_image)]),
     rule(&unreadable_input::META, &[Input(unreadable_input::check)]),
@@ -128,8 +130,17 @@ pub enum InputEvent<'a> {
     Empty,
     /// A named input that is plain text: neither a manifest nor kubectl output.
     NotRecognised,
-    /// A YAML/JSON syntax error (the parser's message).
-    Syntax(&'a str),
+    /// A YAML/JSON syntax error: the parser's message, and what kubectl prints for it when
+    /// the error is one of kubectl's own checks.
+    Syntax {
+        message: &'a str,
+        kubectl: Option<&'a str>,
+    },
+    /// A mapping key written again (at the event's span), first written at `first`.
+    DuplicateKey {
+        key: &'a str,
+        first: &'a std::ops::Range<usize>,
+    },
     /// A whole file skipped because it is a template (the reason).
     Template(&'a str),
 }

@@ -1,8 +1,10 @@
-//! Splitting a YAML stream into documents at `---` lines.
+//! Splitting a YAML stream into documents at `---` lines, as `kubectl` does.
 //!
-//! YAML forbids `---` followed by a space or a line end at column 0 inside a document, so such a
-//! line always starts a new document; parsing each document alone bounds memory and keeps one
-//! broken document from hiding the rest.
+//! kubectl splits a file before any YAML is parsed (apimachinery `pkg/util/yaml/decoder.go`,
+//! `YAMLReader.Read`): every line that starts with `---` ends a document, and unless the rest
+//! of that line is blank or a `#` comment it is an error ("invalid Yaml document separator").
+//! Parsing each document alone also bounds memory and keeps one broken document from hiding
+//! the rest.
 
 use std::ops::Range;
 
@@ -15,21 +17,20 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
     }
     let mut ranges = Vec::new();
     let mut start = base;
-    let mut has_content = false;
+    // Whether kubectl's reader has buffered a line since the last separator: only then does a
+    // separator end a document (an empty one is no document).
+    let mut has_lines = false;
     let mut offset = base;
     for line in body.split_inclusive('\n') {
-        if line.starts_with("---") && is_document_start(line) {
-            if has_content {
+        if is_document_start(line) {
+            if has_lines {
                 ranges.push(start..offset);
-                start = offset;
-                has_content = false;
             }
-            // The marker line may carry content of its own (`--- |`, `--- !tag {}`).
-            has_content |= !line.trim_start_matches("---").trim().is_empty()
-                && !line.trim_start_matches("---").trim().starts_with('#');
-        } else if !has_content && !is_trivia(line) {
-            // Once the document has content, only the next marker matters.
-            has_content = true;
+            start = offset;
+            // A refused separator is reported, so its chunk is kept even with nothing after it.
+            has_lines = separator_content(line).is_some();
+        } else {
+            has_lines = true;
         }
         offset += line.len();
     }
@@ -38,14 +39,20 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
 }
 
 fn is_document_start(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+    line.starts_with("---")
 }
 
-/// Lines that do not make a document on their own: blanks, comments, directives, `...`.
-fn is_trivia(line: &str) -> bool {
-    let t = line.trim();
-    t.is_empty() || t.starts_with('#') || line.starts_with('%') || t == "..."
+/// What follows `---` on a separator line when kubectl refuses it (anything but blanks and a
+/// `#` comment), with its offset in the line.
+pub fn separator_content(line: &str) -> Option<(usize, &str)> {
+    let rest = line.strip_prefix("---")?;
+    // Go's strings.TrimSpace: ASCII and Unicode white space.
+    let trimmed = rest.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return None;
+    }
+    let at = 3 + (rest.len() - rest.trim_start().len());
+    Some((at, trimmed))
 }
 
 #[cfg(test)]
@@ -60,15 +67,30 @@ mod tests {
     }
 
     #[test]
-    fn splits_at_markers_and_keeps_leading_comments_with_their_document() {
-        let text = "# header\n---\na: 1\n---\nb: 2\n";
-        assert_eq!(pieces(text), vec!["# header\n---\na: 1\n", "---\nb: 2\n"]);
+    fn splits_at_every_marker_after_a_line_as_kubectl_does() {
+        let text = "# header\n---\na: 1\n---\n---\nb: 2\n";
+        assert_eq!(
+            pieces(text),
+            vec!["# header\n", "---\na: 1\n", "---\nb: 2\n"]
+        );
+        let text = "a: 1\n--- |\n---\nb: 2\n";
+        assert_eq!(pieces(text), vec!["a: 1\n", "--- |\n", "---\nb: 2\n"]);
     }
 
     #[test]
-    fn marker_needs_column_zero_and_a_separator() {
-        let text = "a: |\n  ---\n---x: 1\n";
+    fn marker_needs_column_zero() {
+        let text = "a: |\n  ---\n b\n";
         assert_eq!(pieces(text).len(), 1);
+    }
+
+    #[test]
+    fn any_line_starting_with_three_dashes_splits_as_kubectl_does() {
+        let text = "a: 1\n---x: 1\n";
+        assert_eq!(pieces(text), vec!["a: 1\n", "---x: 1\n"]);
+        assert_eq!(separator_content("---x: 1\n"), Some((3, "x: 1")));
+        assert_eq!(separator_content("--- |\r\n"), Some((4, "|")));
+        assert_eq!(separator_content("--- # c\n"), None);
+        assert_eq!(separator_content("---\t\r\n"), None);
     }
 
     #[test]
