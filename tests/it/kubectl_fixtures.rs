@@ -586,3 +586,44 @@ fn pod_status_fragments_are_read_leniently() {
         .reason("ErrImageNeverPull")],
     );
 }
+
+#[test]
+fn interleaved_events_of_two_containers_are_attributed_by_image() {
+    let (_, got) = check(
+        "two-containers-interleaved.txt",
+        &[
+            want("pull-not-found", Some("acme/web:2.0"), "not found")
+                .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+                .container("web")
+                .reason("ImagePullBackOff"),
+            want(
+                "pull-network-timeout",
+                Some("acme/metrics-exporter:0.4"),
+                "context canceled",
+            )
+            .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+            .container("metrics")
+            .reason("ErrImagePull"),
+        ],
+    );
+    // The image-less `get pods` row joined the pod's first container, not a finding of its own.
+    assert!(got[0].evidence_all.len() > got[1].evidence_all.len());
+    // Only one failed pull has a cause: the other container does not inherit it.
+    check(
+        "two-containers-one-cause.txt",
+        &[
+            want("pull-not-found", Some("acme/web:2.0"), "not found")
+                .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+                .container("web")
+                .reason("ImagePullBackOff"),
+            want(
+                "pull-failed",
+                Some("acme/metrics-exporter:0.4"),
+                "ErrImagePull",
+            )
+            .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+            .container("metrics")
+            .reason("ErrImagePull"),
+        ],
+    );
+}
