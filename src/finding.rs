@@ -98,6 +98,9 @@ pub struct Finding {
     pub image: Option<String>,
     /// Extra machine-readable fields for the JSON output (e.g. `pod`, `reason`, `cause`).
     pub extra: Vec<(&'static str, String)>,
+    /// The lines a diagnosis of kubectl output was drawn from (JSON `evidence`); empty for
+    /// manifest rules.
+    pub evidence: Vec<Span>,
 }
 
 impl Finding {
@@ -114,6 +117,7 @@ impl Finding {
             container: None,
             image: None,
             extra: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 

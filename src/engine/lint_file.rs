@@ -196,6 +196,22 @@ fn lint_file(
         ));
         return result;
     }
+    // Input read from stdin that holds no Kubernetes object (a YAML map of something else)
+    // would otherwise pass silently: say it was not recognised (issue 11).
+    let holds_object = |d: &Result<crate::syntax::Document, _>| {
+        d.as_ref().map_or(true, |doc| {
+            doc.root().is_some_and(|r| {
+                r.str_at("kind").is_some() || r.items().any(|i| i.str_at("kind").is_some())
+            })
+        })
+    };
+    if matches!(origin, Origin::Stdin) && !docs.iter().any(holds_object) {
+        result.findings.extend(rules::input_finding(
+            &InputEvent::NotRecognised,
+            Span::new(id, 0..next_char_end(text, 0)),
+        ));
+        return result;
+    }
     for doc in docs {
         match doc {
             Err(e) => {
