@@ -278,6 +278,7 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
         severities: config.severities.clone(),
         max_file_size: cli.max_file_size,
         settings,
+        kinds: crate::model::KindTable::with_user(&config.kinds),
         ..LintOptions::default()
     };
     if let Some(jobs) = cli.jobs {
@@ -447,6 +448,25 @@ fn print_rules(config: &crate::config::Config, out: &mut dyn Write) -> std::io::
     }
     if let Some(path) = &config.path {
         writeln!(out, "\nSeverities as set by {}.", path.display())?;
+    }
+    let kinds = crate::model::KindTable::with_user(&config.kinds);
+    let mut sections = vec![(
+        "Kinds whose images are checked (rules/kinds.yaml; other kinds too when they keep a pod \
+         template at spec.template.spec):"
+            .to_string(),
+        kinds.builtin_entries(),
+    )];
+    if let Some(path) = config.path.as_ref().filter(|_| !config.kinds.is_empty()) {
+        sections.push((
+            format!("Kinds declared in {}:", path.display()),
+            kinds.user_entries(),
+        ));
+    }
+    for (title, entries) in sections {
+        writeln!(out, "\n{title}")?;
+        for (group, names) in crate::model::kinds::describe(entries) {
+            writeln!(out, "  {group}: {}", names.join(", "))?;
+        }
     }
     writeln!(
         out,

@@ -30,6 +30,8 @@ pub struct Config {
     pub namespace: Option<String>,
     /// `render:` and `charts:` (paths resolved against the config file's directory).
     pub render: crate::render::RenderSettings,
+    /// Custom kinds and where they keep their images (`kinds`).
+    pub kinds: Vec<crate::model::kinds::KindSpec>,
 }
 
 impl Config {
@@ -255,6 +257,7 @@ const TOP_KEYS: &[&str] = &[
     "namespace",
     "render",
     "charts",
+    "kinds",
 ];
 const RENDER_KEYS: &[&str] = &["helm", "kustomize", "release", "timeout"];
 const CHART_KEYS: &[&str] = &["path", "values", "set", "release", "namespace"];
@@ -347,6 +350,7 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
             }
             "render" => read_render(&r, &value, &mut config)?,
             "charts" => read_charts(&r, &value, &mut config)?,
+            "kinds" => read_kinds(&r, &value, &mut config)?,
             _ => return Err(r.unknown_key(&key, TOP_KEYS, "")),
         }
     }
@@ -397,6 +401,57 @@ fn read_rules(
             }
         };
         config.severities.insert(name.to_string(), level);
+    }
+    Ok(())
+}
+
+fn read_kinds(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(());
+    }
+    if !value.is_seq() {
+        return Err(r.error(
+            value.report_range(),
+            "`kinds` must be a list of kinds".into(),
+            "expected a list",
+            Some("e.g. `kinds: [{apiVersion: acme.io/v1, kind: Runner, containers: [spec.steps[]], pullSecrets: spec.imagePullSecrets}]`".into()),
+        ));
+    }
+    for item in value.items() {
+        let spec = crate::model::kinds::read_entry(&item, r.text, true).map_err(|e| {
+            let close = e
+                .unknown_key
+                .as_deref()
+                .and_then(|k| closest_name(k, crate::model::kinds::ENTRY_KEYS.iter().copied()));
+            let help = match (close, e.help) {
+                (Some(c), Some(h)) => Some(format!("did you mean `{c}`? {h}")),
+                (_, h) => h,
+            };
+            r.error(e.span, e.message, &e.label, help)
+        })?;
+        let twice = config.kinds.iter().find(|old| {
+            old.api_version == spec.api_version && old.kinds.iter().any(|k| spec.kinds.contains(k))
+        });
+        if let Some(old) = twice {
+            let kind = old
+                .kinds
+                .iter()
+                .find(|k| spec.kinds.contains(k))
+                .cloned()
+                .unwrap_or_default();
+            let at = item.report_range();
+            return Err(r.error(
+                at.start..at.start,
+                format!("`kinds` declares {kind} twice for the same apiVersion"),
+                "second entry",
+                Some("merge the paths into one entry".into()),
+            ));
+        }
+        config.kinds.push(spec);
     }
     Ok(())
 }

@@ -115,6 +115,9 @@ pub struct Finding {
     pub extra: Vec<(&'static str, String)>,
     /// Set when the finding is about rendered text: the span then points at the source.
     pub rendered: Option<Box<Rendered>>,
+    /// The lines a diagnosis of kubectl output was drawn from (JSON `evidence`); empty for
+    /// manifest rules.
+    pub evidence: Vec<Span>,
 }
 
 impl Finding {
@@ -132,6 +135,7 @@ impl Finding {
             image: None,
             extra: Vec::new(),
             rendered: None,
+            evidence: Vec::new(),
         }
     }
 

@@ -40,6 +40,17 @@ struct JsonFinding<'a> {
     rendered: Option<JsonRendered<'a>>,
     #[serde(flatten)]
     extra: serde_json::Map<String, serde_json::Value>,
+    /// Diagnoses only: every line the diagnosis used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    evidence: Vec<JsonEvidence<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEvidence<'a> {
+    line: usize,
+    column: usize,
+    /// The evidence as written (a wrapped message keeps its line breaks), secrets masked.
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -106,6 +117,7 @@ fn build(report: &Report) -> JsonReport<'_> {
                     .iter()
                     .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
                     .collect(),
+                evidence: evidence(report, f),
             }
         })
         .collect();
@@ -121,6 +133,22 @@ fn build(report: &Report) -> JsonReport<'_> {
             notes: s.notes,
         },
     }
+}
+
+fn evidence<'a>(report: &'a Report, f: &crate::finding::Finding) -> Vec<JsonEvidence<'a>> {
+    f.evidence
+        .iter()
+        .filter_map(|span| {
+            let file = report.sources.get(span.file)?;
+            let (line, column) = file.line_col(span.start as usize);
+            let text = file.shown(*span);
+            Some(JsonEvidence {
+                line,
+                column,
+                text: text.trim_end_matches(['\r', '\n']),
+            })
+        })
+        .collect()
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {

@@ -86,7 +86,7 @@ pub(super) fn process_input(
     };
     match read {
         Ok(text) => {
-            let mut result = lint_file(id, &text, explicit, ruleset, limits, opts);
+            let mut result = lint_file(id, &text, &origin, explicit, ruleset, limits, opts);
             result.suppressions = suppression::collect(id, &text, &result.objects);
             // What outlives the file is what the cross-object stage reads: pod specs, Secrets,
             // ServiceAccounts and Nodes (cross-object findings point only into those). Other
@@ -141,6 +141,7 @@ pub(super) fn process_input(
 fn lint_file(
     id: FileId,
     text: &str,
+    origin: &Origin,
     explicit: bool,
     ruleset: &RuleSet,
     limits: &ParseLimits,
@@ -190,6 +191,22 @@ fn lint_file(
         ));
         return result;
     }
+    // Input read from stdin that holds no Kubernetes object (a YAML map of something else)
+    // would otherwise pass silently: say it was not recognised (issue 11).
+    let holds_object = |d: &Result<crate::syntax::Document, _>| {
+        d.as_ref().map_or(true, |doc| {
+            doc.root().is_some_and(|r| {
+                r.str_at("kind").is_some() || r.items().any(|i| i.str_at("kind").is_some())
+            })
+        })
+    };
+    if matches!(origin, Origin::Stdin) && !docs.iter().any(holds_object) {
+        result.findings.extend(rules::input_finding(
+            &InputEvent::NotRecognised,
+            Span::new(id, 0..next_char_end(text, 0)),
+        ));
+        return result;
+    }
     for doc in docs {
         match doc {
             Err(e) => {
@@ -232,7 +249,7 @@ fn lint_file(
                 result
                     .findings
                     .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
-                let objects = extract_objects(&doc);
+                let objects = extract_objects(&doc, &opts.kinds);
                 for object in &objects {
                     check_object(id, text, object, ruleset, opts, &mut result.findings);
                 }
@@ -267,7 +284,7 @@ fn process_render(
     let mut result = if text.is_empty() {
         FileResult::default()
     } else {
-        lint_file(id, &text, false, ruleset, limits, opts)
+        lint_file(id, &text, &Origin::Rendered, false, ruleset, limits, opts)
     };
     if let Some(tracer) = &output.tracer
         && ruleset.is_enabled(&rules::numeric_tag::META)

@@ -150,7 +150,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     );
     // Traced before the masking in `finish`, so the traced texts are masked too.
     if !tracers.is_empty() {
-        placed.trace(&mut sources, &mut findings, &tracers, &objects);
+        placed.trace(&mut sources, &mut findings, &tracers, &objects, &opts.kinds);
     }
     Ok(finish::report(sources, findings, summary, input_failed))
 }

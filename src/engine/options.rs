@@ -26,6 +26,8 @@ pub struct LintOptions {
     pub settings: RunSettings,
     /// How charts and Kustomize roots found in the run are rendered.
     pub render: crate::render::RenderSettings,
+    /// Where each kind keeps its images: `rules/kinds.yaml` and the config's `kinds`.
+    pub kinds: std::sync::Arc<crate::model::KindTable>,
 }
 
 impl Default for LintOptions {
@@ -42,6 +44,7 @@ impl Default for LintOptions {
             follow_links: true,
             settings: RunSettings::new(),
             render: crate::render::RenderSettings::default(),
+            kinds: crate::model::KindTable::builtin(),
         }
     }
 }

@@ -33,6 +33,7 @@ enum Section {
 
 #[derive(Debug, Default)]
 struct Container {
+    /// Empty for an excerpt pasted without its `<name>:` line (see `anonymous`).
     name: String,
     init: bool,
     image: Option<(String, std::ops::Range<usize>)>,
@@ -158,11 +159,13 @@ impl Describe {
                 self.start_section(Section::Other)
             }
             "Image" => {
+                self.excerpt_container();
                 if let (Some(_), Some(v)) = (&self.container, val) {
                     step.image = Some(line.text.slice(v.range()));
                 }
             }
             "State" => {
+                self.excerpt_container();
                 if let Some(c) = self.container.as_mut() {
                     c.in_state = true;
                     c.waiting = value.starts_with("Waiting");
@@ -183,6 +186,15 @@ impl Describe {
         Some(step)
     }
 
+    /// A container block pasted without its pod header or `<name>:` line (`State: Waiting` /
+    /// `Reason: ImagePullBackOff`, as people paste it and as the Kubernetes docs print it):
+    /// an unnamed container, so its state still counts.
+    fn excerpt_container(&mut self) {
+        if self.container.is_none() && self.section == Section::Header {
+            self.container = Some(Container::default());
+        }
+    }
+
     fn start_section(&mut self, section: Section) {
         self.section = section;
         self.container = None;
@@ -199,6 +211,9 @@ impl Describe {
         }
         let span = value.full_span();
         c.image = Some((image.clone(), span.clone()));
+        if c.name.is_empty() {
+            return;
+        }
         found.containers.push(ContainerInfo {
             segment,
             pod: self.pod.clone(),
@@ -230,7 +245,7 @@ impl Describe {
         let mut o = Observation::failure(InputKind::Describe, segment, span.clone());
         o.pod = self.pod.clone();
         o.namespace = self.namespace.clone();
-        o.container = Some(c.name.clone());
+        o.container = Some(c.name.clone()).filter(|n| !n.is_empty());
         o.init = c.init;
         if let Some((image, image_span)) = &c.image {
             o.image = Some(image.clone());

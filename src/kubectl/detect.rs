@@ -133,19 +133,40 @@ static SNIFF: LazyLock<RegexSet> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("bad built-in regex set: {e}"))
 });
 
-/// Whether `text` is saved or pasted kubectl output (describe, get pods, events, logs errors)
-/// rather than a manifest. YAML and JSON documents are not: `get pod -o yaml|json` output is a
-/// manifest with a status and is read through the YAML tree.
+/// The words that say an image pull failed (issue 11, "Never a silent pass"): any paste that
+/// holds one gets at least one diagnosis.
+static PULL_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"Failed\s+to\s+pull\s+image|failed\s+to\s+pull\s+and\s+unpack|\b(?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError)\b|Back-off\s+pulling\s+image",
+    )
+});
+
+/// Byte range of the first pull-failure marker in `text`.
+pub(crate) fn pull_marker(text: &str) -> Option<std::ops::Range<usize>> {
+    PULL_MARKER.find(text).map(|m| m.range())
+}
+
+/// A line that declares a Kubernetes object: `kind: X` / `"kind": "X"` (YAML or JSON).
+static KIND_LINE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?m)^[\s{\[,-]*"?(?:kind|apiVersion)"?\s*:\s*"?[A-Za-z]"#));
+
+/// Whether `text` is saved or pasted kubectl output (describe, get pods, events, logs errors,
+/// fragments of a pod status) rather than a manifest. A YAML or JSON document that declares a
+/// `kind` is a manifest: `get pod -o yaml|json` output is read through the YAML tree. Text
+/// that declares no object but carries a pull-failure marker is kubectl output even when it
+/// also parses as YAML (the describe excerpt `State: Waiting` / `Reason: ImagePullBackOff`).
 pub fn looks_like_kubectl_output(text: &str) -> bool {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
+    let declares_object = || KIND_LINE.is_match(text);
     match first {
         None => return false,
-        Some(l) if is_json_start(l) => return false,
-        Some(l) if l.starts_with("apiVersion:") || l.starts_with("kind:") => return false,
+        Some(l) if is_json_start(l) || l.starts_with("apiVersion:") || l.starts_with("kind:") => {
+            return !declares_object() && pull_marker(text).is_some();
+        }
         _ => {}
     }
     // Kubectl's own headers settle it; loose kubectl phrases (an event row, a kubelet message)
@@ -165,7 +186,7 @@ pub fn looks_like_kubectl_output(text: &str) -> bool {
         // A `kubectl …` line may be a prompt, or a script inside a manifest.
         phrase |= matched.matched_any() || prompt(line).is_some();
     }
-    phrase && !manifest
+    (phrase || pull_marker(text).is_some()) && !manifest
 }
 
 /// Indices in `SNIFF` of the table and section headers only kubectl prints.

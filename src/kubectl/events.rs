@@ -29,6 +29,7 @@ static MARKER: LazyLock<Regex> = LazyLock::new(|| {
         r"|Successfully assigned \S+ to ",
         r#"|Back-off restarting failed container|Started container|Created container|Successfully pulled image|Container image "[^"]*" already present on machine"#,
         r#"|container "[^"]*" in pod "[^"]*" is waiting to start:"#,
+        r"|Unable to retrieve some image pull secrets \(",
     ))
 });
 
@@ -64,6 +65,18 @@ static RECOVERED: LazyLock<Regex> = LazyLock::new(|| {
         r#"^(?:Back-off restarting failed container|Started container|Created container|Successfully pulled image "(?P<img>[^"]*)"|Container image "(?P<img2>[^"]*)" already present)"#,
     )
 });
+/// The kubelet's FailedToRetrieveImagePullSecret event (kubelet_pods.go `getPullSecretsForPod`):
+/// `Unable to retrieve some image pull secrets (a, b); attempting to pull the image may not
+/// succeed.`
+static MISSING_SECRETS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^Unable to retrieve some image pull secrets \((?P<names>[^)]*)\)?"));
+/// The trailing FIRST SEEN, COUNT and NAME cells of `kubectl get events -o wide` (the event's
+/// name is its object's name and a hex suffix).
+static WIDE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\s{2,}(?:\d+[smhdy][0-9smhdy]*|<unknown>|<invalid>)\s+\d+\s+[a-z0-9][-a-z0-9.]*\.[0-9a-f]{8,}\s*$",
+    )
+});
 static FIELD_PATH: LazyLock<Regex> = LazyLock::new(|| {
     re(r"spec\.(?P<kind>initContainers|containers|ephemeralContainers)\{(?P<c>[^}]*)\}")
 });
@@ -84,6 +97,11 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
     let mut out = Parsed::default();
     let Some(msg) = text.text.get(at..) else {
         return out;
+    };
+    // `get events -o wide` prints FIRST SEEN, COUNT and NAME after the message: not evidence.
+    let msg = match WIDE_TAIL.find(msg) {
+        Some(m) => msg.get(..m.start()).unwrap_or(msg),
+        None => msg,
     };
     let prefix = text.text.get(..at).unwrap_or("");
     let msg_end = at + msg.trim_end().len();
@@ -201,6 +219,19 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
             o.evidence_text = inner;
             out.observations.push(o);
         }
+    } else if let Some(c) = MISSING_SECRETS.captures(msg) {
+        let mut o = new(row.kind);
+        o.kind = ObservationKind::MissingSecrets;
+        o.container = None;
+        o.secrets = c
+            .name("names")
+            .map_or("", |m| m.as_str())
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect();
+        o.evidence_text = msg.trim().to_string();
+        out.observations.push(o);
     } else if let Some(c) = SCHEDULED.captures(msg) {
         if let Some(pod) = c.name("pod") {
             out.scheduled = Some((
@@ -216,6 +247,16 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
         out.observations.push(o);
     } else if let Some(o) = super::logs::waiting(text, at, ctx.segment) {
         out.observations.push(o);
+    }
+    // A wrap whose join is in doubt (a word cut, or a space): the reading that names the more
+    // specific cause wins.
+    if let Some(glued) = text.glued(at..text.text.len()) {
+        let other = classify(&glued);
+        for o in out.observations.iter_mut().filter(|o| o.rank == 3) {
+            if other.specificity > o.cause.specificity {
+                o.cause = other;
+            }
+        }
     }
     out
 }

@@ -10,6 +10,9 @@ pub(crate) struct MappedText {
     pub text: String,
     /// (offset in `text`, offset in the original) at the start of each contiguous run.
     runs: Vec<(usize, usize)>,
+    /// Offsets in `text` of the spaces put where two wrapped pieces met, when the wrap may as
+    /// well have cut a word (a terminal's hard wrap followed by an indented continuation).
+    pub(crate) doubtful_spaces: Vec<usize>,
 }
 
 impl MappedText {
@@ -34,6 +37,37 @@ impl MappedText {
                 self.push(piece, o);
             }
         }
+    }
+
+    /// Drops the text from byte `len` on (a char boundary), with the runs that started there.
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.text.len() || !self.text.is_char_boundary(len) {
+            return;
+        }
+        self.text.truncate(len);
+        self.runs.retain(|r| r.0 < len);
+        self.doubtful_spaces.retain(|&i| i < len);
+    }
+
+    /// The text in `r` without the doubtful spaces: the other reading of a wrapped message.
+    pub fn glued(&self, r: Range<usize>) -> Option<String> {
+        let inside: Vec<usize> = self
+            .doubtful_spaces
+            .iter()
+            .copied()
+            .filter(|i| r.contains(i))
+            .collect();
+        if inside.is_empty() {
+            return None;
+        }
+        let piece = self.text.get(r.clone())?;
+        Some(
+            piece
+                .char_indices()
+                .filter(|(i, _)| !inside.contains(&(r.start + i)))
+                .map(|(_, c)| c)
+                .collect(),
+        )
     }
 
     /// The part of this text in `r` (clamped to char boundaries that exist), still mapped.

@@ -3,8 +3,10 @@
 //! cause.
 
 use super::observation::{Found, Observation, ObservationKind};
-use super::{Diagnosis, InputKind};
+use super::{Confidence, Diagnosis, InputKind};
+use regex::Regex;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use super::image_key;
 
@@ -18,6 +20,8 @@ struct Entity {
     segment: usize,
     members: Vec<usize>,
     recovered: bool,
+    /// FailedToRetrieveImagePullSecret events of the pod.
+    secret_events: Vec<usize>,
 }
 
 /// Which entities an observation could belong to, so that merging stays linear: a pod's
@@ -216,6 +220,7 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
                     segment: o.segment,
                     members: Vec::new(),
                     recovered: false,
+                    secret_events: Vec::new(),
                 });
                 index
                     .by_segment
@@ -250,6 +255,25 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
                 if let Some(e) = entities.get_mut(k) {
                     e.recovered = true;
                 }
+            }
+        }
+    }
+    for (i, o) in observations.iter().enumerate() {
+        if o.kind != ObservationKind::MissingSecrets {
+            continue;
+        }
+        // The event is about the pod: every container of it (or, when the row names no pod,
+        // of the same block of the paste) pulled without those Secrets.
+        for k in index.candidates(o) {
+            if let Some(e) = entities.get_mut(k)
+                && !e.sandbox
+                && match (&o.pod, &e.pod) {
+                    (Some(a), Some(b)) => a == b && same(&o.namespace, &e.namespace) != Some(false),
+                    (None, _) => e.segment == o.segment,
+                    (Some(_), None) => e.segment == o.segment,
+                }
+            {
+                e.secret_events.push(i);
             }
         }
     }
@@ -314,6 +338,42 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
         .and_then(|o| o.image_span.clone())
         .or_else(|| evidence.image_span.clone());
     let init = members.iter().any(|o| o.init);
+    let secret_events: Vec<&Observation> = e
+        .secret_events
+        .iter()
+        .filter_map(|&i| observations.get(i))
+        .collect();
+    let mut missing_secrets: Vec<String> = Vec::new();
+    for name in secret_events.iter().flat_map(|o| o.secrets.iter()) {
+        if !missing_secrets.contains(name) {
+            missing_secrets.push(name.clone());
+        }
+    }
+    let mut cause = evidence.cause;
+    let mut confidence = Confidence::Certain;
+    let mut inference = None;
+    // Docker Hub answers "does not exist or may require 'docker login'" for a missing and for
+    // a private repository alike; a pod whose pull Secret the kubelet could not read pulled
+    // anonymously, so the private reading is the one that holds.
+    if !missing_secrets.is_empty()
+        && cause.rule == "pull-not-found"
+        && AMBIGUOUS_DENIAL.is_match(&evidence.evidence_text)
+        && let Some(unauthorized) = super::cause_by_rule("pull-unauthorized")
+    {
+        cause = unauthorized;
+        confidence = Confidence::Inferred;
+        inference = Some(format!(
+            "inferred: the registry's answer is ambiguous and the pod's image pull Secret {} could not be retrieved",
+            missing_secrets.join(", ")
+        ));
+    }
+    let mut evidence_all: Vec<std::ops::Range<usize>> = members
+        .iter()
+        .chain(secret_events.iter())
+        .map(|o| o.evidence.clone())
+        .collect();
+    evidence_all.sort_by_key(|r| (r.start, r.end));
+    evidence_all.dedup();
     Some(Diagnosis {
         pod: e.pod.clone(),
         namespace: e.namespace.clone(),
@@ -323,11 +383,21 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
         init,
         sandbox: e.sandbox,
         recovered: e.recovered,
-        cause: evidence.cause,
+        cause,
         evidence: evidence.evidence.clone(),
         evidence_text: evidence.evidence_text.clone(),
         image_span,
         reason_span,
         source_kind: evidence.source,
+        confidence,
+        inference,
+        evidence_all,
+        missing_secrets,
     })
 }
+
+/// Docker's and containerd's one answer for a missing and for a private repository.
+static AMBIGUOUS_DENIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)pull access denied.*repository does not exist or (?:may require|no pull access)|repository \S+ not found: does not exist or no pull access")
+        .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});

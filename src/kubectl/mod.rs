@@ -7,9 +7,12 @@
 //! than by its column. Every step is linear in the input and never panics.
 
 mod causes;
+mod cut;
 mod describe;
 mod detect;
+mod event_objects;
 mod events;
+mod fragment;
 mod get_pods;
 mod logs;
 mod mapped_text;
@@ -39,6 +42,8 @@ pub enum InputKind {
     Logs,
     /// `status.containerStatuses[]` of `kubectl get pod -o yaml|json`.
     PodStatus,
+    /// A paste none of whose shapes was understood: only a pull-failure marker.
+    Paste,
 }
 
 impl InputKind {
@@ -50,6 +55,25 @@ impl InputKind {
             InputKind::KubectlEvents => "events",
             InputKind::Logs => "logs",
             InputKind::PodStatus => "pod-status",
+            InputKind::Paste => "paste",
+        }
+    }
+}
+
+/// How the cause was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidence {
+    /// A full runtime message (or a state that is its own cause) names it.
+    Certain,
+    /// Reasoning filled a gap: a cut-off message, or the pod's other events.
+    Inferred,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Certain => "certain",
+            Confidence::Inferred => "inferred",
         }
     }
 }
@@ -81,6 +105,13 @@ pub struct Diagnosis {
     /// The `Reason:` value, STATUS cell or `Error: <reason>` event.
     pub reason_span: Option<Range<usize>>,
     pub source_kind: InputKind,
+    pub confidence: Confidence,
+    /// Why the cause is inferred (said in the message), when it is.
+    pub inference: Option<String>,
+    /// Every line this diagnosis used (each observation merged into it), in input order.
+    pub evidence_all: Vec<Range<usize>>,
+    /// Image pull Secrets the kubelet could not retrieve for the pod.
+    pub missing_secrets: Vec<String>,
 }
 
 impl Diagnosis {
@@ -94,9 +125,29 @@ impl Diagnosis {
                 ("<registry>".into(), "<repository>".into(), "<tag>".into()),
             ),
         };
-        self.cause
-            .help
-            .replace("\"{image}\"", &quoted)
+        let help = match self.missing_secrets.as_slice() {
+            [] => self.cause.help.clone(),
+            names if self.cause.rule == "pull-unauthorized" => {
+                let names: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+                let one = names.len() == 1;
+                format!(
+                    "the kubelet could not retrieve the image pull Secret{} {} of pod {{pod}}, so it \
+                     pulled \"{{image}}\" without credentials: create {} in namespace {{namespace}} \
+                     (`kubectl create secret docker-registry … -n {{namespace}}`, a \
+                     kubernetes.io/dockerconfigjson for {{registry}}) or fix the name in the pod's \
+                     `imagePullSecrets` (or its ServiceAccount's)",
+                    if one { "" } else { "s" },
+                    names.join(", "),
+                    if one { "it" } else { "them" },
+                )
+            }
+            names => format!(
+                "{} (the kubelet could not retrieve the pod's image pull Secret {})",
+                self.cause.help,
+                names.join(", ")
+            ),
+        };
+        help.replace("\"{image}\"", &quoted)
             .replace("{image}", &image)
             .replace("{registry}", &registry)
             .replace("{repository}", &repository)
@@ -157,10 +208,54 @@ pub fn image_key(image: &str) -> String {
 }
 
 /// Every failing container in `text`, one diagnosis each, in order of first appearance.
+/// A text that carries a pull-failure marker always gets at least one: at worst `pull-failed`
+/// on the marker's line.
 pub fn diagnose(text: &str) -> Vec<Diagnosis> {
     let lines = mapped_text::lines(text);
     let found = scan::scan(&lines);
-    merge::merge(found)
+    let mut out = merge::merge(found);
+    cut::infer(&mut out);
+    if out.is_empty()
+        && let Some(d) = marker_only(text)
+    {
+        out.push(d);
+    }
+    out
+}
+
+/// `pull-failed` on the line of the first pull-failure marker, for a paste none of whose
+/// shapes was understood.
+fn marker_only(text: &str) -> Option<Diagnosis> {
+    let at = detect::pull_marker(text)?;
+    let start = text.get(..at.start)?.rfind('\n').map_or(0, |i| i + 1);
+    let end = text
+        .get(at.end..)?
+        .find('\n')
+        .map_or(text.len(), |i| at.end + i);
+    let line = text.get(start..end)?.trim_end_matches('\r');
+    let word = text.get(at.clone())?;
+    let reason = observation::is_pull_reason(word).then(|| word.to_string());
+    let cause = classify(line);
+    Some(Diagnosis {
+        pod: None,
+        namespace: None,
+        container: None,
+        image: None,
+        reason_span: reason.as_ref().map(|_| at.clone()),
+        reason,
+        init: false,
+        sandbox: false,
+        recovered: false,
+        cause,
+        evidence: start..start + line.len(),
+        evidence_text: line.trim().to_string(),
+        image_span: None,
+        source_kind: InputKind::Paste,
+        confidence: Confidence::Certain,
+        inference: None,
+        evidence_all: std::iter::once(start..start + line.len()).collect(),
+        missing_secrets: Vec::new(),
+    })
 }
 
 #[cfg(test)]

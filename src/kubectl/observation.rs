@@ -25,6 +25,9 @@ pub(crate) enum ObservationKind {
     Failure,
     /// The container started or its image was pulled after all.
     Recovered,
+    /// The kubelet could not read some of the pod's image pull Secrets
+    /// (FailedToRetrieveImagePullSecret): it pulled without those credentials.
+    MissingSecrets,
 }
 
 /// One piece of evidence about one container, before merging.
@@ -51,6 +54,8 @@ pub(crate) struct Observation {
     /// How well this evidence shows the failure, when causes tie: 3 a runtime error message,
     /// 2 a state, 1 a bare event.
     pub rank: u8,
+    /// `MissingSecrets`: the Secret names.
+    pub secrets: Vec<String>,
 }
 
 impl Observation {
@@ -73,6 +78,7 @@ impl Observation {
             evidence,
             evidence_text: String::new(),
             rank: 0,
+            secrets: Vec::new(),
         }
     }
 }

@@ -43,7 +43,194 @@ struct Scanner {
     pending: Option<Pending>,
 }
 
+/// More wrapped pieces than this are not one line.
+const MAX_PIECES: usize = 40;
+
+/// Joins the pieces of lines that a terminal or a chat window wrapped back into one logical
+/// line each, so that every reader sees whole rows and messages whatever the width (issue 11).
+///
+/// A piece continues the line before it when it is not something of its own (a row, a key, a
+/// header, a message at its start) and its first word would not have fitted on the line before
+/// it within the widest line of the paste, which is the wrap width of a wrapped paste. Where the pieces
+/// meet: nothing inside a quoted image or after a piece that fills the whole width and runs
+/// on into the next (a terminal cut a word); a space otherwise (the wrap was at a space). A
+/// space before an indented continuation of a full-width piece is doubtful (the indent may be
+/// the terminal's, the cut inside a word) and is recorded so that classification tries both.
+pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
+    let width = lines
+        .iter()
+        .map(|l| l.str().trim_end().chars().count())
+        .max()
+        .unwrap_or(0);
+    let lens: Vec<usize> = lines
+        .iter()
+        .map(|l| l.str().trim_end().chars().count())
+        .collect();
+    // A wrap moved the next word down because it did not fit: the line before it plus that
+    // word is wider than the paste. A line the word would have fitted on ended there.
+    let continues = |i: usize, last_len: usize, pieces: usize| {
+        let Some(line) = lines.get(i) else {
+            return false;
+        };
+        let word = line
+            .str()
+            .split_whitespace()
+            .next()
+            .map_or(0, |w| w.chars().count());
+        pieces < MAX_PIECES
+            && last_len > 0
+            && last_len + 1 + word > width
+            && !line.is_blank()
+            && !is_line_start(lines, i)
+    };
+    let indent = continuation_indent(lines, &lens, width, &continues);
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut pieces = 0;
+    let mut last_len = 0;
+    // A quote left open by the line before, when this one is the rest of it (a wrap the
+    // scanner joins later, narrower than the paste's widest line).
+    let mut carried_quote = false;
+    let odd = |t: &str| t.matches('"').count() % 2 == 1;
+    for (i, line) in lines.iter().enumerate() {
+        let joins = continues(i, last_len, pieces) && out.last().is_some_and(|p| !p.is_blank());
+        match out.last_mut() {
+            Some(prev) if joins => {
+                let open = odd(&prev.text.text) != carried_quote;
+                join(&mut prev.text, &line.text, last_len == width, indent, open);
+                pieces += 1;
+            }
+            prev => {
+                let orphan = !line.is_blank() && !is_line_start(lines, i);
+                carried_quote = orphan
+                    && prev.is_some_and(|p| !p.is_blank() && odd(&p.text.text) != carried_quote);
+                out.push(line.clone());
+                pieces = 0;
+            }
+        }
+        last_len = lens.get(i).copied().unwrap_or(0);
+    }
+    out
+}
+
+/// The indent a wrapping terminal or editor put before every continuation, if the paste shows
+/// one: the least leading whitespace of the continuations of full-width pieces (a cut inside a
+/// word leaves none of its own, so only the wrapper's indent remains).
+fn continuation_indent(
+    lines: &[Line],
+    lens: &[usize],
+    width: usize,
+    continues: &dyn Fn(usize, usize, usize) -> bool,
+) -> Option<usize> {
+    (1..lines.len())
+        .filter(|&i| {
+            let prev = lens.get(i - 1).copied().unwrap_or(0);
+            prev == width && continues(i, prev, 0)
+        })
+        .map(|i| {
+            let s = lines.get(i).map_or("", |l| l.str());
+            s.len() - s.trim_start().len()
+        })
+        .min()
+}
+
+fn join(
+    prev: &mut MappedText,
+    next: &MappedText,
+    full_width: bool,
+    indent: Option<usize>,
+    open_quote: bool,
+) {
+    let s = next.text.as_str();
+    let lead = s.len() - s.trim_start().len();
+    let body_end = s.trim_end().len().max(lead);
+    let trimmed_len = prev.text.trim_end().len();
+    let ends_in_space = trimmed_len < prev.text.len();
+    // Whitespace beyond the paste's continuation indent was in the text.
+    let real_space = match indent {
+        Some(k) => lead > k,
+        None => lead > 0,
+    };
+    if open_quote {
+        // Inside a quoted image the wrap added nothing.
+        prev.truncate(trimmed_len);
+    } else if full_width
+        && !real_space
+        && !ends_in_space
+        && !space_between(&prev.text, s.get(lead..).unwrap_or(""))
+    {
+        // A word cut by the terminal.
+    } else if !ends_in_space {
+        let at = prev.text.len();
+        prev.push(" ", prev.orig(at.saturating_sub(1)));
+        if full_width && indent.is_none() {
+            prev.doubtful_spaces.push(at);
+        }
+    }
+    prev.append(&next.slice(lead..body_end));
+}
+
+/// Words of the messages we read (`words.txt`), lowercase.
+static WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("words.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect()
+});
+
+fn known(word: &str) -> bool {
+    !word.is_empty() && WORDS.contains(word.to_ascii_lowercase().as_str())
+}
+
+/// At a break that fills the whole width (the wrap may have cut a word, or fallen exactly on
+/// a space): whether `before` and `after` were two words. Two known words stay apart unless
+/// they make a known word together; a cut inside an image, a name or a number glues.
+fn space_between(before: &str, after: &str) -> bool {
+    let (Some(a), Some(b)) = (before.chars().last(), after.chars().next()) else {
+        return false;
+    };
+    if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() {
+        let left_start = before
+            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(0, |i| i + 1);
+        let left = before.get(left_start..).unwrap_or("");
+        let right_end = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        let right = after.get(..right_end).unwrap_or("");
+        let together = format!("{left}{right}");
+        return !known(&together) && (known(left) || known(right));
+    }
+    match (a, b) {
+        (_, '"' | '(') => true,
+        ('"', b) => b.is_ascii_alphanumeric(),
+        (',' | ';' | ')' | '=', _) => true,
+        (':', b) => b.is_ascii_alphabetic(),
+        _ => false,
+    }
+}
+
+/// A line that begins something of its own, never the rest of a wrapped one: a blank line, a
+/// prompt, a header, a describe key or container, an event or `get pods` row, a message at
+/// its very start.
+fn is_line_start(lines: &[Line], i: usize) -> bool {
+    let Some(line) = lines.get(i) else {
+        return true;
+    };
+    let s = line.str();
+    line.is_blank()
+        || detect::is_describe_key(s)
+        || detect::is_event_row(s)
+        || events::marker(s.trim_start()) == Some(0)
+        || get_pods::is_row(s)
+        || detect::header(s).is_some()
+        || detect::prompt(s).is_some()
+        || super::describe::is_container_name(lines, i)
+}
+
 pub(crate) fn scan(lines: &[Line]) -> Found {
+    // Pieces of pod YAML/JSON keep their own line structure: read them before unwrapping.
+    let fragments = super::fragment::read(lines);
+    let lines = &unwrap(lines)[..];
     let mut s = Scanner {
         found: Found::default(),
         segment: 0,
@@ -57,6 +244,7 @@ pub(crate) fn scan(lines: &[Line]) -> Found {
         s.line(lines, i);
     }
     s.flush();
+    s.found.observations.extend(fragments);
     s.found
 }
 

@@ -4,7 +4,7 @@
 //! (image_manager.go `return err.Error(), ErrImagePull`; ≥1.32 also on ImagePullBackOff).
 
 use super::observation::is_pull_reason;
-use super::{Diagnosis, InputKind, classify};
+use super::{Confidence, Diagnosis, InputKind, classify};
 use crate::syntax::{Cursor, Document};
 
 /// The status lists and whether they hold init containers.
@@ -15,9 +15,9 @@ const STATUS_LISTS: &[(&str, &str, bool)] = &[
 ];
 
 /// One diagnosis per container of a Pod (or of each Pod in a `kind: List`) that waits on a
-/// failed pull.
+/// failed pull, and one per container that a list of Events shows failing.
 pub fn diagnose_document(doc: &Document) -> Vec<Diagnosis> {
-    let mut out = Vec::new();
+    let mut out = super::event_objects::diagnose(doc);
     let Some(root) = doc.root() else {
         return out;
     };
@@ -92,7 +92,6 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 sandbox: false,
                 recovered: false,
                 cause,
-                evidence,
                 evidence_text: if message_text.is_empty() {
                     reason.to_string()
                 } else {
@@ -101,6 +100,11 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 image_span: image_node.map(|i| i.report_range()),
                 reason_span: Some(reason_node.report_range()),
                 source_kind: InputKind::PodStatus,
+                confidence: Confidence::Certain,
+                inference: None,
+                evidence_all: std::iter::once(evidence.clone()).collect(),
+                missing_secrets: Vec::new(),
+                evidence,
             });
         }
     }

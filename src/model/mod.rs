@@ -5,10 +5,12 @@
 
 pub mod base64;
 pub mod image_state;
+pub mod kinds;
 pub mod nodes;
 pub mod secrets;
 pub mod service_accounts;
 
+pub use kinds::KindTable;
 pub use nodes::NodeFacts;
 pub use secrets::SecretFacts;
 pub use service_accounts::ServiceAccountFacts;
@@ -141,6 +143,9 @@ pub struct PodSpecFacts {
     /// The `imagePullSecrets` key, when present.
     pub pull_secrets_key: Option<Range<usize>>,
     pub service_account: Option<Scalar>,
+    /// A definition run by another object (a Tekton Task): pull secrets and ServiceAccount are
+    /// the run's, so their absence here proves nothing.
+    pub credentials_from_run: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -188,21 +193,12 @@ impl ObjectFacts {
     }
 }
 
-/// Where each kind keeps its pod spec. Unknown kinds with `spec.template.spec` (Argo Rollouts,
-/// Knative-like CRDs) are checked too, see [`pod_spec_of`].
-const POD_SPEC_PATHS: &[(&str, &[&str])] = &[
-    ("Pod", &["spec"]),
-    ("PodTemplate", &["template", "spec"]),
-    (
-        "CronJob",
-        &["spec", "jobTemplate", "spec", "template", "spec"],
-    ),
-];
-
+/// Unknown kinds with a standard pod template (`spec.template.spec` with a `containers` list,
+/// as Argo Rollouts and Knative-like CRDs keep) are checked too, see [`pod_spec_of`].
 const TEMPLATE_PATH: &[&str] = &["spec", "template", "spec"];
 
 /// Every object of a document, looking inside `kind: List` and `*List` kinds.
-pub fn extract_objects(doc: &Document) -> Vec<ObjectFacts> {
+pub fn extract_objects(doc: &Document, kinds: &KindTable) -> Vec<ObjectFacts> {
     let mut out = Vec::new();
     let Some(root) = doc.root() else {
         return out;
@@ -211,14 +207,18 @@ pub fn extract_objects(doc: &Document) -> Vec<ObjectFacts> {
     if kind.ends_with("List")
         && let Some(items) = root.get("items").filter(|i| i.is_seq())
     {
-        out.extend(items.items().filter_map(|item| extract_object(&item)));
+        out.extend(
+            items
+                .items()
+                .filter_map(|item| extract_object(&item, kinds)),
+        );
         return out;
     }
-    out.extend(extract_object(&root));
+    out.extend(extract_object(&root, kinds));
     out
 }
 
-fn extract_object(obj: &Cursor<'_>) -> Option<ObjectFacts> {
+fn extract_object(obj: &Cursor<'_>, kinds: &KindTable) -> Option<ObjectFacts> {
     let (kind_key, kind_value) = obj.get_with_key("kind")?;
     let kind = kind_value.as_str()?.to_string();
     let metadata = obj.get("metadata");
@@ -232,8 +232,8 @@ fn extract_object(obj: &Cursor<'_>) -> Option<ObjectFacts> {
         .and_then(|m| m.path(&["annotations", "pullcheck.dev/ignore"]))
         .and_then(|c| Scalar::from_cursor(&c))
         .map(Box::new);
-    let pod = pod_spec_of(&kind, obj).map(|spec| Box::new(extract_pod_spec(&spec)));
     let api_version = obj.str_at("apiVersion").unwrap_or("");
+    let pod = pod_of(&kind, api_version, obj, kinds).map(Box::new);
     let core = api_version == "v1";
     let secret = (core && kind == "Secret").then(|| Box::new(secrets::extract_secret(obj)));
     let service_account = (core && kind == "ServiceAccount")
@@ -259,16 +259,22 @@ fn extract_object(obj: &Cursor<'_>) -> Option<ObjectFacts> {
     })
 }
 
-fn pod_spec_of<'d>(kind: &str, obj: &Cursor<'d>) -> Option<Cursor<'d>> {
-    if let Some((_, path)) = POD_SPEC_PATHS.iter().find(|(k, _)| *k == kind) {
-        return obj.path(path).filter(Cursor::is_map);
+fn pod_of(
+    kind: &str,
+    api_version: &str,
+    obj: &Cursor<'_>,
+    kinds: &KindTable,
+) -> Option<PodSpecFacts> {
+    if let Some(spec) = kinds.find(kind, api_version) {
+        return kinds::extract(spec, obj);
     }
-    // Workloads and custom kinds: a standard pod template has a `containers` list.
+    // Other kinds: a standard pod template has a `containers` list.
     obj.path(TEMPLATE_PATH)
         .filter(|spec| spec.get("containers").is_some_and(|c| c.is_seq()))
+        .map(|spec| extract_pod_spec(&spec))
 }
 
-fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
+pub(crate) fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
     let mut facts = PodSpecFacts {
         span: spec.value_range(),
         ..PodSpecFacts::default()
@@ -282,16 +288,7 @@ fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
             continue;
         };
         for item in list.items().filter(Cursor::is_map) {
-            facts.containers.push(ContainerFacts {
-                kind,
-                name: item.get("name").and_then(|n| Scalar::from_cursor(&n)),
-                span: item.report_range(),
-                image: item.get("image").and_then(|n| Scalar::from_cursor(&n)),
-                pull_policy: item
-                    .get("imagePullPolicy")
-                    .and_then(|n| Scalar::from_cursor(&n))
-                    .map(Box::new),
-            });
+            facts.containers.push(container_of(&item, kind));
         }
     }
     (facts.pull_secrets_key, facts.image_pull_secrets) = pull_secrets_of(spec);
@@ -303,11 +300,33 @@ fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
     facts
 }
 
+/// A container mapping: its name, image and pull policy as written.
+pub(crate) fn container_of(item: &Cursor<'_>, kind: ContainerKind) -> ContainerFacts {
+    ContainerFacts {
+        kind,
+        name: item.get("name").and_then(|n| Scalar::from_cursor(&n)),
+        span: item.report_range(),
+        image: item.get("image").and_then(|n| Scalar::from_cursor(&n)),
+        pull_policy: item
+            .get("imagePullPolicy")
+            .and_then(|n| Scalar::from_cursor(&n))
+            .map(Box::new),
+    }
+}
+
 /// `imagePullSecrets` of a pod spec or a ServiceAccount: the key and each entry.
 pub(crate) fn pull_secrets_of(owner: &Cursor<'_>) -> (Option<Range<usize>>, Vec<PullSecretRef>) {
-    let Some((key, secrets)) = owner.get_with_key("imagePullSecrets") else {
-        return (None, Vec::new());
-    };
+    match owner.get_with_key("imagePullSecrets") {
+        Some((key, secrets)) => pull_secret_list(&key, &secrets),
+        None => (None, Vec::new()),
+    }
+}
+
+/// An `imagePullSecrets`-shaped list (`- name: regcred`) under `key`.
+pub(crate) fn pull_secret_list(
+    key: &Cursor<'_>,
+    secrets: &Cursor<'_>,
+) -> (Option<Range<usize>>, Vec<PullSecretRef>) {
     if !secrets.is_seq() && !secrets.is_null() {
         // `imagePullSecrets: regcred`: the API server rejects a non-list.
         return (

@@ -53,6 +53,7 @@ impl Placer {
         findings: &mut Vec<Finding>,
         tracers: &HashMap<FileId, Tracer>,
         objects: &[Vec<ObjectFacts>],
+        kinds: &crate::model::KindTable,
     ) {
         for f in findings.iter_mut() {
             let Some(tracer) = tracers.get(&f.span.file) else {
@@ -65,7 +66,7 @@ impl Placer {
                 .get(f.span.file.0 as usize)
                 .map_or(&[][..], Vec::as_slice);
             let numeric = f.rule == crate::rules::numeric_tag::META.name;
-            let traced = tracer.trace(&text, f.span.range(), numeric, file_objects);
+            let traced = tracer.trace(&text, f.span.range(), numeric, file_objects, kinds);
             let id = self.file_id(sources, &traced.place.file);
             let rendered_at = f.span;
             f.span = Span::new(id, traced.place.range.clone());

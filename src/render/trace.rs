@@ -11,7 +11,7 @@ use super::helm::{ChartFile, chart_file};
 use super::kustomize::{ImageEntry, Kustomization};
 use super::values::{Leaf, leaves, set_leaves};
 use super::{ChartSettings, Job, Kind, Place, RenderedInfo, SourceText};
-use crate::model::{ObjectFacts, PullSecretRef, Scalar};
+use crate::model::{KindTable, ObjectFacts, PullSecretRef, Scalar};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -133,6 +133,7 @@ impl Tracer {
         span: Range<usize>,
         numeric_only: bool,
         objects: &[ObjectFacts],
+        kinds: &KindTable,
     ) -> Traced {
         let hit = scalar_at(objects, &span);
         let template = source_comment(text, span.start);
@@ -161,7 +162,7 @@ impl Tracer {
                 };
             }
             if self.kind == Kind::Kustomize
-                && let Some(place) = self.resource_place(h)
+                && let Some(place) = self.resource_place(h, kinds)
             {
                 return Traced {
                     place,
@@ -246,7 +247,7 @@ impl Tracer {
     /// bases (an overlay is applied after its base), and in each the patches before the
     /// resources (patches are applied last). The first file whose object (same kind, a name
     /// the rendered name contains) has that container with that field wins.
-    fn resource_place(&self, h: &Hit<'_>) -> Option<Place> {
+    fn resource_place(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Place> {
         h.field.key()?;
         for k in &self.kustomizations {
             let dir = k.dir();
@@ -263,7 +264,7 @@ impl Tracer {
                 let Some(file) = SourceText::read(&path) else {
                     continue;
                 };
-                if let Some(range) = field_in_file(&file.text, h) {
+                if let Some(range) = field_in_file(&file.text, h, kinds) {
                     return Some(Place { file, range });
                 }
             }
@@ -284,12 +285,12 @@ impl Tracer {
 }
 
 /// Where a resource or patch file writes the field `h` is about, if it writes it.
-fn field_in_file(text: &str, h: &Hit<'_>) -> Option<Range<usize>> {
+fn field_in_file(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<Range<usize>> {
     let docs = crate::syntax::parse_stream(text, 0, &Default::default());
     for o in docs
         .iter()
         .flatten()
-        .flat_map(crate::model::extract_objects)
+        .flat_map(|doc| crate::model::extract_objects(doc, kinds))
     {
         if o.kind != h.object.kind {
             continue;

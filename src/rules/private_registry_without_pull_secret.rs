@@ -14,7 +14,8 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(index: &Index<'_>, out: &mut Vec<Finding>) {
-    for pod in index.pods() {
+    // A Tekton Task or Pipeline gets its pull secrets from the run that uses it.
+    for pod in index.pods().filter(|p| !p.pod.credentials_from_run) {
         let creds = index.credentials(&pod);
         if !creds.is_empty() {
             continue;

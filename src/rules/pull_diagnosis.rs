@@ -172,6 +172,7 @@ fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
         ("namespace", d.namespace.clone()),
         ("reason", d.reason.clone()),
         ("cause", Some(d.cause.cause.clone())),
+        ("confidence", Some(d.confidence.as_str().to_string())),
         ("source", Some(d.source_kind.as_str().to_string())),
     ] {
         if let Some(v) = value {
@@ -185,8 +186,27 @@ fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
         extra.push(("recovered", "true".into()));
     }
     f.extra = extra;
+    f.evidence = d.evidence_all.iter().map(span).collect();
+    // The other lines it was drawn from, as labels (a few at most: a long back-off repeats).
+    let labelled: Vec<std::ops::Range<usize>> = std::iter::once(proof.clone())
+        .chain(f.secondary.iter().map(|l| l.span.range()))
+        .chain(std::iter::once(d.evidence.clone()))
+        .collect();
+    let more: Vec<Span> = d
+        .evidence_all
+        .iter()
+        .filter(|r| !labelled.iter().any(|l| overlaps(l, r)))
+        .take(MAX_EVIDENCE_LABELS)
+        .map(span)
+        .collect();
+    for s in more {
+        f = f.secondary(s, "evidence");
+    }
     f
 }
+
+/// Evidence lines labelled in the human output besides the proof, image and reason.
+const MAX_EVIDENCE_LABELS: usize = 4;
 
 fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
@@ -221,6 +241,9 @@ fn message(d: &Diagnosis) -> String {
         None => "its image".to_string(),
     };
     let mut m = format!("{who} cannot pull {what}: {}", d.cause.title);
+    if let Some(why) = &d.inference {
+        m.push_str(&format!(" ({why})"));
+    }
     if d.recovered {
         m.push_str(" (a past failure: later events show the container started)");
     }

@@ -68,6 +68,23 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The cases directly under `dir` (relative to the repository): files or case directories,
+/// sorted, hidden ones (`.pullcheck.yaml`) left out. A folder with none is an error.
+pub fn cases_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| dir.join(e.file_name()))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "{} has no cases", dir.display());
+    out
+}
+
 /// Lints one fixture case (a file, or a directory linted together) with its `.pullcheck.yaml`.
 pub fn run_case(case: &Path) -> Report {
     std::env::set_current_dir(repo()).expect("repo root");
@@ -83,6 +100,7 @@ pub fn run_case(case: &Path) -> Report {
         settings: cfg.settings(),
         severities: cfg.severities.clone(),
         render: with_renderers(cfg.render.clone()),
+        kinds: pullcheck::model::KindTable::with_user(&cfg.kinds),
         ..LintOptions::default()
     };
     lint(&opts).expect("lint runs")

@@ -138,7 +138,7 @@ fn readme_rule_table_is_generated_from_the_catalog() {
     }
     if std::env::var_os("UPDATE_README").is_some() {
         let updated = format!("{head}{RULES_BEGIN}{fresh}{RULES_END}{tail}");
-        std::fs::write(&path, updated).expect("write README.md");
+        std::fs::write(&path, updated).expect("write docs/kinds.md");
         return;
     }
     panic!(
@@ -163,6 +163,36 @@ fn the_rule_table_lists_every_rule_once_with_its_doc() {
         assert!(repo().join(format!("rules/{}.md", rule.name)).is_file());
         // A `|` in a summary would add a column.
         assert_eq!(row.matches(" | ").count(), 3, "{row}");
+    }
+}
+
+/// The list of known kinds in `docs/kinds.md` is generated from `rules/kinds.yaml`, never kept
+/// by hand: `UPDATE_README=1 cargo test --test it kinds_list` rewrites it.
+#[test]
+fn kinds_list_in_the_docs_matches_the_table() {
+    let path = repo().join("docs/kinds.md");
+    let readme = std::fs::read_to_string(&path).expect("docs/kinds.md");
+    let table = pullcheck::model::KindTable::builtin();
+    let want = pullcheck::model::kinds::markdown(table.builtin_entries());
+    let begin = readme
+        .find("<!-- kinds:begin")
+        .and_then(|i| readme[i..].find("-->\n").map(|j| i + j + 4))
+        .expect("docs/kinds.md has a `<!-- kinds:begin … -->` marker");
+    let end = readme
+        .find("<!-- kinds:end -->")
+        .expect("docs/kinds.md has a `<!-- kinds:end -->` marker");
+    let have = &readme[begin..end];
+    if have != want && std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{}{}", &readme[..begin], want, &readme[end..]);
+        std::fs::write(&path, updated).expect("write docs/kinds.md");
+        return;
+    }
+    assert_eq!(
+        have, want,
+        "docs/kinds.md's kinds list differs from rules/kinds.yaml; run UPDATE_README=1 cargo test --test it kinds_list"
+    );
+    for (group, kinds) in pullcheck::model::kinds::describe(table.builtin_entries()) {
+        assert!(!kinds.is_empty(), "{group}");
     }
 }
 

@@ -6,28 +6,16 @@
 
 use crate::common;
 
-use common::{human, json, needs_renderer, renderers_available, repo, run_case};
+use common::{cases_in, human, json, needs_renderer, renderers_available, repo, run_case};
 use pullcheck::rules::CATALOG;
 use std::path::{Path, PathBuf};
 
 /// Fixture folders that are not about one rule.
-const SHARED_FIXTURE_DIRS: &[&str] = &["kubectl", "hostile", "ci", "render"];
+const SHARED_FIXTURE_DIRS: &[&str] = &["kubectl", "hostile", "ci", "kinds", "render"];
 
 /// The cases of `fixtures/<rule>/<side>`, as paths relative to the repository.
 fn cases(rule: &str, side: &str) -> Vec<PathBuf> {
-    let dir = Path::new("fixtures").join(rule).join(side);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join(&dir))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| dir.join(e.file_name()))
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "{} has no cases", dir.display());
-    out
+    cases_in(&Path::new("fixtures").join(rule).join(side))
 }
 
 fn case_name(case: &Path) -> String {

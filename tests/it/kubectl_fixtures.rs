@@ -428,3 +428,202 @@ fn every_cause_has_a_fixture() {
         assert!(seen.contains(&c.rule), "no fixture diagnoses {}", c.rule);
     }
 }
+
+#[test]
+fn missing_pull_secret_turns_docker_hub_denial_into_unauthorized() {
+    let (_, got) = check(
+        "get-events-missing-pull-secret.txt",
+        &[
+            want(
+                "pull-unauthorized",
+                Some("acme/private-api:3.2"),
+                "insufficient_scope",
+            )
+            .pod(Some("shop"), "api-6f7d8c9b5-kq2xw")
+            .reason("ImagePullBackOff"),
+            // Another pod of the same paste, without the Secret event: stays not-found.
+            want(
+                "pull-not-found",
+                Some("acme/web-typo:1.0"),
+                "insufficient_scope",
+            )
+            .pod(Some("shop"), "web-5c6d7e8f9-p4q5r")
+            .reason("ErrImagePull"),
+        ],
+    );
+    let d = &got[0];
+    assert_eq!(d.confidence, pullcheck::kubectl::Confidence::Inferred);
+    assert_eq!(d.missing_secrets, ["regcred", "dockerhub-creds"]);
+    let help = d.help();
+    assert!(help.contains("\"regcred\", \"dockerhub-creds\""), "{help}");
+    assert!(help.contains("namespace shop"), "{help}");
+    assert!(d.inference.as_deref().unwrap_or("").contains("regcred"));
+    assert_eq!(got[1].confidence, pullcheck::kubectl::Confidence::Certain);
+    assert!(got[1].help().contains("private"), "{}", got[1].help());
+    // The Secret event is part of the evidence of the first pod only.
+    assert_eq!(d.evidence_all.len(), 4, "{:?}", d.evidence_all);
+    assert_eq!(got[1].evidence_all.len(), 1);
+}
+
+#[test]
+fn cut_messages_decide_when_unambiguous() {
+    use pullcheck::kubectl::Confidence;
+    let (_, got) = check(
+        "cut-messages.txt",
+        &[
+            want(
+                "pull-dns",
+                Some("docker.io/acme/api:1.0"),
+                "server misbehaving",
+            )
+            .pod(Some("batch"), "api-6d5f8b7c9-2xkqp")
+            .reason("ErrImagePull"),
+            // Cut inside the URL: the full message of the other docker.io pull starts the same.
+            want(
+                "pull-dns",
+                Some("docker.io/acme/worker:2.0"),
+                "registry-1.docker.io/v2/acme/wor",
+            )
+            .pod(Some("batch"), "worker-5b8c9d7f6-q7r2s")
+            .reason("ErrImagePull"),
+            // Cut the same way, but no other pull from ghcr.io: nothing to infer from.
+            want(
+                "pull-failed",
+                Some("ghcr.io/acme/report:3.1"),
+                "ghcr.io/v2/acme/rep",
+            )
+            .pod(Some("batch"), "report-28471230-zz9kd")
+            .reason("ErrImagePull"),
+            // `http: s` begins only one known message.
+            want(
+                "pull-http-on-https",
+                Some("10.0.0.5:5000/team/app:1.2"),
+                "http: s",
+            )
+            .pod(Some("dev"), "registry-test-7c9d8f6b5-lp4mn")
+            .reason("ImagePullBackOff"),
+        ],
+    );
+    let conf: Vec<Confidence> = got.iter().map(|d| d.confidence).collect();
+    assert_eq!(
+        conf,
+        [
+            Confidence::Certain,
+            Confidence::Inferred,
+            Confidence::Certain,
+            Confidence::Inferred
+        ]
+    );
+    assert!(
+        got[1]
+            .inference
+            .as_deref()
+            .unwrap_or("")
+            .contains("docker.io")
+    );
+    assert!(
+        got[3]
+            .inference
+            .as_deref()
+            .unwrap_or("")
+            .contains("cut line")
+    );
+}
+
+#[test]
+fn get_events_wide_keeps_trailing_columns_out_of_the_evidence() {
+    let (_, got) = check(
+        "get-events-wide.txt",
+        &[want(
+            "pull-unauthorized",
+            Some("quay.io/acme/ingest:7.3"),
+            "401 UNAUTHORIZED",
+        )
+        .pod(Some("etl"), "ingest-7f9c8d6b5-m2n4p")
+        .container("ingest")
+        .reason("ImagePullBackOff")],
+    );
+    let d = &got[0];
+    assert!(
+        d.evidence_text.ends_with("401 UNAUTHORIZED"),
+        "{}",
+        d.evidence_text
+    );
+    assert!(!d.evidence_text.contains("182e1f0b"), "{}", d.evidence_text);
+}
+
+#[test]
+fn pod_status_fragments_are_read_leniently() {
+    let (_, got) = check(
+        "fragments/container-statuses-json.txt",
+        &[want(
+            "pull-tls",
+            Some("registry.example.com/team/api:2.4.1"),
+            "x509: certificate signed by unknown authority",
+        )
+        .container("api")
+        .reason("ImagePullBackOff")],
+    );
+    assert_eq!(got[0].source_kind, InputKind::PodStatus);
+    check(
+        "fragments/status-yaml-no-object.txt",
+        &[want(
+            "pull-dns",
+            Some("ghcr.io/acme/worker:0.9.3"),
+            "no such host",
+        )
+        .container("worker")
+        .reason("ErrImagePull")],
+    );
+    check(
+        "fragments/unbalanced-trailing-comma.txt",
+        &[want(
+            "pull-never-not-present",
+            Some("acme/migrate:latest"),
+            "is not present with pull policy of Never",
+        )
+        .container("migrate")
+        .reason("ErrImageNeverPull")],
+    );
+}
+
+#[test]
+fn interleaved_events_of_two_containers_are_attributed_by_image() {
+    let (_, got) = check(
+        "two-containers-interleaved.txt",
+        &[
+            want("pull-not-found", Some("acme/web:2.0"), "not found")
+                .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+                .container("web")
+                .reason("ImagePullBackOff"),
+            want(
+                "pull-network-timeout",
+                Some("acme/metrics-exporter:0.4"),
+                "context canceled",
+            )
+            .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+            .container("metrics")
+            .reason("ErrImagePull"),
+        ],
+    );
+    // The image-less `get pods` row joined the pod's first container, not a finding of its own.
+    assert!(got[0].evidence_all.len() > got[1].evidence_all.len());
+    // Only one failed pull has a cause: the other container does not inherit it.
+    check(
+        "two-containers-one-cause.txt",
+        &[
+            want("pull-not-found", Some("acme/web:2.0"), "not found")
+                .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+                .container("web")
+                .reason("ImagePullBackOff"),
+            want(
+                "pull-failed",
+                Some("acme/metrics-exporter:0.4"),
+                "ErrImagePull",
+            )
+            .pod(Some("shop"), "web-6c9d8f7b5-h2k4m")
+            .container("metrics")
+            .reason("ErrImagePull"),
+        ],
+    );
+}

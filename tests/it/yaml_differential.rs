@@ -468,7 +468,7 @@ fn project_object(o: &ObjectFacts, out: &mut Vec<String>) {
 
 fn project(doc: &Document) -> Vec<String> {
     let mut out = Vec::new();
-    for object in extract_objects(doc) {
+    for object in extract_objects(doc, &pullcheck::model::KindTable::builtin()) {
         project_object(&object, &mut out);
     }
     out

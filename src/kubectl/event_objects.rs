@@ -1,0 +1,87 @@
+//! `kubectl get events -o yaml|json` and `kubectl events -o yaml|json`: a `List` / `EventList`
+//! of `Event` objects, core v1 (`involvedObject`, `message`, `count`) or `events.k8s.io/v1`
+//! (`regarding`, `note`, `series`). Each event's message goes through the same reader as an
+//! event row, so a pod's events merge and reason together as in a table.
+
+use super::events;
+use super::mapped_text::MappedText;
+use super::observation::{Found, RowContext};
+use super::{Diagnosis, merge};
+use crate::syntax::{Cursor, Document};
+
+/// The diagnoses of the events in `doc`, when it is a list of Events (or one Event).
+pub(crate) fn diagnose(doc: &Document) -> Vec<Diagnosis> {
+    let Some(root) = doc.root() else {
+        return Vec::new();
+    };
+    let mut found = Found::default();
+    if root.str_at("kind").is_some_and(|k| k.ends_with("List")) {
+        if let Some(items) = root.get("items") {
+            for item in items.items() {
+                event(&item, &mut found);
+            }
+        }
+    } else {
+        event(&root, &mut found);
+    }
+    if found.observations.is_empty() {
+        return Vec::new();
+    }
+    let mut out = merge::merge(found);
+    super::cut::infer(&mut out);
+    out
+}
+
+fn event(obj: &Cursor<'_>, found: &mut Found) {
+    if obj.str_at("kind") != Some("Event") {
+        return;
+    }
+    // core v1 names the object `involvedObject`; events.k8s.io/v1 names it `regarding`.
+    let Some(about) = obj.get("involvedObject").or_else(|| obj.get("regarding")) else {
+        return;
+    };
+    if about.str_at("kind") != Some("Pod") {
+        return;
+    }
+    let Some(node) = obj.get("message").or_else(|| obj.get("note")) else {
+        return;
+    };
+    let Some(message) = node.as_str() else {
+        return;
+    };
+    let namespace = about.str_at("namespace").or_else(|| {
+        obj.path(&["metadata", "namespace"])
+            .and_then(|c| c.as_str())
+    });
+    // kubectl ≥1.35 describe prefixes the field path; here it is a field of its own. Put it
+    // where the row reader expects it.
+    let prefix = about
+        .str_at("fieldPath")
+        .map(|f| format!("{f}: "))
+        .unwrap_or_default();
+    let range = node.report_range();
+    let mut text = MappedText::default();
+    text.push(&prefix, range.start);
+    text.push(message, range.start);
+    let Some(at) = events::marker(&text.text) else {
+        return;
+    };
+    let ctx = RowContext {
+        segment: 0,
+        pod: about.str_at("name").map(str::to_string),
+        namespace: namespace.map(str::to_string),
+        command_namespace: None,
+        namespace_column: false,
+    };
+    let parsed = events::parse(&text, at, &ctx);
+    for mut o in parsed.observations {
+        // The message is a scalar of the tree (quoted, escaped, folded): point at all of it.
+        o.evidence = range.clone();
+        o.image_span = None;
+        o.reason_span = None;
+        found.observations.push(o);
+    }
+    if let Some((ns, pod)) = parsed.scheduled {
+        found.scheduled.push((0, ns, pod));
+    }
+}

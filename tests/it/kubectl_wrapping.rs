@@ -1,0 +1,179 @@
+//! Issue 11: the diagnosis does not depend on the terminal width. Every kubectl fixture and
+//! shared sample is re-wrapped at widths from 40 to 200 columns (a hard wrap, as a terminal
+//! does, and a wrap at spaces, as a chat window does; continuation lines indented or not; LF
+//! or CRLF) and must give the same pods, images and causes as the text as written.
+
+use crate::common::{files_under, repo};
+use pullcheck::kubectl::{diagnose, image_key};
+use std::path::PathBuf;
+
+fn inputs() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = files_under(&repo().join("fixtures/kubectl"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    let samples = repo().join("../shared/samples/kubectl");
+    if samples.is_dir() {
+        out.extend(
+            files_under(&samples)
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "txt")),
+        );
+    } else {
+        eprintln!("samples skipped: {} is absent", samples.display());
+    }
+    out
+}
+
+/// What must not change: (pod, image, cause) of every diagnosis, sorted.
+fn answer(text: &str) -> Vec<(Option<String>, Option<String>, String)> {
+    let mut out: Vec<_> = diagnose(text)
+        .into_iter()
+        .map(|d| {
+            (
+                d.pod,
+                d.image.as_deref().map(image_key),
+                d.cause.rule.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Style {
+    /// Cut every `width` characters (a terminal).
+    Hard,
+    /// Break at the last space before `width` when there is one (a chat window).
+    Words,
+}
+
+/// Re-wraps every line longer than `width` characters.
+fn wrap(text: &str, width: usize, style: Style, indent: &str, eol: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut rest: Vec<char> = line.chars().collect();
+        let mut first = true;
+        loop {
+            let room = if first {
+                width
+            } else {
+                width.saturating_sub(indent.len()).max(10)
+            };
+            if !first {
+                out.push_str(indent);
+            }
+            if rest.len() <= room {
+                out.extend(rest.iter());
+                out.push_str(eol);
+                break;
+            }
+            let cut = match style {
+                Style::Hard => room,
+                // A word may end exactly at the width: the space after it is where to break.
+                Style::Words => rest
+                    .iter()
+                    .take(room + 1)
+                    .rposition(|c| *c == ' ')
+                    .filter(|&i| i > 0)
+                    .map_or(room, |i| i + 1),
+            };
+            let piece: String = rest.drain(..cut).collect();
+            out.push_str(piece.trim_end_matches(' '));
+            out.push_str(eol);
+            first = false;
+        }
+    }
+    out
+}
+
+/// Wrapped inputs whose answer still changes (of 6,888, with the shared samples present).
+const KNOWN_CHANGED: usize = 340;
+
+#[test]
+fn the_same_answer_at_every_width() {
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for path in inputs() {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let want = answer(&text);
+        if want.is_empty() {
+            continue;
+        }
+        for width in (40..=200).step_by(8) {
+            for style in [Style::Hard, Style::Words] {
+                for indent in ["", "  "] {
+                    for eol in ["\n", "\r\n"] {
+                        let wrapped = wrap(&text, width, style, indent, eol);
+                        cases += 1;
+                        let got = answer(&wrapped);
+                        if got != want {
+                            failures.push(format!(
+                                "{} width {width} {style:?} indent {:?} eol {:?}:\n  want {want:?}\n  got  {got:?}",
+                                path.file_name().unwrap_or_default().to_string_lossy(),
+                                indent,
+                                eol
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(cases > 5000, "only {cases} cases");
+    let mut per_file: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &failures {
+        *per_file
+            .entry(f.split(' ').next().unwrap_or(""))
+            .or_default() += 1;
+    }
+    // Not yet invariant everywhere (see README "What still goes wrong"): wrapped table rows at
+    // narrow widths lose their cells. A ratchet, measured: lower it as the reader improves.
+    assert!(
+        failures.len() <= KNOWN_CHANGED,
+        "{} of {cases} wrapped inputs changed the answer (at most {KNOWN_CHANGED} allowed): {per_file:?}; first ones:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn a_single_wrapped_event_line_keeps_its_cause_at_every_width() {
+    // Issue 11: "a single wrapped `Failed to pull image … 401 Unauthorized` line can give no
+    // finding at all".
+    let lines = [
+        (
+            "  Warning  Failed     12s (x3 over 50s)  kubelet            Failed to pull image \"registry.example.com/team/web:1.0\": rpc error: code = Unknown desc = failed to pull and unpack image \"registry.example.com/team/web:1.0\": failed to resolve reference \"registry.example.com/team/web:1.0\": unexpected status from HEAD request to https://registry.example.com/v2/team/web/manifests/1.0: 401 Unauthorized",
+            "pull-unauthorized",
+        ),
+        (
+            "Failed to pull image \"ghcr.io/acme/api:2.0\": failed to pull and unpack image \"ghcr.io/acme/api:2.0\": failed to resolve reference \"ghcr.io/acme/api:2.0\": failed to do request: Head \"https://ghcr.io/v2/acme/api/manifests/2.0\": dial tcp: lookup ghcr.io on 10.96.0.10:53: no such host",
+            "pull-dns",
+        ),
+    ];
+    for (line, rule) in lines {
+        let want = answer(line);
+        assert_eq!(want.len(), 1, "{line}");
+        assert_eq!(want[0].2, rule);
+        for width in 40..=200 {
+            for style in [Style::Hard, Style::Words] {
+                for indent in ["", "  "] {
+                    for eol in ["\n", "\r\n"] {
+                        let wrapped = wrap(line, width, style, indent, eol);
+                        assert_eq!(
+                            answer(&wrapped),
+                            want,
+                            "width {width} {style:?} indent {indent:?}:\n{wrapped}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
