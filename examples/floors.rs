@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Single-threaded. Prints one line: `mode files bytes documents seconds peak_rss_kb`.
-//! `parse` uses the same parser as the linter (saphyr-parser events through
+//! `parse` uses the same parser as the linter (saphyr events through
 //! `pullcheck::syntax::parse_stream`, building the spanned tree) and runs no model or rule.
 
 use pullcheck::source::{WalkOptions, collect_inputs, read_file};

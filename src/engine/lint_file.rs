@@ -221,6 +221,12 @@ fn lint_file(
                 }
             }
             Ok(doc) => {
+                for duplicate in &doc.duplicate_keys {
+                    result.findings.extend(rules::input_finding(
+                        &InputEvent::DuplicateKey(duplicate),
+                        Span::new(id, duplicate.again.clone()),
+                    ));
+                }
                 // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
                 let diagnoses = crate::kubectl::diagnose_document(&doc);
                 result

@@ -12,6 +12,7 @@ pub use crate::model::image_state::{ImageState, image_state, is_templated};
 use crate::model::{ContainerFacts, ObjectFacts, Scalar};
 use crate::source::{FileId, Span};
 
+pub mod duplicate_key;
 pub mod empty_input;
 pub mod invalid_pull_policy;
 pub mod invalid_reference;
@@ -59,6 +60,7 @@ pub const RULES: &[Rule] = &[
     rule(&registry_not_allowed::META, &[CrossObject(registry_not_allowed::check)]),
     // scripts/new-rule adds manifest rules above this line.
     rule(&parse_error::META, &[Input(parse_error::check)]),
+    rule(&duplicate_key::META, &[Input(duplicate_key::check)]),
     rule(&templated_file::META,
         &[Input(templated_file::check_file), Container(templated_file::check_image)]),
     rule(&unreadable_input::META, &[Input(unreadable_input::check)]),
@@ -132,6 +134,8 @@ pub enum InputEvent<'a> {
     Syntax(&'a str),
     /// A whole file skipped because it is a template (the reason).
     Template(&'a str),
+    /// A mapping key written again (the span is the repeat).
+    DuplicateKey(&'a crate::syntax::DuplicateKey),
 }
 
 /// Every rule's identity, in table order: what `pullcheck rules`, the SARIF driver, config

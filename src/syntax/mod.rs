@@ -1,13 +1,14 @@
 //! Text → spanned documents. YAML and JSON share one tree (JSON is YAML 1.2 flow syntax).
 
 mod kube_scalar;
+pub mod saphyr;
 mod split;
 mod tree;
 mod yaml;
 
 pub use kube_scalar::is_plain_non_string;
 pub use split::split_documents;
-pub use tree::{Cursor, Document, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
+pub use tree::{Cursor, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
 pub use yaml::{ParseLimits, SyntaxError, parse_document};
 
 /// Parses every document of a file. Each document is parsed on its own, so a syntax error in
@@ -23,15 +24,74 @@ pub fn parse_stream(
             let Some(chunk) = text.get(range.clone()) else {
                 return Vec::new();
             };
+            let mut out = Vec::new();
+            let (chunk, start) = match separator_error(chunk, range.clone()) {
+                Some((error, rest)) => {
+                    out.push(Err(error));
+                    (chunk.get(rest..).unwrap_or(""), range.start + rest)
+                }
+                None => (chunk, range.start),
+            };
             if is_blank_yaml(chunk) {
-                return Vec::new();
+                return out;
             }
-            match parse_document(chunk, range.start, limits) {
-                Ok(docs) => docs.into_iter().map(Ok).collect(),
-                Err(e) => vec![Err(e)],
+            if let Some(at) = control_character(chunk) {
+                out.push(Err(SyntaxError {
+                    offset: start + at,
+                    message: "control characters are not allowed".into(),
+                    document: start..start + chunk.len(),
+                }));
+                return out;
             }
+            match parse_document(chunk, start, limits) {
+                Ok(docs) => out.extend(docs.into_iter().map(Ok)),
+                Err(e) => out.push(Err(e)),
+            }
+            out
         })
         .collect()
+}
+
+/// A chunk whose `---` line carries content (`--- |`, `--- !tag`, `---x`): kubectl's document
+/// reader refuses the line, then reads the lines after it as the next document. Returns the
+/// error and where, in the chunk, those lines start. Only comments and blank lines can come
+/// before the separator in a chunk (`split_documents` starts a chunk at each one otherwise).
+fn separator_error(chunk: &str, range: std::ops::Range<usize>) -> Option<(SyntaxError, usize)> {
+    let mut offset = 0;
+    for line in chunk.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if line.starts_with("---") {
+            let (at, content) = split::separator_content(line)?;
+            let error = SyntaxError {
+                offset: range.start + start + at,
+                message: format!("invalid Yaml document separator: {content}"),
+                document: range.start + start..range.start + offset,
+            };
+            return Some((error, offset));
+        }
+        if !is_blank_yaml(line) {
+            return None;
+        }
+    }
+    None
+}
+
+/// The offset of the first character go-yaml's reader refuses ("control characters are not
+/// allowed", `yaml_parser_update_buffer` in readerc.go): anything outside tab, LF, CR,
+/// U+0020..U+007E, U+0085, U+00A0..U+D7FF, U+E000..U+FFFD and U+10000 and up.
+fn control_character(chunk: &str) -> Option<usize> {
+    let bytes = chunk.as_bytes();
+    let suspect = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b >= 0x7f;
+    // Most manifests are plain ASCII: only look at characters once a byte is suspect.
+    let first = bytes.iter().position(suspect)?;
+    chunk.get(first..)?.char_indices().find_map(|(i, c)| {
+        let allowed = matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
+            || ('\u{a0}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}';
+        (!allowed).then_some(first + i)
+    })
 }
 
 /// A chunk with only comments, blank lines, directives and markers holds no document.

@@ -1,8 +1,10 @@
-//! Splitting a YAML stream into documents at `---` lines.
+//! Splitting a YAML stream into documents at `---` lines, as `kubectl` does.
 //!
-//! YAML forbids `---` followed by a space or a line end at column 0 inside a document, so such a
-//! line always starts a new document; parsing each document alone bounds memory and keeps one
-//! broken document from hiding the rest.
+//! kubectl splits a file before any YAML is parsed (apimachinery `pkg/util/yaml/decoder.go`,
+//! `YAMLReader.Read`): every line that starts with `---` ends a document, and unless the rest
+//! of that line is blank or a `#` comment it is an error ("invalid Yaml document separator").
+//! Parsing each document alone also bounds memory and keeps one broken document from hiding
+//! the rest.
 
 use std::ops::Range;
 
@@ -38,8 +40,20 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
 }
 
 fn is_document_start(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+    line.starts_with("---")
+}
+
+/// What follows `---` on a separator line when kubectl refuses it (anything but blanks and a
+/// `#` comment), with its offset in the line.
+pub fn separator_content(line: &str) -> Option<(usize, &str)> {
+    let rest = line.strip_prefix("---")?;
+    // Go's strings.TrimSpace: ASCII and Unicode white space.
+    let trimmed = rest.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') {
+        return None;
+    }
+    let at = 3 + (rest.len() - rest.trim_start().len());
+    Some((at, trimmed))
 }
 
 /// Lines that do not make a document on their own: blanks, comments, directives, `...`.
@@ -66,9 +80,19 @@ mod tests {
     }
 
     #[test]
-    fn marker_needs_column_zero_and_a_separator() {
-        let text = "a: |\n  ---\n---x: 1\n";
+    fn marker_needs_column_zero() {
+        let text = "a: |\n  ---\n b\n";
         assert_eq!(pieces(text).len(), 1);
+    }
+
+    #[test]
+    fn any_line_starting_with_three_dashes_splits_as_kubectl_does() {
+        let text = "a: 1\n---x: 1\n";
+        assert_eq!(pieces(text), vec!["a: 1\n", "---x: 1\n"]);
+        assert_eq!(separator_content("---x: 1\n"), Some((3, "x: 1")));
+        assert_eq!(separator_content("--- |\r\n"), Some((4, "|")));
+        assert_eq!(separator_content("--- # c\n"), None);
+        assert_eq!(separator_content("---\t\r\n"), None);
     }
 
     #[test]

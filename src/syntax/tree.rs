@@ -56,6 +56,19 @@ pub struct Document {
     pub root: Option<NodeId>,
     /// Byte range of the document in its file.
     pub range: Range<usize>,
+    /// Keys written twice in one mapping, in document order.
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// A mapping key written again: go-yaml (and so `kubectl apply`) keeps the last value; the API
+/// server's strict field validation rejects the object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// The first occurrence of the key.
+    pub first: Range<usize>,
+    /// This occurrence (the second, third, ...).
+    pub again: Range<usize>,
 }
 
 /// Merge keys can chain (`<<: *a` where `a` has `<<: *b`); past this depth we stop looking.
@@ -197,8 +210,10 @@ impl<'d> Cursor<'d> {
             .map(move |(k, v)| (this.child(*k), this.child(*v)))
     }
 
-    /// Looks up a key, following `<<` merge keys as Kubernetes' YAML 1.1 decoder does (an
-    /// explicit key wins over a merged one).
+    /// Looks up a key as Kubernetes' decoder (go-yaml v2) reads a mapping: in document order,
+    /// each entry overwriting what came before, a `<<` merge key merging its mapping (or, for a
+    /// sequence of mappings, the first that has the key) at its place. So the last occurrence
+    /// of a duplicate key wins, and a merge written after an explicit key overrides it.
     pub fn get(&self, key: &str) -> Option<Cursor<'d>> {
         self.get_with_key(key).map(|(_, v)| v)
     }
@@ -209,31 +224,33 @@ impl<'d> Cursor<'d> {
     }
 
     fn lookup(&self, key: &str, depth: u32) -> Option<(Cursor<'d>, Cursor<'d>)> {
-        let mut merges = Vec::new();
+        let mut found = None;
         for (k, v) in self.entries() {
             match k.scalar() {
-                Some((name, _, _)) if name == key => return Some((k, v)),
-                Some(("<<", ScalarStyle::Plain, _)) => merges.push(v),
+                Some((name, _, _)) if name == key && !k.is_merge_key() => found = Some((k, v)),
+                _ if k.is_merge_key() && depth < MAX_MERGE_DEPTH => {
+                    if let Some(merged) = v.merged_lookup(key, depth) {
+                        found = Some(merged);
+                    }
+                }
                 _ => {}
             }
         }
-        if depth >= MAX_MERGE_DEPTH {
-            return None;
+        found
+    }
+
+    /// The value of `key` in a merge key's value: a mapping, or the first mapping of a sequence
+    /// that has it (go-yaml v2 `decoder.merge`: earlier mappings take precedence).
+    fn merged_lookup(&self, key: &str, depth: u32) -> Option<(Cursor<'d>, Cursor<'d>)> {
+        if self.is_map() {
+            return self.lookup(key, depth + 1);
         }
-        for merged in merges {
-            if merged.is_map() {
-                if let Some(found) = merged.lookup(key, depth + 1) {
-                    return Some(found);
-                }
-            } else {
-                for item in merged.items() {
-                    if let Some(found) = item.lookup(key, depth + 1) {
-                        return Some(found);
-                    }
-                }
-            }
-        }
-        None
+        self.items().find_map(|item| item.lookup(key, depth + 1))
+    }
+
+    /// A `<<` merge key: plain, untagged (a quoted `"<<"` is an ordinary key).
+    pub fn is_merge_key(&self) -> bool {
+        matches!(self.scalar(), Some(("<<", ScalarStyle::Plain, false)))
     }
 
     /// Follows a path of keys.

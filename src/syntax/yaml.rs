@@ -1,10 +1,10 @@
-//! Building the arena tree from `saphyr-parser` events.
+//! Building the arena tree from `saphyr` events.
 //!
 //! saphyr's loaders recurse (a 40 KB nested input overflows the stack), so we consume its event
 //! stream with an explicit stack and a depth cap instead.
 
-use super::tree::{Document, Node, NodeId, NodeKind, ScalarStyle};
-use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError};
+use super::saphyr::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError};
+use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
@@ -81,9 +81,147 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
+    duplicate_keys: Vec<DuplicateKey>,
 }
 
 impl Builder<'_> {
+    /// The node an id stands for, through an alias.
+    fn resolved(&self, id: NodeId) -> Option<&Node> {
+        let node = self.nodes.get(id.0 as usize)?;
+        match node.kind {
+            NodeKind::Alias { target } => self.nodes.get(target.0 as usize),
+            _ => Some(node),
+        }
+    }
+
+    fn is_map(&self, id: NodeId) -> bool {
+        matches!(self.resolved(id).map(|n| &n.kind), Some(NodeKind::Map(_)))
+    }
+
+    /// What go-yaml v2 decoding into `interface{}` and sigs.k8s.io/yaml's conversion to JSON
+    /// refuse in a mapping (so `kubectl apply` rejects the document), as `(offset, message)`;
+    /// else the keys written twice are recorded.
+    fn check_mapping(&mut self, pairs: &[(NodeId, NodeId)]) -> Result<(), (usize, String)> {
+        for &(k, v) in pairs {
+            let Some(key) = self.resolved(k) else {
+                continue;
+            };
+            let at = self.nodes.get(k.0 as usize).map_or(key.start, |n| n.start) as usize;
+            let NodeKind::Scalar {
+                value,
+                style,
+                str_tag,
+            } = &key.kind
+            else {
+                // go-yaml: "invalid map key" (a Go slice or map cannot be a map key).
+                return Err((
+                    at,
+                    "a sequence or mapping as a mapping key: Kubernetes' YAML decoder rejects \
+                     it (\"invalid map key\")"
+                        .into(),
+                ));
+            };
+            let plain = *style == ScalarStyle::Plain && !str_tag;
+            if plain && super::is_null_text(value) {
+                // sigs.k8s.io/yaml: "Unsupported map key of type: %!s(<nil>)".
+                return Err((
+                    at,
+                    "a null mapping key (empty, `~` or `null`): Kubernetes' YAML decoder rejects \
+                     it"
+                    .into(),
+                ));
+            }
+            if plain && value == "<<" && !self.is_merge_value(v) {
+                return Err((
+                    at,
+                    "map merge requires map or sequence of maps as the value".into(),
+                ));
+            }
+        }
+        self.record_duplicates(pairs);
+        Ok(())
+    }
+
+    /// A key as go-yaml tells keys apart: its text, and whether it is a string. A plain `1` (a
+    /// number) and a quoted `"1"` differ; two spellings of one number (`1`, `0x1`) are not told
+    /// apart here. `None` for merge keys, which may repeat.
+    fn key_identity(&self, id: NodeId) -> Option<(&str, bool)> {
+        match &self.resolved(id)?.kind {
+            NodeKind::Scalar {
+                value,
+                style,
+                str_tag,
+            } => {
+                let plain = *style == ScalarStyle::Plain && !str_tag;
+                (!(plain && value == "<<")).then(|| {
+                    (
+                        value.as_str(),
+                        super::is_plain_non_string(value, *style, *str_tag),
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn record_duplicates(&mut self, pairs: &[(NodeId, NodeId)]) {
+        let mut found = Vec::new();
+        // Manifests' mappings are small: compare pairwise, and hash only large ones.
+        if pairs.len() <= 16 {
+            for (i, (k, _)) in pairs.iter().enumerate().skip(1) {
+                let Some(key) = self.key_identity(*k) else {
+                    continue;
+                };
+                let earlier = pairs.iter().take(i);
+                if let Some(first) = earlier
+                    .map(|(e, _)| self.key_identity(*e))
+                    .position(|e| e == Some(key))
+                {
+                    found.push((first, i));
+                }
+            }
+        } else {
+            let mut seen: HashMap<(&str, bool), usize> = HashMap::new();
+            for (i, (k, _)) in pairs.iter().enumerate() {
+                if let Some(key) = self.key_identity(*k) {
+                    match seen.get(&key) {
+                        Some(&first) => found.push((first, i)),
+                        None => {
+                            seen.insert(key, i);
+                        }
+                    }
+                }
+            }
+        }
+        let key_node = |i: usize| pairs.get(i).and_then(|(k, _)| self.nodes.get(k.0 as usize));
+        let duplicates: Vec<DuplicateKey> = found
+            .into_iter()
+            .map(|(first, again)| DuplicateKey {
+                key: key_node(again)
+                    .and_then(|_| pairs.get(again))
+                    .and_then(|(k, _)| self.key_identity(*k))
+                    .map(|(text, _)| text.to_string())
+                    .unwrap_or_default(),
+                first: key_node(first).map_or(0..0, Node::range),
+                again: key_node(again).map_or(0..0, Node::range),
+            })
+            .collect();
+        self.duplicate_keys.extend(duplicates);
+    }
+
+    /// go-yaml v2 `decoder.merge`: a mapping, an alias of one, or a sequence of those.
+    fn is_merge_value(&self, id: NodeId) -> bool {
+        let Some(node) = self.nodes.get(id.0 as usize) else {
+            return false;
+        };
+        match &node.kind {
+            NodeKind::Map(_) => true,
+            NodeKind::Alias { target } => self.is_map(*target),
+            NodeKind::Seq(items) => items.iter().all(|item| self.is_map(*item)),
+            NodeKind::Scalar { .. } => false,
+        }
+    }
+
     fn push_node(&mut self, kind: NodeKind, start: usize, end: usize, anchor: usize) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         let anchor_at = (anchor > 0)
@@ -135,8 +273,8 @@ fn style(s: SaphyrStyle) -> ScalarStyle {
     }
 }
 
-/// Parses one chunk (normally one document; `...` can start more) that sits at byte `base` of
-/// its file.
+/// Parses the document of one chunk (what follows its `...`, if anything, is ignored, as
+/// kubectl does) that sits at byte `base` of its file.
 pub fn parse_document(
     chunk: &str,
     base: usize,
@@ -149,6 +287,7 @@ pub fn parse_document(
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
+        duplicate_keys: Vec::new(),
     };
     let mut docs = Vec::new();
     let mut doc_start = base;
@@ -178,9 +317,13 @@ pub fn parse_document(
                         nodes,
                         root: Some(root),
                         range: doc_start..end.max(doc_start),
+                        duplicate_keys: std::mem::take(&mut b.duplicate_keys),
                     });
                 }
-                b.anchors.clear();
+                // Kubernetes' decoder (go-yaml v2 `Unmarshal`) reads one document per chunk and
+                // never looks past its end: content after a `...` is ignored, not an error
+                // (unless scanning the end itself trips on it, as here too).
+                break;
             }
             Event::Scalar(value, st, anchor, tag) => {
                 let str_tag = tag.is_some_and(|t| t.suffix == "str");
@@ -245,7 +388,16 @@ pub fn parse_document(
                         anchor,
                         pairs,
                         ..
-                    }) => (NodeKind::Map(pairs), start, anchor),
+                    }) => {
+                        if let Err((offset, message)) = b.check_mapping(&pairs) {
+                            return Err(SyntaxError {
+                                document: document.clone(),
+                                offset,
+                                message,
+                            });
+                        }
+                        (NodeKind::Map(pairs), start, anchor)
+                    }
                     None => continue,
                 };
                 let id = b.push_node(kind, start, end.max(start), anchor);

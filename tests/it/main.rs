@@ -26,3 +26,4 @@ mod kubectl_snapshots;
 mod new_rule;
 mod no_secret_leak;
 mod suppression;
+mod yaml_differential;

@@ -1,11 +1,11 @@
-use crate::{
+use crate::syntax::saphyr::{
     char_traits::{
         is_alpha, is_blank, is_blank_or_breakz, is_break, is_breakz, is_digit, is_flow,
         is_yaml_non_break, is_z,
     },
     input::{Input, SkipTabs},
 };
-use alloc::string::String;
+use std::string::String;
 
 /// A parser input that uses a `&str` as source.
 #[allow(clippy::module_name_repetitions)]
@@ -280,14 +280,10 @@ impl Input for StrInput<'_> {
         // number of whitespace ignored.
         let mut chars_consumed = self.buffer.len() - new_str.len();
 
+        // pullcheck: libyaml (`yaml_parser_scan_to_next_token`), and so Kubernetes' decoder,
+        // reads a `#` right after a token (`"value"#note`) as a comment; the YAML spec wants a
+        // space before it.
         if !new_str.is_empty() && new_str.as_bytes()[0] == b'#' {
-            if !encountered_tab && !has_yaml_ws {
-                return (
-                    chars_consumed,
-                    Err("comments must be separated from other tokens by whitespace"),
-                );
-            }
-
             // Skip remaining non-break characters.
             while let Some((c, sub_str)) = split_first_char(new_str) {
                 if !is_yaml_non_break(c) {
@@ -434,7 +430,7 @@ impl Input for StrInput<'_> {
         // Skip while we have non-space characters.
         let mut chars = self.buffer.chars();
         for c in chars.by_ref() {
-            if !crate::char_traits::is_yaml_non_space(c) {
+            if !crate::syntax::saphyr::char_traits::is_yaml_non_space(c) {
                 not_non_space = Some(c);
                 break;
             }
@@ -492,7 +488,7 @@ fn split_first_char(s: &str) -> Option<(char, &str)> {
 
 #[cfg(test)]
 mod test {
-    use crate::input::Input;
+    use crate::syntax::saphyr::input::Input;
 
     use super::StrInput;
 

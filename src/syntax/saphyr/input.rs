@@ -1,19 +1,15 @@
 //! Utilities to create a source of input to the parser.
 //!
-//! [`Input`] must be implemented for the parser to fetch input. Make sure your needs aren't
-//! covered by the [`BufferedInput`].
+//! [`Input`] must be implemented for the parser to fetch input (pullcheck keeps only the `&str`
+//! one, [`str::StrInput`]).
 
-use alloc::string::String;
+use std::string::String;
 
-use crate::char_traits::is_yaml_non_break;
+use crate::syntax::saphyr::char_traits::is_yaml_non_break;
 
-pub(crate) mod buffered;
 pub(crate) mod str;
 
-#[allow(clippy::module_name_repetitions)]
-pub use buffered::BufferedInput;
-
-pub use crate::char_traits::{
+pub use crate::syntax::saphyr::char_traits::{
     is_alpha, is_blank, is_blank_or_breakz, is_break, is_breakz, is_digit, is_flow, is_z,
 };
 
@@ -75,7 +71,9 @@ pub trait Input {
     /// for block scalars, which are most of the bytes of big ConfigMaps.)
     fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
         let mut n = 0;
-        while !self.buf_is_empty() && crate::char_traits::is_yaml_non_break(self.peek()) {
+        while !self.buf_is_empty()
+            && crate::syntax::saphyr::char_traits::is_yaml_non_break(self.peek())
+        {
             out.push(self.peek());
             self.skip();
             n += 1;
@@ -249,13 +247,7 @@ pub trait Input {
                     encountered_tab = true;
                     self.skip();
                 }
-                // YAML comments must be preceded by whitespace.
-                '#' if !encountered_tab && !has_yaml_ws => {
-                    return (
-                        chars_consumed,
-                        Err("comments must be separated from other tokens by whitespace"),
-                    );
-                }
+                // pullcheck: no space needed before a comment (see `StrInput::skip_ws_to_eol`).
                 '#' => {
                     self.skip(); // Skip over '#'
                     while is_yaml_non_break(self.look_ch()) {
@@ -482,7 +474,7 @@ pub trait Input {
     /// be used to advance the index and column, since no end-of-line character will be consumed.
     fn fetch_while_is_yaml_non_space(&mut self, out: &mut String) -> usize {
         let mut n_chars = 0;
-        while crate::char_traits::is_yaml_non_space(self.look_ch()) {
+        while crate::syntax::saphyr::char_traits::is_yaml_non_space(self.look_ch()) {
             n_chars += 1;
             out.push(self.peek());
             self.skip();

@@ -1,22 +1,22 @@
 //! Home to the YAML Parser.
 //!
-//! The parser takes input from the [`crate::scanner::Scanner`], performs final checks for YAML
+//! The parser takes input from the [`crate::syntax::saphyr::scanner::Scanner`], performs final checks for YAML
 //! compliance, and emits a stream of YAML events. This stream can for instance be used to create
 //! YAML objects.
 
-use crate::{
-    BufferedInput, Marker,
+use crate::syntax::saphyr::{
+    Marker,
     input::{Input, str::StrInput},
     scanner::{ScalarStyle, ScanError, Scanner, Span, Token, TokenType},
 };
 
-use alloc::{
+use core::fmt::Display;
+use std::{
     borrow::Cow,
     collections::BTreeMap,
     string::{String, ToString},
     vec::Vec,
 };
-use core::fmt::Display;
 
 #[derive(Clone, Copy, PartialEq, Debug, Eq)]
 enum State {
@@ -197,94 +197,6 @@ impl<T: Input + Clone> Clone for Parser<'_, T> {
     }
 }
 
-/// Trait to be implemented in order to use the low-level parsing API.
-///
-/// The low-level parsing API is event-based (a push parser), calling [`EventReceiver::on_event`]
-/// for each YAML [`Event`] that occurs.
-/// The [`EventReceiver`] trait only receives events. In order to receive both events and their
-/// location in the source, use [`SpannedEventReceiver`]. Note that [`EventReceiver`]s implement
-/// [`SpannedEventReceiver`] automatically.
-///
-/// # Event hierarchy
-/// The event stream starts with an [`Event::StreamStart`] event followed by an
-/// [`Event::DocumentStart`] event. If the YAML document starts with a mapping (an object), an
-/// [`Event::MappingStart`] event is emitted. If it starts with a sequence (an array), an
-/// [`Event::SequenceStart`] event is emitted. Otherwise, an [`Event::Scalar`] event is emitted.
-///
-/// In a mapping, key-values are sent as consecutive events. The first event after an
-/// [`Event::MappingStart`] will be the key, and following its value. If the mapping contains no
-/// sub-mapping or sub-sequence, then even events (starting from 0) will always be keys and odd
-/// ones will always be values. The mapping ends when an [`Event::MappingEnd`] event is received.
-///
-/// In a sequence, values are sent consecutively until the [`Event::SequenceEnd`] event.
-///
-/// If a value is a sub-mapping or a sub-sequence, an [`Event::MappingStart`] or
-/// [`Event::SequenceStart`] event will be sent respectively. Following events until the associated
-/// [`Event::MappingStart`] or [`Event::SequenceEnd`] (beware of nested mappings or sequences) will
-/// be part of the value and not another key-value pair or element in the sequence.
-///
-/// For instance, the following yaml:
-/// ```yaml
-/// a: b
-/// c:
-///   d: e
-/// f:
-///   - g
-///   - h
-/// ```
-/// will emit (indented and commented for lisibility):
-/// ```text
-/// StreamStart, DocumentStart, MappingStart,
-///   Scalar("a", ..), Scalar("b", ..)
-///   Scalar("c", ..), MappingStart, Scalar("d", ..), Scalar("e", ..), MappingEnd,
-///   Scalar("f", ..), SequenceStart, Scalar("g", ..), Scalar("h", ..), SequenceEnd,
-/// MappingEnd, DocumentEnd, StreamEnd
-/// ```
-///
-/// # Example
-/// ```
-/// # use saphyr_parser::{Event, EventReceiver, Parser};
-/// #
-/// /// Sink of events. Collects them into an array.
-/// struct EventSink<'input> {
-///     events: Vec<Event<'input>>,
-/// }
-///
-/// /// Implement `on_event`, pushing into `self.events`.
-/// impl<'input> EventReceiver<'input> for EventSink<'input> {
-///     fn on_event(&mut self, ev: Event<'input>) {
-///         self.events.push(ev);
-///     }
-/// }
-///
-/// /// Load events from a yaml string.
-/// fn str_to_events(yaml: &str) -> Vec<Event<'_>> {
-///     let mut sink = EventSink { events: Vec::new() };
-///     let mut parser = Parser::new_from_str(yaml);
-///     // Load events using our sink as the receiver.
-///     parser.load(&mut sink, true).unwrap();
-///     sink.events
-/// }
-/// ```
-pub trait EventReceiver<'input> {
-    /// Handler called for each YAML event that is emitted by the parser.
-    fn on_event(&mut self, ev: Event<'input>);
-}
-
-/// Trait to be implemented for using the low-level parsing API.
-///
-/// Functionally similar to [`EventReceiver`], but receives a [`Span`] as well as the event.
-pub trait SpannedEventReceiver<'input> {
-    /// Handler called for each event that occurs.
-    fn on_event(&mut self, ev: Event<'input>, span: Span);
-}
-
-impl<'input, R: EventReceiver<'input>> SpannedEventReceiver<'input> for R {
-    fn on_event(&mut self, ev: Event<'input>, _span: Span) {
-        self.on_event(ev);
-    }
-}
-
 /// A convenience alias for a `Result` of a parser event.
 pub type ParseResult<'input> = Result<(Event<'input>, Span), ScanError>;
 
@@ -292,20 +204,7 @@ impl<'input> Parser<'input, StrInput<'input>> {
     /// Create a new instance of a parser from a &str.
     #[must_use]
     pub fn new_from_str(value: &'input str) -> Self {
-        debug_print!("\x1B[;31m>>>>>>>>>> New parser from str\x1B[;0m");
         Parser::new(StrInput::new(value))
-    }
-}
-
-impl<'input, T> Parser<'input, BufferedInput<T>>
-where
-    T: Iterator<Item = char> + 'input,
-{
-    /// Create a new instance of a parser from an iterator of `char`s.
-    #[must_use]
-    pub fn new_from_iter(iter: T) -> Self {
-        debug_print!("\x1B[;31m>>>>>>>>>> New parser from iter\x1B[;0m");
-        Parser::new(BufferedInput::new(iter))
     }
 }
 
@@ -467,153 +366,12 @@ impl<'input, T: Input> Parser<'input, T> {
         Ok((ev, mark))
     }
 
-    /// Load the YAML from the stream in `self`, pushing events into `recv`.
-    ///
-    /// The contents of the stream are parsed and the corresponding events are sent into the
-    /// recveiver. For detailed explanations about how events work, see [`EventReceiver`].
-    ///
-    /// If `multi` is set to `true`, the parser will allow parsing of multiple YAML documents
-    /// inside the stream.
-    ///
-    /// Note that any [`EventReceiver`] is also a [`SpannedEventReceiver`], so implementing the
-    /// former is enough to call this function.
-    /// # Errors
-    /// Returns `ScanError` when loading fails.
-    pub fn load<R: SpannedEventReceiver<'input>>(
-        &mut self,
-        recv: &mut R,
-        multi: bool,
-    ) -> Result<(), ScanError> {
-        if !self.scanner.stream_started() {
-            let (ev, span) = self.next_event_impl()?;
-            if ev != Event::StreamStart {
-                return Err(ScanError::new_str(
-                    span.start,
-                    "did not find expected <stream-start>",
-                ));
-            }
-            recv.on_event(ev, span);
-        }
-
-        if self.scanner.stream_ended() {
-            // XXX has parsed?
-            recv.on_event(Event::StreamEnd, Span::empty(self.scanner.mark()));
-            return Ok(());
-        }
-        loop {
-            let (ev, span) = self.next_event_impl()?;
-            if ev == Event::StreamEnd {
-                recv.on_event(ev, span);
-                return Ok(());
-            }
-            // clear anchors before a new document
-            self.anchors.clear();
-            self.load_document(ev, span, recv)?;
-            if !multi {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    fn load_document<R: SpannedEventReceiver<'input>>(
-        &mut self,
-        first_ev: Event<'input>,
-        span: Span,
-        recv: &mut R,
-    ) -> Result<(), ScanError> {
-        if !matches!(first_ev, Event::DocumentStart(_)) {
-            return Err(ScanError::new_str(
-                span.start,
-                "did not find expected <document-start>",
-            ));
-        }
-        recv.on_event(first_ev, span);
-
-        let (ev, span) = self.next_event_impl()?;
-        self.load_node(ev, span, recv)?;
-
-        // DOCUMENT-END is expected.
-        let (ev, mark) = self.next_event_impl()?;
-        assert_eq!(ev, Event::DocumentEnd);
-        recv.on_event(ev, mark);
-
-        Ok(())
-    }
-
-    fn load_node<R: SpannedEventReceiver<'input>>(
-        &mut self,
-        first_ev: Event<'input>,
-        span: Span,
-        recv: &mut R,
-    ) -> Result<(), ScanError> {
-        match first_ev {
-            Event::Alias(..) | Event::Scalar(..) => {
-                recv.on_event(first_ev, span);
-                Ok(())
-            }
-            Event::SequenceStart(..) => {
-                recv.on_event(first_ev, span);
-                self.load_sequence(recv)
-            }
-            Event::MappingStart(..) => {
-                recv.on_event(first_ev, span);
-                self.load_mapping(recv)
-            }
-            _ => {
-                #[cfg(feature = "debug_prints")]
-                std::println!("UNREACHABLE EVENT: {first_ev:?}");
-                unreachable!();
-            }
-        }
-    }
-
-    fn load_mapping<R: SpannedEventReceiver<'input>>(
-        &mut self,
-        recv: &mut R,
-    ) -> Result<(), ScanError> {
-        let (mut key_ev, mut key_mark) = self.next_event_impl()?;
-        while key_ev != Event::MappingEnd {
-            // key
-            self.load_node(key_ev, key_mark, recv)?;
-
-            // value
-            let (ev, mark) = self.next_event_impl()?;
-            self.load_node(ev, mark, recv)?;
-
-            // next event
-            let (ev, mark) = self.next_event_impl()?;
-            key_ev = ev;
-            key_mark = mark;
-        }
-        recv.on_event(key_ev, key_mark);
-        Ok(())
-    }
-
-    fn load_sequence<R: SpannedEventReceiver<'input>>(
-        &mut self,
-        recv: &mut R,
-    ) -> Result<(), ScanError> {
-        let (mut ev, mut mark) = self.next_event_impl()?;
-        while ev != Event::SequenceEnd {
-            self.load_node(ev, mark, recv)?;
-
-            // next event
-            let (next_ev, next_mark) = self.next_event_impl()?;
-            ev = next_ev;
-            mark = next_mark;
-        }
-        recv.on_event(ev, mark);
-        Ok(())
-    }
-
     fn state_machine<'a>(&mut self) -> ParseResult<'a>
     where
         'input: 'a,
     {
         // let next_tok = self.peek_token().cloned()?;
         // println!("cur_state {:?}, next tok: {:?}", self.state, next_tok);
-        debug_print!("\n\x1B[;33mParser state: {:?} \x1B[;0m", self.state);
 
         match self.state {
             State::StreamStart => self.stream_start(),
@@ -795,25 +553,11 @@ impl<'input, T: Input> Parser<'input, T> {
     where
         'input: 'a,
     {
-        // A byte order mark ends the document, and only more byte order marks, comments, or
-        // document markers may follow it (see 9.2. Streams). Anything else is rejected when the
-        // next document starts anyway, but checking here points the error at the byte order mark.
-        if let Token(span, TokenType::ByteOrderMark) = *self.peek_token()? {
-            while let TokenType::ByteOrderMark = self.peek_token()?.1 {
-                self.skip();
-            }
-
-            match self.peek_token()?.1 {
-                TokenType::DocumentStart | TokenType::DocumentEnd | TokenType::StreamEnd => {}
-                _ => {
-                    return Err(ScanError::new_str(
-                        span.start,
-                        "a byte order mark must not appear inside a document",
-                    ));
-                }
-            }
-        }
-
+        // pullcheck: libyaml's `yaml_parser_parse_document_end` (and so Kubernetes' decoder,
+        // go-yaml) checks nothing after a document: not a byte order mark, not a directive
+        // without `...`, not content that cannot start the next document. go-yaml's
+        // `Unmarshal` reads only the first document, so what follows is never an error there
+        // unless scanning the next token trips on it. The checks upstream has here are gone.
         let mut explicit_end = false;
         let span: Span = match *self.peek_token()? {
             Token(span, TokenType::DocumentEnd) => {
@@ -827,33 +571,11 @@ impl<'input, T: Input> Parser<'input, T> {
         if !self.keep_tags {
             self.tags.clear();
         }
-        if explicit_end {
-            self.state = State::ImplicitDocumentStart;
+        self.state = if explicit_end {
+            State::ImplicitDocumentStart
         } else {
-            match *self.peek_token()? {
-                Token(
-                    span,
-                    TokenType::VersionDirective(..)
-                    | TokenType::TagDirective(..)
-                    | TokenType::ReservedDirective(..),
-                ) => {
-                    return Err(ScanError::new_str(
-                        span.start,
-                        "missing explicit document end marker before directive",
-                    ));
-                }
-                Token(_, TokenType::DocumentStart | TokenType::StreamEnd) => {}
-                // Detect invalid trailing content immediately rather than deferring the error into
-                // the next document.
-                Token(span, _) => {
-                    return Err(ScanError::new_str(
-                        span.start,
-                        "did not find expected <document start>",
-                    ));
-                }
-            }
-            self.state = State::DocumentStart;
-        }
+            State::DocumentStart
+        };
 
         Ok((Event::DocumentEnd, span))
     }

@@ -1,7 +1,7 @@
 //! Home to the YAML Scanner.
 //!
 //! The scanner is the lowest-level parsing utility. It is the lexer / tokenizer, reading input a
-//! character at a time and emitting tokens that can later be interpreted by the [`crate::parser`]
+//! character at a time and emitting tokens that can later be interpreted by the [`crate::syntax::saphyr::parser`]
 //! to check for more context and validity.
 //!
 //! Due to the grammar of YAML, the scanner has to have some context and is not error-free.
@@ -9,17 +9,15 @@
 #![allow(clippy::cast_possible_wrap)]
 #![allow(clippy::cast_sign_loss)]
 
-use alloc::{
+use core::char;
+use std::{
     borrow::{Cow, ToOwned},
     collections::VecDeque,
     string::String,
     vec::Vec,
 };
-use core::char;
 
-use thiserror::Error;
-
-use crate::{
+use crate::syntax::saphyr::{
     char_traits::{
         as_hex, is_anchor_char, is_blank_or_breakz, is_break, is_breakz, is_flow, is_hex,
         is_tag_char, is_uri_char, is_yaml_non_break,
@@ -117,7 +115,7 @@ impl Span {
     /// An empty span doesn't contain any characters, but its position may still be meaningful.
     /// For example, for an indented sequence [`SequenceEnd`] has a location but an empty span.
     ///
-    /// [`SequenceEnd`]: crate::Event::SequenceEnd
+    /// [`SequenceEnd`]: crate::syntax::saphyr::Event::SequenceEnd
     #[must_use]
     pub fn empty(mark: Marker) -> Span {
         Span {
@@ -140,14 +138,29 @@ impl Span {
 }
 
 /// An error that occurred while scanning.
-#[derive(Clone, PartialEq, Debug, Eq, Error)]
-#[error("{} at byte {} line {} column {}", .info, .mark.index, .mark.line, .mark.col + 1,)]
+// pullcheck: Display and Error by hand instead of the `thiserror` derive (one dependency less).
+#[derive(Clone, PartialEq, Debug, Eq)]
 pub struct ScanError {
     /// The position at which the error happened in the source.
     mark: Marker,
     /// Human-readable details about the error.
     info: String,
 }
+
+impl core::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} at byte {} line {} column {}",
+            self.info,
+            self.mark.index,
+            self.mark.line,
+            self.mark.col + 1
+        )
+    }
+}
+
+impl std::error::Error for ScanError {}
 
 impl ScanError {
     /// Create a new error from a location and an error string.
@@ -286,7 +299,7 @@ pub struct Token<'input>(pub Span, pub TokenType<'input>);
 /// In the first document, upon reaching the `:`, the [`SimpleKey`] would be inspected and our
 /// scalar `a` since it is a possible key, would be "turned" into a key. This is done by prepending
 /// a [`TokenType::Key`] to our scalar token in the [`Scanner`]. This way, the
-/// [`crate::parser::Parser`] would read the [`TokenType::Key`] token before the
+/// [`crate::syntax::saphyr::parser::Parser`] would read the [`TokenType::Key`] token before the
 /// [`TokenType::Scalar`] token.
 ///
 /// In the second document however, reaching the EOF would stale the [`SimpleKey`] and no
@@ -402,7 +415,7 @@ enum ImplicitMappingState {
 /// some of the constructs. It has understanding of indentation and whitespace and is able to
 /// generate error messages for some invalid YAML constructs.
 ///
-/// It is however not a full parser and needs [`crate::parser::Parser`] to fully detect invalid
+/// It is however not a full parser and needs [`crate::syntax::saphyr::parser::Parser`] to fully detect invalid
 /// YAML documents.
 #[derive(Debug)]
 #[allow(clippy::struct_excessive_bools)]
@@ -518,14 +531,7 @@ impl<'input, T: Input> Iterator for Scanner<'input, T> {
             return None;
         }
         match self.next_token() {
-            Ok(Some(tok)) => {
-                debug_print!(
-                    "    \x1B[;32m\u{21B3} {:?} \x1B[;36m{:?}\x1B[;m",
-                    tok.1,
-                    tok.0
-                );
-                Some(tok)
-            }
+            Ok(Some(tok)) => Some(tok),
             Ok(tok) => tok,
             Err(e) => {
                 self.error = Some(e);
@@ -630,18 +636,6 @@ impl<'input, T: Input> Scanner<'input, T> {
         }
     }
 
-    /// Return whether the [`TokenType::StreamStart`] event has been emitted.
-    #[inline]
-    pub fn stream_started(&self) -> bool {
-        self.stream_start_produced
-    }
-
-    /// Return whether the [`TokenType::StreamEnd`] event has been emitted.
-    #[inline]
-    pub fn stream_ended(&self) -> bool {
-        self.stream_end_produced
-    }
-
     /// Get the current position in the input stream.
     #[inline]
     pub fn mark(&self) -> Marker {
@@ -702,12 +696,6 @@ impl<'input, T: Input> Scanner<'input, T> {
             return Ok(());
         }
         self.skip_to_next_token()?;
-
-        debug_print!(
-            "  \x1B[38;5;244m\u{2192} fetch_next_token after whitespace {:?} {:?}\x1B[m",
-            self.mark,
-            self.input.peek()
-        );
 
         self.stale_simple_keys()?;
 
@@ -895,18 +883,15 @@ impl<'input, T: Input> Scanner<'input, T> {
                 // whitespaces outside of indentation.
                 // If a flow-style construct is in an indented block, its contents must still be
                 // indented. Also, tabs are allowed anywhere in it if it has no content.
-                '\t' if self.is_within_block()
-                    && self.leading_whitespace
-                    && (self.mark.col as isize) < self.indent =>
-                {
-                    self.skip_ws_to_eol(SkipTabs::Yes)?;
-                    // If we have content on that line with a tab, return an error.
-                    if !self.input.next_is_breakz() {
-                        return Err(ScanError::new_str(
-                            self.mark,
-                            "tabs disallowed within this context (block indentation)",
-                        ));
-                    }
+                // pullcheck: libyaml's rule instead (`yaml_parser_scan_to_next_token`), which
+                // Kubernetes' decoder follows: in block context a tab is white space only where
+                // no simple key may start (after a key's `:`); at the start of a line or after
+                // `-` / `?` it cannot start any token, even on a line with nothing else.
+                '\t' if self.flow_level == 0 && self.simple_key_allowed => {
+                    return Err(ScanError::new_str(
+                        self.mark,
+                        "found character that cannot start any token",
+                    ));
                 }
                 '\t' | ' ' => self.skip_blank(),
                 '\n' | '\r' => {
@@ -2023,12 +2008,10 @@ impl<'input, T: Input> Scanner<'input, T> {
                 ));
             }
 
-            if (self.mark.col as isize) < self.indent {
-                return Err(ScanError::new_str(
-                    start_mark,
-                    "invalid indentation in quoted scalar",
-                ));
-            }
+            // pullcheck: no indentation check on the continuation lines of a quoted scalar, as
+            // in libyaml (`yaml_parser_scan_flow_scalar`), which Kubernetes' decoder (go-yaml)
+            // ports: kubectl applies a multi-line `"..."` whose lines are indented less than its
+            // key (a Kafka StatefulSet's `command`, issue 10).
 
             leading_blanks = false;
             self.consume_flow_scalar_non_whitespace_chars(
@@ -2049,12 +2032,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                 if self.input.next_is_blank() {
                     // Consume a space or a tab character.
                     if leading_blanks {
-                        if self.input.peek() == '\t' && (self.mark.col as isize) < self.indent {
-                            return Err(ScanError::new_str(
-                                self.mark,
-                                "tab cannot be used as indentation",
-                            ));
-                        }
+                        // pullcheck: libyaml allows tabs here too (see above).
                         self.skip_blank();
                     } else {
                         whitespaces.push(self.input.peek());
@@ -2529,15 +2507,8 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Skip over ':'.
         self.skip_non_blank();
-        if self.input.look_ch() == '\t'
-            && !self.skip_ws_to_eol(SkipTabs::Yes)?.has_valid_yaml_ws()
-            && (self.input.peek() == '-' || self.input.next_is_alpha())
-        {
-            return Err(ScanError::new_str(
-                self.mark,
-                "':' must be followed by a valid YAML whitespace",
-            ));
-        }
+        // pullcheck: a tab after the `:` separates the value as a space does, as in libyaml
+        // (`key:\tvalue` is applied by kubectl); the YAML spec refuses it before `-` or a letter.
 
         if sk.possible {
             // insert simple key
@@ -2719,11 +2690,6 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         last.possible = false;
         Ok(())
-    }
-
-    /// Return whether the scanner is inside a block but outside of a flow sequence.
-    fn is_within_block(&self) -> bool {
-        !self.indents.is_empty()
     }
 
     /// If an implicit mapping had started, end it.
