@@ -81,7 +81,11 @@ const IMAGES: &[&str] = &[
     "europe-docker.pkg.dev/acme-prod/apps/checkout:1.9.3",
     "registry.internal.example:5000/search/indexer:0.42.1",
 ];
-const INIT_IMAGES: &[&str] = &["busybox:1.36", "alpine:3.20", "ghcr.io/example/migrate:2.14.0"];
+const INIT_IMAGES: &[&str] = &[
+    "busybox:1.36",
+    "alpine:3.20",
+    "ghcr.io/example/migrate:2.14.0",
+];
 const REASONS: &[&str] = &[
     "ErrImagePull",
     "ImagePullBackOff",
@@ -104,24 +108,39 @@ fn failure(rng: &mut Rng, reason: &str, image: &str) -> (String, Value) {
     match reason {
         "InvalidImageName" => {
             let bad = format!("Registry.Example.com/{}", image.replace(':', "::"));
-            let message = format!("Failed to apply default image tag \"{bad}\": couldn't parse image name \"{bad}\": invalid reference format");
-            (bad, json!({"waiting": {"reason": reason, "message": message}}))
+            let message = format!(
+                "Failed to apply default image tag \"{bad}\": couldn't parse image name \"{bad}\": invalid reference format"
+            );
+            (
+                bad,
+                json!({"waiting": {"reason": reason, "message": message}}),
+            )
         }
         "ErrImageNeverPull" => {
-            let message = format!("Container image \"{image}\" is not present with pull policy of Never");
-            (image.to_string(), json!({"waiting": {"reason": reason, "message": message}}))
+            let message =
+                format!("Container image \"{image}\" is not present with pull policy of Never");
+            (
+                image.to_string(),
+                json!({"waiting": {"reason": reason, "message": message}}),
+            )
         }
         "ImagePullBackOff" => {
             let missing = format!("{}-rc{}", image, rng.below(9));
             let message = format!("Back-off pulling image \"{missing}\"");
-            (missing, json!({"waiting": {"reason": reason, "message": message}}))
+            (
+                missing,
+                json!({"waiting": {"reason": reason, "message": message}}),
+            )
         }
         _ => {
             let missing = format!("{}-rc{}", image, rng.below(9));
             let message = format!(
                 "rpc error: code = NotFound desc = failed to pull and unpack image \"{missing}\": failed to resolve reference \"{missing}\": {missing}: not found"
             );
-            (missing, json!({"waiting": {"reason": reason, "message": message}}))
+            (
+                missing,
+                json!({"waiting": {"reason": reason, "message": message}}),
+            )
         }
     }
 }
@@ -149,7 +168,11 @@ fn container(rng: &mut Rng, name: &str, image: &str, policy: &str) -> Value {
 fn status_of(rng: &mut Rng, name: &str, image: &str, state: Value) -> Value {
     let running = state.get("running").is_some();
     let image_id = if running {
-        format!("{}@sha256:{}", image.split(':').next().unwrap_or(image), rng.hex(64))
+        format!(
+            "{}@sha256:{}",
+            image.split(':').next().unwrap_or(image),
+            rng.hex(64)
+        )
     } else {
         String::new()
     };
@@ -170,12 +193,19 @@ fn pod(rng: &mut Rng, i: usize) -> Value {
     let app = rng.pick(APPS);
     let name = format!("{app}-{}-{}", rng.hex(10), rng.hex(5));
     let failing = i % 10 == 9;
-    let reason = REASONS.get((i / 10) % REASONS.len()).copied().unwrap_or("ErrImagePull");
+    let reason = REASONS
+        .get((i / 10) % REASONS.len())
+        .copied()
+        .unwrap_or("ErrImagePull");
     let started = timestamp(rng);
     let (mut containers, mut statuses) = (Vec::new(), Vec::new());
     let count = if rng.chance(25) { 2 } else { 1 };
     for c in 0..count {
-        let cname = if c == 0 { app.to_string() } else { "sidecar".to_string() };
+        let cname = if c == 0 {
+            app.to_string()
+        } else {
+            "sidecar".to_string()
+        };
         let base = rng.pick(IMAGES);
         let policy = if failing && reason == "ErrImageNeverPull" && c == 0 {
             "Never"
@@ -227,9 +257,15 @@ fn pod(rng: &mut Rng, i: usize) -> Value {
     if rng.chance(20) {
         let image = rng.pick(INIT_IMAGES);
         if let (Some(s), Some(st)) = (spec.as_object_mut(), status.as_object_mut()) {
-            s.insert("initContainers".into(), json!([container(rng, "init", image, "IfNotPresent")]));
+            s.insert(
+                "initContainers".into(),
+                json!([container(rng, "init", image, "IfNotPresent")]),
+            );
             let state = json!({"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": started, "finishedAt": started}});
-            st.insert("initContainerStatuses".into(), json!([status_of(rng, "init", image, state)]));
+            st.insert(
+                "initContainerStatuses".into(),
+                json!([status_of(rng, "init", image, state)]),
+            );
         }
     }
     if rng.chance(30) {
@@ -263,9 +299,23 @@ fn event(rng: &mut Rng) -> Value {
     let image = format!("{}-rc{}", rng.pick(IMAGES), rng.below(9));
     let (kind, reason, message) = match rng.below(4) {
         0 => ("Normal", "Pulling", format!("Pulling image \"{image}\"")),
-        1 => ("Normal", "Pulled", format!("Successfully pulled image \"{image}\" in 1.2s (1.2s including waiting)")),
-        2 => ("Warning", "Failed", format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found")),
-        _ => ("Warning", "BackOff", format!("Back-off pulling image \"{image}\"")),
+        1 => (
+            "Normal",
+            "Pulled",
+            format!("Successfully pulled image \"{image}\" in 1.2s (1.2s including waiting)"),
+        ),
+        2 => (
+            "Warning",
+            "Failed",
+            format!(
+                "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+            ),
+        ),
+        _ => (
+            "Warning",
+            "BackOff",
+            format!("Back-off pulling image \"{image}\""),
+        ),
     };
     let at = timestamp(rng);
     json!({
@@ -299,7 +349,11 @@ fn to_json(value: &Value) -> String {
     }
 }
 
-fn write_json(out: &mut impl Write, n: usize, item: &mut dyn FnMut(usize) -> Value) -> std::io::Result<()> {
+fn write_json(
+    out: &mut impl Write,
+    n: usize,
+    item: &mut dyn FnMut(usize) -> Value,
+) -> std::io::Result<()> {
     out.write_all(b"{\n    \"apiVersion\": \"v1\",\n    \"items\": [")?;
     for i in 0..n {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
@@ -314,7 +368,11 @@ fn write_json(out: &mut impl Write, n: usize, item: &mut dyn FnMut(usize) -> Val
     out.write_all(b"\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n")
 }
 
-fn write_yaml(out: &mut impl Write, n: usize, item: &mut dyn FnMut(usize) -> Value) -> std::io::Result<()> {
+fn write_yaml(
+    out: &mut impl Write,
+    n: usize,
+    item: &mut dyn FnMut(usize) -> Value,
+) -> std::io::Result<()> {
     out.write_all(b"apiVersion: v1\nitems:\n")?;
     for i in 0..n {
         let text = serde_yaml::to_string(&item(i)).unwrap_or_else(|e| fatal(&format!("yaml: {e}")));
@@ -340,7 +398,12 @@ fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let number = |flag: &str| value(flag).map(|v| v.parse::<usize>().unwrap_or_else(|_| fatal(&format!("{flag}: not a number: {v}"))));
+    let number = |flag: &str| {
+        value(flag).map(|v| {
+            v.parse::<usize>()
+                .unwrap_or_else(|_| fatal(&format!("{flag}: not a number: {v}")))
+        })
+    };
     let (pods, events) = (number("--pods"), number("--events"));
     let seed = number("--seed").unwrap_or(1) as u64;
     let format = value("--format").unwrap_or_else(|| "json".into());
