@@ -19,6 +19,7 @@ mod hostile;
 mod hostile_regressions;
 mod image_differential;
 mod image_reference;
+mod json_reader;
 mod kubectl_fixtures;
 mod kubectl_robustness;
 mod kubectl_samples;
