@@ -268,10 +268,10 @@ fn pod(rng: &mut Rng, i: usize) -> Value {
             );
         }
     }
-    if rng.chance(30) {
-        if let Some(s) = spec.as_object_mut() {
-            s.insert("imagePullSecrets".into(), json!([{"name": "regcred"}]));
-        }
+    if rng.chance(30)
+        && let Some(s) = spec.as_object_mut()
+    {
+        s.insert("imagePullSecrets".into(), json!([{"name": "regcred"}]));
     }
     json!({
         "apiVersion": "v1",

@@ -5,7 +5,8 @@
 #   scripts/bench-dump.sh        # 20,000-pod dumps (JSON and YAML), then the linearity check
 #
 # Environment: DUMP_PODS (default 20000), DUMP_LINEAR ("5000 100000"; empty skips the linearity
-# check), BENCH_REPEAT (3; runs interleaved, median reported), BENCH_SEED (1).
+# check), BENCH_REPEAT (3; runs interleaved, median reported), BENCH_SEED (1), DUMP_BEFORE (a
+# pullcheck binary of an earlier commit: measured as one more step, in the same run).
 #
 # Steps, one thread each, per format:
 #   floor   serde_json::Value (JSON) / serde_yaml::Value (YAML) of the whole file (examples/floors.rs)
@@ -75,20 +76,26 @@ bench_format() { # bench_format FORMAT FLOOR_MODE FLOOR_LABEL TIME_TARGET
     local file bytes
     file=$(dump "$PODS" "$format")
     bytes=$(stat -c %s "$file")
-    rm -f "$TMP"/{floor,parse,lint}
+    rm -f "$TMP"/{floor,parse,lint,before}
     lint "$file" >/dev/null || true # warm the page cache
+    local steps="floor parse lint"
     for _ in $(seq "$REPEAT"); do
         run_once floor "$FLOORS" "$mode" "$file"
         run_once parse "$FLOORS" parse "$file"
         run_once lint lint "$file"
+        if [ -n "${DUMP_BEFORE:-}" ]; then
+            run_once before "$DUMP_BEFORE" --format json --jobs 1 --max-file-size 4G "$file"
+            steps="floor parse lint before"
+        fi
     done
     echo
     echo "== $file: $PODS pods, $(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}') MB," \
         "median of $REPEAT interleaved runs"
     printf '%-44s %9s %8s %10s %9s\n' step seconds MB/s "peak RSS" "RSS/file"
     local step name
-    for step in floor parse lint; do
+    for step in $steps; do
         case $step in
+            before) name="DUMP_BEFORE --format json --jobs 1" ;;
             floor) name="$label (1 thread)" ;;
             parse) name="pullcheck parse floor (tree, no rules)" ;;
             lint) name="pullcheck --format json --jobs 1" ;;
