@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Go oracle for tests/yaml_differential.rs (kubectl's YAML reading: apimachinery's
+# Builds the Go oracle for tests/it/yaml_differential.rs (kubectl's YAML reading: apimachinery's
 # document split + sigs.k8s.io/yaml on go-yaml v2) and prints its path.
 #   scripts/build-yaml-oracle.sh [OUTPUT]        (default: target/yamloracle)
-#   PULLCHECK_YAML_ORACLE=$(scripts/build-yaml-oracle.sh) cargo test --test yaml_differential
+#   PULLCHECK_YAML_ORACLE=$(scripts/build-yaml-oracle.sh) cargo test --test it yaml_differential
 # Installs Go and the Debian-packaged Go sources (sigs.k8s.io/yaml, gopkg.in/yaml.v2) when
 # missing; needs root (as in CI) for that step only. Idempotent.
 set -euo pipefail

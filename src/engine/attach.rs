@@ -2,7 +2,7 @@
 //! and image they are about from the facts their span falls in.
 
 use crate::finding::{Finding, ObjectRef};
-use crate::model::ObjectFacts;
+use crate::model::{ContainerFacts, ObjectFacts};
 
 /// Fills in `object`, `container` and `image` of cross-object findings from the object whose
 /// span holds the finding's primary span.
@@ -24,23 +24,33 @@ pub(super) fn attach_objects(
         else {
             continue;
         };
-        f.object = Some(ObjectRef {
-            kind: object.kind.clone(),
-            namespace: object.namespace_or(default_ns).to_string(),
-            name: object.name.clone().unwrap_or_default(),
-        });
+        f.object = Some(object_ref(object, default_ns));
         if let Some(c) = object
             .pod
             .iter()
             .flat_map(|p| &p.containers)
             .find(|c| c.span.contains(&at))
         {
-            f.container = c.name_text().map(str::to_string);
-            f.image = c
-                .image
-                .as_ref()
-                .filter(|i| !i.is_null())
-                .map(|i| i.text.clone());
+            name_container(f, c);
         }
     }
+}
+
+/// The object a finding is about, as findings name it.
+pub(super) fn object_ref(object: &ObjectFacts, default_ns: &str) -> ObjectRef {
+    ObjectRef {
+        kind: object.kind.clone(),
+        namespace: object.namespace_or(default_ns).to_string(),
+        name: object.name.clone().unwrap_or_default(),
+    }
+}
+
+/// Names the container a finding is about, and its image as written (none when null).
+pub(super) fn name_container(f: &mut Finding, container: &ContainerFacts) {
+    f.container = container.name_text().map(str::to_string);
+    f.image = container
+        .image
+        .as_ref()
+        .filter(|i| !i.is_null())
+        .map(|i| i.text.clone());
 }

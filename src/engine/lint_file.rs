@@ -2,10 +2,11 @@
 //! run the container rules, collect suppressions, and keep the text only when a finding needs
 //! it (Secret values masked).
 
+use super::attach::{name_container, object_ref};
 use super::inputs::Input;
 use super::options::LintOptions;
 use super::rule_set::RuleSet;
-use crate::finding::{Finding, ObjectRef};
+use crate::finding::Finding;
 use crate::model::{ObjectFacts, extract_objects};
 use crate::rules::{self, ContainerCheck, InputEvent};
 use crate::source::{FileId, Origin, ReadProblem, SourceFile, Span};
@@ -210,7 +211,10 @@ fn lint_file(
                 };
                 let end = next_char_end(text, offset);
                 result.findings.extend(rules::input_finding(
-                    &InputEvent::Syntax(&e.message),
+                    &InputEvent::Syntax {
+                        message: &e.message,
+                        kubectl: e.kubectl.as_deref(),
+                    },
                     Span::new(id, offset..end),
                 ));
                 // A Secret that does not parse still must not show its values in a snippet.
@@ -222,10 +226,12 @@ fn lint_file(
             }
             Ok(doc) => {
                 for duplicate in &doc.duplicate_keys {
-                    result.findings.extend(rules::input_finding(
-                        &InputEvent::DuplicateKey(duplicate),
-                        Span::new(id, duplicate.again.clone()),
-                    ));
+                    let event = InputEvent::DuplicateKey {
+                        key: &duplicate.key,
+                        first: &duplicate.first,
+                    };
+                    let span = Span::new(id, duplicate.again.clone());
+                    result.findings.extend(rules::input_finding(&event, span));
                 }
                 // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
                 let diagnoses = crate::kubectl::diagnose_document(&doc);
@@ -269,13 +275,7 @@ fn check_object(
     let Some(pod) = &object.pod else {
         return;
     };
-    let object_ref = ObjectRef {
-        kind: object.kind.clone(),
-        namespace: object
-            .namespace_or(&opts.settings.default_namespace)
-            .to_string(),
-        name: object.name.clone().unwrap_or_default(),
-    };
+    let object_ref = object_ref(object, &opts.settings.default_namespace);
     for container in &pod.containers {
         let check = ContainerCheck {
             file: id,
@@ -290,12 +290,7 @@ fn check_object(
         }
         for f in out.iter_mut().skip(start) {
             f.object = Some(object_ref.clone());
-            f.container = container.name_text().map(str::to_string);
-            f.image = container
-                .image
-                .as_ref()
-                .filter(|i| !i.is_null())
-                .map(|i| i.text.clone());
+            name_container(f, container);
         }
     }
 }

@@ -3,7 +3,6 @@
 use super::{Category, InputEvent, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::source::Span;
-use crate::syntax::DuplicateKey;
 
 pub const META: RuleMeta = RuleMeta {
     name: "duplicate-key",
@@ -16,14 +15,13 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
     match event {
-        InputEvent::DuplicateKey(duplicate) => Some(finding(span, duplicate)),
+        InputEvent::DuplicateKey { key, first } => Some(finding(span, key, (*first).clone())),
         _ => None,
     }
 }
 
-/// One finding per repeated occurrence, at that occurrence (`span`), with a label on the first.
-fn finding(span: Span, duplicate: &DuplicateKey) -> Finding {
-    let key = &duplicate.key;
+/// One finding per repeated occurrence, at that occurrence, with a label on the first.
+fn finding(span: Span, key: &str, first: std::ops::Range<usize>) -> Finding {
     let file = span.file;
     Finding::new(
         &META,
@@ -32,7 +30,7 @@ fn finding(span: Span, duplicate: &DuplicateKey) -> Finding {
     )
     .label("written again here; this value is the one kept")
     .secondary(
-        Span::new(file, duplicate.first.clone()),
+        Span::new(file, first),
         "first written here; this value is dropped",
     )
     .help(format!(

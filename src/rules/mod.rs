@@ -130,12 +130,19 @@ pub enum InputEvent<'a> {
     Empty,
     /// A named input that is plain text: neither a manifest nor kubectl output.
     NotRecognised,
-    /// A YAML/JSON syntax error (the parser's message).
-    Syntax(&'a str),
+    /// A YAML/JSON syntax error: the parser's message, and what kubectl prints for it when
+    /// the error is one of kubectl's own checks.
+    Syntax {
+        message: &'a str,
+        kubectl: Option<&'a str>,
+    },
+    /// A mapping key written again (at the event's span), first written at `first`.
+    DuplicateKey {
+        key: &'a str,
+        first: &'a std::ops::Range<usize>,
+    },
     /// A whole file skipped because it is a template (the reason).
     Template(&'a str),
-    /// A mapping key written again (the span is the repeat).
-    DuplicateKey(&'a crate::syntax::DuplicateKey),
 }
 
 /// Every rule's identity, in table order: what `pullcheck rules`, the SARIF driver, config

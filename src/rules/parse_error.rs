@@ -14,16 +14,23 @@ pub const META: RuleMeta = RuleMeta {
 
 pub fn check(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
     match event {
-        InputEvent::Syntax(message) => Some(finding(span, message)),
+        InputEvent::Syntax { message, kubectl } => Some(finding(span, message, *kubectl)),
         _ => None,
     }
 }
 
-fn finding(span: Span, message: &str) -> Finding {
+/// `kubectl`: what `kubectl apply` prints for this document, when the error reproduces one of
+/// its own checks; otherwise the help claims nothing about kubectl (our YAML parser and
+/// kubectl's can still differ on an error, see src/syntax/DIFFERENCES.md).
+fn finding(span: Span, message: &str, kubectl: Option<&str>) -> Finding {
+    let help = match kubectl {
+        Some(text) => format!(
+            "fix the syntax here: `kubectl apply` stops at this document with `{text}`. Other \
+             documents of the file were still checked"
+        ),
+        None => "fix the syntax here. Other documents of the file were still checked".to_string(),
+    };
     Finding::new(&META, span, format!("syntax error: {message}"))
         .label(message.to_string())
-        .help(
-            "fix the syntax here; `kubectl apply` would reject this document too. Other documents \
-             of the file were still checked",
-        )
+        .help(help)
 }

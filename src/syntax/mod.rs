@@ -11,7 +11,7 @@ pub use json::{is_json, parse_json_stream};
 pub use kube_scalar::is_plain_non_string;
 pub use split::split_documents;
 pub use tree::{Cursor, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
-pub use yaml::{ParseLimits, SyntaxError, parse_document};
+pub use yaml::{ParseLimits, SyntaxError, kubectl_yaml_error, parse_document};
 
 /// Parses every document of a file, as kubectl reads it: as JSON when it starts with `{` or `[`
 /// (see [`parse_json_stream`]), else as YAML ([`parse_yaml_stream`]). `base` skips a
@@ -58,22 +58,43 @@ pub fn parse_yaml_stream(
                     out.push(Err(error));
                     (chunk.get(rest..).unwrap_or(""), range.start + rest)
                 }
+                // kubectl hands go-yaml the lines after the separator, never the separator
+                // itself (`---#note` is one for kubectl, a scalar for the YAML spec).
+                None if chunk.starts_with("---") => {
+                    let rest = chunk.find('\n').map_or(chunk.len(), |i| i + 1);
+                    (chunk.get(rest..).unwrap_or(""), range.start + rest)
+                }
                 None => (chunk, range.start),
             };
+            // A directive alone still makes go-yaml read (and refuse) a document.
+            if let Some(error) = version_error(chunk, start) {
+                out.push(Err(error));
+                return out;
+            }
             if is_blank_yaml(chunk) {
                 return out;
             }
-            if let Some(at) = control_character(chunk) {
-                out.push(Err(SyntaxError {
-                    offset: start + at,
-                    message: "control characters are not allowed".into(),
-                    document: start..start + chunk.len(),
-                }));
-                return out;
-            }
-            match parse_document(chunk, start, limits) {
-                Ok(docs) => out.extend(docs.into_iter().map(Ok)),
-                Err(e) => out.push(Err(e)),
+            let parsed = parse_document(chunk, start, limits);
+            // go-yaml's reader refuses a control character when it reaches it: a syntax error
+            // before it in the document is what kubectl reports instead.
+            let control = control_character(chunk).map(|at| start + at);
+            match (parsed, control) {
+                (Err(e), Some(at)) if e.offset < at => out.push(Err(e)),
+                (parsed, Some(at)) => {
+                    const CONTROL: &str = "control characters are not allowed";
+                    // With a syntax error after it too, go-yaml's reader may or may not have
+                    // reached the character first (it decodes ahead): quote kubectl only when
+                    // the rest of the document parses.
+                    let kubectl = parsed.is_ok().then(|| yaml::kubectl_yaml_error(CONTROL));
+                    out.push(Err(SyntaxError {
+                        offset: at,
+                        message: CONTROL.into(),
+                        document: start..start + chunk.len(),
+                        kubectl,
+                    }));
+                }
+                (Ok(docs), None) => out.extend(docs.into_iter().map(Ok)),
+                (Err(e), None) => out.push(Err(e)),
             }
             out
         })
@@ -82,25 +103,69 @@ pub fn parse_yaml_stream(
 
 /// A chunk whose `---` line carries content (`--- |`, `--- !tag`, `---x`): kubectl's document
 /// reader refuses the line, then reads the lines after it as the next document. Returns the
-/// error and where, in the chunk, those lines start. Only comments and blank lines can come
-/// before the separator in a chunk (`split_documents` starts a chunk at each one otherwise).
+/// error and where, in the chunk, those lines start. Only comments, blank lines and other
+/// separators can come before it in a chunk (`split_documents` starts a chunk at each one
+/// otherwise).
 fn separator_error(chunk: &str, range: std::ops::Range<usize>) -> Option<(SyntaxError, usize)> {
     let mut offset = 0;
     for line in chunk.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        if line.starts_with("---") {
-            let (at, content) = split::separator_content(line)?;
+        if let Some((at, content)) = split::separator_content(line) {
+            let message = format!("invalid Yaml document separator: {content}");
             let error = SyntaxError {
                 offset: range.start + start + at,
-                message: format!("invalid Yaml document separator: {content}"),
+                kubectl: Some(message.clone()),
+                message,
                 document: range.start + start..range.start + offset,
             };
             return Some((error, offset));
         }
+        if !line.starts_with("---") && !is_blank_yaml(line) {
+            return None;
+        }
+    }
+    None
+}
+
+/// go-yaml reads YAML 1.1 only: a `%YAML` directive of another version makes the document
+/// "incompatible" (parserc.go, `yaml_parser_process_directives`). Directives stand before the
+/// document's first content.
+fn version_error(chunk: &str, start: usize) -> Option<SyntaxError> {
+    let mut offset = 0;
+    for (line_number, line) in chunk.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset += line.len();
         if !is_blank_yaml(line) {
             return None;
         }
+        let Some(version) = line.strip_prefix("%YAML") else {
+            continue;
+        };
+        let version = version.split('#').next().unwrap_or("").trim();
+        let well_formed = version.split_once('.').is_some_and(|(major, minor)| {
+            [major, minor]
+                .iter()
+                .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if !well_formed || version == "1.1" {
+            continue;
+        }
+        // kubectl's document starts after the chunk's `---` line. Where the directive is its
+        // first line, go-yaml's error is exactly this; after other lines its wording varies
+        // (the differential test showed), so it is not quoted.
+        let first_of_document = line_number == 0 || (line_number == 1 && chunk.starts_with("---"));
+        let kubectl =
+            first_of_document.then(|| kubectl_yaml_error("found incompatible YAML document"));
+        return Some(SyntaxError {
+            offset: start + at,
+            message: format!(
+                "%YAML {version}: Kubernetes' YAML decoder reads YAML 1.1 only and rejects \
+                 the document"
+            ),
+            document: start..start + chunk.len(),
+            kubectl,
+        });
     }
     None
 }

@@ -17,21 +17,20 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
     }
     let mut ranges = Vec::new();
     let mut start = base;
-    let mut has_content = false;
+    // Whether kubectl's reader has buffered a line since the last separator: only then does a
+    // separator end a document (an empty one is no document).
+    let mut has_lines = false;
     let mut offset = base;
     for line in body.split_inclusive('\n') {
-        if line.starts_with("---") && is_document_start(line) {
-            if has_content {
+        if is_document_start(line) {
+            if has_lines {
                 ranges.push(start..offset);
-                start = offset;
-                has_content = false;
             }
-            // The marker line may carry content of its own (`--- |`, `--- !tag {}`).
-            has_content |= !line.trim_start_matches("---").trim().is_empty()
-                && !line.trim_start_matches("---").trim().starts_with('#');
-        } else if !has_content && !is_trivia(line) {
-            // Once the document has content, only the next marker matters.
-            has_content = true;
+            start = offset;
+            // A refused separator is reported, so its chunk is kept even with nothing after it.
+            has_lines = separator_content(line).is_some();
+        } else {
+            has_lines = true;
         }
         offset += line.len();
     }
@@ -56,12 +55,6 @@ pub fn separator_content(line: &str) -> Option<(usize, &str)> {
     Some((at, trimmed))
 }
 
-/// Lines that do not make a document on their own: blanks, comments, directives, `...`.
-fn is_trivia(line: &str) -> bool {
-    let t = line.trim();
-    t.is_empty() || t.starts_with('#') || line.starts_with('%') || t == "..."
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,9 +67,14 @@ mod tests {
     }
 
     #[test]
-    fn splits_at_markers_and_keeps_leading_comments_with_their_document() {
-        let text = "# header\n---\na: 1\n---\nb: 2\n";
-        assert_eq!(pieces(text), vec!["# header\n---\na: 1\n", "---\nb: 2\n"]);
+    fn splits_at_every_marker_after_a_line_as_kubectl_does() {
+        let text = "# header\n---\na: 1\n---\n---\nb: 2\n";
+        assert_eq!(
+            pieces(text),
+            vec!["# header\n", "---\na: 1\n", "---\nb: 2\n"]
+        );
+        let text = "a: 1\n--- |\n---\nb: 2\n";
+        assert_eq!(pieces(text), vec!["a: 1\n", "--- |\n", "---\nb: 2\n"]);
     }
 
     #[test]

@@ -26,6 +26,15 @@ pub struct SyntaxError {
     pub message: String,
     /// The byte range of the document that failed.
     pub document: std::ops::Range<usize>,
+    /// What `kubectl apply` prints for this document (after `error parsing FILE: `), when this
+    /// error reproduces one of its own checks exactly (the differential test holds it to that).
+    /// `None` when only our parser's word is known.
+    pub kubectl: Option<String>,
+}
+
+/// sigs.k8s.io/yaml's wrapping of a go-yaml error, as `kubectl` prints it.
+pub fn kubectl_yaml_error(go_yaml: &str) -> String {
+    format!("error converting YAML to JSON: yaml: {go_yaml}")
 }
 
 /// saphyr counts characters; spans are bytes. Identity for ASCII, a table otherwise.
@@ -101,7 +110,10 @@ impl Builder<'_> {
     /// What go-yaml v2 decoding into `interface{}` and sigs.k8s.io/yaml's conversion to JSON
     /// refuse in a mapping (so `kubectl apply` rejects the document), as `(offset, message)`;
     /// else the keys written twice are recorded.
-    fn check_mapping(&mut self, pairs: &[(NodeId, NodeId)]) -> Result<(), (usize, String)> {
+    fn check_mapping(
+        &mut self,
+        pairs: &[(NodeId, NodeId)],
+    ) -> Result<(), (usize, String, Option<String>)> {
         for &(k, v) in pairs {
             let Some(key) = self.resolved(k) else {
                 continue;
@@ -119,6 +131,7 @@ impl Builder<'_> {
                     "a sequence or mapping as a mapping key: Kubernetes' YAML decoder rejects \
                      it (\"invalid map key\")"
                         .into(),
+                    None,
                 ));
             };
             let plain = *style == ScalarStyle::Plain && !str_tag;
@@ -129,13 +142,12 @@ impl Builder<'_> {
                     "a null mapping key (empty, `~` or `null`): Kubernetes' YAML decoder rejects \
                      it"
                     .into(),
+                    None,
                 ));
             }
             if plain && value == "<<" && !self.is_merge_value(v) {
-                return Err((
-                    at,
-                    "map merge requires map or sequence of maps as the value".into(),
-                ));
+                const MERGE: &str = "map merge requires map or sequence of maps as the value";
+                return Err((at, MERGE.into(), Some(kubectl_yaml_error(MERGE))));
             }
         }
         self.record_duplicates(pairs);
@@ -294,6 +306,7 @@ pub fn parse_document(
     let document = base..base + chunk.len();
     let scan_error = |e: ScanError, offsets: &OffsetMap| SyntaxError {
         document: document.clone(),
+        kubectl: None,
         offset: offsets.byte(e.marker().index()),
         // saphyr's own depth guard; say what it means for the user.
         message: if e.info() == "recursion limit exceeded" {
@@ -302,6 +315,7 @@ pub fn parse_document(
             e.info().to_string()
         },
     };
+    let mut decode_error: Option<SyntaxError> = None;
     for item in Parser::new_from_str(chunk) {
         let (event, span) = item.map_err(|e| scan_error(e, &b.offsets))?;
         let start = b.offsets.byte(span.start.index());
@@ -311,6 +325,9 @@ pub fn parse_document(
                 doc_start = start;
             }
             Event::DocumentEnd => {
+                if let Some(error) = decode_error {
+                    return Err(error);
+                }
                 let nodes = std::mem::take(&mut b.nodes);
                 if let Some(root) = b.root.take() {
                     docs.push(Document {
@@ -345,6 +362,7 @@ pub fn parse_document(
                         document: document.clone(),
                         offset: start,
                         message: "alias to an anchor that is not defined before it".into(),
+                        kubectl: None,
                     });
                 };
                 let id = b.push_node(NodeKind::Alias { target }, start, end, 0);
@@ -355,6 +373,7 @@ pub fn parse_document(
                     return Err(SyntaxError {
                         document: document.clone(),
                         offset: start,
+                        kubectl: None,
                         message: format!(
                             "nesting deeper than {} levels; refusing to parse further",
                             limits.max_depth
@@ -389,11 +408,14 @@ pub fn parse_document(
                         pairs,
                         ..
                     }) => {
-                        if let Err((offset, message)) = b.check_mapping(&pairs) {
-                            return Err(SyntaxError {
+                        if let Err((offset, message, kubectl)) = b.check_mapping(&pairs) {
+                            // go-yaml decodes once the whole document has parsed: a syntax
+                            // error further on is what kubectl reports.
+                            decode_error.get_or_insert(SyntaxError {
                                 document: document.clone(),
                                 offset,
                                 message,
+                                kubectl,
                             });
                         }
                         (NodeKind::Map(pairs), start, anchor)

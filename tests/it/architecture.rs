@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "engine",
     "emit",
     "config",
+    "generate",
     "cli",
 ];
 

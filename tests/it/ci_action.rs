@@ -11,7 +11,8 @@
 //!   cannot use something the harness does not model.
 //! - `uses:` steps (actions/cache) are skipped, and `PULLCHECK_BIN` points the install step at
 //!   the binary cargo just built instead of running `cargo install` (a documented input of that
-//!   step).
+//!   step). The release-download tests unset it and serve a release the test builds (archive,
+//!   `SHA256SUMS`, `SOURCE-SHA256`) from a local HTTP server, through `PULLCHECK_RELEASE_URL`.
 //! - Standard output is parsed as workflow commands, `::stop-commands::` included.
 
 use crate::ci_support as support;
@@ -222,6 +223,15 @@ fn process_stdout(stdout: &str, run: &mut ActionRun) {
 }
 
 fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
+    run_action_env(workspace, inputs, &[])
+}
+
+/// `run_action` with environment changes for every step: `Some(value)` sets, `None` removes.
+fn run_action_env(
+    workspace: &Path,
+    inputs: &[(&str, &str)],
+    env: &[(&str, Option<&str>)],
+) -> ActionRun {
     let action = load_action();
     let mut values = action.inputs.clone();
     for (k, v) in inputs {
@@ -287,10 +297,17 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> ActionRun {
             .env("GITHUB_STEP_SUMMARY", file("summary"))
             .env("RUNNER_TEMP", &runner_temp)
             .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
             .env("PULLCHECK_BIN", support::pullcheck_bin())
             .env_remove("NO_COLOR");
         for (k, v) in &step.env {
             cmd.env(k, expand(v, &ctx));
+        }
+        for (k, v) in env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
         }
         let (code, stdout, stderr) = support::run(&mut cmd);
         process_stdout(&stdout, &mut result);
@@ -533,4 +550,284 @@ fn hostile_file_names_and_contents_cannot_forge_commands() {
         "{files:?}"
     );
     assert_eq!(run.outputs["findings"], run.annotations.len().to_string());
+}
+
+/// A release as `.github/workflows/release.yml` publishes it, built by the test: the archive
+/// for the harness's runner (Linux X64) holding the binary cargo just built, `SOURCE-SHA256`
+/// from `scripts/source-hash.sh`, and `SHA256SUMS` of both.
+struct Release {
+    dir: PathBuf,
+    version: String,
+    archive: String,
+}
+
+fn sha256_hex(path: &Path) -> String {
+    let (code, stdout, stderr) = support::run(Command::new("sha256sum").arg(path));
+    assert_eq!(code, 0, "{stderr}");
+    stdout.split(' ').next().unwrap_or_default().to_string()
+}
+
+fn build_release(name: &str) -> Release {
+    let version = env!("CARGO_PKG_VERSION").to_string();
+    let target = "x86_64-unknown-linux-musl";
+    let dir = support::temp_dir(&format!("{name}-assets")).join("release");
+    let stage = dir
+        .join("stage")
+        .join(format!("pullcheck-{version}-{target}"));
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::copy(support::pullcheck_bin(), stage.join("pullcheck")).unwrap();
+    let assets = dir.join(format!("v{version}"));
+    std::fs::create_dir_all(&assets).unwrap();
+    let archive = format!("pullcheck-{version}-{target}.tar.gz");
+    let (code, _, stderr) = support::run(
+        Command::new("tar")
+            .arg("-czf")
+            .arg(assets.join(&archive))
+            .arg("-C")
+            .arg(dir.join("stage"))
+            .arg(format!("pullcheck-{version}-{target}")),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, source, stderr) = support::run(&mut Command::new(
+        support::repo_root().join("scripts/source-hash.sh"),
+    ));
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(assets.join("SOURCE-SHA256"), source).unwrap();
+    let release = Release {
+        dir,
+        version,
+        archive,
+    };
+    write_sums(&release);
+    release
+}
+
+fn write_sums(release: &Release) {
+    let assets = release.dir.join(format!("v{}", release.version));
+    let sums: String = [release.archive.as_str(), "SOURCE-SHA256"]
+        .iter()
+        .map(|f| format!("{}  {f}\n", sha256_hex(&assets.join(f))))
+        .collect();
+    std::fs::write(assets.join("SHA256SUMS"), sums).unwrap();
+}
+
+/// Serves `root` on 127.0.0.1 the way GitHub serves release assets: `GET /v…/NAME` answers with
+/// a redirect to `/objects/v…/NAME`, which has the bytes (404 when absent). Records each
+/// request path. Stops after `max` connections or 120 s.
+fn serve(root: PathBuf, max: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = log.clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(max) {
+            if std::time::Instant::now() > deadline {
+                break;
+            }
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            // Skip the headers.
+            let mut line = String::new();
+            while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                line.clear();
+            }
+            let path = request.split(' ').nth(1).unwrap_or("/").to_string();
+            seen.lock().unwrap().push(path.clone());
+            let response: Vec<u8> = if let Some(object) = path.strip_prefix("/objects/") {
+                match std::fs::read(root.join(object)) {
+                    Ok(body) if !object.contains("..") => {
+                        let mut r = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        r.extend(body);
+                        r
+                    }
+                    _ => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
+                }
+            } else {
+                format!(
+                    "HTTP/1.1 302 Found\r\nLocation: /objects{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .into_bytes()
+            };
+            let _ = stream.write_all(&response);
+        }
+    });
+    (format!("http://{addr}"), log)
+}
+
+/// PATH without cargo: a download that is not used would have to build, and cannot.
+fn path_without_cargo() -> String {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let kept: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|d| !d.join("cargo").exists())
+        .collect();
+    std::env::join_paths(kept).unwrap().into_string().unwrap()
+}
+
+fn run_with_release(name: &str, release: &Release) -> (ActionRun, Vec<String>) {
+    let ws = workspace(name, "bad");
+    let (url, requests) = serve(release.dir.clone(), 20);
+    let path = path_without_cargo();
+    let run = run_action_env(
+        &ws,
+        &[],
+        &[
+            ("PULLCHECK_BIN", None),
+            ("PULLCHECK_RELEASE_URL", Some(&url)),
+            ("PATH", Some(&path)),
+        ],
+    );
+    let requests = requests.lock().unwrap().clone();
+    (run, requests)
+}
+
+#[test]
+fn release_binary_is_downloaded_verified_and_used() {
+    let release = build_release("action-release");
+    let (run, requests) = run_with_release("action-release", &release);
+    assert_eq!(run.exit, 1, "the bad tree has findings\n{}", run.log);
+    assert!(
+        run.log.contains(&format!(
+            "downloaded release v{} for x86_64-unknown-linux-musl (SHA-256 verified)",
+            release.version
+        )),
+        "{}",
+        run.log
+    );
+    assert!(!run.log.contains("cargo is not installed"), "{}", run.log);
+    // The downloaded binary ran the lint, as before.
+    assert!(
+        run.annotations
+            .iter()
+            .any(|a| a.props.get("title").map(String::as_str) == Some("pullcheck missing-tag")),
+        "{:?}",
+        run.annotations
+    );
+    let v = &release.version;
+    for file in ["SHA256SUMS", "SOURCE-SHA256", release.archive.as_str()] {
+        assert!(requests.contains(&format!("/v{v}/{file}")), "{requests:?}");
+        assert!(
+            requests.contains(&format!("/objects/v{v}/{file}")),
+            "redirect followed: {requests:?}"
+        );
+    }
+}
+
+#[test]
+fn tampered_archive_is_refused_and_the_action_builds_instead() {
+    let release = build_release("action-tampered");
+    // The archive changes after SHA256SUMS was written: one byte appended.
+    let archive = release
+        .dir
+        .join(format!("v{}", release.version))
+        .join(&release.archive);
+    let mut bytes = std::fs::read(&archive).unwrap();
+    bytes.push(0);
+    std::fs::write(&archive, bytes).unwrap();
+    let (run, _) = run_with_release("action-tampered", &release);
+    assert_eq!(run.exit, 1, "{}", run.log);
+    let warning = run
+        .annotations
+        .iter()
+        .find(|a| a.level == "warning")
+        .expect("a checksum warning");
+    assert!(warning.message.contains("SHA-256 checksum"), "{warning:?}");
+    assert!(warning.message.contains(&release.archive), "{warning:?}");
+    // It fell back to building, which needs cargo (not on PATH here).
+    let error = run
+        .annotations
+        .iter()
+        .find(|a| a.level == "error")
+        .expect("an error");
+    assert!(
+        error.message.contains("cargo is not installed"),
+        "{error:?}"
+    );
+    assert!(!run.log.contains("downloaded release"), "{}", run.log);
+}
+
+#[test]
+fn release_of_other_sources_or_missing_release_is_not_used() {
+    // Same version, other code (an action pinned to a commit after the release).
+    let release = build_release("action-other-source");
+    let assets = release.dir.join(format!("v{}", release.version));
+    std::fs::write(assets.join("SOURCE-SHA256"), "0".repeat(64)).unwrap();
+    write_sums(&release);
+    let (run, _) = run_with_release("action-other-source", &release);
+    assert_eq!(run.exit, 1);
+    assert!(run.log.contains("built from other sources"), "{}", run.log);
+    assert!(
+        run.annotations
+            .iter()
+            .any(|a| a.level == "error" && a.message.contains("cargo is not installed"))
+    );
+
+    // No release of this version at all: a 404 after the redirect.
+    std::fs::remove_dir_all(&assets).unwrap();
+    let (run, requests) = run_with_release("action-no-release", &release);
+    assert_eq!(run.exit, 1);
+    assert!(run.log.contains("no release v"), "{}", run.log);
+    assert!(!requests.is_empty());
+    assert!(
+        run.annotations
+            .iter()
+            .any(|a| a.level == "error" && a.message.contains("cargo is not installed"))
+    );
+}
+
+/// The targets the release workflow builds are the ones the action knows how to download, and
+/// the archive names agree.
+#[test]
+fn action_downloads_what_the_release_workflow_builds() {
+    let text = std::fs::read_to_string(support::repo_root().join(".github/workflows/release.yml"))
+        .expect("release.yml");
+    let docs = parse_stream(&text, 0, &ParseLimits::default());
+    let doc = docs
+        .into_iter()
+        .next()
+        .expect("a document")
+        .expect("release.yml parses");
+    let root = doc.root().expect("root");
+    let built: std::collections::BTreeSet<String> = root
+        .path(&["jobs", "build", "strategy", "matrix", "include"])
+        .expect("matrix")
+        .items()
+        .map(|i| i.str_at("target").expect("target").to_string())
+        .collect();
+    let action = load_action();
+    let install = action
+        .steps
+        .iter()
+        .find(|s| s.id.as_deref() == Some("install"))
+        .and_then(|s| s.run.clone())
+        .expect("install step");
+    let re = regex::Regex::new(r"\btarget=([a-z0-9_]+-[a-z0-9_-]+)").unwrap();
+    let downloaded: std::collections::BTreeSet<String> = re
+        .captures_iter(&install)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert_eq!(built, downloaded);
+    assert_eq!(built.len(), 5);
+    // Same archive and checksum file names on both sides.
+    assert!(text.contains(r#"name="pullcheck-$VERSION-$TARGET""#));
+    assert!(text.contains(r#"assets/$name.zip""#) && text.contains(r#""assets/$name.tar.gz""#));
+    assert!(install.contains(r#"archive="pullcheck-$version-$target.$ext""#));
+    assert!(install.contains(r#"unpacked="$dl/x/pullcheck-$version-$target/$exe""#));
+    for file in ["SHA256SUMS", "SOURCE-SHA256"] {
+        assert!(
+            text.contains(&format!("assets/{file}")) || text.contains(&format!(">{file}")),
+            "{file}"
+        );
+        assert!(install.contains(file), "{file}");
+    }
 }

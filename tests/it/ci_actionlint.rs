@@ -99,3 +99,32 @@ fn action_steps_lint_clean_as_a_reusable_workflow() {
     eprintln!("{out}");
     assert_eq!(code, 0, "actionlint on the action's steps:\n{out}");
 }
+
+#[test]
+fn release_workflow_has_no_problems() {
+    let Some(tool) = support::client("PULLCHECK_ACTIONLINT") else {
+        return;
+    };
+    let file = support::repo_root().join(".github/workflows/release.yml");
+    let (code, out) = actionlint(&tool, &file);
+    eprintln!("{out}");
+    assert_eq!(code, 0, "actionlint:\n{out}");
+    assert!(out.contains("actionlint: 0 problem(s)"), "{out}");
+
+    // A broken copy is reported: a job output that does not exist, a misspelt key.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let broken = support::temp_dir("actionlint-release-negative").join("release.yml");
+    std::fs::write(
+        &broken,
+        text.replacen(
+            "needs.check.outputs.version",
+            "needs.check.outputs.versoin",
+            1,
+        )
+        .replacen("runs-on: ubuntu-latest", "runs_on: ubuntu-latest", 1),
+    )
+    .unwrap();
+    let (code, out) = actionlint(&tool, &broken);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("versoin") && out.contains("runs_on"), "{out}");
+}

@@ -225,11 +225,13 @@ fn shape_matches_what_code_scanning_reads() {
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "pullcheck");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    // The repository named in Cargo.toml, not a placeholder.
+    assert_eq!(driver["informationUri"], env!("CARGO_PKG_REPOSITORY"));
     assert!(
         driver["informationUri"]
             .as_str()
             .unwrap()
-            .starts_with("https://")
+            .starts_with("https://github.com/")
     );
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), CATALOG.len());
