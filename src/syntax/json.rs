@@ -56,6 +56,8 @@ pub fn parse_json_stream(
                     offset,
                     message,
                     document: start..text.len(),
+                    // encoding/json's wording, not checked against kubectl's whole message.
+                    kubectl: None,
                 }));
                 return out;
             }
