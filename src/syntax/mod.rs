@@ -237,6 +237,62 @@ mod tests {
     }
 
     #[test]
+    fn the_last_of_a_duplicate_key_wins_and_is_recorded() {
+        let text = "image: a\nname: n\nimage: b\n\"1\": x\n1: y\n";
+        let d = &docs(text)[0];
+        assert_eq!(d.root().unwrap().str_at("image"), Some("b"));
+        assert_eq!(d.duplicate_keys.len(), 1, "1 and \"1\" are different keys");
+        let dup = &d.duplicate_keys[0];
+        assert_eq!((&text[dup.first.clone()], dup.first.start), ("image", 0));
+        assert_eq!(&text[dup.again.clone()], "image");
+        assert_eq!(dup.key, "image");
+    }
+
+    #[test]
+    fn a_merge_after_an_explicit_key_overrides_it_as_go_yaml_v2_does() {
+        let text =
+            "b: &b {image: merged}\nc:\n  image: own\n  <<: *b\nd:\n  <<: *b\n  image: own\n";
+        let d = &docs(text)[0];
+        let root = d.root().unwrap();
+        assert_eq!(root.path(&["c", "image"]).unwrap().as_str(), Some("merged"));
+        assert_eq!(root.path(&["d", "image"]).unwrap().as_str(), Some("own"));
+        assert!(d.duplicate_keys.is_empty());
+    }
+
+    #[test]
+    fn kubectl_refusals_are_errors_with_its_own_text_where_exact() {
+        let all = parse_stream("a: 1\n--- |\n  x\n", 0, &ParseLimits::default());
+        let e = all[1].as_ref().unwrap_err();
+        assert_eq!(
+            e.kubectl.as_deref(),
+            Some("invalid Yaml document separator: |")
+        );
+        let all = parse_stream("m:\n  <<: [1]\n", 0, &ParseLimits::default());
+        let e = all[0].as_ref().unwrap_err();
+        assert!(
+            e.kubectl
+                .as_deref()
+                .unwrap()
+                .ends_with("map merge requires map or sequence of maps as the value")
+        );
+        let all = parse_stream("? [a]\n: 1\n", 0, &ParseLimits::default());
+        assert!(all[0].as_ref().is_err_and(|e| e.kubectl.is_none()));
+    }
+
+    #[test]
+    fn go_yaml_leniencies_are_accepted() {
+        for text in [
+            "a:\n  - \"x \\\n y\"\n  - \"multi\nline less indented\"\n",
+            "a: \"v\"#comment\n",
+            "a:\tb\n",
+            "a: 1\n...\nanything: [\n",
+        ] {
+            let all = parse_stream(text, 0, &ParseLimits::default());
+            assert!(all.iter().all(Result::is_ok), "{text:?}: {all:?}");
+        }
+    }
+
+    #[test]
     fn a_broken_document_does_not_hide_the_next() {
         let text = "a: [\n---\nb: 1\n";
         let all = parse_stream(text, 0, &ParseLimits::default());

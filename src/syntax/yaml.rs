@@ -180,16 +180,28 @@ impl Builder<'_> {
         let mut found = Vec::new();
         // Manifests' mappings are small: compare pairwise, and hash only large ones.
         if pairs.len() <= 16 {
+            // Compare the texts first: telling strings from numbers costs more, and is needed
+            // only for keys written alike.
+            let text = |id: NodeId| match self.resolved(id).map(|n| &n.kind) {
+                Some(NodeKind::Scalar { value, .. }) => Some(value.as_str()),
+                _ => None,
+            };
             for (i, (k, _)) in pairs.iter().enumerate().skip(1) {
-                let Some(key) = self.key_identity(*k) else {
+                let Some(written) = text(*k) else {
                     continue;
                 };
-                let earlier = pairs.iter().take(i);
-                if let Some(first) = earlier
-                    .map(|(e, _)| self.key_identity(*e))
-                    .position(|e| e == Some(key))
-                {
-                    found.push((first, i));
+                let same_text = pairs
+                    .iter()
+                    .take(i)
+                    .position(|(e, _)| text(*e) == Some(written));
+                if let Some(first) = same_text {
+                    let identity = self.key_identity(*k);
+                    let mut earlier = pairs.iter().take(i).enumerate().skip(first);
+                    if let Some((first, _)) = earlier
+                        .find(|(_, (e, _))| identity.is_some() && self.key_identity(*e) == identity)
+                    {
+                        found.push((first, i));
+                    }
                 }
             }
         } else {
@@ -209,8 +221,8 @@ impl Builder<'_> {
         let duplicates: Vec<DuplicateKey> = found
             .into_iter()
             .map(|(first, again)| DuplicateKey {
-                key: key_node(again)
-                    .and_then(|_| pairs.get(again))
+                key: pairs
+                    .get(again)
                     .and_then(|(k, _)| self.key_identity(*k))
                     .map(|(text, _)| text.to_string())
                     .unwrap_or_default(),
