@@ -4,6 +4,7 @@
 //! cargo run --release --example floors -- read DIR        # walk + read every byte
 //! cargo run --release --example floors -- parse DIR       # + split and parse every document
 //! cargo run --release --example floors -- serde-yaml DIR  # + serde_yaml into Values (naive)
+//! cargo run --release --example floors -- serde-json FILE # + serde_json into a Value (dumps)
 //! ```
 //!
 //! Single-threaded. Prints one line: `mode files bytes documents seconds peak_rss_kb`.
@@ -16,6 +17,9 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Larger than any cluster dump we benchmark (pullcheck gets `--max-file-size` to match).
+const MAX_FILE_SIZE: u64 = 4 << 30;
+
 fn parse_floor(text: &str) -> usize {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     parse_stream(text, bom, &ParseLimits::default()).len()
@@ -25,6 +29,10 @@ fn serde_yaml_floor(text: &str) -> usize {
     serde_yaml::Deserializer::from_str(text)
         .map(|doc| usize::from(serde_yaml::Value::deserialize(doc).is_ok()))
         .sum()
+}
+
+fn serde_json_floor(text: &str) -> usize {
+    usize::from(serde_json::from_str::<serde_json::Value>(text).is_ok())
 }
 
 /// Peak resident set size of this process (Linux), in KiB.
@@ -42,13 +50,14 @@ fn peak_rss_kb() -> u64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(mode), Some(dir)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: floors read|parse|serde-yaml DIR");
+        eprintln!("usage: floors read|parse|serde-yaml|serde-json PATH");
         std::process::exit(2);
     };
     let per_file: fn(&str) -> usize = match mode.as_str() {
         "read" => |_| 0,
         "parse" => parse_floor,
         "serde-yaml" => serde_yaml_floor,
+        "serde-json" => serde_json_floor,
         _ => {
             eprintln!("unknown mode {mode:?}");
             std::process::exit(2);
@@ -68,7 +77,7 @@ fn main() {
     };
     let (mut bytes, mut docs) = (0usize, 0usize);
     for input in &inputs {
-        if let Ok(text) = read_file(&input.path, 64 << 20) {
+        if let Ok(text) = read_file(&input.path, MAX_FILE_SIZE) {
             bytes += text.len();
             docs += per_file(&text);
         }

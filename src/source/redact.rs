@@ -39,7 +39,8 @@ fn patterns() -> &'static Patterns {
             // `docker login -p …` / `-u user -p …`.
             r"(?i)\blogin\b[^\n]*?[ \t]-p[ \t]*(?P<v>[^\s'\x22`…$<-][^\s`]*|'[^'\n]+'|\x22[^\x22\n]+\x22)".to_string(),
             // HTTP `Authorization: Basic …` / `Bearer …` (and `-H 'authorization: …'`).
-            r"(?i)\bauthorization\s*[:=]\s*(?:basic|bearer|token)?\s*(?P<v>[A-Za-z0-9+/=._~-]{4,})".to_string(),
+            // The scheme is required: containerd says "may require authorization: server message".
+            r"(?i)\bauthorization\s*[:=]\s*(?:basic|bearer|token)\s+(?P<v>[A-Za-z0-9+/=._~-]{4,})".to_string(),
             // JSON, possibly escaped inside another string: `"auth": "…"`, `\"auth\":\"…\"`.
             format!(r#"(?i)\\?"(?:{CREDENTIAL_KEYS})\\?"\s*:\s*\\?"(?P<v>[^"\\\n]+)"#),
             // YAML: `password: …`, `  .dockerconfigjson: …`, `- token: …`.
@@ -227,6 +228,9 @@ mod tests {
     #[test]
     fn headers_json_yaml_urls_and_blobs() {
         assert!(!masked("Authorization: Basic dXNlcjpwYXNz").contains("dXNlcjpwYXNz"));
+        assert!(!masked("-H 'authorization: Bearer abc.def-ghi'").contains("abc.def-ghi"));
+        let containerd = "may require authorization: server message: insufficient_scope";
+        assert_eq!(masked(containerd), containerd);
         assert!(!masked(r#"{"auths":{"r":{"auth":"dXNlcjpwYXNz"}}}"#).contains("dXNlcjpwYXNz"));
         assert!(!masked(r#"{\"auth\":\"dXNlcjpwYXNz\"}"#).contains("dXNlcjpwYXNz"));
         assert!(!masked("  password: hunter2\n").contains("hunter2"));

@@ -1,19 +1,47 @@
 //! Text → spanned documents. YAML and JSON share one tree (JSON is YAML 1.2 flow syntax).
 
+mod json;
 mod kube_scalar;
 pub mod saphyr;
 mod split;
 mod tree;
 mod yaml;
 
+pub use json::{is_json, parse_json_stream};
 pub use kube_scalar::is_plain_non_string;
 pub use split::split_documents;
 pub use tree::{Cursor, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
 pub use yaml::{ParseLimits, SyntaxError, kubectl_yaml_error, parse_document};
 
-/// Parses every document of a file. Each document is parsed on its own, so a syntax error in
-/// one does not hide the others. `base` skips a byte-order mark.
+/// Parses every document of a file, as kubectl reads it: as JSON when it starts with `{` or `[`
+/// (see [`parse_json_stream`]), else as YAML ([`parse_yaml_stream`]). `base` skips a
+/// byte-order mark.
 pub fn parse_stream(
+    text: &str,
+    base: usize,
+    limits: &ParseLimits,
+) -> Vec<Result<Document, SyntaxError>> {
+    if !text.get(base..).is_some_and(is_json) {
+        return parse_yaml_stream(text, base, limits);
+    }
+    let json = parse_json_stream(text, base, limits);
+    if json.iter().all(Result::is_ok) {
+        return json;
+    }
+    // Input that neither reader accepts keeps the YAML reader's diagnostics, as before the JSON
+    // reader existed; input only the YAML reader accepts (a trailing comma, a comment, single
+    // quotes) is an error, as it is for kubectl.
+    let yaml = parse_yaml_stream(text, base, limits);
+    if yaml.iter().any(Result::is_err) {
+        yaml
+    } else {
+        json
+    }
+}
+
+/// Parses every YAML document of a file. Each document is parsed on its own, so a syntax error
+/// in one does not hide the others. `base` skips a byte-order mark.
+pub fn parse_yaml_stream(
     text: &str,
     base: usize,
     limits: &ParseLimits,

@@ -1,0 +1,634 @@
+//! Input that kubectl decodes as JSON, read as JSON: the same arena tree as the YAML reader
+//! builds for it (same nodes, same order, same spans), at JSON speed.
+//!
+//! apimachinery's `YAMLOrJSONDecoder` (used by `kubectl apply -f`) looks at the first non-space
+//! byte: `{` means a stream of JSON values read by Go's `encoding/json`, anything else YAML. So a
+//! `kubectl get -o json` dump never goes through the YAML path in kubectl, and need not here.
+//! What `encoding/json` does and this reader does too: a repeated key keeps the last value (the
+//! tree keeps both pairs, [`super::Cursor`] reads the last, and the repeat is recorded as a
+//! [`DuplicateKey`]); `\uD83D\uDE00` surrogate pairs decode to one character and a lone
+//! surrogate to U+FFFD; raw control characters inside a string, comments, trailing commas,
+//! single quotes and bare words are errors. Nesting is capped ([`ParseLimits::max_depth`]) and
+//! read with an explicit stack, never by recursion.
+
+use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle};
+use super::yaml::{ParseLimits, SyntaxError};
+use std::collections::HashMap;
+
+/// Whether kubectl would decode `text` as JSON: its first non-whitespace byte is `{` (or `[`,
+/// a JSON array, which kubectl's YAML path reads the same way).
+pub fn is_json(text: &str) -> bool {
+    matches!(
+        text.bytes().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+/// Every JSON value of `text[base..]` as a document (a stream, as `json.Decoder` reads it).
+/// Stops at the first error, as kubectl does.
+pub fn parse_json_stream(
+    text: &str,
+    base: usize,
+    limits: &ParseLimits,
+) -> Vec<Result<Document, SyntaxError>> {
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: base,
+        max_depth: limits.max_depth,
+    };
+    let mut out = Vec::new();
+    loop {
+        reader.skip_whitespace();
+        if reader.pos >= reader.bytes.len() {
+            return out;
+        }
+        let start = reader.pos;
+        match reader.value() {
+            Ok(mut doc) => {
+                // As the YAML reader's: a document runs to where the next one starts.
+                reader.skip_whitespace();
+                doc.range.end = reader.pos;
+                out.push(Ok(doc));
+            }
+            Err((offset, message)) => {
+                out.push(Err(SyntaxError {
+                    offset,
+                    message,
+                    document: start..text.len(),
+                    // encoding/json's wording, not checked against kubectl's whole message.
+                    kubectl: None,
+                }));
+                return out;
+            }
+        }
+    }
+}
+
+type Error = (usize, String);
+
+enum Frame {
+    Seq {
+        start: usize,
+        items: Vec<NodeId>,
+    },
+    Map {
+        start: usize,
+        pairs: Vec<(NodeId, NodeId)>,
+        key: Option<NodeId>,
+    },
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    max_depth: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// JSON whitespace: space, tab, LF, CR (`encoding/json` `isSpace`).
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// `encoding/json`'s wording for an unexpected character (or the end of input).
+    fn unexpected(&self, context: &str) -> Error {
+        match self.text.get(self.pos..).and_then(|t| t.chars().next()) {
+            None => (self.pos, "unexpected end of JSON input".into()),
+            Some(c) => (
+                self.pos,
+                format!("invalid character {} {context}", quote_char(c)),
+            ),
+        }
+    }
+
+    /// One whole JSON value: a document.
+    fn value(&mut self) -> Result<Document, Error> {
+        let start = self.pos;
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut duplicate_keys = Vec::new();
+        loop {
+            // A value starts here.
+            self.skip_whitespace();
+            let here = self.pos;
+            let mut done = match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if stack.len() >= self.max_depth {
+                        return Err((
+                            here,
+                            format!(
+                                "nesting deeper than {} levels; refusing to parse further",
+                                self.max_depth
+                            ),
+                        ));
+                    }
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.pos += 1;
+                        let kind = if open == b'{' {
+                            NodeKind::Map(Vec::new())
+                        } else {
+                            NodeKind::Seq(Vec::new())
+                        };
+                        Some(push(&mut nodes, kind, here, self.pos))
+                    } else if open == b'{' {
+                        let key = self.key(&mut nodes)?;
+                        stack.push(Frame::Map {
+                            start: here,
+                            pairs: Vec::new(),
+                            key: Some(key),
+                        });
+                        None
+                    } else {
+                        stack.push(Frame::Seq {
+                            start: here,
+                            items: Vec::new(),
+                        });
+                        None
+                    }
+                }
+                Some(b'"') => {
+                    let value = self.string()?;
+                    Some(push(
+                        &mut nodes,
+                        scalar(value, ScalarStyle::DoubleQuoted),
+                        here,
+                        self.pos,
+                    ))
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                    let value = self.text.get(here..self.pos).unwrap_or("").to_string();
+                    Some(push(
+                        &mut nodes,
+                        scalar(value, ScalarStyle::Plain),
+                        here,
+                        self.pos,
+                    ))
+                }
+                Some(b't' | b'f' | b'n') => {
+                    let word = self.literal()?;
+                    Some(push(
+                        &mut nodes,
+                        scalar(word.into(), ScalarStyle::Plain),
+                        here,
+                        self.pos,
+                    ))
+                }
+                _ => return Err(self.unexpected("looking for beginning of value")),
+            };
+            // Attach finished values and close what they finish, until a value is expected.
+            while let Some(id) = done.take() {
+                match stack.last_mut() {
+                    None => {
+                        return Ok(Document {
+                            nodes,
+                            root: Some(id),
+                            range: start..self.pos,
+                            duplicate_keys,
+                        });
+                    }
+                    Some(Frame::Seq { items, .. }) => {
+                        items.push(id);
+                        self.skip_whitespace();
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(b']') => {
+                                self.pos += 1;
+                                if let Some(Frame::Seq { start, items }) = stack.pop() {
+                                    let kind = NodeKind::Seq(items);
+                                    done = Some(push(&mut nodes, kind, start, self.pos));
+                                }
+                            }
+                            _ => return Err(self.unexpected("after array element")),
+                        }
+                    }
+                    Some(Frame::Map { pairs, key, .. }) => {
+                        if let Some(k) = key.take() {
+                            pairs.push((k, id));
+                        }
+                        self.skip_whitespace();
+                        match self.peek() {
+                            Some(b',') => {
+                                self.pos += 1;
+                                let k = self.key(&mut nodes)?;
+                                if let Some(Frame::Map { key, .. }) = stack.last_mut() {
+                                    *key = Some(k);
+                                }
+                            }
+                            Some(b'}') => {
+                                self.pos += 1;
+                                if let Some(Frame::Map { start, pairs, .. }) = stack.pop() {
+                                    record_duplicates(&nodes, &pairs, &mut duplicate_keys);
+                                    let kind = NodeKind::Map(pairs);
+                                    done = Some(push(&mut nodes, kind, start, self.pos));
+                                }
+                            }
+                            _ => return Err(self.unexpected("after object key:value pair")),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An object key and its `:`; the key's node.
+    fn key(&mut self, nodes: &mut Vec<Node>) -> Result<NodeId, Error> {
+        self.skip_whitespace();
+        if self.peek() != Some(b'"') {
+            return Err(self.unexpected("looking for beginning of object key string"));
+        }
+        let start = self.pos;
+        let value = self.string()?;
+        let id = push(
+            nodes,
+            scalar(value, ScalarStyle::DoubleQuoted),
+            start,
+            self.pos,
+        );
+        self.skip_whitespace();
+        if self.peek() != Some(b':') {
+            return Err(self.unexpected("after object key"));
+        }
+        self.pos += 1;
+        Ok(id)
+    }
+
+    /// A string at `"`, decoded as `encoding/json` decodes it; `pos` ends after the closing quote.
+    fn string(&mut self) -> Result<String, Error> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            // Copy the run up to the next quote, backslash or control character in one go.
+            let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+            let run = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            out.push_str(self.text.get(self.pos..self.pos + run).unwrap_or(""));
+            self.pos += run;
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(&mut out)?;
+                }
+                _ => return Err(self.unexpected("in string literal")),
+            }
+        }
+    }
+
+    /// After a backslash.
+    fn escape(&mut self, out: &mut String) -> Result<(), Error> {
+        let simple = match self.peek() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos += 1;
+                let first = self.hex4()?;
+                let c = if (0xD800..0xDC00).contains(&first) {
+                    // A high surrogate pairs with a following `\uDC00`..`\uDFFF`; alone it is
+                    // U+FFFD, and what follows is read on its own (`encoding/json` unquote).
+                    let low = self
+                        .bytes
+                        .get(self.pos..self.pos + 2)
+                        .filter(|b| *b == b"\\u")
+                        .and_then(|_| hex4_at(self.bytes, self.pos + 2))
+                        .filter(|low| (0xDC00..0xE000).contains(low));
+                    match low {
+                        Some(low) => {
+                            self.pos += 6;
+                            char::from_u32(0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00))
+                        }
+                        None => None,
+                    }
+                } else {
+                    char::from_u32(first)
+                };
+                out.push(c.unwrap_or('\u{FFFD}'));
+                return Ok(());
+            }
+            _ => return Err(self.unexpected("in string escape code")),
+        };
+        self.pos += 1;
+        out.push(simple);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, Error> {
+        for i in 0..4 {
+            if !self
+                .bytes
+                .get(self.pos + i)
+                .is_some_and(u8::is_ascii_hexdigit)
+            {
+                self.pos += i;
+                return Err(self.unexpected("in \\u hexadecimal character escape"));
+            }
+        }
+        let value = hex4_at(self.bytes, self.pos).unwrap_or(0xFFFD);
+        self.pos += 4;
+        Ok(value)
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`; the text is kept as written.
+    fn number(&mut self) -> Result<(), Error> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.unexpected("in numeric literal")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                return Err(self.unexpected("after decimal point in numeric literal"));
+            }
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
+                return Err(self.unexpected("in exponent of numeric literal"));
+            }
+            self.digits();
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+    }
+
+    fn literal(&mut self) -> Result<&'static str, Error> {
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        for word in ["true", "false", "null"] {
+            if rest.starts_with(word.as_bytes()) {
+                self.pos += word.len();
+                return Ok(word);
+            }
+        }
+        // Point at the first character that breaks the word, as `encoding/json` does.
+        let word: &[u8] = match rest.first() {
+            Some(b't') => b"true",
+            Some(b'f') => b"false",
+            _ => b"null",
+        };
+        let same = rest.iter().zip(word).take_while(|(a, b)| a == b).count();
+        self.pos += same;
+        Err(self.unexpected("in literal (expecting a JSON literal)"))
+    }
+}
+
+fn hex4_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
+    u32::from_str_radix(digits, 16).ok()
+}
+
+fn scalar(value: String, style: ScalarStyle) -> NodeKind {
+    NodeKind::Scalar {
+        value,
+        style,
+        str_tag: false,
+    }
+}
+
+fn push(nodes: &mut Vec<Node>, kind: NodeKind, start: usize, end: usize) -> NodeId {
+    let id = NodeId(nodes.len() as u32);
+    nodes.push(Node {
+        kind,
+        start: start as u32,
+        end: end as u32,
+        anchor_at: None,
+    });
+    id
+}
+
+/// Keys written again in one object, each against its first occurrence.
+fn record_duplicates(nodes: &[Node], pairs: &[(NodeId, NodeId)], out: &mut Vec<DuplicateKey>) {
+    let key = |id: NodeId| match nodes.get(id.0 as usize) {
+        Some(Node {
+            kind: NodeKind::Scalar { value, .. },
+            ..
+        }) => Some(value.as_str()),
+        _ => None,
+    };
+    let range = |id: NodeId| nodes.get(id.0 as usize).map_or(0..0, Node::range);
+    let mut seen: HashMap<&str, NodeId> = HashMap::new();
+    for &(k, _) in pairs {
+        let Some(text) = key(k) else { continue };
+        if pairs.len() <= 16 {
+            // Manifests' objects are small: a scan beats hashing.
+            let first = pairs
+                .iter()
+                .map(|(e, _)| *e)
+                .find(|e| key(*e) == Some(text));
+            if let Some(first) = first.filter(|f| *f != k) {
+                out.push(DuplicateKey {
+                    key: text.to_string(),
+                    first: range(first),
+                    again: range(k),
+                });
+            }
+        } else {
+            match seen.get(text) {
+                Some(&first) => out.push(DuplicateKey {
+                    key: text.to_string(),
+                    first: range(first),
+                    again: range(k),
+                }),
+                None => {
+                    seen.insert(text, k);
+                }
+            }
+        }
+    }
+}
+
+/// `encoding/json`'s `quoteChar`: `'x'`, with `'\''` and Go escapes for control characters.
+fn quote_char(c: char) -> String {
+    match c {
+        '\'' => r"'\''".into(),
+        '"' => "'\"'".into(),
+        c if c.is_control() => format!("'{}'", c.escape_default()),
+        c => format!("'{c}'"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::Cursor;
+
+    fn one(text: &str) -> Document {
+        let mut all = parse_json_stream(text, 0, &ParseLimits::default());
+        assert_eq!(all.len(), 1, "{text}");
+        all.remove(0).expect("parses")
+    }
+
+    fn error(text: &str) -> (usize, String) {
+        let all = parse_json_stream(text, 0, &ParseLimits::default());
+        let e = all.into_iter().find_map(Result::err).expect("an error");
+        (e.offset, e.message)
+    }
+
+    fn get<'d>(doc: &'d Document, path: &[&str]) -> Cursor<'d> {
+        doc.root().and_then(|r| r.path(path)).expect("path")
+    }
+
+    #[test]
+    fn sniffs_as_kubectl_does() {
+        assert!(is_json("  \n{\"a\": 1}"));
+        assert!(is_json("[1]"));
+        assert!(!is_json("# c\n{\"a\": 1}"));
+        assert!(!is_json("a: 1"));
+        assert!(!is_json(""));
+    }
+
+    #[test]
+    fn escapes_and_surrogates_decode_as_encoding_json_does() {
+        let text = r#"{"a": "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00", "b": "\ud800x", "c": "\udc00"}"#;
+        let d = one(text);
+        assert_eq!(get(&d, &["a"]).as_str(), Some("x\"\\/\u{8}\u{c}\n\r\té😀"));
+        assert_eq!(get(&d, &["b"]).as_str(), Some("\u{FFFD}x"));
+        assert_eq!(get(&d, &["c"]).as_str(), Some("\u{FFFD}"));
+    }
+
+    #[test]
+    fn spans_are_bytes_of_the_written_value() {
+        let text = "{\"é\": \"héllo\", \"n\": -1.5e+3, \"l\": [true, null], \"o\": {}}";
+        let d = one(text);
+        assert_eq!(&text[get(&d, &["é"]).value_range()], "\"héllo\"");
+        assert_eq!(&text[get(&d, &["n"]).value_range()], "-1.5e+3");
+        assert_eq!(&text[get(&d, &["l"]).value_range()], "[true, null]");
+        assert_eq!(&text[get(&d, &["o"]).value_range()], "{}");
+        assert_eq!(d.range, 0..text.len());
+        assert_eq!(one(" [1] \n").range, 1..6);
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_the_last_value_and_is_recorded() {
+        let text = r#"{"image": "a", "name": "n", "image": "b"}"#;
+        let d = one(text);
+        assert_eq!(get(&d, &["image"]).as_str(), Some("b"));
+        assert_eq!(d.duplicate_keys.len(), 1);
+        assert_eq!(&text[d.duplicate_keys[0].first.clone()], "\"image\"");
+        assert_eq!(d.duplicate_keys[0].again.start, 28);
+    }
+
+    #[test]
+    fn a_stream_of_values_is_a_document_each() {
+        let all = parse_json_stream("{\"a\":1}\n{\"b\":2} [3]", 0, &ParseLimits::default());
+        assert_eq!(all.len(), 3);
+        assert!(all.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn what_encoding_json_refuses_is_an_error_at_its_offset() {
+        let cases: &[(&str, usize, &str)] = &[
+            (
+                "{\"a\": 1,}",
+                8,
+                "invalid character '}' looking for beginning of object key string",
+            ),
+            ("{\"a\" 1}", 5, "invalid character '1' after object key"),
+            (
+                "{\"a\": 1 \"b\"}",
+                8,
+                "invalid character '\"' after object key:value pair",
+            ),
+            ("[1 2]", 3, "invalid character '2' after array element"),
+            (
+                "{'a': 1}",
+                1,
+                "invalid character '\\'' looking for beginning of object key string",
+            ),
+            (
+                "{\"a\": 01}",
+                7,
+                "invalid character '1' after object key:value pair",
+            ),
+            ("{\"a\": -}", 7, "invalid character '}' in numeric literal"),
+            (
+                "{\"a\": 1.}",
+                8,
+                "invalid character '}' after decimal point in numeric literal",
+            ),
+            (
+                "{\"a\": 1e}",
+                8,
+                "invalid character '}' in exponent of numeric literal",
+            ),
+            (
+                "{\"a\": tru}",
+                9,
+                "invalid character '}' in literal (expecting a JSON literal)",
+            ),
+            (
+                "{\"a\": \"x\ty\"}",
+                8,
+                "invalid character '\\t' in string literal",
+            ),
+            (
+                "{\"a\": \"\\x\"}",
+                8,
+                "invalid character 'x' in string escape code",
+            ),
+            (
+                "{\"a\": \"\\u12g4\"}",
+                11,
+                "invalid character 'g' in \\u hexadecimal character escape",
+            ),
+            ("{\"a\": [1, 2", 11, "unexpected end of JSON input"),
+            ("{\"a\": \"open", 11, "unexpected end of JSON input"),
+            (
+                "{\"a\": 1} # c",
+                9,
+                "invalid character '#' looking for beginning of value",
+            ),
+        ];
+        for (text, offset, message) in cases {
+            assert_eq!(error(text), (*offset, message.to_string()), "{text}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let text = "[".repeat(100_000);
+        let (_, message) = error(&text);
+        assert!(message.contains("nesting deeper"), "{message}");
+    }
+
+    #[test]
+    fn control_characters_of_yaml_are_fine_in_json_strings() {
+        // go-yaml refuses DEL and C1 controls; encoding/json only refuses raw bytes below 0x20.
+        let d = one("{\"a\": \"x\u{7f}\u{85}y\"}");
+        assert_eq!(get(&d, &["a"]).as_str(), Some("x\u{7f}\u{85}y"));
+    }
+}

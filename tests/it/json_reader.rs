@@ -1,0 +1,147 @@
+//! The JSON reader (`syntax::parse_json_stream`, what kubectl's JSON path reads) against the YAML
+//! reader it replaces for JSON input: on every JSON input both accept, the same tree (every node,
+//! in the same order, with the same spans), the same document range and the same duplicate
+//! keys; and against serde_json for which inputs are JSON at all. Inputs: every `.json` file of
+//! `fixtures/`, `../shared/corpus/` (skipped with a message when absent) and
+//! kubectl-shaped hand cases. One difference is allowed: a key's span, which saphyr stretches over the
+//! blanks before its `:`. Where Go's `encoding/json` differs from serde_json (a lone surrogate
+//! escape is U+FFFD, not an error) the unit tests of `src/syntax/json.rs` hold hand cases.
+
+use crate::common;
+use pullcheck::syntax::{Document, ParseLimits, is_json, parse_json_stream, parse_yaml_stream};
+use std::path::Path;
+
+fn shape(docs: &[Result<Document, pullcheck::syntax::SyntaxError>]) -> Vec<String> {
+    docs.iter()
+        .map(|d| match d {
+            Ok(d) => format!(
+                "{:?} root={:?} range={:?} dups={:?}",
+                d.nodes, d.root, d.range, d.duplicate_keys
+            ),
+            Err(e) => format!("error at {}: {}", e.offset, e.message),
+        })
+        .collect()
+}
+
+/// Returns whether the YAML reader accepted `text` (and so the trees were compared).
+fn compare(name: &str, text: &str) -> bool {
+    let limits = ParseLimits::default();
+    let json = parse_json_stream(text, 0, &limits);
+    let yaml = parse_yaml_stream(text, 0, &limits);
+    let serde_ok = serde_json::Deserializer::from_str(text)
+        .into_iter::<serde_json::Value>()
+        .all(|v| v.is_ok());
+    assert_eq!(
+        json.iter().all(Result::is_ok),
+        serde_ok,
+        "{name}: the JSON reader and serde_json disagree on whether this is JSON: {:?}",
+        shape(&json).last()
+    );
+    if !json.iter().all(Result::is_ok) || !yaml.iter().all(Result::is_ok) {
+        return false;
+    }
+    assert_eq!(json.len(), yaml.len(), "{name}: document count differs");
+    // saphyr's span of a flow key runs over the blanks before its `:` (`"kind" : 1`); the JSON
+    // reader's is the key as written. Compare without them.
+    let mut yaml = yaml;
+    for doc in yaml.iter_mut().flatten() {
+        for node in &mut doc.nodes {
+            let written = text.get(node.range()).map_or(0, |t| t.trim_end().len());
+            node.end = node.start + written as u32;
+        }
+    }
+    for (j, y) in json.iter().flatten().zip(yaml.iter().flatten()) {
+        let differs = j
+            .nodes
+            .iter()
+            .zip(&y.nodes)
+            .position(|(a, b)| format!("{a:?}") != format!("{b:?}"));
+        if let Some(i) = differs {
+            panic!(
+                "{name}: node {i} differs:\n json: {:?}\n yaml: {:?}",
+                j.nodes.get(i),
+                y.nodes.get(i)
+            );
+        }
+    }
+    assert_eq!(shape(&json), shape(&yaml), "{name}: trees differ");
+    true
+}
+
+fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    common::files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect()
+}
+
+#[test]
+fn json_reader_builds_the_yaml_readers_tree_on_fixtures_and_corpus() {
+    let mut dirs = vec![common::repo().join("fixtures")];
+    let corpus = common::repo().join("../shared/corpus");
+    if corpus.is_dir() {
+        dirs.push(corpus);
+    } else {
+        eprintln!("skipping ../shared/corpus: not present");
+    }
+    let (mut seen, mut compared) = (0, 0);
+    for dir in dirs {
+        for path in json_files(&dir) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if !is_json(&text) {
+                continue;
+            }
+            seen += 1;
+            compared += usize::from(compare(&path.display().to_string(), &text));
+        }
+    }
+    assert!(
+        seen > 5 && compared > 5,
+        "{seen} JSON inputs, {compared} compared"
+    );
+}
+
+#[test]
+fn json_reader_builds_the_yaml_readers_tree_on_kubectl_shaped_text() {
+    let cases = [
+        // kubectl -o json layout, escapes, numbers of every shape, empty containers.
+        "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"kind\": \"Pod\",\n            \"metadata\": {\"name\": \"w\\u00e9b\", \"labels\": {}},\n            \"spec\": {\"containers\": [{\"image\": \"nginx:1.0\", \"ports\": [{\"containerPort\": 80}], \"args\": []}]},\n            \"status\": {\"x\": [0, -1, 1.5, 2e10, -3.25E-2, true, false, null, \"\"]}\n        }\n    ],\n    \"kind\": \"List\"\n}\n",
+        "{\"a\":\"é\\n\\t\\\"\\\\\\/\",\"b\":[[],[{}],{\"c\":[1]}]}",
+        "[1, \"two\", {\"three\": 3}]",
+        "{\"image\": \"a\", \"image\": \"b\"}",
+        "  {\"a\": \"x\"}\n\n",
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        assert!(
+            compare(&format!("case {i}"), text),
+            "case {i}: the YAML reader refused it"
+        );
+    }
+}
+
+#[test]
+fn json_only_errors_are_reported_and_shared_errors_keep_the_yaml_message() {
+    use pullcheck::syntax::parse_stream;
+    let limits = ParseLimits::default();
+    // A trailing comma: YAML flow syntax takes it, kubectl's JSON decoder does not.
+    let docs = parse_stream("{\"a\": 1,}", 0, &limits);
+    assert!(
+        docs.iter().any(|d| d
+            .as_ref()
+            .is_err_and(|e| e.message.contains("looking for beginning of object key"))),
+        "{:?}",
+        shape(&docs)
+    );
+    // Broken for both readers: the diagnostics stay those of the YAML reader.
+    let broken = "{\"a\": [1, 2}";
+    assert_eq!(
+        shape(&parse_stream(broken, 0, &limits)),
+        shape(&parse_yaml_stream(broken, 0, &limits))
+    );
+    // Two objects in a row: a JSON stream, two documents, as kubectl reads it.
+    let docs = parse_stream("{\"kind\": \"Pod\"}\n{\"kind\": \"Secret\"}\n", 0, &limits);
+    assert_eq!(docs.len(), 2);
+    assert!(docs.iter().all(Result::is_ok));
+}
