@@ -15,13 +15,11 @@ use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle};
 use super::yaml::{ParseLimits, SyntaxError};
 use std::collections::HashMap;
 
-/// Whether kubectl would decode `text` as JSON: its first non-whitespace byte is `{` (or `[`,
-/// a JSON array, which kubectl's YAML path reads the same way).
+/// Whether kubectl would decode `text` as JSON: its first non-whitespace character is `{`.
 pub fn is_json(text: &str) -> bool {
-    matches!(
-        text.bytes().find(|b| !b.is_ascii_whitespace()),
-        Some(b'{' | b'[')
-    )
+    // apimachinery's hasJSONPrefix (pkg/util/yaml/decoder.go): only `{` after Unicode spaces; a
+    // stream starting with `[` is YAML to kubectl (a flow sequence), so it is YAML here too.
+    text.trim_start().starts_with('{')
 }
 
 /// Every JSON value of `text[base..]` as a document (a stream, as `json.Decoder` reads it).
@@ -505,7 +503,8 @@ mod tests {
     #[test]
     fn sniffs_as_kubectl_does() {
         assert!(is_json("  \n{\"a\": 1}"));
-        assert!(is_json("[1]"));
+        assert!(!is_json("[1]"), "a flow sequence: YAML to kubectl");
+        assert!(is_json("\u{a0}{}"), "Go's unicode.IsSpace");
         assert!(!is_json("# c\n{\"a\": 1}"));
         assert!(!is_json("a: 1"));
         assert!(!is_json(""));

@@ -13,7 +13,7 @@ pub use split::split_documents;
 pub use tree::{Cursor, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
 pub use yaml::{ParseLimits, SyntaxError, kubectl_yaml_error, parse_document};
 
-/// Parses every document of a file, as kubectl reads it: as JSON when it starts with `{` or `[`
+/// Parses every document of a file, as kubectl reads it: as JSON when it starts with `{`
 /// (see [`parse_json_stream`]), else as YAML ([`parse_yaml_stream`]). `base` skips a
 /// byte-order mark.
 pub fn parse_stream(
