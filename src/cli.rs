@@ -18,7 +18,7 @@ use std::path::PathBuf;
     args_conflicts_with_subcommands = true
 )]
 #[command(
-    after_help = "Examples:\n  pullcheck deploy/\n  helm template ./chart | pullcheck -\n  \
+    after_help = "Examples:\n  pullcheck deploy/\n  pullcheck charts/web --values values-prod.yaml\n  helm template ./chart | pullcheck -\n  \
     kubectl get deploy -A -o yaml | pullcheck --stdin-filename live.yaml -\n  \
     pullcheck explain missing-tag"
 )]
@@ -83,6 +83,25 @@ pub struct Cli {
     /// namespaces with no Secret in the run.
     #[arg(long)]
     pub require_secrets: bool,
+
+    /// The `helm` program that renders charts (default: the config's `render.helm`, else `helm`
+    /// on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+
+    /// The `kustomize` or `kubectl` program that builds Kustomize roots (default: the config's
+    /// `render.kustomize`, else `kustomize`, then `kubectl`, on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub kustomize: Option<PathBuf>,
+
+    /// A Helm values file for every chart of the run, after the chart's own `values.yaml` and
+    /// the config's (repeatable; later files win, as `helm -f`).
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+
+    /// The release name charts are rendered with (default: the config's, else `release-name`).
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,6 +284,21 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
     if let Some(jobs) = cli.jobs {
         opts.jobs = jobs.max(1);
     }
+    let mut render = config.render.clone();
+    if let Some(helm) = &cli.helm {
+        render.helm = Some(helm.clone());
+    }
+    if let Some(kustomize) = &cli.kustomize {
+        render.kustomize = Some(kustomize.clone());
+    }
+    if let Some(release) = &cli.release {
+        render.release = release.clone();
+    }
+    if cli.namespace.is_some() {
+        render.namespace = cli.namespace.clone();
+    }
+    render.values.extend(cli.values.iter().cloned());
+    opts.render = render;
     opts
 }
 

@@ -28,11 +28,52 @@ pub struct Config {
     pub prepulled: Vec<String>,
     pub exclude: Vec<String>,
     pub namespace: Option<String>,
+    /// `render:` and `charts:` (paths resolved against the config file's directory).
+    pub render: crate::render::RenderSettings,
     /// Custom kinds and where they keep their images (`kinds`).
     pub kinds: Vec<crate::model::kinds::KindSpec>,
 }
 
 impl Config {
+    /// Makes the config's paths (charts, values files, renderers, `exclude` globs with a `/`)
+    /// relative to `dir`, the config file's directory, so the config means the same from any
+    /// working directory.
+    pub fn resolve_paths(&mut self, dir: &Path, file: &Path) {
+        let abs = crate::source::comparable(dir);
+        let join = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                crate::source::normalize(&abs.join(p))
+            }
+        };
+        for glob in &mut self.exclude {
+            // A bare name (`vendor`) matches at any depth, wherever the config is.
+            if glob.contains('/') && !glob.starts_with('/') && !glob.starts_with("**") {
+                let rel = glob.trim_start_matches("./");
+                *glob = format!("{}/{rel}", abs.to_string_lossy().trim_end_matches('/'));
+            }
+        }
+        let render = &mut self.render;
+        for tool in [&mut render.helm, &mut render.kustomize]
+            .into_iter()
+            .flatten()
+        {
+            // A bare program name (`helm`) is looked up on PATH, not in the config's directory.
+            if tool.components().count() > 1 {
+                *tool = join(tool);
+            }
+        }
+        let file = crate::source::comparable(file);
+        for chart in &mut render.charts {
+            chart.dir = join(&chart.dir);
+            for v in &mut chart.values {
+                *v = join(v);
+            }
+            chart.config_file = Some(file.clone());
+        }
+    }
+
     /// The run settings this config gives (before command-line flags).
     pub fn settings(&self) -> crate::index::RunSettings {
         let mut settings = crate::index::RunSettings::new();
@@ -120,6 +161,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
         })
     })?;
     let mut config = parse(&path.display().to_string(), &text)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    config.resolve_paths(&dir, &path);
     config.path = Some(path);
     Ok(config)
 }
@@ -209,8 +255,12 @@ const TOP_KEYS: &[&str] = &[
     "prepulled",
     "exclude",
     "namespace",
+    "render",
+    "charts",
     "kinds",
 ];
+const RENDER_KEYS: &[&str] = &["helm", "kustomize", "release", "timeout"];
+const CHART_KEYS: &[&str] = &["path", "values", "set", "release", "namespace"];
 const REGISTRY_KEYS: &[&str] = &["public", "private", "node-credentials", "allowed"];
 
 /// Parses a config's text; `name` is how errors name the file.
@@ -298,6 +348,8 @@ pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
                 }
                 config.namespace = Some(ns);
             }
+            "render" => read_render(&r, &value, &mut config)?,
+            "charts" => read_charts(&r, &value, &mut config)?,
             "kinds" => read_kinds(&r, &value, &mut config)?,
             _ => return Err(r.unknown_key(&key, TOP_KEYS, "")),
         }
@@ -452,4 +504,190 @@ fn is_dns_label(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
+}
+
+fn read_render(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(());
+    }
+    if !value.is_map() {
+        return Err(r.error(
+            value.report_range(),
+            "`render` must be a mapping".into(),
+            "expected a mapping",
+            Some(format!(
+                "known keys in `render`: {}",
+                RENDER_KEYS.join(", ")
+            )),
+        ));
+    }
+    for (key, v) in value.entries() {
+        match key.as_str().unwrap_or("") {
+            "helm" => config.render.helm = Some(PathBuf::from(r.string(&v, "`render.helm`")?)),
+            "kustomize" => {
+                config.render.kustomize = Some(PathBuf::from(r.string(&v, "`render.kustomize`")?));
+            }
+            "release" => config.render.release = release_name(r, &v, "`render.release`")?,
+            "timeout" => {
+                let text = r.string(&v, "`render.timeout`")?;
+                let secs = text
+                    .trim_end_matches('s')
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| *s > 0);
+                let Some(secs) = secs else {
+                    return Err(r.error(
+                        v.report_range(),
+                        format!("`render.timeout` {text:?} is not a number of seconds"),
+                        "expected seconds",
+                        Some("e.g. `timeout: 60`".into()),
+                    ));
+                };
+                config.render.timeout = std::time::Duration::from_secs(secs);
+            }
+            _ => return Err(r.unknown_key(&key, RENDER_KEYS, " under `render`")),
+        }
+    }
+    Ok(())
+}
+
+fn release_name(r: &Reader<'_>, v: &Cursor<'_>, what: &str) -> Result<String, Box<ConfigError>> {
+    let name = r.string(v, what)?;
+    if name.len() > 53 || !is_dns_label(&name) {
+        return Err(r.error(
+            v.report_range(),
+            format!("{what} {name:?} is not a valid Helm release name"),
+            "invalid release name",
+            Some("lower-case letters, digits and `-`, at most 53 characters".into()),
+        ));
+    }
+    Ok(name)
+}
+
+fn read_charts(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(());
+    }
+    if !value.is_seq() {
+        return Err(r.error(
+            value.report_range(),
+            "`charts` must be a list of charts".into(),
+            "expected a list",
+            Some("e.g. `charts: [{path: charts/web, values: [values-prod.yaml]}]`".into()),
+        ));
+    }
+    for item in value.items() {
+        if !item.is_map() {
+            return Err(r.error(
+                item.report_range(),
+                "each `charts` entry must be a mapping".into(),
+                "expected a mapping",
+                Some(format!("known keys: {}", CHART_KEYS.join(", "))),
+            ));
+        }
+        let mut chart = crate::render::ChartSettings::default();
+        let mut has_path = false;
+        for (key, v) in item.entries() {
+            match key.as_str().unwrap_or("") {
+                "path" => {
+                    chart.dir = PathBuf::from(r.string(&v, "`charts[].path`")?);
+                    has_path = true;
+                }
+                "values" => {
+                    for (file, _) in r.list(&v, "charts[].values")? {
+                        chart.values.push(PathBuf::from(file));
+                    }
+                }
+                "set" => chart.set = read_set(r, &v)?,
+                "release" => chart.release = Some(release_name(r, &v, "`charts[].release`")?),
+                "namespace" => {
+                    let ns = r.string(&v, "`charts[].namespace`")?;
+                    if !is_dns_label(&ns) {
+                        return Err(r.error(
+                            v.report_range(),
+                            format!("`namespace` {ns:?} is not a valid namespace name"),
+                            "invalid namespace",
+                            None,
+                        ));
+                    }
+                    chart.namespace = Some(ns);
+                }
+                _ => return Err(r.unknown_key(&key, CHART_KEYS, " in a `charts` entry")),
+            }
+        }
+        if !has_path {
+            return Err(r.error(
+                item.report_range(),
+                "a `charts` entry needs a `path` (the chart's directory)".into(),
+                "no `path`",
+                None,
+            ));
+        }
+        config.render.charts.push(chart);
+    }
+    Ok(())
+}
+
+/// `set:` maps dotted value paths to scalars, typed as YAML types them (as `--set` would
+/// be written in a values file): `image.tag: 2.10` is the number 2.1.
+fn read_set(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+) -> Result<Vec<crate::render::SetValue>, Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !value.is_map() {
+        return Err(r.error(
+            value.report_range(),
+            "`set` must map value paths to values".into(),
+            "expected a mapping",
+            Some("e.g. `set: {image.tag: \"1.25.3\"}`".into()),
+        ));
+    }
+    let mut out = Vec::new();
+    for (key, v) in value.entries() {
+        let path = r.string(&key, "a `set` key")?;
+        let Some((text, style, str_tag)) = v.scalar() else {
+            return Err(r.error(
+                v.report_range(),
+                format!("`set` value for {path:?} must be a scalar"),
+                "expected a scalar",
+                None,
+            ));
+        };
+        let plain = style == crate::syntax::ScalarStyle::Plain && !str_tag;
+        let number = if plain {
+            crate::render::values::yaml_number(text)
+        } else {
+            None
+        };
+        let json = match number {
+            Some(n) => serde_json::Number::from_f64(n).map_or_else(
+                || serde_json::Value::String(text.to_string()),
+                serde_json::Value::Number,
+            ),
+            None if plain && matches!(text, "true" | "false") => {
+                serde_json::Value::Bool(text == "true")
+            }
+            None if v.is_null() => serde_json::Value::Null,
+            None => serde_json::Value::String(text.to_string()),
+        };
+        out.push(crate::render::SetValue {
+            path,
+            json,
+            written: text.to_string(),
+            is_number: number.is_some(),
+            span: v.value_range(),
+        });
+    }
+    Ok(out)
 }

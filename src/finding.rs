@@ -83,6 +83,21 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+/// What a finding about rendered text (a chart, a Kustomize root) was rendered from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// `helm` or `kustomize`.
+    pub by: &'static str,
+    /// The chart or root (`charts/web`).
+    pub root: String,
+    /// The template that wrote it (Helm's `# Source:`), when known.
+    pub template: Option<String>,
+    /// The rendered value (`docker.io/bitnami/nginx:latest`).
+    pub text: String,
+    /// Other roots whose rendering gave the same finding (overlays sharing a base).
+    pub also: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub rule: &'static str,
@@ -98,6 +113,8 @@ pub struct Finding {
     pub image: Option<String>,
     /// Extra machine-readable fields for the JSON output (e.g. `pod`, `reason`, `cause`).
     pub extra: Vec<(&'static str, String)>,
+    /// Set when the finding is about rendered text: the span then points at the source.
+    pub rendered: Option<Box<Rendered>>,
     /// The lines a diagnosis of kubectl output was drawn from (JSON `evidence`); empty for
     /// manifest rules.
     pub evidence: Vec<Span>,
@@ -117,6 +134,7 @@ impl Finding {
             container: None,
             image: None,
             extra: Vec::new(),
+            rendered: None,
             evidence: Vec::new(),
         }
     }

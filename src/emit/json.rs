@@ -35,6 +35,9 @@ struct JsonFinding<'a> {
     object: Option<JsonObject<'a>>,
     container: Option<&'a str>,
     image: Option<&'a str>,
+    /// Only for findings in a rendered chart or Kustomize root (the file is then the source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered: Option<JsonRendered<'a>>,
     #[serde(flatten)]
     extra: serde_json::Map<String, serde_json::Value>,
     /// Diagnoses only: every line the diagnosis used.
@@ -48,6 +51,17 @@ struct JsonEvidence<'a> {
     column: usize,
     /// The evidence as written (a wrapped message keeps its line breaks), secrets masked.
     text: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonRendered<'a> {
+    by: &'a str,
+    root: &'a str,
+    template: Option<&'a str>,
+    text: &'a str,
+    /// Other roots that gave the same finding (overlays sharing a base).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    also: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -91,6 +105,13 @@ fn build(report: &Report) -> JsonReport<'_> {
                 }),
                 container: f.container.as_deref(),
                 image: f.image.as_deref(),
+                rendered: f.rendered.as_deref().map(|r| JsonRendered {
+                    by: r.by,
+                    root: &r.root,
+                    template: r.template.as_deref(),
+                    text: &r.text,
+                    also: &r.also,
+                }),
                 extra: f
                     .extra
                     .iter()

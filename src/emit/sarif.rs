@@ -328,6 +328,14 @@ fn result<'a>(report: &'a Report, f: &'a Finding, fingerprint: String) -> SarifR
     let related = f
         .secondary
         .iter()
+        // Rendered text is not a file in the repository: SARIF viewers could not open it (the
+        // message says what was rendered).
+        .filter(|l| {
+            !report
+                .sources
+                .get(l.span.file)
+                .is_some_and(|s| matches!(s.origin, crate::source::Origin::Rendered))
+        })
         .enumerate()
         .map(|(i, l)| Location {
             id: Some(i + 1),

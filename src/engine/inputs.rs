@@ -1,10 +1,9 @@
 //! Gathering inputs: the paths named on the command line (walked), stdin, or text handed in by
 //! a caller, each becoming one [`Input`] whose position is its file id.
 //!
-//! This is where a render stage plugs in: a Helm chart or a Kustomize tree named on the command
-//! line becomes, here, the rendered documents it produces (with a map from each rendered
-//! document back to the template and values files), as further `Input`s. Everything after this
-//! stage (reading, parsing, rules, sorting) sees only inputs and never knows how they were made.
+//! The render stage plugs in here: a Helm chart or a Kustomize root found among the walked
+//! files ([`crate::render::plan`]) becomes one [`Input::Render`] that replaces its raw files;
+//! its worker renders it and lints the rendered text (`lint_file::process_render`).
 
 use super::options::LintOptions;
 use crate::source::{WalkOptions, collect_inputs};
@@ -18,6 +17,8 @@ pub(super) enum Input {
         explicit: bool,
     },
     Stdin,
+    /// A Helm chart or Kustomize root, linted through its renderer.
+    Render(crate::render::Job),
     /// Text handed in by a caller (tests, fuzzing, editors).
     Memory {
         name: String,
@@ -42,22 +43,35 @@ pub(super) fn gather_inputs(opts: &LintOptions) -> Result<Vec<Input>, String> {
         exclude: opts.exclude.clone(),
         follow_links: opts.follow_links,
     };
-    for path in paths {
+    let mut walked = Vec::new();
+    for path in &paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
-        let (found, problems) = collect_inputs(std::slice::from_ref(&path), &walk)?;
-        inputs.extend(found.into_iter().map(|i| Input::Path {
-            path: i.path,
-            display: i.display,
-            explicit: i.explicit,
-        }));
+        let (found, problems) = collect_inputs(std::slice::from_ref(path), &walk)?;
+        walked.extend(found);
         inputs.extend(problems.into_iter().map(|p| Input::Problem {
             display: p.display,
             message: p.message,
             fatal: p.fatal,
         }));
     }
+    // Charts and Kustomize roots replace their raw files (issue 9).
+    let found: Vec<PathBuf> = walked.iter().map(|i| i.path.clone()).collect();
+    let plan = crate::render::plan(&found, &paths);
+    inputs.extend(
+        walked
+            .into_iter()
+            .filter(|i| !plan.covers(&i.path))
+            .map(|i| Input::Path {
+                path: i.path,
+                display: i.display,
+                explicit: i.explicit,
+            }),
+    );
+    // Renders first: they are the slowest inputs, so the pool starts them while it lints the
+    // plain files (the output order does not depend on the input order).
+    inputs.splice(0..0, plan.jobs.into_iter().map(Input::Render));
     Ok(inputs)
 }

@@ -12,7 +12,6 @@ use crate::rules::{self, ContainerCheck, InputEvent};
 use crate::source::{FileId, Origin, ReadProblem, SourceFile, Span};
 use crate::suppression::{self, Suppression};
 use crate::syntax::{ParseLimits, parse_stream};
-use std::path::Path;
 
 /// Everything one file contributes to the run.
 #[derive(Default)]
@@ -27,6 +26,14 @@ pub(super) struct FileResult {
     /// The file had no finding of its own, so its text (of this length) was not kept; see
     /// [`rehydrate`].
     pub(super) text_dropped: Option<usize>,
+    /// A rendered chart or root: its own problems and how to trace findings to its sources.
+    pub(super) render: Option<Box<RenderPart>>,
+}
+
+/// What a rendered chart or root hands the end of the run.
+pub(super) struct RenderPart {
+    pub(super) problems: Vec<crate::render::Problem>,
+    pub(super) tracer: Option<crate::render::Tracer>,
 }
 
 pub(super) fn process_input(
@@ -46,6 +53,7 @@ pub(super) fn process_input(
             (name, Origin::Stdin, true, read)
         }
         Input::Memory { name, text } => (name.clone(), Origin::Stdin, true, Ok(text.clone())),
+        Input::Render(job) => return process_render(id, job, opts, ruleset, limits),
         Input::Path {
             path,
             display,
@@ -140,19 +148,6 @@ fn lint_file(
     opts: &LintOptions,
 ) -> FileResult {
     let mut result = FileResult::default();
-    if let Origin::Path(path) = origin
-        && in_helm_templates_dir(path)
-    {
-        let (at, end) = text
-            .find("{{")
-            .map_or((0, next_char_end(text, 0)), |at| (at, at + 2));
-        let why = "this file is in a Helm chart's `templates/` directory";
-        result.findings.extend(rules::input_finding(
-            &InputEvent::Template(why),
-            Span::new(id, at..end),
-        ));
-        return result;
-    }
     // Saved or pasted kubectl output (describe, get pods, events, logs) is not a manifest: it
     // is diagnosed (issue 4), never parsed as YAML.
     if crate::kubectl::looks_like_kubectl_output(text) {
@@ -274,6 +269,70 @@ fn lint_file(
     result
 }
 
+/// Renders a chart or root and lints the result; the text is always kept (findings are traced
+/// through it after the cross-object rules).
+fn process_render(
+    id: FileId,
+    job: &crate::render::Job,
+    opts: &LintOptions,
+    ruleset: &RuleSet,
+    limits: &ParseLimits,
+) -> (SourceFile, FileResult) {
+    let output = crate::render::render(job, &opts.render, &opts.settings.default_namespace);
+    let name = format!("{} (rendered by {})", job.display, job.kind.as_str());
+    let text = output.text.unwrap_or_default();
+    let mut result = if text.is_empty() {
+        FileResult::default()
+    } else {
+        lint_file(id, &text, &Origin::Rendered, false, ruleset, limits, opts)
+    };
+    if let Some(tracer) = &output.tracer
+        && ruleset.is_enabled(&rules::numeric_tag::META)
+    {
+        for object in &result.objects {
+            let Some(pod) = &object.pod else { continue };
+            for container in &pod.containers {
+                let Some(image) = &container.image else {
+                    continue;
+                };
+                let sources: Vec<rules::numeric_tag::NumberSource<'_>> = tracer
+                    .numeric_sources(&image.text)
+                    .into_iter()
+                    .map(|leaf| rules::numeric_tag::NumberSource {
+                        path: &leaf.path,
+                        written: &leaf.written,
+                        rendered: &leaf.rendered,
+                    })
+                    .collect();
+                let start = result.findings.len();
+                let span = Span::new(id, image.span.clone());
+                rules::numeric_tag::check(span, &image.text, &sources, &mut result.findings);
+                for f in result.findings.iter_mut().skip(start) {
+                    f.object = Some(object_ref(object, &opts.settings.default_namespace));
+                    f.container = container.name_text().map(str::to_string);
+                    f.image = Some(image.text.clone());
+                }
+            }
+        }
+    }
+    if output.tracer.is_some() && !text.is_empty() {
+        result.suppressions = suppression::collect(id, &text, &result.objects);
+    }
+    let mut file = SourceFile::new(name, Origin::Rendered, text, false);
+    let secret_values: Vec<std::ops::Range<usize>> = result
+        .objects
+        .iter()
+        .flat_map(|o| o.redacted_spans().iter().cloned())
+        .chain(result.unparsed_secret_values.drain(..))
+        .collect();
+    file.redact(&secret_values);
+    result.render = Some(Box::new(RenderPart {
+        problems: output.problems,
+        tracer: output.tracer,
+    }));
+    (file, result)
+}
+
 fn next_char_end(text: &str, offset: usize) -> usize {
     text.get(offset..)
         .and_then(|rest| rest.chars().next())
@@ -309,16 +368,6 @@ fn check_object(
             name_container(f, container);
         }
     }
-}
-
-/// Helm renders everything under a chart's `templates/`; linting it raw only produces noise.
-fn in_helm_templates_dir(path: &Path) -> bool {
-    path.ancestors().skip(1).any(|dir| {
-        dir.file_name().is_some_and(|n| n == "templates")
-            && dir
-                .parent()
-                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
-    })
 }
 
 /// For a document that failed to parse but mentions `Secret`: every value (what follows the

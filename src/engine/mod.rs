@@ -4,13 +4,15 @@
 //! a shared counter; each worker keeps its own results, so nothing serialises on a lock.
 //!
 //! The stages of a run, one file each, in the order they happen:
-//! - `inputs`: paths, stdin or in-memory text become a list of inputs (a render stage for Helm
-//!   charts and Kustomize trees belongs here; see ARCHITECTURE.md);
+//! - `inputs`: paths, stdin or in-memory text become a list of inputs; a Helm chart or a
+//!   Kustomize root found there is one input, rendered by `crate::render`;
 //! - `schedule`: the per-file work in parallel, then the cross-object rules;
-//! - `lint_file`: one input read, parsed, checked by the container rules;
+//! - `lint_file`: one input read (or a chart or root rendered), parsed, checked by the
+//!   container rules;
 //! - `rehydrate`: the text of files kept without it, read again when a finding points there;
 //! - `attach`: cross-object findings learn their object, container and image;
-//! - `finish`: the deterministic sort and the counts.
+//! - `finish`: findings in rendered text traced to the files a user edits, masked, sorted,
+//!   counted.
 //!
 //! `rule_set` says which rules run; `options` is what a caller asks for.
 
@@ -37,6 +39,7 @@ use attach::attach_objects;
 use inputs::{Input, gather_inputs};
 use rehydrate::rehydrate;
 use schedule::{file_id, run_cross_rules, run_parallel};
+use std::collections::HashMap;
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let inputs = gather_inputs(opts)?;
@@ -69,6 +72,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     let mut objects: Vec<Vec<ObjectFacts>> = Vec::with_capacity(results.len());
     let mut suppressions = Vec::new();
     let mut dropped = Vec::new();
+    let mut renders = Vec::new();
     for (i, (file, result)) in results.into_iter().flatten().enumerate() {
         // File ids are input positions, assigned before the parallel work, so facts of one
         // file can be pointed at by findings about another.
@@ -81,6 +85,21 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         findings.extend(result.findings);
         objects.push(result.objects);
         suppressions.extend(result.suppressions);
+        if let Some(part) = result.render {
+            renders.push((id, *part));
+        }
+    }
+    // A chart's or root's own problems (not rendered, failed) are placed at the file and line
+    // they are about; findings in its rendered text are traced there at the end.
+    let mut placed = crate::render::place::Placer::default();
+    let mut tracers = HashMap::new();
+    for (id, part) in renders {
+        for problem in part.problems {
+            findings.push(placed.place(&mut sources, problem.finding, &problem.place));
+        }
+        if let Some(tracer) = part.tracer {
+            tracers.insert(id, tracer);
+        }
     }
     let located: Vec<(FileId, &ObjectFacts)> = objects
         .iter()
@@ -129,5 +148,9 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         &objects,
         opts,
     );
+    // Traced before the masking in `finish`, so the traced texts are masked too.
+    if !tracers.is_empty() {
+        placed.trace(&mut sources, &mut findings, &tracers, &objects, &opts.kinds);
+    }
     Ok(finish::report(sources, findings, summary, input_failed))
 }

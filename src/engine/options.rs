@@ -24,6 +24,8 @@ pub struct LintOptions {
     /// What the cross-object rules know about the run: default namespace, registry lists,
     /// pre-pulled images, `--require-secrets`.
     pub settings: RunSettings,
+    /// How charts and Kustomize roots found in the run are rendered.
+    pub render: crate::render::RenderSettings,
     /// Where each kind keeps its images: `rules/kinds.yaml` and the config's `kinds`.
     pub kinds: std::sync::Arc<crate::model::KindTable>,
 }
@@ -41,6 +43,7 @@ impl Default for LintOptions {
             max_file_size: 64 * 1024 * 1024,
             follow_links: true,
             settings: RunSettings::new(),
+            render: crate::render::RenderSettings::default(),
             kinds: crate::model::KindTable::builtin(),
         }
     }

@@ -21,6 +21,7 @@ pub mod malformed_digest;
 pub mod missing_image;
 pub mod missing_tag;
 pub mod never_without_prepull;
+pub mod numeric_tag;
 pub mod parse_error;
 pub mod private_registry_without_pull_secret;
 pub mod pull_diagnosis;
@@ -29,6 +30,7 @@ pub mod pull_secret_not_found;
 pub mod pull_secret_registry_mismatch;
 pub mod pull_secret_wrong_type;
 pub mod registry_not_allowed;
+pub mod render_problems;
 pub mod skipped_input;
 pub mod stale_if_not_present;
 pub mod tag_and_digest;
@@ -58,6 +60,7 @@ pub const RULES: &[Rule] = &[
         &[CrossObject(pull_secret_registry_mismatch::check)]),
     rule(&pull_secret_malformed::META, &[CrossObject(pull_secret_malformed::check)]),
     rule(&registry_not_allowed::META, &[CrossObject(registry_not_allowed::check)]),
+    rule(&numeric_tag::META, &[Rendered]),
     // scripts/new-rule adds manifest rules above this line.
     rule(&parse_error::META, &[Input(parse_error::check)]),
     rule(&duplicate_key::META, &[Input(duplicate_key::check)]),
@@ -67,6 +70,10 @@ pub const RULES: &[Rule] = &[
     rule(&empty_input::META, &[Input(empty_input::check)]),
     rule(&skipped_input::META, &[Input(skipped_input::check)]),
     rule(&unused_suppression::META, &[Suppressions]),
+    rule(&render_problems::RENDERER_MISSING, &[Rendered]),
+    rule(&render_problems::RENDER_FAILED, &[Rendered]),
+    rule(&render_problems::DEPENDENCIES_MISSING, &[Rendered]),
+    rule(&render_problems::REMOTE_RESOURCE, &[Rendered]),
     rule(&pull_diagnosis::INVALID_REFERENCE, &[Diagnosis]),
     rule(&pull_diagnosis::NEVER_NOT_PRESENT, &[Diagnosis]),
     rule(&pull_diagnosis::PLATFORM_MISMATCH, &[Diagnosis]),
@@ -107,8 +114,12 @@ pub enum Check {
     Diagnosis,
     /// The suppressions of the run: `crate::suppression` reports those that match nothing.
     Suppressions,
+    /// A chart or Kustomize root: the render stage (`crate::render`, with the engine) reports
+    /// it with the rule's own constructors: about the root itself (not rendered, failed), or a
+    /// rendered image traced to the values file that set it.
+    Rendered,
 }
-use Check::{Container, CrossObject, Diagnosis, Input, Suppressions};
+use Check::{Container, CrossObject, Diagnosis, Input, Rendered, Suppressions};
 
 pub type ContainerRule = fn(&ContainerCheck<'_>, &mut Vec<Finding>);
 

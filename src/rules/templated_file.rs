@@ -15,7 +15,7 @@ pub const META: RuleMeta = RuleMeta {
 const RENDER_HELP: &str = "render it first and lint the result: `helm template ./chart | pullcheck -` \
      (or `kustomize build . | pullcheck -`, `envsubst < f.yaml | pullcheck -`)";
 
-/// A whole file skipped: it sits in a chart's `templates/` or fails to parse because of `{{`.
+/// A whole file skipped: it fails to parse because of `{{` (charts are rendered, never read raw).
 pub fn check_file(event: &InputEvent<'_>, span: Span) -> Option<Finding> {
     match event {
         InputEvent::Template(why) => Some(file_skipped(span, why)),

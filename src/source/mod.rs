@@ -6,7 +6,7 @@ pub mod redact;
 mod walk;
 
 pub use line_index::LineIndex;
-pub use walk::{WalkOptions, WalkProblem, collect_inputs};
+pub use walk::{WalkOptions, WalkProblem, collect_inputs, comparable, normalize};
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -53,6 +53,9 @@ pub enum Origin {
     /// A file on disk: `display` is the path as given or relative to the walked directory.
     Path(PathBuf),
     Stdin,
+    /// The output of a renderer (`helm template`, `kustomize build`): no file a user can open,
+    /// so reports point at the sources it was traced to.
+    Rendered,
 }
 
 /// The text of one input. The text is kept whole (BOM included) so spans are byte offsets into
@@ -197,6 +200,7 @@ impl SourceFile {
     pub fn extension(&self) -> Option<&str> {
         match &self.origin {
             Origin::Path(p) => p.extension().and_then(|e| e.to_str()),
+            Origin::Rendered => None,
             Origin::Stdin => std::path::Path::new(&self.name)
                 .extension()
                 .and_then(|e| e.to_str()),

@@ -1,7 +1,7 @@
 //! Expanding command-line paths into the list of inputs to read.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 pub struct WalkOptions {
     pub exclude: Vec<String>,
@@ -88,6 +88,10 @@ fn walk_dir(
     problems: &mut Vec<WalkProblem>,
 ) {
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    // Config globs are made absolute (relative to the config file): match those against the
+    // absolute path too. Only then, so a plain run builds no extra path per entry.
+    let absolute_globs = opts.exclude.iter().any(|g| g.starts_with('/'));
+    let absolute_root = comparable(root);
     let skipped = std::cell::RefCell::new(Vec::new());
     let walker = walkdir::WalkDir::new(root)
         .follow_links(opts.follow_links)
@@ -99,7 +103,11 @@ fn walk_dir(
             }
             let rel = e.path().strip_prefix(root).unwrap_or(e.path());
             // Globs match the path below the walked directory or the path as given.
-            if is_hidden(e.file_name()) || excludes.is_match(rel) || excludes.is_match(e.path()) {
+            if is_hidden(e.file_name())
+                || excludes.is_match(rel)
+                || excludes.is_match(e.path())
+                || (absolute_globs && excludes.is_match(absolute_root.join(rel)))
+            {
                 return false;
             }
             if e.path_is_symlink() {
@@ -152,7 +160,9 @@ fn walk_dir(
         let ext_ok = path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+            .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            // Kustomize's extension-less name: a root marker, linted through the build.
+            || entry.file_name() == "Kustomization";
         if ext_ok {
             inputs.push(InputPath {
                 path: path.to_path_buf(),
@@ -177,4 +187,31 @@ fn display_name(root: &Path, path: &Path) -> String {
         return rel.to_string_lossy().into_owned();
     }
     path.to_string_lossy().into_owned()
+}
+
+/// An absolute, lexically normalised path for comparisons (`a/./b/../c` → `/cwd/a/c`).
+pub fn comparable(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    normalize(&abs)
+}
+
+/// Lexical normalisation: drops `.`, resolves `..` against the path itself.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

@@ -16,6 +16,7 @@ const LAYERS: &[&str] = &[
     "index",
     "finding",
     "rules",
+    "render",
     "suppression",
     "report",
     "engine",

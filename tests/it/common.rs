@@ -99,10 +99,53 @@ pub fn run_case(case: &Path) -> Report {
         jobs: 1,
         settings: cfg.settings(),
         severities: cfg.severities.clone(),
+        render: with_renderers(cfg.render.clone()),
         kinds: pullcheck::model::KindTable::with_user(&cfg.kinds),
         ..LintOptions::default()
     };
     lint(&opts).expect("lint runs")
+}
+
+/// The renderers scripts/install-renderers.sh installed (`PULLCHECK_HELM`, `PULLCHECK_KUBECTL`),
+/// unless the settings name their own.
+pub fn with_renderers(
+    mut render: pullcheck::render::RenderSettings,
+) -> pullcheck::render::RenderSettings {
+    if render.helm.is_none() {
+        render.helm = std::env::var_os("PULLCHECK_HELM").map(PathBuf::from);
+    }
+    if render.kustomize.is_none() {
+        render.kustomize = std::env::var_os("PULLCHECK_KUBECTL").map(PathBuf::from);
+    }
+    render
+}
+
+/// Whether the real renderers are there. When they are not: a test that needs them fails under
+/// `PULLCHECK_REQUIRE_CLIENTS=1` (CI, scripts/test.sh) and is skipped with a message otherwise.
+pub fn renderers_available(test: &str) -> bool {
+    let have = ["PULLCHECK_HELM", "PULLCHECK_KUBECTL"]
+        .iter()
+        .all(|v| std::env::var_os(v).is_some_and(|p| Path::new(&p).is_file()));
+    if !have {
+        assert!(
+            std::env::var_os("PULLCHECK_REQUIRE_CLIENTS").is_none(),
+            "PULLCHECK_HELM / PULLCHECK_KUBECTL are not set but PULLCHECK_REQUIRE_CLIENTS is: scripts/install-renderers.sh failed"
+        );
+        eprintln!(
+            "skipping {test}: set PULLCHECK_HELM and PULLCHECK_KUBECTL (scripts/test.sh installs them)"
+        );
+    }
+    have
+}
+
+/// A fixture case that is (or holds) a chart or a Kustomize root.
+pub fn needs_renderer(case: &Path) -> bool {
+    case.is_dir()
+        && files_under(case).iter().any(|p| {
+            p.file_name().is_some_and(|n| {
+                n == "Chart.yaml" || n == "kustomization.yaml" || n == "Kustomization"
+            })
+        })
 }
 
 /// xorshift64*: a tiny deterministic PRNG so the generated corpus is the same on every run.

@@ -134,3 +134,75 @@ fn rules_shows_the_effective_severity() {
     assert!(line("tag-and-digest").contains(" note "), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn render_and_charts_parse_with_set_values_typed_as_yaml_types_them() {
+    let c = config::parse(
+        "x",
+        "render:\n  helm: tools/helm\n  kustomize: kubectl\n  release: web\n  timeout: 30\ncharts:\n  - path: charts/web\n    values: [charts/web/prod.yaml]\n    set:\n      image.tag: 2.10\n      image.repository: \"2.10\"\n    release: web-prod\n    namespace: shop\n",
+    )
+    .unwrap();
+    assert_eq!(c.render.release, "web");
+    assert_eq!(c.render.timeout.as_secs(), 30);
+    let chart = &c.render.charts[0];
+    assert_eq!(
+        chart.values,
+        [std::path::PathBuf::from("charts/web/prod.yaml")]
+    );
+    assert_eq!(chart.release.as_deref(), Some("web-prod"));
+    let tag = &chart.set[0];
+    assert!(tag.is_number);
+    assert_eq!(tag.json, serde_json::json!(2.1));
+    let repo = &chart.set[1];
+    assert!(!repo.is_number);
+    assert_eq!(repo.json, serde_json::json!("2.10"));
+}
+
+#[test]
+fn bad_render_and_charts_entries_point_into_the_config() {
+    let (m, at, help) = err("render:\n  helmm: x\n");
+    assert!(m.contains("unknown key \"helmm\""), "{m}");
+    assert_eq!(at, "helmm");
+    assert!(help.contains("did you mean `helm`"), "{help}");
+    let (m, _, _) = err("charts:\n  - values: [a.yaml]\n");
+    assert!(m.contains("needs a `path`"), "{m}");
+    let (m, at, _) = err("charts:\n  - path: c\n    release: Web_Prod\n");
+    assert!(m.contains("not a valid Helm release name"), "{m}");
+    assert_eq!(at, "Web_Prod");
+    let (m, _, _) = err("render:\n  timeout: soon\n");
+    assert!(m.contains("not a number of seconds"), "{m}");
+    let (m, _, _) = err("charts:\n  - path: c\n    set: [a]\n");
+    assert!(m.contains("must map value paths"), "{m}");
+}
+
+#[test]
+fn config_paths_resolve_against_the_config_files_directory() {
+    let mut c = config::parse(
+        "x",
+        "exclude: [vendor, 'generated/**']\nrender:\n  helm: tools/helm\n  kustomize: kubectl\ncharts:\n  - path: charts/web\n    values: [prod.yaml]\n",
+    )
+    .unwrap();
+    let dir = std::path::Path::new("/repo/deploy");
+    c.resolve_paths(dir, &dir.join(".pullcheck.yaml"));
+    // A bare name still matches at any depth; a glob with a `/` is anchored at the config.
+    assert_eq!(c.exclude, ["vendor", "/repo/deploy/generated/**"]);
+    assert_eq!(
+        c.render.helm.as_deref(),
+        Some(std::path::Path::new("/repo/deploy/tools/helm"))
+    );
+    // A bare program name is looked up on PATH.
+    assert_eq!(
+        c.render.kustomize.as_deref(),
+        Some(std::path::Path::new("kubectl"))
+    );
+    let chart = &c.render.charts[0];
+    assert_eq!(chart.dir, std::path::Path::new("/repo/deploy/charts/web"));
+    assert_eq!(
+        chart.values,
+        [std::path::PathBuf::from("/repo/deploy/prod.yaml")]
+    );
+    assert_eq!(
+        chart.config_file.as_deref(),
+        Some(std::path::Path::new("/repo/deploy/.pullcheck.yaml"))
+    );
+}

@@ -30,6 +30,7 @@ mod kubectl_snapshots;
 mod kubectl_wrapping;
 mod new_rule;
 mod no_secret_leak;
+mod render;
 mod suppression;
 mod third_party_licenses;
 mod version;

@@ -1,0 +1,417 @@
+//! Helm charts: dependency pre-check, `helm template` with the run's values, and Helm's error
+//! messages turned into positioned findings.
+
+use super::exec::{self, Outcome, Scratch};
+use super::{Job, Output, Place, Problem, RenderSettings, SourceText, Written};
+use crate::rules::render_problems;
+use crate::syntax::{ParseLimits, parse_stream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A `dependencies:` entry of Chart.yaml.
+#[derive(Clone, Debug)]
+pub struct Dependency {
+    pub name: Written,
+    pub alias: Option<String>,
+    pub repository: Option<String>,
+}
+
+/// What the run needs from Chart.yaml.
+#[derive(Clone, Debug)]
+pub struct ChartFile {
+    pub file: Arc<SourceText>,
+    pub name: Option<String>,
+    pub dependencies: Vec<Dependency>,
+    /// `type: library`: templates for other charts, nothing to render on its own.
+    pub library: bool,
+}
+
+impl ChartFile {
+    pub fn read(path: &Path) -> Option<ChartFile> {
+        let file = SourceText::read(path)?;
+        let docs = parse_stream(&file.text, 0, &ParseLimits::default());
+        let (name, dependencies, library) = match docs.into_iter().next() {
+            Some(Ok(doc)) => {
+                let root = doc.root();
+                let library = root
+                    .as_ref()
+                    .and_then(|r| r.str_at("type"))
+                    .is_some_and(|t| t == "library");
+                let name = root
+                    .as_ref()
+                    .and_then(|r| r.str_at("name"))
+                    .map(str::to_string);
+                let deps = root
+                    .as_ref()
+                    .and_then(|r| r.get("dependencies"))
+                    .into_iter()
+                    .flat_map(|l| l.items().collect::<Vec<_>>())
+                    .filter_map(|d| {
+                        let n = d.get("name")?;
+                        Some(Dependency {
+                            name: Written {
+                                text: n.as_str()?.to_string(),
+                                span: n.value_range(),
+                            },
+                            alias: d.str_at("alias").map(str::to_string),
+                            repository: d.str_at("repository").map(str::to_string),
+                        })
+                    })
+                    .collect();
+                (name, deps, library)
+            }
+            _ => (None, Vec::new(), false),
+        };
+        Some(ChartFile {
+            file,
+            name,
+            dependencies,
+            library,
+        })
+    }
+}
+
+/// Names of the charts vendored under `charts/` (directories by their Chart.yaml name, archives
+/// by their file name `name-version.tgz`).
+fn vendored(chart: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(chart.join("charts")) else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            if let Some(name) = ChartFile::read(&path.join("Chart.yaml")).and_then(|c| c.name) {
+                names.push(name);
+            }
+        } else if let Some(stem) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".tgz"))
+        {
+            // `name-1.2.3.tgz` (names hold `-` too): the name is what precedes `-<digit>`.
+            let cut = stem
+                .char_indices()
+                .find(|(i, c)| {
+                    *c == '-'
+                        && stem
+                            .get(i + 1..)
+                            .is_some_and(|r| r.starts_with(|d: char| d.is_ascii_digit()))
+                })
+                .map_or(stem.len(), |(i, _)| i);
+            names.push(stem.get(..cut).unwrap_or(stem).to_string());
+        }
+    }
+    names
+}
+
+fn helm_program(settings: &RenderSettings) -> Result<PathBuf, String> {
+    match &settings.helm {
+        Some(p) if exec::is_executable(p) => Ok(p.clone()),
+        Some(p) => Err(format!(
+            "--helm {} is not an executable file",
+            super::display_path(p)
+        )),
+        None => exec::which("helm").ok_or_else(|| "`helm` is not on PATH".to_string()),
+    }
+}
+
+/// The values files of a run, in Helm's order (later wins): the config's, then `--values`.
+pub fn values_files(job: &Job, settings: &RenderSettings) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = settings
+        .chart(&job.dir)
+        .map(|c| c.values.clone())
+        .unwrap_or_default();
+    files.extend(settings.values.iter().cloned());
+    files
+}
+
+pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> Output {
+    let mut out = Output {
+        text: None,
+        problems: Vec::new(),
+        tracer: None,
+        render_time: Duration::ZERO,
+    };
+    let Some(chart) = ChartFile::read(&job.marker) else {
+        return out;
+    };
+    let whole = Place {
+        file: chart.file.clone(),
+        range: 0..0,
+    };
+    let have = vendored(&job.dir);
+    let missing: Vec<&Dependency> = chart
+        .dependencies
+        .iter()
+        .filter(|d| !have.contains(&d.name.text))
+        .collect();
+    for d in &missing {
+        out.problems.push(Problem {
+            finding: render_problems::dependencies_missing(
+                &job.display,
+                &d.name.text,
+                d.repository.as_deref(),
+            ),
+            place: Place {
+                file: chart.file.clone(),
+                range: d.name.span.clone(),
+            },
+        });
+    }
+    if !missing.is_empty() {
+        return out;
+    }
+    let program = match helm_program(settings) {
+        Ok(p) => p,
+        Err(why) => {
+            out.problems.push(Problem {
+                finding: render_problems::renderer_missing(super::Kind::Helm, &job.display, &why),
+                place: whole,
+            });
+            return out;
+        }
+    };
+    let chart_settings = settings.chart(&job.dir);
+    let release = chart_settings
+        .and_then(|c| c.release.clone())
+        .unwrap_or_else(|| settings.release.clone());
+    let namespace = chart_settings
+        .and_then(|c| c.namespace.clone())
+        .or_else(|| settings.namespace.clone())
+        .unwrap_or_else(|| default_namespace.to_string());
+    let scratch = match Scratch::new() {
+        Ok(s) => s,
+        Err(e) => {
+            out.problems.push(Problem {
+                finding: render_problems::render_failed(
+                    super::Kind::Helm,
+                    &job.display,
+                    &format!("cannot create a scratch directory: {e}"),
+                ),
+                place: whole,
+            });
+            return out;
+        }
+    };
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "template".into(),
+        release.into(),
+        job.dir.clone().into_os_string(),
+        "--namespace".into(),
+        namespace.into(),
+    ];
+    let values = values_files(job, settings);
+    for v in &values {
+        args.push("--values".into());
+        args.push(v.clone().into_os_string());
+    }
+    // The config's `set:` goes in last, as a values file: typed as written in YAML, so a
+    // number stays a number, exactly as a values file would give it.
+    let set = chart_settings.map(|c| c.set.as_slice()).unwrap_or_default();
+    if !set.is_empty() {
+        let file = scratch.dir.join("pullcheck-set.json");
+        let json = super::values::set_document(set);
+        if std::fs::write(&file, json.to_string()).is_ok() {
+            args.push("--values".into());
+            args.push(file.into_os_string());
+        }
+    }
+    let start = Instant::now();
+    let outcome = exec::run(&program, &args, &scratch, settings.timeout);
+    out.render_time = start.elapsed();
+    match outcome {
+        Outcome::Ok { stdout } => {
+            out.text = Some(stdout);
+            out.tracer = Some(super::Tracer::helm(job, &chart, &values, chart_settings));
+        }
+        Outcome::Failed { stderr } => {
+            let message = helm_message(&stderr);
+            let place = error_place(job, chart.name.as_deref(), &message).unwrap_or(whole);
+            out.problems.push(Problem {
+                finding: render_problems::render_failed(super::Kind::Helm, &job.display, &message),
+                place,
+            });
+        }
+        Outcome::TimedOut => out.problems.push(Problem {
+            finding: render_problems::render_failed(
+                super::Kind::Helm,
+                &job.display,
+                &format!(
+                    "`helm template` did not finish within {}s",
+                    settings.timeout.as_secs()
+                ),
+            ),
+            place: whole,
+        }),
+        Outcome::NotRun(e) => out.problems.push(Problem {
+            finding: render_problems::renderer_missing(
+                super::Kind::Helm,
+                &job.display,
+                &format!("{} could not be run: {e}", program.display()),
+            ),
+            place: whole,
+        }),
+    }
+    out
+}
+
+/// Helm's message without its `Error: ` prefix and the `--debug` hint.
+fn helm_message(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Use --debug flag"))
+        .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The file a `# Source:` or error path (`web/templates/deploy.yaml`, first component the
+/// chart's name) names, under the chart directory. A subchart appears under its alias
+/// (`web/charts/backend/…` for `name: api, alias: backend`): map it back to its directory.
+pub fn chart_file(dir: &Path, source: &str) -> Option<PathBuf> {
+    let (_, rest) = source.split_once('/')?;
+    let mut path = dir.to_path_buf();
+    let mut parts = rest.split('/').peekable();
+    while let Some(part) = parts.next() {
+        if part == ".." || part.is_empty() {
+            return None;
+        }
+        path.push(part);
+        if part == "charts"
+            && let Some(sub) = parts.next()
+        {
+            let direct = path.join(sub);
+            if direct.is_dir() {
+                path = direct;
+            } else {
+                let chart = ChartFile::read(&path.with_file_name("Chart.yaml"))?;
+                let name = chart
+                    .dependencies
+                    .iter()
+                    .find(|d| d.alias.as_deref() == Some(sub))
+                    .map(|d| d.name.text.clone())?;
+                path.push(name);
+            }
+        }
+    }
+    path.is_file().then_some(path)
+}
+
+/// Where Helm's message points: `template: web/templates/x.yaml:12:3:`,
+/// `parse error at (web/templates/x.yaml:1):`, `YAML parse error on web/templates/x.yaml:`.
+pub fn error_place(job: &Job, chart_name: Option<&str>, message: &str) -> Option<Place> {
+    let (source, line, column) = parse_error_location(message)?;
+    if let Some(name) = chart_name
+        && !source.starts_with(&format!("{name}/"))
+    {
+        return None;
+    }
+    let path = chart_file(&job.dir, &source)?;
+    let file = SourceText::read(&path)?;
+    let offset = match line {
+        Some(line) => offset_of(&file.text, line, column.unwrap_or(1)),
+        None => 0,
+    };
+    let end = file
+        .text
+        .get(offset..)
+        .and_then(|r| r.chars().next())
+        .map_or(offset, |c| offset + c.len_utf8());
+    Some(Place {
+        file,
+        range: offset..end,
+    })
+}
+
+type Location = (String, Option<usize>, Option<usize>);
+
+pub fn parse_error_location(message: &str) -> Option<Location> {
+    for prefix in ["template: ", "parse error at (", "YAML parse error on "] {
+        let Some(at) = message.find(prefix) else {
+            continue;
+        };
+        let rest = message.get(at + prefix.len()..)?;
+        let end = rest
+            .find(|c: char| c == ')' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let token = rest.get(..end)?.trim_end_matches(':');
+        let mut parts = token.split(':');
+        let path = parts.next()?.to_string();
+        if path.is_empty() {
+            continue;
+        }
+        let line = parts.next().and_then(|n| n.parse::<usize>().ok());
+        let column = parts.next().and_then(|n| n.parse::<usize>().ok());
+        // A YAML error names the rendered output's line, not the template's: the file only.
+        if prefix == "YAML parse error on " {
+            return Some((path, None, None));
+        }
+        return Some((path, line, column));
+    }
+    None
+}
+
+/// Byte offset of 1-based (line, column), clamped to the text.
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text.get(start..).and_then(|r| r.find('\n')) {
+            Some(i) => start += i + 1,
+            None => return start.min(text.len()),
+        }
+    }
+    let line_end = text
+        .get(start..)
+        .and_then(|r| r.find('\n'))
+        .map_or(text.len(), |i| start + i);
+    let mut at = start;
+    for (n, (i, _)) in text
+        .get(start..line_end)
+        .unwrap_or("")
+        .char_indices()
+        .enumerate()
+    {
+        at = start + i;
+        if n + 1 >= column {
+            break;
+        }
+    }
+    at.min(line_end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_error_locations() {
+        assert_eq!(
+            parse_error_location(
+                "template: web/templates/bad.yaml:1:13: executing \"web/templates/bad.yaml\" at <.Values.nope.deeper>: nil pointer"
+            ),
+            Some(("web/templates/bad.yaml".into(), Some(1), Some(13)))
+        );
+        assert_eq!(
+            parse_error_location("parse error at (web/templates/bad.yaml:4): missing value for if"),
+            Some(("web/templates/bad.yaml".into(), Some(4), None))
+        );
+        assert_eq!(
+            parse_error_location(
+                "YAML parse error on web/templates/bad.yaml: error converting YAML to JSON: yaml: line 2: x"
+            ),
+            Some(("web/templates/bad.yaml".into(), None, None))
+        );
+        assert_eq!(parse_error_location("something else"), None);
+    }
+
+    #[test]
+    fn offsets_clamp() {
+        let t = "ab\ncdé\n";
+        assert_eq!(offset_of(t, 2, 1), 3);
+        assert_eq!(offset_of(t, 2, 3), 5);
+        assert_eq!(offset_of(t, 9, 9), t.len());
+    }
+}

@@ -1,0 +1,317 @@
+//! Kustomize roots: reading a kustomization (its resources, components and `images:`), refusing
+//! remote resources, and building with `kustomize build` or `kubectl kustomize`.
+
+use super::exec::{self, Outcome, Scratch};
+use super::{Job, Output, Place, Problem, RenderSettings, SourceText, Written};
+use crate::rules::render_problems;
+use crate::syntax::{Cursor, ParseLimits, parse_stream};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One `images:` entry.
+#[derive(Clone, Debug, Default)]
+pub struct ImageEntry {
+    pub name: Option<Written>,
+    pub new_name: Option<Written>,
+    pub new_tag: Option<Written>,
+    pub digest: Option<Written>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Kustomization {
+    pub file: Arc<SourceText>,
+    pub component: bool,
+    /// `resources`, `bases` and `components` entries.
+    pub references: Vec<Written>,
+    pub images: Vec<ImageEntry>,
+    /// `helmCharts` (Kustomize would fetch the chart): where it is written.
+    pub helm_charts: Option<Range<usize>>,
+    /// Local patch files (`patches[].path`, `patchesStrategicMerge`), applied after resources.
+    pub patches: Vec<String>,
+}
+
+fn written(c: &Cursor<'_>) -> Option<Written> {
+    let (text, _, _) = c.scalar()?;
+    Some(Written {
+        text: text.to_string(),
+        span: c.value_range(),
+    })
+}
+
+impl Kustomization {
+    pub fn read(path: &Path) -> Option<Kustomization> {
+        let file = SourceText::read(path)?;
+        let docs = parse_stream(&file.text, 0, &ParseLimits::default());
+        let doc = docs.into_iter().next()?.ok()?;
+        let root = doc.root()?;
+        let component = root.str_at("kind") == Some("Component");
+        let mut references = Vec::new();
+        for key in ["resources", "bases", "components"] {
+            if let Some(list) = root.get(key) {
+                references.extend(list.items().filter_map(|i| written(&i)));
+            }
+        }
+        let images = root
+            .get("images")
+            .into_iter()
+            .flat_map(|l| l.items().collect::<Vec<_>>())
+            .map(|e| ImageEntry {
+                name: e.get("name").and_then(|c| written(&c)),
+                new_name: e.get("newName").and_then(|c| written(&c)),
+                new_tag: e.get("newTag").and_then(|c| written(&c)),
+                digest: e.get("digest").and_then(|c| written(&c)),
+            })
+            .collect();
+        let helm_charts = root
+            .get_with_key("helmCharts")
+            .map(|(k, _)| k.value_range());
+        let mut patches: Vec<String> = root
+            .get("patches")
+            .into_iter()
+            .flat_map(|l| l.items().collect::<Vec<_>>())
+            .filter_map(|p| p.str_at("path").map(str::to_string))
+            .collect();
+        patches.extend(
+            root.get("patchesStrategicMerge")
+                .into_iter()
+                .flat_map(|l| l.items().collect::<Vec<_>>())
+                .filter_map(|p| p.as_str().filter(|t| !t.contains('\n')).map(str::to_string)),
+        );
+        drop(doc);
+        Some(Kustomization {
+            file,
+            component,
+            references,
+            images,
+            helm_charts,
+            patches,
+        })
+    }
+
+    /// Local resources, bases and components (paths relative to the kustomization's dir).
+    pub fn local_references(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.references
+            .iter()
+            .filter(|r| !is_remote(&r.text))
+            .map(|r| PathBuf::from(&r.text))
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.file
+            .path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    }
+}
+
+pub fn is_component_file(path: &Path) -> bool {
+    Kustomization::read(path).is_some_and(|k| k.component)
+}
+
+/// A resource Kustomize would fetch: a URL, a git or hosted-repository address.
+pub fn is_remote(entry: &str) -> bool {
+    let e = entry.trim();
+    e.contains("://")
+        || e.starts_with("git@")
+        || e.contains("?ref=")
+        || e.contains("?version=")
+        || ["github.com/", "gitlab.com/", "bitbucket.org/"]
+            .iter()
+            .any(|h| e.starts_with(h))
+}
+
+/// Every kustomization a root builds from, the root first, then breadth first.
+pub fn tree(root: &Path) -> Vec<Kustomization> {
+    let mut out: Vec<Kustomization> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = std::collections::VecDeque::from([root.to_path_buf()]);
+    while let Some(dir) = queue.pop_front() {
+        if out.len() >= 256 || !seen.insert(super::discover::comparable(&dir)) {
+            continue;
+        }
+        let Some(file) = super::discover::kustomization_file(&dir) else {
+            continue;
+        };
+        let Some(k) = Kustomization::read(&file) else {
+            continue;
+        };
+        for r in k.local_references() {
+            let target = dir.join(r);
+            if target.is_dir() {
+                queue.push_back(target);
+            }
+        }
+        out.push(k);
+    }
+    out
+}
+
+/// Which program builds, and how: `kustomize build DIR` or `kubectl kustomize DIR`.
+fn builder(settings: &RenderSettings) -> Result<(PathBuf, bool), String> {
+    let is_kubectl = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("kubectl"))
+    };
+    match &settings.kustomize {
+        Some(p) if exec::is_executable(p) => Ok((p.clone(), is_kubectl(p))),
+        Some(p) => Err(format!(
+            "--kustomize {} is not an executable file",
+            super::display_path(p)
+        )),
+        None => exec::which("kustomize")
+            .map(|p| (p, false))
+            .or_else(|| exec::which("kubectl").map(|p| (p, true)))
+            .ok_or_else(|| "neither `kustomize` nor `kubectl` is on PATH".to_string()),
+    }
+}
+
+pub fn render(job: &Job, settings: &RenderSettings) -> Output {
+    let mut out = Output {
+        text: None,
+        problems: Vec::new(),
+        tracer: None,
+        render_time: Duration::ZERO,
+    };
+    let tree = tree(&job.dir);
+    let marker = SourceText::read(&job.marker);
+    // Never fetch: a remote resource anywhere in the tree stops the build, with its line.
+    for k in &tree {
+        for r in k.references.iter().filter(|r| is_remote(&r.text)) {
+            out.problems.push(Problem {
+                finding: render_problems::remote_resource(&job.display, &r.text, "resource"),
+                place: Place {
+                    file: k.file.clone(),
+                    range: r.span.clone(),
+                },
+            });
+        }
+        if let Some(span) = &k.helm_charts {
+            out.problems.push(Problem {
+                finding: render_problems::remote_resource(&job.display, "helmCharts", "Helm chart"),
+                place: Place {
+                    file: k.file.clone(),
+                    range: span.clone(),
+                },
+            });
+        }
+    }
+    if !out.problems.is_empty() {
+        return out;
+    }
+    let Some(marker) = marker else {
+        return out;
+    };
+    let whole = Place {
+        file: marker.clone(),
+        range: 0..0,
+    };
+    let (program, kubectl) = match builder(settings) {
+        Ok(b) => b,
+        Err(why) => {
+            out.problems.push(Problem {
+                finding: render_problems::renderer_missing(
+                    super::Kind::Kustomize,
+                    &job.display,
+                    &why,
+                ),
+                place: whole,
+            });
+            return out;
+        }
+    };
+    let scratch = match Scratch::new() {
+        Ok(s) => s,
+        Err(e) => {
+            out.problems.push(Problem {
+                finding: render_problems::render_failed(
+                    super::Kind::Kustomize,
+                    &job.display,
+                    &format!("cannot create a scratch directory: {e}"),
+                ),
+                place: whole,
+            });
+            return out;
+        }
+    };
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    args.push(if kubectl { "kustomize" } else { "build" }.into());
+    args.push(job.dir.clone().into_os_string());
+    let start = Instant::now();
+    let outcome = exec::run(&program, &args, &scratch, settings.timeout);
+    out.render_time = start.elapsed();
+    match outcome {
+        Outcome::Ok { stdout } => {
+            out.text = Some(stdout);
+            out.tracer = Some(super::Tracer::kustomize(job, tree));
+        }
+        Outcome::Failed { stderr } => {
+            // Kustomize names files by absolute path: show them as the run names the root.
+            let abs = super::discover::comparable(&job.dir);
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let message = klog_free(&stderr);
+            let mut message = message
+                .trim()
+                .trim_start_matches("error: ")
+                .trim()
+                .replace(&format!("{}/", abs.display()), &format!("{}/", job.display));
+            if cwd.parent().is_some() {
+                message = message.replace(&format!("{}/", cwd.display()), "");
+            }
+            // At the entry the message names (`accumulating resources from 'service.yaml'`).
+            let place = tree
+                .iter()
+                .flat_map(|k| k.references.iter().map(move |r| (k, r)))
+                .find(|(_, r)| message.contains(&format!("'{}'", r.text)))
+                .map_or(whole, |(k, r)| Place {
+                    file: k.file.clone(),
+                    range: r.span.clone(),
+                });
+            out.problems.push(Problem {
+                finding: render_problems::render_failed(
+                    super::Kind::Kustomize,
+                    &job.display,
+                    &message,
+                ),
+                place,
+            });
+        }
+        Outcome::TimedOut => out.problems.push(Problem {
+            finding: render_problems::render_failed(
+                super::Kind::Kustomize,
+                &job.display,
+                &format!(
+                    "the build did not finish within {}s",
+                    settings.timeout.as_secs()
+                ),
+            ),
+            place: whole,
+        }),
+        Outcome::NotRun(e) => out.problems.push(Problem {
+            finding: render_problems::renderer_missing(
+                super::Kind::Kustomize,
+                &job.display,
+                &format!("{} could not be run: {e}", program.display()),
+            ),
+            place: whole,
+        }),
+    }
+    out
+}
+
+/// kubectl 1.31 wraps errors in a klog line with a timestamp and a pid
+/// (`E1201 12:09:05.605638 31062 run.go:72] "command failed" err="…"`): keep the error only, so
+/// the message is the same on every run.
+fn klog_free(stderr: &str) -> String {
+    let t = stderr.trim();
+    match t.split_once("\"command failed\" err=\"") {
+        Some((_, rest)) => rest
+            .strip_suffix('"')
+            .unwrap_or(rest)
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\"),
+        None => t.to_string(),
+    }
+}

@@ -1,0 +1,191 @@
+//! Helm charts and Kustomize trees, through the real renderers (issue 9).
+//!
+//! This stage sits beside `source`: it turns a chart or a Kustomize root into rendered text that
+//! the rest of the pipeline lints like any manifest, and keeps what is needed to point each
+//! finding back at the bytes a user edits (a values file, a kustomization's `images:` entry, a
+//! template line). It never runs rules and never decides severity.
+//!
+//! - [`discover`]: which directories are charts and roots, which raw files they replace.
+//! - [`exec`]: running `helm` / `kustomize` / `kubectl` without network, under a timeout.
+//! - [`helm`] and [`kustomize`]: the command lines, the pre-checks (missing dependencies,
+//!   remote resources) and the renderers' error messages.
+//! - [`trace`]: from a span in the rendered text back to the source file and line.
+
+pub mod discover;
+pub mod exec;
+pub mod helm;
+pub mod kustomize;
+pub mod place;
+pub mod trace;
+pub mod values;
+
+pub use discover::{Plan, plan};
+pub use trace::Tracer;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use crate::rules::render_problems::Kind;
+
+/// A string value of a Chart.yaml or a kustomization, and where it is written.
+#[derive(Clone, Debug)]
+pub struct Written {
+    pub text: String,
+    pub span: std::ops::Range<usize>,
+}
+
+/// A chart or a Kustomize root to render.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub kind: Kind,
+    /// The directory, as walked or given (relative paths stay relative).
+    pub dir: PathBuf,
+    /// How reports name it (`charts/web`).
+    pub display: String,
+    /// `Chart.yaml` or the kustomization file.
+    pub marker: PathBuf,
+}
+
+/// One `--set`-style override from the config: `image.tag: "2.10"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetValue {
+    /// Dotted path (`image.tag`).
+    pub path: String,
+    /// The value as Helm will see it (typed as YAML types it).
+    pub json: serde_json::Value,
+    /// As written in the config.
+    pub written: String,
+    pub is_number: bool,
+    /// Byte range of the value in the config file.
+    pub span: Range<usize>,
+}
+
+/// Per-chart settings from `.pullcheck.yaml` (`charts:`), paths already resolved against the
+/// config file's directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChartSettings {
+    pub dir: PathBuf,
+    pub values: Vec<PathBuf>,
+    pub set: Vec<SetValue>,
+    pub release: Option<String>,
+    pub namespace: Option<String>,
+    /// The config file the `set` spans point into.
+    pub config_file: Option<PathBuf>,
+}
+
+/// How charts and roots are rendered in a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderSettings {
+    /// `--helm PATH` (else `helm` on PATH).
+    pub helm: Option<PathBuf>,
+    /// `--kustomize PATH`: a `kustomize` or a `kubectl` binary (else `kustomize`, then
+    /// `kubectl`, on PATH).
+    pub kustomize: Option<PathBuf>,
+    /// `--values FILE`, in order, for every chart of the run.
+    pub values: Vec<PathBuf>,
+    pub release: String,
+    /// Namespace passed to `helm template` (`None`: the run's default namespace).
+    pub namespace: Option<String>,
+    pub charts: Vec<ChartSettings>,
+    pub timeout: Duration,
+}
+
+impl Default for RenderSettings {
+    fn default() -> Self {
+        RenderSettings {
+            helm: None,
+            kustomize: None,
+            values: Vec::new(),
+            release: "release-name".to_string(),
+            namespace: None,
+            charts: Vec::new(),
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RenderSettings {
+    /// The config's entry for a chart directory, if any.
+    pub fn chart(&self, dir: &Path) -> Option<&ChartSettings> {
+        let want = discover::comparable(dir);
+        self.charts
+            .iter()
+            .find(|c| discover::comparable(&c.dir) == want)
+    }
+}
+
+/// A file of the user's tree that a finding points into (values file, template, Chart.yaml).
+#[derive(Debug)]
+pub struct SourceText {
+    pub display: String,
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+impl SourceText {
+    pub fn read(path: &Path) -> Option<Arc<SourceText>> {
+        let text = crate::source::read_file(path, 16 * 1024 * 1024).ok()?;
+        Some(Arc::new(SourceText {
+            display: display_path(path),
+            path: path.to_path_buf(),
+            text: text.into(),
+        }))
+    }
+}
+
+/// Where a finding goes in the user's tree.
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub file: Arc<SourceText>,
+    pub range: Range<usize>,
+}
+
+pub use crate::finding::Rendered as RenderedInfo;
+
+/// A finding about a chart or root itself (not rendered, failed), already placed.
+pub struct Problem {
+    pub finding: crate::finding::Finding,
+    pub place: Place,
+}
+
+/// What rendering one job gave.
+pub struct Output {
+    /// The rendered manifests; `None` when rendering did not happen or failed.
+    pub text: Option<String>,
+    pub problems: Vec<Problem>,
+    /// How to trace findings in `text` back to the sources.
+    pub tracer: Option<Tracer>,
+    /// Wall time of the renderer itself.
+    pub render_time: Duration,
+}
+
+/// Renders one job: never panics, never fetches, never passes silently.
+pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> Output {
+    match job.kind {
+        Kind::Helm => helm::render(job, settings, default_namespace),
+        Kind::Kustomize => kustomize::render(job, settings),
+    }
+}
+
+/// The name reports use for a path: as given, without a leading `./`; an absolute path under
+/// the working directory (a config's resolved paths) relative to it.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path = match path.strip_prefix(&cwd) {
+        Ok(rel) if path.is_absolute() && !rel.as_os_str().is_empty() => rel,
+        _ => path,
+    };
+    // `overlays/prod/../../base/x.yaml` is shown as `base/x.yaml` (the file is read by the
+    // path as written).
+    let normal = crate::source::normalize(path);
+    let s = normal.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// A one-line name for a root in messages: `charts/web`, or `.` for the working directory.
+pub fn display_dir(path: &Path) -> String {
+    let s = display_path(path);
+    if s.is_empty() { ".".to_string() } else { s }
+}

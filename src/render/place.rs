@@ -1,0 +1,182 @@
+//! Moving findings onto the user's files: the engine's one hook after the rules have run.
+//! Files a finding points into are added to the run's [`SourceMap`] once each, with the values
+//! of secret-looking keys masked in snippets.
+
+use super::trace::Tracer;
+use super::{Place, SourceText};
+use crate::finding::{Finding, Label};
+use crate::model::ObjectFacts;
+use crate::source::{FileId, Origin, SourceFile, SourceMap, Span};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+#[derive(Default)]
+pub struct Placer {
+    by_path: HashMap<PathBuf, FileId>,
+}
+
+impl Placer {
+    fn file_id(&mut self, sources: &mut SourceMap, file: &SourceText) -> FileId {
+        let key = super::discover::comparable(&file.path);
+        if let Some(id) = self.by_path.get(&key) {
+            return *id;
+        }
+        let mut source = SourceFile::new(
+            file.display.clone(),
+            Origin::Path(file.path.clone()),
+            file.text.to_string(),
+            false,
+        );
+        source.redact(&secret_values(&file.text));
+        let id = sources.add(source);
+        self.by_path.insert(key, id);
+        id
+    }
+
+    /// A chart's or root's own finding, at its place.
+    pub fn place(
+        &mut self,
+        sources: &mut SourceMap,
+        mut finding: Finding,
+        place: &Place,
+    ) -> Finding {
+        let id = self.file_id(sources, &place.file);
+        finding.span = Span::new(id, place.range.clone());
+        finding
+    }
+
+    /// Traces every finding in rendered text to its source, merges the findings that several
+    /// roots share (overlays of one base), and says in each message what was rendered.
+    pub fn trace(
+        &mut self,
+        sources: &mut SourceMap,
+        findings: &mut Vec<Finding>,
+        tracers: &HashMap<FileId, Tracer>,
+        objects: &[Vec<ObjectFacts>],
+        kinds: &crate::model::KindTable,
+    ) {
+        for f in findings.iter_mut() {
+            let Some(tracer) = tracers.get(&f.span.file) else {
+                continue;
+            };
+            let Some(text) = sources.get(f.span.file).map(|s| s.raw_text().to_string()) else {
+                continue;
+            };
+            let file_objects = objects
+                .get(f.span.file.0 as usize)
+                .map_or(&[][..], Vec::as_slice);
+            let numeric = f.rule == crate::rules::numeric_tag::META.name;
+            let traced = tracer.trace(&text, f.span.range(), numeric, file_objects, kinds);
+            let id = self.file_id(sources, &traced.place.file);
+            let rendered_at = f.span;
+            f.span = Span::new(id, traced.place.range.clone());
+            if !traced.exact && traced.place.range.is_empty() {
+                f.label = format!("{} (the line that wrote it is not certain)", f.label)
+                    .trim_start()
+                    .to_string();
+            }
+            f.secondary.insert(
+                0,
+                Label {
+                    span: rendered_at,
+                    text: format!("rendered as `{}`", traced.rendered.text),
+                },
+            );
+            f.rendered = Some(Box::new(traced.rendered));
+        }
+        merge_shared(findings);
+        for f in findings.iter_mut() {
+            if let Some(r) = &f.rendered {
+                f.message = format!("{} ({})", f.message, describe(r));
+            }
+        }
+    }
+}
+
+/// "rendered as `X` in `web/templates/d.yaml`, chart `charts/web`".
+fn describe(r: &crate::finding::Rendered) -> String {
+    let what = if r.by == "helm" {
+        "chart"
+    } else {
+        "Kustomize root"
+    };
+    let mut roots = format!("`{}`", r.root);
+    for other in &r.also {
+        roots.push_str(&format!(", `{other}`"));
+    }
+    let plural = if r.also.is_empty() { "" } else { "s" };
+    let mut out = format!("rendered as `{}`", r.text);
+    if let Some(t) = &r.template {
+        out.push_str(&format!(" in `{t}`"));
+    }
+    out.push_str(&format!(", {what}{plural} {roots}"));
+    out
+}
+
+/// One finding for what several roots share: same rule, same source span, same message.
+fn merge_shared(findings: &mut Vec<Finding>) {
+    let mut first: HashMap<(&'static str, Span, String), usize> = HashMap::new();
+    let mut drop = vec![false; findings.len()];
+    let mut also: Vec<(usize, String)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let Some(r) = &f.rendered else { continue };
+        let key = (f.rule, f.span, f.message.clone());
+        match first.get(&key) {
+            Some(&j) => {
+                if let Some(d) = drop.get_mut(i) {
+                    *d = true;
+                }
+                also.push((j, r.root.clone()));
+            }
+            None => {
+                first.insert(key, i);
+            }
+        }
+    }
+    for (j, root) in also {
+        if let Some(r) = findings.get_mut(j).and_then(|f| f.rendered.as_mut())
+            && r.root != root
+            && !r.also.contains(&root)
+        {
+            r.also.push(root);
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        let keep = !drop.get(i).copied().unwrap_or(false);
+        i += 1;
+        keep
+    });
+}
+
+/// Values of keys that look like credentials (`password:`, `apiToken:`), masked in snippets:
+/// values files hold them next to image settings.
+fn secret_values(text: &str) -> Vec<std::ops::Range<usize>> {
+    const WORDS: &[&str] = &[
+        "password",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "auth",
+        "credential",
+        "passwd",
+        "private",
+    ];
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        if let Some(colon) = content.find(':') {
+            let key = content.get(..colon).unwrap_or("").to_ascii_lowercase();
+            let value_from = colon + 1;
+            let value = content.get(value_from..).unwrap_or("");
+            let lead = value.len() - value.trim_start().len();
+            if WORDS.iter().any(|w| key.contains(w)) && !value.trim().is_empty() {
+                out.push(at + value_from + lead..at + content.len());
+            }
+        }
+        at += line.len();
+    }
+    out
+}

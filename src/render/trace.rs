@@ -1,0 +1,593 @@
+//! From a span in rendered text back to the bytes a user edits, in this order:
+//! 1. a values-file scalar (Helm: the effective one, the last values file that set it wins);
+//! 2. a kustomization's `images:` entry, else the resource file that writes the object;
+//! 3. the template that wrote it (Helm's `# Source:`), at the line when only one line can be it.
+//!
+//! Tracing never guesses: a candidate must render to exactly the flagged part of the value, on
+//! reference boundaries, under a key that names an image part; two candidates are a tie and
+//! tracing falls back to the next step. The last step is the chart's or root's own file.
+
+use super::helm::{ChartFile, chart_file};
+use super::kustomize::{ImageEntry, Kustomization};
+use super::values::{Leaf, leaves, set_leaves};
+use super::{ChartSettings, Job, Kind, Place, RenderedInfo, SourceText};
+use crate::model::{KindTable, ObjectFacts, PullSecretRef, Scalar};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How to trace one chart's or root's rendered text.
+#[derive(Debug)]
+pub struct Tracer {
+    pub kind: Kind,
+    pub root: String,
+    dir: PathBuf,
+    marker: PathBuf,
+    /// Helm: the effective values, one leaf per path.
+    leaves: Vec<Leaf>,
+    /// Kustomize: the root's kustomization first, then its bases.
+    kustomizations: Vec<Kustomization>,
+}
+
+/// Where a finding goes, and what it was rendered from.
+pub struct Traced {
+    pub place: Place,
+    pub rendered: RenderedInfo,
+    /// Tracing reached a values scalar or an `images:` entry (not just a file).
+    pub exact: bool,
+}
+
+/// Which field of the rendered object a span is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Image,
+    PullPolicy,
+    PullSecret,
+    Other,
+}
+
+impl Field {
+    fn key(self) -> Option<&'static str> {
+        match self {
+            Field::Image => Some("image"),
+            Field::PullPolicy => Some("imagePullPolicy"),
+            Field::PullSecret => Some("imagePullSecrets"),
+            Field::Other => None,
+        }
+    }
+}
+
+impl Tracer {
+    pub fn helm(
+        job: &Job,
+        chart: &ChartFile,
+        values: &[PathBuf],
+        settings: Option<&ChartSettings>,
+    ) -> Tracer {
+        let mut all: Vec<Leaf> = Vec::new();
+        subchart_leaves(&job.dir, chart, "", 0, &mut all);
+        if let Some(f) = SourceText::read(&job.dir.join("values.yaml")) {
+            all.extend(leaves(&f, ""));
+        }
+        for v in values {
+            if let Some(f) = SourceText::read(v) {
+                all.extend(leaves(&f, ""));
+            }
+        }
+        if let Some(s) = settings
+            && let Some(config) = s.config_file.as_deref().and_then(SourceText::read)
+        {
+            all.extend(set_leaves(&s.set, &config));
+        }
+        // Later sources win, as in Helm.
+        let mut by_path: HashMap<String, usize> = HashMap::new();
+        let mut effective: Vec<Option<Leaf>> = Vec::new();
+        for leaf in all {
+            match by_path.get(&leaf.path) {
+                Some(&i) => {
+                    if let Some(slot) = effective.get_mut(i) {
+                        *slot = Some(leaf);
+                    }
+                }
+                None => {
+                    by_path.insert(leaf.path.clone(), effective.len());
+                    effective.push(Some(leaf));
+                }
+            }
+        }
+        Tracer {
+            kind: Kind::Helm,
+            root: job.display.clone(),
+            dir: job.dir.clone(),
+            marker: job.marker.clone(),
+            leaves: effective.into_iter().flatten().collect(),
+            kustomizations: Vec::new(),
+        }
+    }
+
+    pub fn kustomize(job: &Job, tree: Vec<Kustomization>) -> Tracer {
+        Tracer {
+            kind: Kind::Kustomize,
+            root: job.display.clone(),
+            dir: job.dir.clone(),
+            marker: job.marker.clone(),
+            leaves: Vec::new(),
+            kustomizations: tree,
+        }
+    }
+
+    /// Values scalars typed as numbers whose rendering is a part of `image` (for `numeric-tag`).
+    pub fn numeric_sources(&self, image: &str) -> Vec<&Leaf> {
+        self.leaves
+            .iter()
+            .filter(|l| l.is_number && image_key(&l.path))
+            .filter(|l| component_at(image, &l.rendered, 0..image.len(), true).is_some())
+            .collect()
+    }
+
+    /// Traces the finding at `span` of the rendered `text` (whose objects are `objects`).
+    pub fn trace(
+        &self,
+        text: &str,
+        span: Range<usize>,
+        numeric_only: bool,
+        objects: &[ObjectFacts],
+        kinds: &KindTable,
+    ) -> Traced {
+        let hit = scalar_at(objects, &span);
+        let template = source_comment(text, span.start);
+        let rendered_text = hit.as_ref().map_or_else(
+            || line_text(text, span.start).to_string(),
+            |h| h.scalar.text.clone(),
+        );
+        let info = RenderedInfo {
+            by: self.kind.as_str(),
+            root: self.root.clone(),
+            template: template.map(str::to_string),
+            text: rendered_text,
+            also: Vec::new(),
+        };
+        if let Some(h) = &hit {
+            let part = flagged_part(text, &span, h.scalar);
+            let exact = match self.kind {
+                Kind::Helm => self.values_place(h, part.clone(), numeric_only),
+                Kind::Kustomize => self.images_place(h, part.clone()),
+            };
+            if let Some(place) = exact {
+                return Traced {
+                    place,
+                    rendered: info,
+                    exact: true,
+                };
+            }
+            if self.kind == Kind::Kustomize
+                && let Some(place) = self.resource_place(h, kinds)
+            {
+                return Traced {
+                    place,
+                    rendered: info,
+                    exact: false,
+                };
+            }
+        }
+        let field = hit.as_ref().map_or(Field::Other, |h| h.field);
+        if let Some(place) = template.and_then(|t| self.template_place(t, field)) {
+            return Traced {
+                place,
+                rendered: info,
+                exact: false,
+            };
+        }
+        let place = SourceText::read(&self.marker).map(|file| Place { file, range: 0..0 });
+        Traced {
+            place: place.unwrap_or_else(|| Place {
+                file: Arc::new(SourceText {
+                    display: self.root.clone(),
+                    path: self.dir.clone(),
+                    text: "".into(),
+                }),
+                range: 0..0,
+            }),
+            rendered: info,
+            exact: false,
+        }
+    }
+
+    fn values_place(&self, h: &Hit<'_>, part: Range<usize>, numeric_only: bool) -> Option<Place> {
+        let text = h.scalar.text.as_str();
+        let candidates: Vec<&Leaf> = self
+            .leaves
+            .iter()
+            .filter(|l| !numeric_only || l.is_number)
+            .filter(|l| match h.field {
+                Field::Image => {
+                    image_key(&l.path)
+                        && component_at(text, &l.rendered, part.clone(), numeric_only).is_some()
+                }
+                Field::PullPolicy => policy_key(&l.path) && l.rendered == text,
+                Field::PullSecret => secret_key(&l.path) && l.rendered == text,
+                Field::Other => false,
+            })
+            .collect();
+        match candidates.as_slice() {
+            [only] => Some(Place {
+                file: only.file.clone(),
+                range: only.span.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn images_place(&self, h: &Hit<'_>, part: Range<usize>) -> Option<Place> {
+        if h.field != Field::Image {
+            return None;
+        }
+        let image = h.scalar.text.as_str();
+        let (name, tag, digest) = split_reference(image);
+        for k in &self.kustomizations {
+            for entry in &k.images {
+                let names_it = entry.name.as_ref().is_some_and(|n| n.text == name)
+                    || entry.new_name.as_ref().is_some_and(|n| n.text == name);
+                if !names_it {
+                    continue;
+                }
+                if let Some(w) = pick(entry, image, &part, name, tag, digest) {
+                    return Some(Place {
+                        file: k.file.clone(),
+                        range: w,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The file that writes the container's field: the root's kustomization first, then its
+    /// bases (an overlay is applied after its base), and in each the patches before the
+    /// resources (patches are applied last). The first file whose object (same kind, a name
+    /// the rendered name contains) has that container with that field wins.
+    fn resource_place(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Place> {
+        h.field.key()?;
+        for k in &self.kustomizations {
+            let dir = k.dir();
+            let files = k
+                .patches
+                .iter()
+                .map(PathBuf::from)
+                .chain(k.local_references());
+            for r in files {
+                let path = dir.join(r);
+                if !path.is_file() {
+                    continue;
+                }
+                let Some(file) = SourceText::read(&path) else {
+                    continue;
+                };
+                if let Some(range) = field_in_file(&file.text, h, kinds) {
+                    return Some(Place { file, range });
+                }
+            }
+        }
+        None
+    }
+
+    /// The template named by `# Source:`, at the one line that writes `field`.
+    fn template_place(&self, source: &str, field: Field) -> Option<Place> {
+        let path = chart_file(&self.dir, source)?;
+        let file = SourceText::read(&path)?;
+        let range = field
+            .key()
+            .and_then(|key| unique_key_line(&file.text, key))
+            .unwrap_or(0..0);
+        Some(Place { file, range })
+    }
+}
+
+/// Where a resource or patch file writes the field `h` is about, if it writes it.
+fn field_in_file(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<Range<usize>> {
+    let docs = crate::syntax::parse_stream(text, 0, &Default::default());
+    for o in docs
+        .iter()
+        .flatten()
+        .flat_map(|doc| crate::model::extract_objects(doc, kinds))
+    {
+        if o.kind != h.object.kind {
+            continue;
+        }
+        let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref()) else {
+            continue;
+        };
+        if !rendered.contains(orig) {
+            continue;
+        }
+        let Some(pod) = &o.pod else { continue };
+        let Some(c) = pod
+            .containers
+            .iter()
+            .find(|c| c.name_text().is_some() && c.name_text() == h.container_name)
+        else {
+            continue;
+        };
+        let field = match h.field {
+            Field::Image => c.image.as_ref(),
+            Field::PullPolicy => c.pull_policy.as_deref(),
+            _ => None,
+        };
+        if let Some(s) = field {
+            return Some(s.value_span.clone());
+        }
+    }
+    None
+}
+
+/// Subcharts' own values.yaml, under their name (or alias), before the parent's.
+fn subchart_leaves(dir: &Path, chart: &ChartFile, prefix: &str, depth: usize, out: &mut Vec<Leaf>) {
+    if depth > 3 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir.join("charts")) else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for sub in dirs {
+        let Some(sub_chart) = ChartFile::read(&sub.join("Chart.yaml")) else {
+            continue;
+        };
+        let Some(name) = sub_chart.name.clone() else {
+            continue;
+        };
+        let key = chart
+            .dependencies
+            .iter()
+            .find(|d| d.name.text == name)
+            .and_then(|d| d.alias.clone())
+            .unwrap_or(name);
+        let p = format!("{prefix}{key}.");
+        subchart_leaves(&sub, &sub_chart, &p, depth + 1, out);
+        if let Some(f) = SourceText::read(&sub.join("values.yaml")) {
+            out.extend(leaves(&f, p.trim_end_matches('.')));
+        }
+    }
+}
+
+/// The `images:` entry field that produced `part` of `image`.
+fn pick(
+    entry: &ImageEntry,
+    image: &str,
+    part: &Range<usize>,
+    name: &str,
+    tag: Option<&str>,
+    digest: Option<&str>,
+) -> Option<Range<usize>> {
+    let within = |value: &str| component_at(image, value, part.clone(), false).is_some();
+    if let (Some(w), Some(d)) = (&entry.digest, digest)
+        && w.text == d
+        && within(d)
+    {
+        return Some(w.span.clone());
+    }
+    if let (Some(w), Some(t)) = (&entry.new_tag, tag)
+        && w.text == t
+        && within(t)
+    {
+        return Some(w.span.clone());
+    }
+    if let Some(w) = &entry.new_name
+        && w.text == name
+        && within(name)
+    {
+        return Some(w.span.clone());
+    }
+    None
+}
+
+/// `name[:tag][@digest]` split lexically (the reference may be invalid: that is the finding).
+fn split_reference(image: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let slash = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest.get(slash..).and_then(|last| last.rfind(':')) {
+        Some(i) => (
+            rest.get(..slash + i).unwrap_or(rest),
+            rest.get(slash + i + 1..),
+            digest,
+        ),
+        None => (rest, None, digest),
+    }
+}
+
+fn last_segment(path: &str) -> String {
+    path.rsplit('.')
+        .next()
+        .unwrap_or(path)
+        .split('[')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Keys that name (a part of) an image reference.
+fn image_key(path: &str) -> bool {
+    let k = last_segment(path);
+    [
+        "image", "tag", "repo", "registry", "digest", "version", "name",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
+}
+
+fn policy_key(path: &str) -> bool {
+    last_segment(path).contains("policy")
+}
+
+fn secret_key(path: &str) -> bool {
+    path.to_ascii_lowercase().contains("secret")
+}
+
+/// Where `value` occurs in `text` covering `part`, on reference boundaries (`/`, `:`, `@` or
+/// the ends). `whole_component`: only tags, names or digests as a whole.
+fn component_at(text: &str, value: &str, part: Range<usize>, any: bool) -> Option<usize> {
+    if value.is_empty() {
+        return None;
+    }
+    let boundary = |c: Option<char>| c.is_none_or(|c| matches!(c, '/' | ':' | '@'));
+    text.match_indices(value).map(|(i, _)| i).find(|&a| {
+        let b = a + value.len();
+        let covers = any || (a <= part.start && part.end <= b);
+        covers
+            && boundary(text.get(..a).and_then(|s| s.chars().last()))
+            && boundary(text.get(b..).and_then(|s| s.chars().next()))
+    })
+}
+
+/// A rendered scalar a finding is about.
+struct Hit<'a> {
+    scalar: &'a Scalar,
+    field: Field,
+    object: &'a ObjectFacts,
+    container_name: Option<&'a str>,
+}
+
+fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<'a>> {
+    let inside =
+        |s: &Scalar| s.span.start <= span.start && span.end <= s.span.end.max(s.span.start + 1);
+    for o in objects.iter().filter(|o| o.span.contains(&span.start)) {
+        let Some(pod) = &o.pod else { continue };
+        for c in &pod.containers {
+            if let Some(s) = c.image.as_ref().filter(|s| inside(s)) {
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::Image,
+                    object: o,
+                    container_name: c.name_text(),
+                });
+            }
+            if let Some(s) = c.pull_policy.as_deref().filter(|s| inside(s)) {
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::PullPolicy,
+                    object: o,
+                    container_name: c.name_text(),
+                });
+            }
+        }
+        for r in &pod.image_pull_secrets {
+            if let PullSecretRef::Named(s) = r
+                && inside(s)
+            {
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::PullSecret,
+                    object: o,
+                    container_name: None,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// The flagged part of the scalar's text (byte range in `scalar.text`).
+fn flagged_part(text: &str, span: &Range<usize>, scalar: &Scalar) -> Range<usize> {
+    let whole = 0..scalar.text.len();
+    let raw = text.get(span.clone()).unwrap_or("");
+    let f = raw.trim_matches(|c| c == '"' || c == '\'');
+    if f.is_empty() || span.start <= scalar.value_span.start && span.end >= scalar.value_span.end {
+        return whole;
+    }
+    // Offset of the span inside the value as written (quotes excluded).
+    let written = text.get(scalar.value_span.clone()).unwrap_or("");
+    let quote = usize::from(written.starts_with(['"', '\'']));
+    let rel = span.start.saturating_sub(scalar.value_span.start + quote);
+    match scalar.text.get(rel..rel + f.len()) {
+        Some(s) if s == f => rel..rel + f.len(),
+        _ => scalar.text.find(f).map_or(whole, |i| i..i + f.len()),
+    }
+}
+
+/// The `# Source: chart/templates/x.yaml` comment of the document holding `at`.
+pub fn source_comment(text: &str, at: usize) -> Option<&str> {
+    let before = text.get(..at)?;
+    let i = before.rfind("# Source: ")?;
+    let rest = text.get(i + "# Source: ".len()..)?;
+    let line = rest.split(['\n', '\r']).next()?.trim();
+    (!line.is_empty()).then_some(line)
+}
+
+fn line_text(text: &str, at: usize) -> &str {
+    let start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(at..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| at + i);
+    text.get(start..end).unwrap_or("").trim()
+}
+
+/// The value part of the one line `key:` (or `- key:`) of a template; `None` when several lines
+/// (or none) could be it.
+fn unique_key_line(text: &str, key: &str) -> Option<Range<usize>> {
+    let mut found = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let trimmed = content.trim_start();
+        let body = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
+        if let Some(rest) = body.strip_prefix(key)
+            && rest.starts_with(':')
+        {
+            if found.is_some() {
+                return None;
+            }
+            let key_at = at + (content.len() - body.len());
+            let value_from = key_at + key.len() + 1;
+            let value = content.get(value_from - at..).unwrap_or("");
+            let lead = value.len() - value.trim_start().len();
+            let start = value_from + lead;
+            let end = at + content.len();
+            found = Some(if start < end { start..end } else { key_at..end });
+        }
+        at += line.len();
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_sit_on_reference_boundaries() {
+        let img = "docker.io/bitnami/nginx:1.25";
+        assert_eq!(component_at(img, "1.25", 24..28, false), Some(24));
+        assert_eq!(component_at(img, "1.2", 24..27, false), None);
+        assert_eq!(component_at(img, "bitnami/nginx", 10..23, false), Some(10));
+        assert_eq!(component_at(img, "nginx", 24..28, false), None);
+    }
+
+    #[test]
+    fn one_key_line_or_none() {
+        let t = "a:\n  image: {{ x }}\n  other: 1\n";
+        let r = unique_key_line(t, "image").unwrap();
+        assert_eq!(&t[r], "{{ x }}");
+        assert_eq!(unique_key_line("image: a\nimage: b\n", "image"), None);
+        assert_eq!(unique_key_line("images: a\n", "image"), None);
+    }
+
+    #[test]
+    fn source_comments() {
+        let t = "---\n# Source: web/templates/a.yaml\nkind: Pod\n";
+        assert_eq!(source_comment(t, t.len() - 2), Some("web/templates/a.yaml"));
+        assert_eq!(source_comment(t, 2), None);
+    }
+}

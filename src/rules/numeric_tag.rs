@@ -1,0 +1,54 @@
+//! `numeric-tag`: a values-file scalar that YAML types as a number reaches an image reference,
+//! and Helm prints it as a float64 (`2.10` → `2.1`, `44526276` → `4.4526276e+07`).
+
+use super::{Category, RuleMeta};
+use crate::finding::{Finding, Severity};
+use crate::source::Span;
+
+pub const META: RuleMeta = RuleMeta {
+    name: "numeric-tag",
+    severity: Severity::Error,
+    category: Category::Image,
+    summary: "a number in a values file (or config `set:`) is printed by Helm as a float in an image reference",
+    doc: include_str!("../../rules/numeric-tag.md"),
+};
+
+/// A number-typed values leaf (from the render stage's tracer) whose rendering is part of an
+/// image reference.
+pub struct NumberSource<'a> {
+    /// Dotted path from the chart's values root (`image.tag`).
+    pub path: &'a str,
+    /// As written (`2.10`).
+    pub written: &'a str,
+    /// As Helm prints it (`2.1`).
+    pub rendered: &'a str,
+}
+
+/// `image` is a rendered image reference at `span`; `sources` the number-typed values leaves
+/// whose rendering is part of it.
+pub fn check(span: Span, image: &str, sources: &[NumberSource<'_>], out: &mut Vec<Finding>) {
+    for leaf in sources {
+        let changed = leaf.written != leaf.rendered;
+        let message = if changed {
+            format!(
+                "`{}: {}` is a number to Helm and renders as `{}`: the image is `{image}`",
+                leaf.path, leaf.written, leaf.rendered
+            )
+        } else {
+            format!(
+                "`{}: {}` is a number to Helm, not a string: it renders as written only by luck \
+                 (`{image}`)",
+                leaf.path, leaf.written
+            )
+        };
+        out.push(
+            Finding::new(&META, span, message)
+                .label(format!("a YAML number; Helm prints `{}`", leaf.rendered))
+                .help(format!(
+                    "quote it: `{}: \"{}\"`",
+                    leaf.path.rsplit('.').next().unwrap_or(leaf.path),
+                    leaf.written
+                )),
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! Charts and Kustomize roots through the real renderers (issue 9): tracing to the source a user
+//! edits, bases linted only through overlays, a path inside a chart linting the chart once.
+//! Needs helm and kubectl (scripts/install-renderers.sh); skipped with a message without them,
+//! failed under PULLCHECK_REQUIRE_CLIENTS=1.
+
+use crate::common::{renderers_available, repo, with_renderers};
+use pullcheck::engine::{LintOptions, Report, lint};
+use pullcheck::render::RenderSettings;
+use std::path::PathBuf;
+
+fn run(paths: &[&str], values: &[&str]) -> Report {
+    std::env::set_current_dir(repo()).expect("repo root");
+    let mut render = with_renderers(RenderSettings::default());
+    render.values = values.iter().map(PathBuf::from).collect();
+    let opts = LintOptions {
+        paths: paths.iter().map(PathBuf::from).collect(),
+        jobs: 2,
+        render,
+        ..LintOptions::default()
+    };
+    lint(&opts).expect("lint runs")
+}
+
+fn at(report: &Report, rule: &str) -> Vec<(String, usize)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            let file = report.sources.get(f.span.file).expect("file");
+            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
+            (file.name.clone(), line)
+        })
+        .collect()
+}
+
+#[test]
+fn an_overlay_images_entry_is_blamed_and_the_base_placeholder_is_not() {
+    if !renderers_available("render::overlays") {
+        return;
+    }
+    let report = run(&["fixtures/render/overlays"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(
+            "fixtures/render/overlays/prod/kustomization.yaml".to_string(),
+            7
+        )]
+    );
+    // `image: checkout` in the base is replaced by every overlay: no missing-tag.
+    assert!(at(&report, "missing-tag").is_empty());
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "latest-tag")
+        .expect("finding");
+    let r = f.rendered.as_deref().expect("rendered");
+    assert_eq!(
+        (r.by, r.text.as_str()),
+        ("kustomize", "ghcr.io/acme/checkout:latest")
+    );
+}
+
+#[test]
+fn the_last_values_file_that_sets_a_value_is_blamed() {
+    if !renderers_available("render::values") {
+        return;
+    }
+    let report = run(
+        &["fixtures/numeric-tag/pass/chart-quoted"],
+        &["fixtures/render/values-latest.yaml"],
+    );
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/values-latest.yaml".to_string(), 2)]
+    );
+    let json = crate::common::json(&report);
+    assert!(
+        json.contains("\"template\": \"web/templates/deployment.yaml\""),
+        "{json}"
+    );
+}
+
+#[test]
+fn a_path_inside_a_chart_lints_the_chart_once() {
+    if !renderers_available("render::inside") {
+        return;
+    }
+    let chart = "fixtures/numeric-tag/fail/chart";
+    let alone = run(&[chart], &[]);
+    let inside = run(
+        &[
+            "fixtures/numeric-tag/fail/chart/values.yaml",
+            "fixtures/numeric-tag/fail/chart/templates/deployment.yaml",
+            chart,
+        ],
+        &[],
+    );
+    assert_eq!(at(&alone, "numeric-tag").len(), 1);
+    assert_eq!(at(&inside, "numeric-tag"), at(&alone, "numeric-tag"));
+    assert!(at(&inside, "templated-file").is_empty());
+}
+
+#[test]
+fn a_missing_renderer_is_a_warning_per_chart_never_a_silent_pass() {
+    std::env::set_current_dir(repo()).expect("repo root");
+    let render = RenderSettings {
+        helm: Some(PathBuf::from("target/no-such-helm")),
+        ..RenderSettings::default()
+    };
+    let opts = LintOptions {
+        paths: vec![PathBuf::from("fixtures/numeric-tag/fail/chart")],
+        render,
+        ..LintOptions::default()
+    };
+    let report = lint(&opts).expect("lint runs");
+    assert_eq!(
+        at(&report, "renderer-missing"),
+        [("fixtures/numeric-tag/fail/chart/Chart.yaml".to_string(), 1)]
+    );
+}
+
+#[test]
+fn real_charts_and_trees_at_their_defaults_report_only_what_is_true() {
+    if !renderers_available("render::real") {
+        return;
+    }
+    let report = run(&["fixtures/render/real"], &[]);
+    // Checked by hand against `kubectl kustomize` / `helm template` output: the springboot base
+    // really has `image: jingfang/sbdemo` (no tag) in both overlays, and wordpress's patch adds
+    // an init container `image: debian`. The Helm charts (pushgateway, memcached with Bitnami's
+    // vendored `common`) and multibases pin every image.
+    let found: Vec<(&str, String, usize)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.span.file).expect("file");
+            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
+            (f.rule, file.name.clone(), line)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "missing-tag",
+                "fixtures/render/real/kustomize/springboot/base/deployment.yaml".to_string(),
+                18
+            ),
+            (
+                "missing-tag",
+                "fixtures/render/real/kustomize/wordpress/patch.yaml".to_string(),
+                10
+            ),
+        ],
+        "{}",
+        crate::common::human(&report)
+    );
+    let shared = report.findings.first().and_then(|f| f.rendered.as_deref());
+    assert_eq!(
+        shared.map(|r| r.also.clone()),
+        Some(vec![
+            "fixtures/render/real/kustomize/springboot/overlays/staging".to_string()
+        ])
+    );
+    // Every chart and root was rendered, once: 2 charts, springboot's 2 overlays, wordpress and
+    // multibases (whose dev/staging/production and base are consumed, not built alone).
+    assert_eq!(report.summary.files, 6, "{}", crate::common::human(&report));
+}
+
+#[test]
+fn a_component_is_applied_by_its_root_and_never_built_alone() {
+    if !renderers_available("render::component") {
+        return;
+    }
+    let report = run(&["fixtures/render/with-component"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(
+            "fixtures/render/with-component/comp/kustomization.yaml".to_string(),
+            5
+        )]
+    );
+    assert_eq!(report.summary.files, 1);
+}
+
+#[test]
+fn a_default_the_template_computes_is_not_blamed_on_the_values_file() {
+    if !renderers_available("render::computed") {
+        return;
+    }
+    // `tag: ""` falls back to `appVersion: latest` in the template: the template line is the
+    // source, never the empty value.
+    let report = run(&["fixtures/render/computed-default"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(
+            "fixtures/render/computed-default/templates/deployment.yaml".to_string(),
+            14
+        )]
+    );
+}
+
+#[test]
+fn a_subchart_renders_with_its_parent_and_values_trace_to_the_right_file() {
+    if !renderers_available("render::umbrella") {
+        return;
+    }
+    // Named directly, the subchart still renders only through its parent.
+    let report = run(
+        &[
+            "fixtures/render/umbrella",
+            "fixtures/render/umbrella/charts/api/values.yaml",
+        ],
+        &[],
+    );
+    assert_eq!(report.summary.files, 1);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/umbrella/values.yaml".to_string(), 4)]
+    );
+    assert_eq!(
+        at(&report, "invalid-pull-policy"),
+        [(
+            "fixtures/render/umbrella/charts/api/values.yaml".to_string(),
+            4
+        )]
+    );
+}
+
+#[test]
+fn a_library_chart_is_not_rendered_on_its_own() {
+    if !renderers_available("render::library") {
+        return;
+    }
+    // `helm template` refuses library charts ("library charts are not installable"): that is
+    // not a finding, and its files are not linted raw either.
+    let report = run(&["fixtures/render/library"], &[]);
+    assert!(
+        report.findings.is_empty(),
+        "{}",
+        crate::common::human(&report)
+    );
+}
+
+#[test]
+fn broken_charts_and_trees_are_findings_never_crashes_or_silent_passes() {
+    if !renderers_available("render::hostile") {
+        return;
+    }
+    // A Chart.yaml that is not YAML, a kustomization that is not YAML, and two kustomizations
+    // that consume each other (no root outside the cycle: both are built, Kustomize says why).
+    let report = run(&["fixtures/render/hostile"], &[]);
+    let mut got = at(&report, "render-failed");
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "fixtures/render/hostile/bad-chart/Chart.yaml".to_string(),
+                1
+            ),
+            (
+                "fixtures/render/hostile/bad-kustomization/kustomization.yaml".to_string(),
+                1
+            ),
+            (
+                "fixtures/render/hostile/cycle/a/kustomization.yaml".to_string(),
+                2
+            ),
+            (
+                "fixtures/render/hostile/cycle/b/kustomization.yaml".to_string(),
+                2
+            ),
+        ],
+        "{}",
+        crate::common::human(&report)
+    );
+    let cwd = std::env::current_dir().expect("cwd");
+    for f in &report.findings {
+        assert!(
+            !f.message.contains(&*cwd.to_string_lossy()),
+            "absolute path in {}",
+            f.message
+        );
+    }
+}
+
+#[test]
+fn an_aliased_subchart_template_is_found_and_ci_formats_point_at_sources() {
+    if !renderers_available("render::alias") {
+        return;
+    }
+    // An empty tag is not a values-file error (nothing to blame there): the template line is,
+    // found under the subchart's directory although Helm names it by its alias.
+    let report = run(
+        &["fixtures/render/umbrella"],
+        &["fixtures/render/values-empty-tag.yaml"],
+    );
+    assert_eq!(
+        at(&report, "invalid-reference"),
+        [(
+            "fixtures/render/umbrella/charts/api/templates/deployment.yaml".to_string(),
+            14
+        )]
+    );
+    let mut sarif = Vec::new();
+    pullcheck::emit::sarif::write(&report, &mut sarif).expect("sarif");
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif).expect("json");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .flat_map(|r| {
+            r["locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(r["relatedLocations"].as_array().into_iter().flatten())
+        })
+        .filter_map(|l| l["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(!uris.is_empty());
+    for uri in uris {
+        assert!(
+            repo().join(uri).is_file(),
+            "SARIF points at {uri}, not a file in the repository"
+        );
+    }
+    let mut gitlab = Vec::new();
+    pullcheck::emit::gitlab::write(&report, &mut gitlab).expect("gitlab");
+    let gitlab: serde_json::Value = serde_json::from_slice(&gitlab).expect("json");
+    for issue in gitlab.as_array().expect("issues") {
+        let path = issue["location"]["path"].as_str().expect("path");
+        assert!(repo().join(path).is_file(), "GitLab points at {path}");
+    }
+}
+
+#[test]
+fn credentials_in_values_files_and_rendered_secrets_are_never_printed() {
+    if !renderers_available("render::secrets") {
+        return;
+    }
+    // The finding sits on `tag: latest`, two lines below a password in the same values file;
+    // the rendered Secret carries it too. Neither may reach any output format.
+    let report = run(&["fixtures/render/secret-values"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/secret-values/values.yaml".to_string(), 5)]
+    );
+    let mut outputs = vec![crate::common::human(&report), crate::common::json(&report)];
+    for write in [
+        pullcheck::emit::sarif::write,
+        pullcheck::emit::gitlab::write,
+        pullcheck::emit::github::write,
+        pullcheck::emit::short::write,
+    ] {
+        let mut out = Vec::new();
+        write(&report, &mut out).expect("write");
+        outputs.push(String::from_utf8(out).expect("utf-8"));
+    }
+    for out in outputs {
+        assert!(!out.contains("s3cr3t-Hunter2-value"), "{out}");
+    }
+}
+
+#[test]
+fn a_config_exclude_glob_is_relative_to_the_config_file() {
+    if !renderers_available("render::exclude") {
+        return;
+    }
+    // As if `.pullcheck.yaml` in fixtures/render/overlays said `exclude: ['prod/**']`: the prod
+    // overlay is not walked, so its `newTag: latest` is not seen, from any working directory.
+    let mut cfg = pullcheck::config::parse("x", "exclude: ['prod/**']\n").expect("config");
+    let dir = repo().join("fixtures/render/overlays");
+    cfg.resolve_paths(&dir, &dir.join(".pullcheck.yaml"));
+    std::env::set_current_dir(repo()).expect("repo root");
+    let opts = LintOptions {
+        paths: vec![PathBuf::from("fixtures/render/overlays")],
+        exclude: cfg.exclude.clone(),
+        render: with_renderers(RenderSettings::default()),
+        ..LintOptions::default()
+    };
+    let report = lint(&opts).expect("lint runs");
+    assert!(
+        at(&report, "latest-tag").is_empty(),
+        "{}",
+        crate::common::human(&report)
+    );
+    assert_eq!(report.summary.files, 1);
+}
