@@ -122,7 +122,11 @@ impl Tracer {
         self.leaves
             .iter()
             .filter(|l| l.is_number && image_key(&l.path))
-            .filter(|l| component_at(image, &l.rendered, 0..image.len(), true).is_some())
+            .filter(|l| {
+                l.renderings()
+                    .iter()
+                    .any(|r| component_at(image, r, 0..image.len(), true).is_some())
+            })
             .collect()
     }
 
@@ -203,7 +207,9 @@ impl Tracer {
             .filter(|l| match h.field {
                 Field::Image => {
                     image_key(&l.path)
-                        && component_at(text, &l.rendered, part.clone(), numeric_only).is_some()
+                        && l.renderings()
+                            .iter()
+                            .any(|r| component_at(text, r, part.clone(), numeric_only).is_some())
                 }
                 Field::PullPolicy => policy_key(&l.path) && l.rendered == text,
                 Field::PullSecret => secret_key(&l.path) && l.rendered == text,

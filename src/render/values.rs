@@ -22,6 +22,23 @@ pub struct Leaf {
     pub span: Range<usize>,
 }
 
+impl Leaf {
+    /// The texts this value can print as inside an image. `{{ .Values.x }}` prints a number as
+    /// Go's `%v` does (`rendered`); a chart that formats it with `printf "%s"` (as
+    /// prometheus-community's image helper does) gets Go's bad-verb form, `%!s(float64=2.1)`:
+    /// Helm reads every YAML number of a values file as a float64.
+    pub fn renderings(&self) -> Vec<String> {
+        if self.is_number {
+            vec![
+                self.rendered.clone(),
+                format!("%!s(float64={})", self.rendered),
+            ]
+        } else {
+            vec![self.rendered.clone()]
+        }
+    }
+}
+
 const MAX_DEPTH: usize = 48;
 
 /// The leaves of one values file; `prefix` places a subchart's values under its name.

@@ -82,6 +82,22 @@ fn the_last_values_file_that_sets_a_value_is_blamed() {
 }
 
 #[test]
+fn a_numeric_tag_formatted_with_printf_is_blamed_on_its_values_line() {
+    if !renderers_available("render::numeric printf") {
+        return;
+    }
+    // prometheus-pushgateway builds its image with `printf "%s:%s"`: a tag written `2.10`
+    // renders `%!s(float64=2.1)`, which must still lead back to the values line.
+    let report = run(
+        &["fixtures/render/real/helm/prometheus-pushgateway"],
+        &["fixtures/render/values-numeric-printf.yaml"],
+    );
+    let here = [("fixtures/render/values-numeric-printf.yaml".to_string(), 4)];
+    assert_eq!(at(&report, "numeric-tag"), here);
+    assert_eq!(at(&report, "invalid-reference"), here);
+}
+
+#[test]
 fn a_path_inside_a_chart_lints_the_chart_once() {
     if !renderers_available("render::inside") {
         return;
