@@ -234,25 +234,20 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
                 place,
             });
         }
-        Outcome::TimedOut => out.problems.push(Problem {
-            finding: render_problems::render_failed(
-                super::Kind::Helm,
-                &job.display,
-                &format!(
-                    "`helm template` did not finish within {}s",
-                    settings.timeout.as_secs()
-                ),
-            ),
-            place: whole,
-        }),
-        Outcome::NotRun(e) => out.problems.push(Problem {
-            finding: render_problems::renderer_missing(
-                super::Kind::Helm,
-                &job.display,
-                &format!("{} could not be run: {e}", program.display()),
-            ),
-            place: whole,
-        }),
+        Outcome::TimedOut => out.problems.push(Problem::unfinished(
+            super::Kind::Helm,
+            &job.display,
+            "`helm template`",
+            settings.timeout,
+            whole,
+        )),
+        Outcome::NotRun(e) => out.problems.push(Problem::not_run(
+            super::Kind::Helm,
+            &job.display,
+            &program,
+            &e,
+            whole,
+        )),
     }
     out
 }

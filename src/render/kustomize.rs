@@ -278,25 +278,20 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
                 place,
             });
         }
-        Outcome::TimedOut => out.problems.push(Problem {
-            finding: render_problems::render_failed(
-                super::Kind::Kustomize,
-                &job.display,
-                &format!(
-                    "the build did not finish within {}s",
-                    settings.timeout.as_secs()
-                ),
-            ),
-            place: whole,
-        }),
-        Outcome::NotRun(e) => out.problems.push(Problem {
-            finding: render_problems::renderer_missing(
-                super::Kind::Kustomize,
-                &job.display,
-                &format!("{} could not be run: {e}", program.display()),
-            ),
-            place: whole,
-        }),
+        Outcome::TimedOut => out.problems.push(Problem::unfinished(
+            super::Kind::Kustomize,
+            &job.display,
+            "the build",
+            settings.timeout,
+            whole,
+        )),
+        Outcome::NotRun(e) => out.problems.push(Problem::not_run(
+            super::Kind::Kustomize,
+            &job.display,
+            &program,
+            &e,
+            whole,
+        )),
     }
     out
 }

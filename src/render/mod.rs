@@ -150,6 +150,38 @@ pub struct Problem {
     pub place: Place,
 }
 
+impl Problem {
+    /// A renderer that ran past the timeout (`what` names the run: "`helm template`") or could
+    /// not be started: the same findings for Helm and Kustomize, on the whole chart or root.
+    pub(crate) fn unfinished(
+        kind: Kind,
+        root: &str,
+        what: &str,
+        timeout: std::time::Duration,
+        whole: Place,
+    ) -> Problem {
+        let message = format!("{what} did not finish within {}s", timeout.as_secs());
+        Problem {
+            finding: crate::rules::render_problems::render_failed(kind, root, &message),
+            place: whole,
+        }
+    }
+
+    pub(crate) fn not_run(
+        kind: Kind,
+        root: &str,
+        program: &Path,
+        why: &str,
+        whole: Place,
+    ) -> Problem {
+        let message = format!("{} could not be run: {why}", program.display());
+        Problem {
+            finding: crate::rules::render_problems::renderer_missing(kind, root, &message),
+            place: whole,
+        }
+    }
+}
+
 /// What rendering one job gave.
 pub struct Output {
     /// The rendered manifests; `None` when rendering did not happen or failed.
