@@ -19,7 +19,7 @@ use std::{
 
 use crate::syntax::saphyr::{
     char_traits::{
-        as_hex, is_anchor_char, is_blank_or_breakz, is_break, is_breakz, is_flow, is_hex,
+        as_hex, is_anchor_char, is_blank_or_breakz, is_break, is_flow, is_hex, is_libyaml_uri_char,
         is_tag_char, is_uri_char, is_yaml_non_break,
     },
     input::{Input, SkipTabs},
@@ -216,8 +216,6 @@ pub enum TokenType<'input> {
     DocumentStart,
     /// The end of a YAML document (`...`).
     DocumentEnd,
-    /// A BOM at the start of a line.
-    ByteOrderMark,
     /// The start of a sequence block.
     ///
     /// Sequence blocks are arrays starting with a `-`.
@@ -489,7 +487,6 @@ pub struct Scanner<'input, T> {
     implicit_flow_mapping_states: Vec<Option<ImplicitMappingState>>,
     /// If a plain scalar was terminated by a `#` comment on its line, we set this
     /// to detect an illegal multiline continuation on the following line.
-    interrupted_plain_by_comment: Option<Marker>,
     buf_leading_break: String,
     buf_trailing_breaks: String,
     buf_whitespaces: String,
@@ -515,7 +512,6 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             leading_whitespace: self.leading_whitespace,
             flow_mapping_started: self.flow_mapping_started.clone(),
             implicit_flow_mapping_states: self.implicit_flow_mapping_states.clone(),
-            interrupted_plain_by_comment: self.interrupted_plain_by_comment,
             buf_leading_break: self.buf_leading_break.clone(),
             buf_trailing_breaks: self.buf_trailing_breaks.clone(),
             buf_whitespaces: self.buf_whitespaces.clone(),
@@ -566,7 +562,6 @@ impl<'input, T: Input> Scanner<'input, T> {
             leading_whitespace: true,
             flow_mapping_started: vec![],
             implicit_flow_mapping_states: vec![],
-            interrupted_plain_by_comment: None,
 
             buf_leading_break: String::new(),
             buf_trailing_breaks: String::new(),
@@ -712,34 +707,15 @@ impl<'input, T: Input> Scanner<'input, T> {
             return Ok(());
         }
 
-        // Only the parser knows whether a byte order mark at the start of a line is between
-        // documents. Anywhere else, it's inside one.
-        if self.input.next_char_is('\u{FEFF}') {
-            if self.mark.col == 0 && self.flow_level == 0 {
-                return self.fetch_byte_order_mark();
-            }
-
-            return Err(ScanError::new_str(
-                self.mark,
-                "a byte order mark must not appear inside a document",
-            ));
-        }
-
         if self.mark.col == 0 {
             if self.input.next_char_is('%') {
                 return self.fetch_directive();
             } else if self.input.next_is_document_start() {
                 return self.fetch_document_indicator(TokenType::DocumentStart);
             } else if self.input.next_is_document_end() {
-                self.fetch_document_indicator(TokenType::DocumentEnd)?;
-                self.skip_ws_to_eol(SkipTabs::Yes)?;
-                if !self.input.next_is_breakz() {
-                    return Err(ScanError::new_str(
-                        self.mark,
-                        "invalid content after document end marker",
-                    ));
-                }
-                return Ok(());
+                // pullcheck: libyaml reads what follows `...` on its line as the next tokens
+                // (go-yaml never looks past the first document); YAML 1.2 forbids content there.
+                return self.fetch_document_indicator(TokenType::DocumentEnd);
             }
         }
 
@@ -876,6 +852,14 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// one.
     fn skip_to_next_token(&mut self) -> ScanResult {
         loop {
+            // pullcheck: libyaml skips a byte order mark that starts a line, as one column,
+            // anywhere in a document; elsewhere it is an ordinary character. YAML 1.2 allows it
+            // only between documents.
+            if self.mark.col == 0 && self.input.look_ch() == '\u{FEFF}' {
+                self.input.skip();
+                self.mark.index += 1;
+                self.mark.col += 1;
+            }
             match self.input.look_ch() {
                 // Tabs may not be used as indentation.
                 // "Indentation" only exists as long as a block is started, but does not exist
@@ -907,29 +891,6 @@ impl<'input, T: Input> Scanner<'input, T> {
                     self.mark.col += comment_length;
                 }
                 _ => break,
-            }
-        }
-        // If a plain scalar was interrupted by a comment, and the next line could
-        // continue the scalar in block context, this is invalid.
-        if let Some(err_mark) = self.interrupted_plain_by_comment.take() {
-            // Ensure enough lookahead for the check below (peek and peek_nth) and for
-            // document indicator detection which needs 4 chars.
-            self.input.lookahead(4);
-            // BS4K should only trigger when the continuation would start on the immediate next
-            // line (no intervening empty/comment-only lines). A blank line resets the folding
-            // opportunity and thus should not error.
-            let is_immediate_next_line = self.mark.line == err_mark.line + 1;
-            if self.flow_level == 0
-                && is_immediate_next_line
-                && self.mark.col as isize > self.indent
-                && !self.input.next_is_z()
-                && !self.input.next_is_document_indicator()
-                && self.input.next_can_be_plain_scalar(false)
-            {
-                return Err(ScanError::new_str(
-                    err_mark,
-                    "comment intercepting the multiline text",
-                ));
             }
         }
         Ok(())
@@ -976,18 +937,17 @@ impl<'input, T: Input> Scanner<'input, T> {
         let (n_bytes, result) = self.input.skip_ws_to_eol(skip_tabs);
         self.mark.col += n_bytes;
         self.mark.index += n_bytes;
-        // Skipping stops at a byte order mark. Unless it starts the line, it's inside a document.
-        if self.mark.col > 0 && self.input.look_ch() == '\u{FEFF}' {
-            return Err(ScanError::new_str(
-                self.mark,
-                "a byte order mark must not appear inside a document",
-            ));
-        }
-
         result.map_err(|msg| ScanError::new_str(self.mark, msg))
     }
 
     fn fetch_stream_start(&mut self) {
+        // pullcheck: libyaml's reader drops a byte order mark that starts the stream (each
+        // document kubectl decodes is a stream of its own) without counting a column.
+        self.input.lookahead(1);
+        if self.input.look_ch() == '\u{FEFF}' {
+            self.input.skip();
+            self.mark.index += 1;
+        }
         let mark = self.mark;
         self.indent = -1;
         self.stream_start_produced = true;
@@ -1222,10 +1182,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
 
-        if is_blank_or_breakz(self.input.look_ch())
-            || (self.flow_level > 0 && self.input.next_is_flow())
-        {
-            // XXX: ex 7.2, an empty scalar can follow a secondary tag
+        // pullcheck: as in libyaml, only white space or a line break ends a tag; a flow
+        // indicator is part of it (`!tag,` is the tag `!tag,`; YAML 1.2 ends the tag there).
+        if is_blank_or_breakz(self.input.look_ch()) {
             Ok(Token(
                 Span::new(start_mark, self.mark),
                 TokenType::Tag(handle, suffix),
@@ -1318,7 +1277,7 @@ impl<'input, T: Input> Scanner<'input, T> {
         self.skip_non_blank();
 
         let mut string = String::new();
-        while is_uri_char(self.input.look_ch()) {
+        while is_libyaml_uri_char(self.input.look_ch()) {
             if self.input.peek() == '%' {
                 string.push(self.scan_uri_escapes(start_mark)?);
             } else {
@@ -1354,7 +1313,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             string.extend(head.chars().skip(1));
         }
 
-        while is_tag_char(self.input.look_ch()) {
+        // pullcheck: libyaml's URI characters (`yaml_parser_scan_tag_uri`), flow indicators and
+        // `!` included; YAML 1.2's tag characters exclude them.
+        while is_libyaml_uri_char(self.input.look_ch()) {
             // Check if it is a URI-escape sequence.
             if self.input.peek() == '%' {
                 string.push(self.scan_uri_escapes(mark)?);
@@ -1498,11 +1459,9 @@ impl<'input, T: Input> Scanner<'input, T> {
     }
 
     fn fetch_flow_collection_end(&mut self, tok: TokenType<'input>) -> ScanResult {
-        // A closing bracket without a corresponding opening is invalid YAML.
-        if self.flow_level == 0 {
-            return Err(ScanError::new_str(self.mark, "misplaced bracket"));
-        }
-
+        // pullcheck: a closing bracket without an opening one is a token, as in libyaml; the
+        // parser refuses it where it does not fit (after a complete document, go-yaml never
+        // looks).
         self.remove_simple_key()?;
         self.decrease_flow_level();
 
@@ -1630,21 +1589,6 @@ impl<'input, T: Input> Scanner<'input, T> {
         Ok(())
     }
 
-    fn fetch_byte_order_mark(&mut self) -> ScanResult {
-        self.unroll_indent(-1);
-        self.remove_simple_key()?;
-
-        // Don't count BOMs as content.
-        let mark = self.mark;
-        self.input.skip();
-        self.mark.index += 1;
-        self.allow_simple_key();
-
-        self.tokens
-            .push_back(Token(Span::new(mark, self.mark), TokenType::ByteOrderMark));
-        Ok(())
-    }
-
     fn fetch_document_indicator(&mut self, t: TokenType<'input>) -> ScanResult {
         self.unroll_indent(-1);
         self.remove_simple_key()?;
@@ -1744,13 +1688,6 @@ impl<'input, T: Input> Scanner<'input, T> {
             self.skip_break();
         }
 
-        if self.input.look_ch() == '\t' {
-            return Err(ScanError::new_str(
-                start_mark,
-                "a block scalar content cannot start with a tab",
-            ));
-        }
-
         if increment > 0 {
             indent = if self.indent >= 0 {
                 (self.indent + increment as isize) as usize
@@ -1761,9 +1698,9 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Scan the leading line breaks and determine the indentation level if needed.
         if indent == 0 {
-            self.skip_block_scalar_first_line_indent(&mut indent, &mut trailing_breaks);
+            self.skip_block_scalar_first_line_indent(&mut indent, &mut trailing_breaks)?;
         } else {
-            self.skip_block_scalar_indent(indent, &mut trailing_breaks);
+            self.skip_block_scalar_indent(indent, &mut trailing_breaks)?;
         }
 
         // We have an end-of-stream with no content, e.g.:
@@ -1792,13 +1729,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             ));
         }
 
-        if self.mark.col < indent && (self.mark.col as isize) > self.indent {
-            return Err(ScanError::new_str(
-                self.mark,
-                "wrongly indented line in block scalar",
-            ));
-        }
-
+        // pullcheck: a first content line indented less than the blank lines before it ends
+        // the scalar, as in libyaml; YAML 1.2 calls it wrongly indented.
         let mut line_buffer = String::with_capacity(100);
         let start_mark = self.mark;
         while self.mark.col == indent && is_yaml_non_break(self.input.peek()) {
@@ -1838,7 +1770,7 @@ impl<'input, T: Input> Scanner<'input, T> {
             self.read_break(&mut leading_break);
 
             // Eat the following indentation spaces and line breaks.
-            self.skip_block_scalar_indent(indent, &mut trailing_breaks);
+            self.skip_block_scalar_indent(indent, &mut trailing_breaks)?;
         }
 
         // Chomp the tail.
@@ -1883,7 +1815,7 @@ impl<'input, T: Input> Scanner<'input, T> {
     }
 
     /// Skip the block scalar indentation and empty lines.
-    fn skip_block_scalar_indent(&mut self, indent: usize, breaks: &mut String) {
+    fn skip_block_scalar_indent(&mut self, indent: usize, breaks: &mut String) -> ScanResult {
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
             if indent < self.input.bufmaxlen() - 2 {
@@ -1911,6 +1843,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                 }
                 self.input.lookahead(2);
             }
+            self.block_scalar_tab_check(indent)?;
 
             // If our current line is empty, skip over the break and continue looping.
             if self.input.next_is_break() {
@@ -1920,13 +1853,30 @@ impl<'input, T: Input> Scanner<'input, T> {
                 break;
             }
         }
+        Ok(())
+    }
+
+    /// pullcheck: libyaml (`yaml_parser_scan_block_scalar_breaks`) refuses a tab where it is
+    /// still reading the indentation of a block scalar line, even on an otherwise blank line.
+    fn block_scalar_tab_check(&mut self, indent: usize) -> ScanResult {
+        if (indent == 0 || self.mark.col < indent) && self.input.look_ch() == '\t' {
+            return Err(ScanError::new_str(
+                self.mark,
+                "found a tab character where an indentation space is expected",
+            ));
+        }
+        Ok(())
     }
 
     /// Determine the indentation level for a block scalar from the first line of its contents.
     ///
     /// The function skips over whitespace-only lines and sets `indent` to the the longest
     /// whitespace line that was encountered.
-    fn skip_block_scalar_first_line_indent(&mut self, indent: &mut usize, breaks: &mut String) {
+    fn skip_block_scalar_first_line_indent(
+        &mut self,
+        indent: &mut usize,
+        breaks: &mut String,
+    ) -> ScanResult {
         let mut max_indent = 0;
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
@@ -1937,6 +1887,7 @@ impl<'input, T: Input> Scanner<'input, T> {
             if self.mark.col > max_indent {
                 max_indent = self.mark.col;
             }
+            self.block_scalar_tab_check(0)?;
 
             if self.input.next_is_break() {
                 // If our current line is empty, skip over the break and continue looping.
@@ -1948,18 +1899,10 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
 
-        // In case a yaml looks like:
-        // ```yaml
-        // |
-        // foo
-        // bar
-        // ```
-        // We need to set the indent to 0 and not 1. In all other cases, the indent must be at
-        // least 1. When in the above example, `self.indent` will be set to -1.
-        *indent = max_indent.max((self.indent + 1) as usize);
-        if self.indent > 0 {
-            *indent = (*indent).max(1);
-        }
+        // pullcheck: libyaml's rule: at least one column, even at the top level (`|` then `foo`
+        // in column 0 is an empty scalar, then another token), where YAML 1.2 allows 0.
+        *indent = max_indent.max((self.indent + 1) as usize).max(1);
+        Ok(())
     }
 
     fn fetch_flow_scalar(&mut self, single: bool) -> ScanResult {
@@ -2076,25 +2019,9 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Eat the right quote.
         self.skip_non_blank();
-        // Ensure there is no invalid trailing content.
-        self.skip_ws_to_eol(SkipTabs::Yes)?;
-        match self.input.peek() {
-            // These can be encountered in flow sequences or mappings.
-            ',' | '}' | ']' if self.flow_level > 0 => {}
-            // An end-of-line / end-of-stream is fine. No trailing content.
-            c if is_breakz(c) => {}
-            // ':' can be encountered if our scalar is a key.
-            // Outside of flow contexts, keys cannot span multiple lines
-            ':' if self.flow_level == 0 && start_mark.line == self.mark.line => {}
-            // Inside a flow context, this is allowed.
-            ':' if self.flow_level > 0 => {}
-            _ => {
-                return Err(ScanError::new_str(
-                    self.mark,
-                    "invalid trailing content after double-quoted scalar",
-                ));
-            }
-        }
+        // pullcheck: libyaml checks nothing after the closing quote (`"a" b` is the scalar
+        // `a`, then a token the parser refuses where it does not fit); YAML 1.2 forbids
+        // trailing content here.
 
         let style = if single {
             ScalarStyle::SingleQuoted
@@ -2180,7 +2107,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             'e' => ret = '\x1b',
             ' ' => ret = '\x20',
             '"' => ret = '"',
-            '/' => ret = '/',
+            // pullcheck: libyaml's escapes (so Kubernetes'): `\'` is one, YAML 1.2's `\/` not.
+            '\'' => ret = '\'',
             '\\' => ret = '\\',
             // Unicode next line (#x85)
             'N' => ret = char::from_u32(0x85).unwrap(),
@@ -2264,25 +2192,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             if (self.mark.col == 0 && self.input.next_is_document_indicator())
                 || self.input.peek() == '#'
             {
-                // BS4K: If a `#` starts a comment after some separation spaces following content
-                // of a plain scalar in block context, and there is potential continuation on the
-                // next line, this is invalid. We cannot decide yet if there will be continuation,
-                // so record that a comment interrupted a plain scalar.
-                if self.input.peek() == '#'
-                    && !string.is_empty()
-                    && !self.buf_whitespaces.is_empty()
-                    && self.flow_level == 0
-                {
-                    self.interrupted_plain_by_comment = Some(self.mark);
-                }
+                // pullcheck: a comment ends the scalar, and what follows it is new tokens, as in
+                // libyaml; YAML 1.2 (test BS4K) refuses a continuation line after the comment.
                 break;
-            }
-
-            if self.flow_level > 0 && self.input.peek() == '-' && is_flow(self.input.peek_nth(1)) {
-                return Err(ScanError::new_str(
-                    self.mark,
-                    "plain scalar cannot start with '-' followed by ,[]{}",
-                ));
             }
 
             if !self.input.next_is_blank_or_breakz()
