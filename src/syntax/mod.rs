@@ -140,7 +140,11 @@ fn version_error(chunk: &str, start: usize) -> Option<SyntaxError> {
         offset += line.len();
         // Directives after `---` or `...` are not the document's: go-yaml reads `---` as its
         // start, and never reads past a `...`.
-        if !is_blank_yaml(line) || line.starts_with("---") || line.starts_with("...") {
+        let directive = line.starts_with('%');
+        if (!directive && !is_blank_yaml(line))
+            || line.starts_with("---")
+            || line.starts_with("...")
+        {
             return None;
         }
         let Some(version) = line.strip_prefix("%YAML") else {
@@ -190,12 +194,13 @@ fn control_character(chunk: &str) -> Option<usize> {
     })
 }
 
-/// A chunk with only comments, blank lines, directives and `---` holds no document. (Not `...`:
-/// before any document, go-yaml refuses it.)
+/// A chunk with only comments, blank lines and `---` holds no document. (Not `...`: before any
+/// document, go-yaml refuses it; not a directive: kubectl's reader has cut the `---` that
+/// would start its document into the next chunk, so go-yaml refuses it too.)
 fn is_blank_yaml(chunk: &str) -> bool {
     chunk.lines().all(|line| {
         let t = line.trim();
-        t.is_empty() || t.starts_with('#') || t.starts_with('%') || t == "---"
+        t.is_empty() || t.starts_with('#') || t == "---"
     })
 }
 

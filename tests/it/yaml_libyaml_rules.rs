@@ -171,3 +171,40 @@ fn the_files_first_separator_line_is_yaml_for_go_yaml() {
     let docs = read("a: 1\n---\n%YAML 1.2\n");
     assert!(docs[1].is_err(), "{docs:?}");
 }
+
+// What kubectl refuses and pullcheck now refuses too (`parse-error` before deploy time).
+
+#[test]
+fn a_key_in_a_flow_mapping_cannot_span_lines() {
+    refused("a: { \"image\"\n  : nginx }\n");
+    refused("a: { image\n  : nginx }\n");
+    let text = "a: { image: nginx,\n  name: web }\n";
+    let doc = accepted(text);
+    let name = doc.root().unwrap().get("a").unwrap().get("name").unwrap();
+    assert_eq!(&text[name.value_range()], "web");
+}
+
+#[test]
+fn a_directive_before_the_files_first_separator_is_refused() {
+    // kubectl's reader cuts the file at `---` before go-yaml sees it, so the directive's
+    // document has no `---`: "did not find expected <document start>".
+    let docs = read("%YAML 1.1\n---\nimage: nginx:1\n");
+    assert!(docs[0].is_err(), "{docs:?}");
+    assert!(docs[1].is_ok(), "{docs:?}");
+    let err = refused("%FOO bar\n---\na: 1\n");
+    assert!(err.message.contains("unknown directive name"), "{err:?}");
+    refused("%YAML 1.1 extra\n---\na: 1\n");
+}
+
+#[test]
+fn anchor_names_are_letters_digits_underscores_and_dashes() {
+    let text = "base: &web-labels_1 {app: web}\nlabels: *web-labels_1\nimage: nginx:1\n";
+    let doc = accepted(text);
+    assert_eq!(
+        value_and_span(&doc, text, "image"),
+        ("nginx:1".into(), "nginx:1")
+    );
+    refused("base: &web.labels {app: web}\n");
+    refused("base: &wéb {app: web}\n");
+    refused("a: &x: 1\n");
+}

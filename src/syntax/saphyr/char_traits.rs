@@ -95,13 +95,6 @@ pub fn is_yaml_non_space(c: char) -> bool {
     is_yaml_non_break(c) && !is_blank(c)
 }
 
-/// Check whether the character is a valid YAML anchor name character.
-#[inline]
-#[must_use]
-pub fn is_anchor_char(c: char) -> bool {
-    is_yaml_non_space(c) && !is_flow(c)
-}
-
 /// Check whether the character is a valid word character.
 #[inline]
 #[must_use]

@@ -448,7 +448,6 @@ impl<'input, T: Input> Parser<'input, T> {
                 _,
                 TokenType::VersionDirective(..)
                 | TokenType::TagDirective(..)
-                | TokenType::ReservedDirective(..)
                 | TokenType::DocumentStart,
             ) => {
                 // explicit document
@@ -495,9 +494,6 @@ impl<'input, T: Input> Parser<'input, T> {
                     }
                     tags.insert(handle.to_string(), prefix.to_string());
                 }
-                Token(_, TokenType::ReservedDirective(_, _)) => {
-                    // Reserved directives are ignored
-                }
                 _ => break,
             }
             self.skip();
@@ -534,7 +530,6 @@ impl<'input, T: Input> Parser<'input, T> {
                 mark,
                 TokenType::VersionDirective(..)
                 | TokenType::TagDirective(..)
-                | TokenType::ReservedDirective(..)
                 | TokenType::DocumentStart
                 | TokenType::DocumentEnd
                 | TokenType::StreamEnd,

@@ -19,7 +19,7 @@ use std::{
 
 use crate::syntax::saphyr::{
     char_traits::{
-        as_hex, is_anchor_char, is_blank_or_breakz, is_break, is_flow, is_hex, is_libyaml_uri_char,
+        as_hex, is_alpha, is_blank_or_breakz, is_break, is_flow, is_hex, is_libyaml_uri_char,
         is_tag_char, is_uri_char, is_yaml_non_break,
     },
     input::{Input, SkipTabs},
@@ -255,13 +255,6 @@ pub enum TokenType<'input> {
     ),
     /// A regular YAML scalar.
     Scalar(ScalarStyle, Cow<'input, str>),
-    /// A reserved YAML directive.
-    ReservedDirective(
-        /// Name
-        String,
-        /// Parameters
-        Vec<String>,
-    ),
 }
 
 /// A scanner token.
@@ -831,10 +824,10 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// This function returns an error if one of the key we would stale was required to be a key.
     fn stale_simple_keys(&mut self) -> ScanResult {
         for sk in &mut self.simple_keys {
+            // pullcheck: as in libyaml, a simple key cannot span lines inside a flow collection
+            // either (`{ "a"\n : b }` is refused); YAML 1.2 allows it there.
             if sk.possible
-                // If not in a flow construct, simple keys cannot span multiple lines.
-                && self.flow_level == 0
-                    && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
+                && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
             {
                 if sk.required {
                     return Err(ScanError::new_str(self.mark, "simple key expect ':'"));
@@ -1004,26 +997,13 @@ impl<'input, T: Input> Scanner<'input, T> {
         let tok = match name.as_ref() {
             "YAML" => self.scan_version_directive_value(&start_mark)?,
             "TAG" => self.scan_tag_directive_value(&start_mark)?,
+            // pullcheck: libyaml knows no other directive (YAML 1.2 reserves the rest and
+            // ignores them).
             _ => {
-                let mut params = Vec::new();
-                while self.input.next_is_blank() {
-                    let n_blanks = self.input.skip_while_blank();
-                    self.mark.index += n_blanks;
-                    self.mark.col += n_blanks;
-
-                    if !is_blank_or_breakz(self.input.peek()) {
-                        let mut param = String::new();
-                        let n_chars = self.input.fetch_while_is_yaml_non_space(&mut param);
-                        self.mark.index += n_chars;
-                        self.mark.col += n_chars;
-                        params.push(param);
-                    }
-                }
-
-                Token(
-                    Span::new(start_mark, self.mark),
-                    TokenType::ReservedDirective(name, params),
-                )
+                return Err(ScanError::new_str(
+                    start_mark,
+                    "while scanning a directive, found unknown directive name",
+                ));
             }
         };
 
@@ -1068,7 +1048,8 @@ impl<'input, T: Input> Scanner<'input, T> {
         let start_mark = self.mark;
         let mut string = String::new();
 
-        let n_chars = self.input.fetch_while_is_yaml_non_space(&mut string);
+        // pullcheck: a directive name is alphanumeric (with `_` and `-`), as in libyaml.
+        let n_chars = self.input.fetch_while_is_alpha(&mut string);
         self.mark.index += n_chars;
         self.mark.col += n_chars;
 
@@ -1411,12 +1392,19 @@ impl<'input, T: Input> Scanner<'input, T> {
         let start_mark = self.mark;
 
         self.skip_non_blank();
-        while is_anchor_char(self.input.look_ch()) {
+        // pullcheck: libyaml's anchor names: letters, digits, `_` and `-` only, then white space
+        // or one of `?:,]}%@` and a backquote (YAML 1.2 allows any non-space, non-flow text).
+        while is_alpha(self.input.look_ch()) {
             string.push(self.input.peek());
             self.skip_non_blank();
         }
+        let ends = is_blank_or_breakz(self.input.look_ch())
+            || matches!(
+                self.input.peek(),
+                '?' | ':' | ',' | ']' | '}' | '%' | '@' | '`'
+            );
 
-        if string.is_empty() {
+        if string.is_empty() || !ends {
             return Err(ScanError::new_str(
                 start_mark,
                 "while scanning an anchor or alias, did not find expected alphabetic or numeric character",
@@ -2635,13 +2623,4 @@ pub enum Chomping {
     Clip,
     /// The final line break and trailing empty lines are included.
     Keep,
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn test_is_anchor_char() {
-        use super::is_anchor_char;
-        assert!(is_anchor_char('x'));
-    }
 }
