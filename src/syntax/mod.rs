@@ -73,10 +73,13 @@ pub fn parse_yaml_stream(
                 out.push(Err(error));
                 return out;
             }
-            if is_blank_yaml(chunk) {
-                return out;
-            }
-            let parsed = parse_document(chunk, start, limits);
+            // A chunk without a document still goes through go-yaml's reader, which refuses a
+            // control character even in a comment.
+            let parsed = if is_blank_yaml(chunk) {
+                Ok(Vec::new())
+            } else {
+                parse_document(chunk, start, limits)
+            };
             // go-yaml's reader refuses a control character when it reaches it: a syntax error
             // before it in the document is what kubectl reports instead.
             let control = control_character(chunk).map(|at| start + at);
@@ -198,7 +201,8 @@ fn control_character(chunk: &str) -> Option<usize> {
 /// document, go-yaml refuses it; not a directive: kubectl's reader has cut the `---` that
 /// would start its document into the next chunk, so go-yaml refuses it too.)
 fn is_blank_yaml(chunk: &str) -> bool {
-    chunk.lines().all(|line| {
+    // A lone `\r` ends a line for go-yaml too (not for kubectl's document split).
+    chunk.split(['\n', '\r']).all(|line| {
         let t = line.trim();
         t.is_empty() || t.starts_with('#') || t == "---"
     })

@@ -42,8 +42,8 @@ fn root_str(doc: &Document) -> String {
 }
 
 #[test]
-fn a_byte_order_mark_starting_a_line_is_skipped_and_elsewhere_is_text() {
-    let text = "a: 1\n\u{feff}# c\nname: re\u{feff}# c\nimage: nginx:1\n";
+fn a_byte_order_mark_inside_a_document_is_an_ordinary_character() {
+    let text = "name: re\u{feff}# c\nimage: nginx:1\n";
     let doc = accepted(text);
     assert_eq!(
         value_and_span(&doc, text, "name"),
@@ -53,9 +53,10 @@ fn a_byte_order_mark_starting_a_line_is_skipped_and_elsewhere_is_text() {
         value_and_span(&doc, text, "image"),
         ("nginx:1".into(), "nginx:1")
     );
-    // Skipped as a column: a key after it is indented by one, as go-yaml counts it.
-    let err = refused("a: 1\n\u{feff}b: 2\n");
-    assert!(err.message.contains("expected key"), "{err:?}");
+    // Even at the start of a line: part of a key, and no comment starts after it.
+    let text = "a: 1\n\u{feff}b: 2\n";
+    assert_eq!(value_and_span(&accepted(text), text, "\u{feff}b").0, "2");
+    refused("a: 1\n\u{feff}# c\nb: 2\n");
     // A document that starts with one (after `---`) reads as if it did not.
     let text = "a: 1\n---\n\u{feff}image: nginx:1\n";
     let docs = read(text);
@@ -207,4 +208,31 @@ fn anchor_names_are_letters_digits_underscores_and_dashes() {
     refused("base: &web.labels {app: web}\n");
     refused("base: &wéb {app: web}\n");
     refused("a: &x: 1\n");
+}
+
+#[test]
+fn in_a_flow_question_marks_and_colons_are_indicators_as_in_libyaml() {
+    // `?` ends a plain scalar in a flow (and starts a key); `:` ends one only before white
+    // space, and always starts a value.
+    refused("a: [x?y, z]\n");
+    refused("a: [x, :y]\n");
+    let text = "a: [x:, http://h/p]\nimage: nginx:1\n";
+    let doc = accepted(text);
+    let items: Vec<_> = doc.root().unwrap().get("a").unwrap().items().collect();
+    assert_eq!(items[0].as_str(), Some("x:"));
+    assert_eq!(&text[items[1].value_range()], "http://h/p");
+    assert_eq!(
+        value_and_span(&doc, text, "image"),
+        ("nginx:1".into(), "nginx:1")
+    );
+    let text = "a: {\"k\":v}\n";
+    let doc = accepted(text);
+    let v = doc.root().unwrap().get("a").unwrap().get("k").unwrap();
+    assert_eq!(&text[v.value_range()], "v");
+}
+
+#[test]
+fn a_control_character_in_a_comment_only_document_is_refused() {
+    let err = refused("a: 1\n---\n# \u{1}\n");
+    assert_eq!(err.message, "control characters are not allowed");
 }

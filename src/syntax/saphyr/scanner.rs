@@ -19,8 +19,8 @@ use std::{
 
 use crate::syntax::saphyr::{
     char_traits::{
-        as_hex, is_alpha, is_blank_or_breakz, is_break, is_flow, is_hex, is_libyaml_uri_char,
-        is_tag_char, is_uri_char, is_yaml_non_break,
+        as_hex, is_alpha, is_blank_or_breakz, is_break, is_hex, is_libyaml_uri_char, is_tag_char,
+        is_uri_char, is_yaml_non_break,
     },
     input::{Input, SkipTabs},
 };
@@ -431,9 +431,6 @@ pub struct Scanner<'input, T> {
     stream_start_produced: bool,
     /// Whether we have already emitted the `StreamEnd` token.
     stream_end_produced: bool,
-    /// In some flow contexts, the value of a mapping is allowed to be adjacent to the `:`. When it
-    /// is, the index at which the `:` may be must be stored in `adjacent_value_allowed_at`.
-    adjacent_value_allowed_at: usize,
     /// Whether a simple key could potentially start at the current position.
     ///
     /// Simple keys are the opposite of complex keys which are keys starting with `?`.
@@ -494,7 +491,6 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             error: self.error.clone(),
             stream_start_produced: self.stream_start_produced,
             stream_end_produced: self.stream_end_produced,
-            adjacent_value_allowed_at: self.adjacent_value_allowed_at,
             simple_key_allowed: self.simple_key_allowed,
             simple_keys: self.simple_keys.clone(),
             indent: self.indent,
@@ -544,7 +540,6 @@ impl<'input, T: Input> Scanner<'input, T> {
 
             stream_start_produced: false,
             stream_end_produced: false,
-            adjacent_value_allowed_at: 0,
             simple_key_allowed: true,
             simple_keys: Vec::new(),
             indent: -1,
@@ -727,13 +722,10 @@ impl<'input, T: Input> Scanner<'input, T> {
             '}' => self.fetch_flow_collection_end(TokenType::FlowMappingEnd),
             ',' => self.fetch_flow_entry(),
             '-' if is_blank_or_breakz(nc) => self.fetch_block_entry(),
-            '?' if is_blank_or_breakz(nc) => self.fetch_key(),
-            ':' if is_blank_or_breakz(nc) => self.fetch_value(),
-            ':' if self.flow_level > 0
-                && (is_flow(nc) || self.mark.index == self.adjacent_value_allowed_at) =>
-            {
-                self.fetch_flow_value()
-            }
+            // pullcheck: in a flow, `?` and `:` are always indicators, as in libyaml (YAML 1.2
+            // wants white space after them, or a JSON-like key before the `:`).
+            '?' if self.flow_level > 0 || is_blank_or_breakz(nc) => self.fetch_key(),
+            ':' if self.flow_level > 0 || is_blank_or_breakz(nc) => self.fetch_value(),
             // Is it an alias?
             '*' => self.fetch_anchor(true),
             // Is it an anchor?
@@ -845,14 +837,12 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// one.
     fn skip_to_next_token(&mut self) -> ScanResult {
         loop {
-            // pullcheck: libyaml skips a byte order mark that starts a line, as one column,
-            // anywhere in a document; elsewhere it is an ordinary character. YAML 1.2 allows it
-            // only between documents.
-            if self.mark.col == 0 && self.input.look_ch() == '\u{FEFF}' {
-                self.input.skip();
-                self.mark.index += 1;
-                self.mark.col += 1;
-            }
+            // pullcheck: a byte order mark after the start of the stream is an ordinary
+            // character for go-yaml (YAML 1.2 allows one only between documents). Its scanner
+            // means to skip one that starts a line, but its `is_bom` looks at the start of the
+            // reader's buffer instead of the current position: past the first refill (512 raw
+            // bytes) that can skip any character at the start of a line, which is not
+            // reproduced here (DIFFERENCES.md).
             match self.input.look_ch() {
                 // Tabs may not be used as indentation.
                 // "Indentation" only exists as long as a block is started, but does not exist
@@ -887,43 +877,6 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
         Ok(())
-    }
-
-    /// Skip over YAML whitespace (` `, `\n`, `\r`).
-    ///
-    /// # Errors
-    /// This function returns an error if no whitespace was found.
-    fn skip_yaml_whitespace(&mut self) -> ScanResult {
-        let mut need_whitespace = true;
-        loop {
-            match self.input.look_ch() {
-                ' ' => {
-                    self.skip_blank();
-
-                    need_whitespace = false;
-                }
-                '\n' | '\r' => {
-                    self.input.lookahead(2);
-                    self.skip_linebreak();
-                    if self.flow_level == 0 {
-                        self.allow_simple_key();
-                    }
-                    need_whitespace = false;
-                }
-                '#' => {
-                    let comment_length = self.input.skip_while_non_breakz();
-                    self.mark.index += comment_length;
-                    self.mark.col += comment_length;
-                }
-                _ => break,
-            }
-        }
-
-        if need_whitespace {
-            Err(ScanError::new_str(self.mark(), "expected whitespace"))
-        } else {
-            Ok(())
-        }
     }
 
     fn skip_ws_to_eol(&mut self, skip_tabs: SkipTabs) -> Result<SkipTabs, ScanError> {
@@ -1467,15 +1420,6 @@ impl<'input, T: Input> Scanner<'input, T> {
         self.skip_non_blank();
         self.skip_ws_to_eol(SkipTabs::Yes)?;
 
-        // A flow collection within a flow mapping can be a key. In that case, the value may be
-        // adjacent to the `:`.
-        // ```yaml
-        // - [ {a: b}:value ]
-        // ```
-        if self.flow_level > 0 {
-            self.adjacent_value_allowed_at = self.mark.index;
-        }
-
         self.tokens
             .push_back(Token(Span::new(start_mark, self.mark), tok));
         Ok(())
@@ -1899,11 +1843,8 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         let tok = self.scan_flow_scalar(single)?;
 
-        // From spec: To ensure JSON compatibility, if a key inside a flow mapping is JSON-like,
-        // YAML allows the following value to be specified adjacent to the “:”.
-        self.skip_to_next_token()?;
-        self.adjacent_value_allowed_at = self.mark.index;
-
+        // pullcheck: no bookkeeping for a value adjacent to the `:` (YAML 1.2's JSON-like keys):
+        // in a flow, every `:` is a value indicator, as in libyaml.
         self.tokens.push_back(tok);
         Ok(())
     }
@@ -2343,48 +2284,12 @@ impl<'input, T: Input> Scanner<'input, T> {
             self.disallow_simple_key();
         }
 
+        // pullcheck: nothing is checked after the `?` (in a flow, `[?x]` is a key `x`), as in
+        // libyaml; the next token's white space is skipped as any other.
         self.skip_non_blank();
-        self.skip_yaml_whitespace()?;
-        if self.input.peek() == '\t' {
-            return Err(ScanError::new_str(
-                self.mark(),
-                "tabs disallowed in this context",
-            ));
-        }
         self.tokens
             .push_back(Token(Span::new(start_mark, self.mark), TokenType::Key));
         Ok(())
-    }
-
-    /// Fetch a value in a mapping inside of a flow collection.
-    ///
-    /// This must not be called if [`self.flow_level`] is 0. This ensures the rules surrounding
-    /// values in flow collections are respected prior to calling [`fetch_value`].
-    ///
-    /// [`self.flow_level`]: Self::flow_level
-    /// [`fetch_value`]: Self::fetch_value
-    fn fetch_flow_value(&mut self) -> ScanResult {
-        let nc = self.input.peek_nth(1);
-
-        // If we encounter a ':' inside a flow collection and it is not immediately
-        // followed by a blank or breakz:
-        //   - We must check whether an adjacent value is allowed
-        //     `["a":[]]` is valid. If the key is double-quoted, no need for a space. This
-        //     is needed for JSON compatibility.
-        //   - If not, we must ensure there is a space after the ':' and before its value.
-        //     `[a: []]` is valid while `[a:[]]` isn't. `[a:b]` is treated as `["a:b"]`.
-        //   - But if the value is empty (null), then it's okay.
-        // The last line is for YAMLs like `[a:]`. The ':' is followed by a ']' (which is a
-        // flow character), but the ']' is not the value. The value is an invisible empty
-        // space which is represented as null ('~').
-        if self.mark.index != self.adjacent_value_allowed_at && (nc == '[' || nc == '{') {
-            return Err(ScanError::new_str(
-                self.mark,
-                "':' may not precede any of `[{` in flow mapping",
-            ));
-        }
-
-        self.fetch_value()
     }
 
     /// Fetch a value from a mapping (after a `:`).

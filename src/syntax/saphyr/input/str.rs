@@ -102,7 +102,7 @@ impl Input for StrInput<'_> {
         // `next_can_be_plain_scalar`, for ASCII only.
         let bytes = self.buffer.as_bytes();
         let ends = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0);
-        let flow = |b: u8| matches!(b, b',' | b'[' | b']' | b'{' | b'}');
+        let flow = |b: u8| matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}');
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             if !b.is_ascii() || ends(b) || (in_flow && flow(b)) {
@@ -110,7 +110,7 @@ impl Input for StrInput<'_> {
             }
             if b == b':' {
                 let next = bytes.get(i + 1).copied().unwrap_or(0);
-                if ends(next) || (in_flow && flow(next)) {
+                if ends(next) {
                     break;
                 }
             }
@@ -291,10 +291,11 @@ impl Input for StrInput<'_> {
     fn next_can_be_plain_scalar(&self, in_flow: bool) -> bool {
         let nc = self.peek_nth(1);
         match self.peek() {
-            // indicators can end a plain scalar, see 7.3.3. Plain Style
-            ':' if is_blank_or_breakz(nc) || (in_flow && is_flow(nc)) => false,
-            // pullcheck: a byte order mark can be one, as in libyaml (not in YAML 1.2, 5.2).
-            c if in_flow && is_flow(c) => false,
+            // pullcheck: libyaml's indicators: `:` ends a plain scalar only before white space
+            // (`[a:]` holds the scalar `a:`), and in a flow so do `,?[]{}`. (A byte order mark
+            // does not end it either, unlike YAML 1.2's 5.2.)
+            ':' if is_blank_or_breakz(nc) => false,
+            c if in_flow && (is_flow(c) || c == '?') => false,
             _ => true,
         }
     }
