@@ -236,3 +236,23 @@ fn a_control_character_in_a_comment_only_document_is_refused() {
     let err = refused("a: 1\n---\n# \u{1}\n");
     assert_eq!(err.message, "control characters are not allowed");
 }
+
+#[test]
+fn tabs_where_libyaml_reads_indentation_are_refused() {
+    // After `-` a simple key may start: a tab there cannot start a token.
+    let err = refused("args:\n- -\tx\n");
+    assert_eq!(err.message, "found character that cannot start any token");
+    refused("args:\n-\tx\n");
+    // On the otherwise empty line after a plain scalar.
+    let err = refused("a: 1\n\t\nb: 2\n");
+    assert_eq!(
+        err.message,
+        "found a tab character that violates indentation"
+    );
+    // After a key's `:` a tab separates, as a space does.
+    let text = "image:\tnginx:1\n";
+    assert_eq!(
+        value_and_span(&accepted(text), text, "image"),
+        ("nginx:1".into(), "nginx:1")
+    );
+}

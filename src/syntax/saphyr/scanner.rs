@@ -1496,17 +1496,15 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // generate BLOCK-SEQUENCE-START if indented
         self.roll_indent(mark.col, None, TokenType::BlockSequenceStart, mark);
-        let found_tabs = self.skip_ws_to_eol(SkipTabs::Yes)?.found_tabs();
-        self.input.lookahead(2);
-        if found_tabs && self.input.next_char_is('-') && is_blank_or_breakz(self.input.peek_nth(1))
-        {
+        // pullcheck: after `-` a simple key may start, so for libyaml a tab there (after any
+        // spaces) cannot start any token (`-\tx` is refused by Kubernetes' decoder).
+        self.skip_ws_to_eol(SkipTabs::No)?;
+        if self.input.look_ch() == '\t' {
             return Err(ScanError::new_str(
                 self.mark,
-                "'-' must be followed by a valid YAML whitespace",
+                "found character that cannot start any token",
             ));
         }
-
-        self.skip_ws_to_eol(SkipTabs::No)?;
         self.input.lookahead(1);
         if self.input.next_is_break() || self.input.next_is_flow() {
             self.roll_one_col_indent();
@@ -2202,15 +2200,12 @@ impl<'input, T: Input> Scanner<'input, T> {
                         self.buf_whitespaces.push(self.input.peek());
                         self.skip_blank();
                     } else if (self.mark.col as isize) < indent && self.input.peek() == '\t' {
-                        // Tabs in an indentation columns are allowed if and only if the line is
-                        // empty. Skip to the end of the line.
-                        self.skip_ws_to_eol(SkipTabs::Yes)?;
-                        if !self.input.next_is_breakz() {
-                            return Err(ScanError::new_str(
-                                start_mark,
-                                "while scanning a plain scalar, found a tab",
-                            ));
-                        }
+                        // pullcheck: libyaml refuses a tab in the indentation of the lines
+                        // after a plain scalar, on an otherwise empty line too.
+                        return Err(ScanError::new_str(
+                            start_mark,
+                            "found a tab character that violates indentation",
+                        ));
                     } else {
                         self.skip_blank();
                     }
