@@ -36,7 +36,7 @@ struct Input {
 
 /// What one side made of one document.
 #[derive(Debug, PartialEq)]
-enum Doc {
+pub(crate) enum Doc {
     /// Accepted: the rule-read values, one line each.
     Accepted(Vec<String>),
     /// The error, and (ours only) the text pullcheck says kubectl prints for it.
@@ -44,7 +44,7 @@ enum Doc {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+pub(crate) enum Kind {
     /// pullcheck rejects a document that kubectl accepts: never allowed.
     PullcheckRejects,
     /// kubectl rejects a document that pullcheck reads.
@@ -58,7 +58,7 @@ enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::PullcheckRejects => "pullcheck-rejects",
             Kind::KubectlRejects => "kubectl-rejects",
@@ -466,7 +466,7 @@ fn project_object(o: &ObjectFacts, out: &mut Vec<String>) {
     }
 }
 
-fn project(doc: &Document) -> Vec<String> {
+pub(crate) fn project(doc: &Document) -> Vec<String> {
     let mut out = Vec::new();
     for object in extract_objects(doc, &pullcheck::model::KindTable::builtin()) {
         project_object(&object, &mut out);
@@ -475,7 +475,7 @@ fn project(doc: &Document) -> Vec<String> {
 }
 
 /// A document that is null (empty, `~`) is no object: kubectl skips it, and so does pullcheck.
-fn is_null_document(doc: &Document) -> bool {
+pub(crate) fn is_null_document(doc: &Document) -> bool {
     doc.root().is_none_or(|r| r.is_null())
 }
 
@@ -528,7 +528,7 @@ fn theirs_from(lines: Vec<String>) -> Theirs {
 
 /// Go's `strconv.Quote` output back to text (JSON string syntax is close enough for it, except
 /// `\x..` and `\a`, `\v` escapes, which we map by hand).
-fn unquote(quoted: &str) -> String {
+pub(crate) fn unquote(quoted: &str) -> String {
     // `\UXXXXXXXX` (a rune Go does not print) has no JSON spelling: put the character itself.
     let mut json = String::with_capacity(quoted.len());
     let mut rest = quoted;
@@ -596,7 +596,7 @@ fn run_oracle(oracle: &std::ffi::OsStr, inputs: &[Input]) -> Vec<Theirs> {
 // ---------------------------------------------------------------------------------------------
 // Comparing
 
-fn compare(ours: &[Doc], theirs: &[Doc]) -> Option<(Kind, String)> {
+pub(crate) fn compare(ours: &[Doc], theirs: &[Doc]) -> Option<(Kind, String)> {
     let detail = || format!("pullcheck: {ours:?}\n    kubectl:   {theirs:?}");
     let rejected = |docs: &[Doc]| docs.iter().any(|d| matches!(d, Doc::Rejected(..)));
     if rejected(ours) && !rejected(theirs) {
@@ -633,7 +633,7 @@ fn compare(ours: &[Doc], theirs: &[Doc]) -> Option<(Kind, String)> {
 }
 
 /// The table of `src/syntax/DIFFERENCES.md`: `| set/name | kind | reason |` rows.
-fn known_differences() -> BTreeMap<String, String> {
+pub(crate) fn known_differences() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(common::repo().join("src/syntax/DIFFERENCES.md"))
         .expect("src/syntax/DIFFERENCES.md");
     text.lines()
