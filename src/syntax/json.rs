@@ -8,8 +8,9 @@
 //! tree keeps both pairs, [`super::Cursor`] reads the last, and the repeat is recorded as a
 //! [`DuplicateKey`]); `\uD83D\uDE00` surrogate pairs decode to one character and a lone
 //! surrogate to U+FFFD; raw control characters inside a string, comments, trailing commas,
-//! single quotes and bare words are errors. Nesting is capped ([`ParseLimits::max_depth`]) and
-//! read with an explicit stack, never by recursion.
+//! single quotes and bare words are errors. Nesting is capped where `encoding/json`'s scanner
+//! caps it ([`GO_MAX_DEPTH`], not the YAML reader's [`ParseLimits::max_depth`]) and read with an
+//! explicit stack, never by recursion.
 
 use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle};
 use super::yaml::{ParseLimits, SyntaxError};
@@ -17,23 +18,29 @@ use std::collections::HashMap;
 
 /// Whether kubectl would decode `text` as JSON: its first non-whitespace character is `{`.
 pub fn is_json(text: &str) -> bool {
-    // apimachinery's hasJSONPrefix (pkg/util/yaml/decoder.go): only `{` after Unicode spaces; a
-    // stream starting with `[` is YAML to kubectl (a flow sequence), so it is YAML here too.
-    text.trim_start().starts_with('{')
+    // apimachinery's hasJSONPrefix (pkg/util/yaml/decoder.go): only `{` after Unicode spaces, in
+    // the first 4096 bytes; a stream starting with `[` is YAML to kubectl (a flow sequence), so it
+    // is YAML here too. The source layer decides the same for bytes that are not UTF-8.
+    crate::source::has_json_prefix(text.as_bytes())
 }
 
+/// `encoding/json`'s `maxNestingDepth` (scanner.go): kubectl reads 10000 levels and refuses the
+/// next. Nothing walks the tree recursively, so the reader can afford Go's cap, not the YAML one.
+pub const GO_MAX_DEPTH: usize = 10_000;
+
 /// Every JSON value of `text[base..]` as a document (a stream, as `json.Decoder` reads it).
-/// Stops at the first error, as kubectl does.
+/// Stops at the first error, as kubectl does. `_limits` are the YAML reader's: the depth cap here
+/// is Go's.
 pub fn parse_json_stream(
     text: &str,
     base: usize,
-    limits: &ParseLimits,
+    _limits: &ParseLimits,
 ) -> Vec<Result<Document, SyntaxError>> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         pos: base,
-        max_depth: limits.max_depth,
+        max_depth: GO_MAX_DEPTH,
     };
     let mut out = Vec::new();
     loop {
@@ -120,13 +127,7 @@ impl Reader<'_> {
             let mut done = match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
                     if stack.len() >= self.max_depth {
-                        return Err((
-                            here,
-                            format!(
-                                "nesting deeper than {} levels; refusing to parse further",
-                                self.max_depth
-                            ),
-                        ));
+                        return Err(self.unexpected("exceeded max depth"));
                     }
                     self.pos += 1;
                     self.skip_whitespace();
@@ -620,8 +621,20 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_not_overflowed() {
         let text = "[".repeat(100_000);
-        let (_, message) = error(&text);
-        assert!(message.contains("nesting deeper"), "{message}");
+        let (offset, message) = error(&text);
+        assert_eq!(
+            (offset, message.as_str()),
+            (GO_MAX_DEPTH, "invalid character '[' exceeded max depth")
+        );
+    }
+
+    #[test]
+    fn nesting_as_deep_as_encoding_json_reads_is_read() {
+        // 10000 levels: kubectl reads them (the YAML reader's cap of 1000 is not kubectl's here).
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(9_999), "]".repeat(9_999));
+        assert!(parse_json_stream(&deep, 0, &ParseLimits::default())[0].is_ok());
+        let deeper = format!("{{\"a\": {}1{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(error(&deeper).0, 6 + 9_999);
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub fn parse_stream(
     base: usize,
     limits: &ParseLimits,
 ) -> Vec<Result<Document, SyntaxError>> {
-    if !text.get(base..).is_some_and(is_json) {
+    // Sniffed from the first byte, not from `base`: a BOM is no space to kubectl, so a file
+    // that starts with one is YAML to it, `{` or not.
+    if !is_json(text) {
         return parse_yaml_stream(text, base, limits);
     }
     let json = parse_json_stream(text, base, limits);
