@@ -168,6 +168,16 @@ impl Reader<'_> {
                 Some(b'-' | b'0'..=b'9') => {
                     self.number()?;
                     let value = self.text.get(here..self.pos).unwrap_or("").to_string();
+                    // kubectl's unstructured decoding (sigs.k8s.io/json) makes a number an int64
+                    // or a float64 and refuses one beyond float64 (1e400) for the whole value.
+                    if !value.parse::<f64>().is_ok_and(f64::is_finite) {
+                        return Err((
+                            here,
+                            format!(
+                                "json: cannot unmarshal number {value} into Go value of type float64"
+                            ),
+                        ));
+                    }
                     Some(push(
                         &mut nodes,
                         scalar(value, ScalarStyle::Plain),
@@ -616,6 +626,27 @@ mod tests {
         for (text, offset, message) in cases {
             assert_eq!(error(text), (*offset, message.to_string()), "{text}");
         }
+    }
+
+    #[test]
+    fn numbers_beyond_float64_are_refused_as_kubectl_refuses_them() {
+        for big in [
+            "1e400",
+            "-1e400",
+            "1.7976931348623159e308",
+            &"9".repeat(400),
+        ] {
+            let (offset, message) = error(&format!("{{\"replicas\": {big}}}"));
+            assert_eq!(offset, 13, "{big}");
+            assert_eq!(
+                message,
+                format!("json: cannot unmarshal number {big} into Go value of type float64")
+            );
+        }
+        // Underflow is 0 to Go, and an integer past int64 a float64: both read.
+        let d = one(r#"{"a": 1e-400, "b": 123456789012345678901234567890, "c": -0}"#);
+        assert_eq!(get(&d, &["a"]).as_str(), Some("1e-400"));
+        assert_eq!(get(&d, &["c"]).as_str(), Some("-0"));
     }
 
     #[test]

@@ -628,6 +628,7 @@ struct Tally {
     compared: usize,
     agree: usize,
     values: usize,
+    rejected: usize,
     by_kind: BTreeMap<&'static str, usize>,
 }
 
@@ -672,6 +673,7 @@ fn pullcheck_reads_json_as_kubectl_does() {
         };
         tally.compared += 1;
         tally.values += theirs.len();
+        tally.rejected += usize::from(theirs.iter().any(|d| matches!(d, Doc::Rejected(..))));
         match compare(&ours, &theirs) {
             None => tally.agree += 1,
             Some((kind, detail)) => {
@@ -692,10 +694,11 @@ fn pullcheck_reads_json_as_kubectl_does() {
     let mut summary = String::new();
     for (set, t) in &tallies {
         summary += &format!(
-            "{set}: {} inputs, {} compared ({} kubectl values), {} agree ({:.1} %), differences {:?}\n",
+            "{set}: {} inputs, {} compared ({} kubectl values, {} streams kubectl rejects), {} agree ({:.1} %), differences {:?}\n",
             t.inputs,
             t.compared,
             t.values,
+            t.rejected,
             t.agree,
             100.0 * t.agree as f64 / t.compared.max(1) as f64,
             t.by_kind
