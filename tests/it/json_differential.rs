@@ -338,6 +338,25 @@ fn mutate(rng: &mut Rng, base: &str) -> Vec<u8> {
     let mut text = base.as_bytes().to_vec();
     for _ in 0..1 + rng.below(3) {
         match rng.below(16) {
+            // A key the rules read, written with an escape: the same key to encoding/json (so
+            // a repeat of it is a duplicate, and the last one wins).
+            0 if rng.chance(40) => {
+                let key = rng.pick(KEYS);
+                let spelled = format!(
+                    "\"{}\\u{:04x}{}\":",
+                    &key[..1],
+                    key.as_bytes()[1],
+                    &key[2..]
+                );
+                let needle = format!("\"{key}\":");
+                let at: Vec<usize> = (0..text.len())
+                    .filter(|&i| text[i..].starts_with(needle.as_bytes()))
+                    .collect();
+                if !at.is_empty() {
+                    let i = at[rng.below(at.len())];
+                    splice(&mut text, i..i + needle.len(), spelled.as_bytes());
+                }
+            }
             // Escapes (and a few raw characters) inside a value the rules read.
             0 | 1 => {
                 if let Some(v) = some_value(rng, &text) {
