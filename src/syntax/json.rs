@@ -29,8 +29,10 @@ pub fn is_json(text: &str) -> bool {
 pub const GO_MAX_DEPTH: usize = 10_000;
 
 /// Every JSON value of `text[base..]` as a document (a stream, as `json.Decoder` reads it).
-/// Stops at the first error, as kubectl does. `_limits` are the YAML reader's: the depth cap here
-/// is Go's.
+/// Stops at the first syntax error, as kubectl does; a value that kubectl's unstructured decoding
+/// refuses (a number beyond float64) is an error of its own and the stream goes on, as
+/// cli-runtime's `StreamVisitor` goes on. `_limits` are the YAML reader's: the depth cap here is
+/// Go's.
 pub fn parse_json_stream(
     text: &str,
     base: usize,
@@ -41,6 +43,7 @@ pub fn parse_json_stream(
         bytes: text.as_bytes(),
         pos: base,
         max_depth: GO_MAX_DEPTH,
+        value_error: None,
     };
     let mut out = Vec::new();
     loop {
@@ -49,12 +52,21 @@ pub fn parse_json_stream(
             return out;
         }
         let start = reader.pos;
+        reader.value_error = None;
         match reader.value() {
             Ok(mut doc) => {
                 // As the YAML reader's: a document runs to where the next one starts.
                 reader.skip_whitespace();
                 doc.range.end = reader.pos;
-                out.push(Ok(doc));
+                match reader.value_error.take() {
+                    Some((offset, message)) => out.push(Err(SyntaxError {
+                        offset,
+                        message,
+                        document: doc.range,
+                        kubectl: None,
+                    })),
+                    None => out.push(Ok(doc)),
+                }
             }
             Err((offset, message)) => {
                 out.push(Err(SyntaxError {
@@ -89,6 +101,8 @@ struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
+    /// The first thing in the current value that kubectl reads but cannot decode.
+    value_error: Option<Error>,
 }
 
 impl Reader<'_> {
@@ -170,8 +184,9 @@ impl Reader<'_> {
                     let value = self.text.get(here..self.pos).unwrap_or("").to_string();
                     // kubectl's unstructured decoding (sigs.k8s.io/json) makes a number an int64
                     // or a float64 and refuses one beyond float64 (1e400) for the whole value.
-                    if !value.parse::<f64>().is_ok_and(f64::is_finite) {
-                        return Err((
+                    if !value.parse::<f64>().is_ok_and(f64::is_finite) && self.value_error.is_none()
+                    {
+                        self.value_error = Some((
                             here,
                             format!(
                                 "json: cannot unmarshal number {value} into Go value of type float64"
@@ -643,6 +658,24 @@ mod tests {
                 format!("json: cannot unmarshal number {big} into Go value of type float64")
             );
         }
+        // The value alone is refused: the next one is read (and a syntax error still ends it).
+        let all = parse_json_stream(
+            "{\"a\": [1e400, 2e400]} {\"b\": 1} {\"c\": 1e999, \"d\": ,}",
+            0,
+            &ParseLimits::default(),
+        );
+        assert_eq!(all.len(), 3);
+        assert!(
+            all[0]
+                .as_ref()
+                .is_err_and(|e| e.offset == 7 && e.document == (0..22))
+        );
+        assert!(all[1].is_ok());
+        assert!(
+            all[2]
+                .as_ref()
+                .is_err_and(|e| e.message.contains("beginning of value"))
+        );
         // Underflow is 0 to Go, and an integer past int64 a float64: both read.
         let d = one(r#"{"a": 1e-400, "b": 123456789012345678901234567890, "c": -0}"#);
         assert_eq!(get(&d, &["a"]).as_str(), Some("1e-400"));

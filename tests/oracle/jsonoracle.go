@@ -6,7 +6,8 @@
 // stream, the protocol of yamloracle.go: one line per value and then `END`:
 //
 //	DOC\t<the value as kubectl decodes it, re-encoded as canonical JSON, Go-quoted>
-//	ERR\t<error text, Go-quoted>      rejected (kubectl stops at the first one)
+//	ERR\t<error text, Go-quoted>      rejected (a syntax error ends the stream; a value that
+//	                                  does not decode is rejected alone)
 //	YAML                              not a JSON stream for kubectl (yamloracle.go's business)
 //	END
 //
@@ -24,7 +25,8 @@
 //     JSONSyntaxError ("json: offset N: ..."). There is no fallback to YAML in v0.31: it came
 //     with v0.33 (commit 9b3d085f "Better handling of YAML that tastes like JSON"), where a
 //     stream that fails as JSON before its second value is read again as YAML.
-//  3. StreamVisitor.infoForData → the mapper's decoder, unstructured.UnstructuredJSONScheme
+//  3. StreamVisitor.infoForData (an error here is reported for that value and the stream goes
+//     on: StreamVisitor calls fn(info, err) and continues) → the mapper's decoder, unstructured.UnstructuredJSONScheme
 //     (apimachinery pkg/apis/meta/v1/unstructured/helpers.go, decode / decodeToUnstructured),
 //     which unmarshals with k8s.io/apimachinery/pkg/util/json.Unmarshal, that is
 //     sigs.k8s.io/json.UnmarshalCaseSensitivePreserveInts: keys are case-sensitive; a repeated
@@ -105,8 +107,9 @@ func report(out *bufio.Writer, stream []byte) {
 		}
 		var value interface{}
 		if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &value); err != nil {
+			// This value only: StreamVisitor goes on with the next one.
 			fmt.Fprintf(out, "ERR\t%s\n", strconv.Quote(err.Error()))
-			return
+			continue
 		}
 		var canonical bytes.Buffer
 		enc := json.NewEncoder(&canonical)
