@@ -20,6 +20,7 @@ mod hostile;
 mod hostile_regressions;
 mod image_differential;
 mod image_reference;
+mod json_differential;
 mod json_reader;
 mod kinds;
 mod kubectl_fixtures;
