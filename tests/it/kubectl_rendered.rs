@@ -138,7 +138,7 @@ fn rendered_human_output() {
         "many-pods-all-namespaces/get-pods-A.txt",
     ] {
         let path = format!("fixtures/kubectl/rendered/{case}");
-        let name = case.replace('/', "-").replace('.', "-");
+        let name = case.replace(['/', '.'], "-");
         insta::assert_snapshot!(format!("rendered-{name}"), human(&lint_paths(&[&path])));
     }
 }
