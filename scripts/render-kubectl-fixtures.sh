@@ -3,7 +3,8 @@
 # tests/kubectl-standin/scenarios/ is served by the stand-in API server (server.py, Python 3
 # standard library) on a free localhost port, and kubectl prints it as it would for a cluster.
 #
-#   scripts/render-kubectl-fixtures.sh [OUT_DIR]     (default fixtures/kubectl/rendered)
+#   scripts/render-kubectl-fixtures.sh [OUT_DIR [SCENARIO...]]
+#       OUT_DIR defaults to fixtures/kubectl/rendered; without SCENARIO, every scenario.
 #
 # kubectl comes from PULLCHECK_KUBECTL, else from scripts/install-renderers.sh (kubectl 1.31).
 # Only the rendered output files are written; each scenario's expected.tsv is written by hand
@@ -12,6 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-fixtures/kubectl/rendered}"
+shift || true
+only=("$@")
 scenarios="tests/kubectl-standin/scenarios"
 
 log() { echo "render-kubectl-fixtures: $*" >&2; }
@@ -43,6 +46,9 @@ mkdir -p "$HOME"
 
 for dir in "$scenarios"/*/; do
   name="$(basename "$dir")"
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then
+    continue
+  fi
   # The pod the user describes: the first pod of the scenario.
   read -r ns pod < <(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["pods"][0]; print(p["namespace"], p["name"])' "$dir/scenario.json")
   config="$scratch/$name.kubeconfig"
