@@ -135,7 +135,8 @@ def container_events(pod, c, ctr_index, fieldpath):
             }
         )
 
-    if state == "PodInitializing":
+    if state in ("PodInitializing", "ContainerCreating"):
+        # Nothing of its own yet: waiting for init containers, or for the pod sandbox.
         pass
     elif state == "running":
         ev("Normal", "Pulling", f'Pulling image "{image}"', 1, first, first)
@@ -181,6 +182,8 @@ def waiting_state(pod, c):
         return {"message": f'Container image "{image}" is not present with pull policy of Never', "reason": state}
     if state == "InvalidImageName":
         return {"message": invalid_name_message(c), "reason": state}
+    if state == "ContainerCreating":
+        return {"reason": state}
     if state == "RegistryUnavailable":
         rest = c["error"].split("RegistryUnavailable", 1)[-1]
         return {"message": f"image pull failed for {image} because the registry is unavailable{rest}", "reason": state}
@@ -314,7 +317,7 @@ def pod_object(p, now):
         if v is not None or k == "lastProbeTime"
     }
     conditions = [
-        cond("PodReadyToStartContainers", True, None, 3),
+        cond("PodReadyToStartContainers", bool(p.get("ip", "10.244.1.17")), None, 3),
         cond("Initialized", not failing_init, None if not failing_init else "ContainersNotInitialized", 0),
         cond("Ready", all_ready, None if all_ready else "ContainersNotReady", 0),
         cond("ContainersReady", all_ready, None if all_ready else "ContainersNotReady", 0),
@@ -389,11 +392,13 @@ def pod_object(p, now):
         "hostIP": p.get("hostIP", "10.0.0.11"),
         "hostIPs": [{"ip": p.get("hostIP", "10.0.0.11")}],
         "phase": phase,
-        "podIP": p.get("ip", "10.244.1.17"),
-        "podIPs": [{"ip": p.get("ip", "10.244.1.17")}],
         "qosClass": "BestEffort",
         "startTime": rfc3339(created),
     }
+    # No sandbox, no IP (`"ip": ""`): the pod's network namespace was never created.
+    if p.get("ip", "10.244.1.17"):
+        status["podIP"] = p.get("ip", "10.244.1.17")
+        status["podIPs"] = [{"ip": status["podIP"]}]
     if inits:
         status["initContainerStatuses"] = [status_of(c, i, True) for i, c in enumerate(inits)]
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
