@@ -25,6 +25,7 @@ mod json_reader;
 mod kinds;
 mod kubectl_fixtures;
 mod kubectl_paste;
+mod kubectl_rendered;
 mod kubectl_robustness;
 mod kubectl_samples;
 mod kubectl_snapshots;
