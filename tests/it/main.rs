@@ -37,3 +37,4 @@ mod suppression;
 mod third_party_licenses;
 mod version;
 mod yaml_differential;
+mod yaml_libyaml_rules;
