@@ -18,6 +18,14 @@ static KEY: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
 });
 
+/// The key of a status list: `initContainerStatuses` holds init containers, the others not.
+static LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"^\s*"?(?P<k>initContainerStatuses|containerStatuses|ephemeralContainerStatuses)"?\s*:"#,
+    )
+    .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});
+
 /// More lines than this are not one wrapped value.
 const MAX_PIECES: usize = 40;
 
@@ -48,15 +56,29 @@ struct Item {
     name: Option<String>,
     reason: Option<(String, Range<usize>)>,
     message: Option<(String, Range<usize>)>,
+    /// Listed under `initContainerStatuses`.
+    init: bool,
 }
 
 /// Observations for every status item of a fragment whose waiting reason is a pull failure.
 pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
     let mut out = Vec::new();
     let mut item = Item::default();
+    // Which status list the items read now belong to (as describe's `Init Containers:`).
+    let mut init = false;
     let mut i = 0;
     while let Some(line) = lines.get(i) {
         i += 1;
+        if let Some(list) = LIST.captures(line.str()) {
+            if item.image.is_some() || item.name.is_some() || item.reason.is_some() {
+                emit(std::mem::take(&mut item), &mut out);
+            }
+            init = list
+                .name("k")
+                .is_some_and(|k| k.as_str() == "initContainerStatuses");
+            item.init = init;
+            continue;
+        }
         let Some(c) = KEY.captures(line.str()) else {
             continue;
         };
@@ -69,6 +91,7 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                 if item.image.is_some() || item.name.is_some() || item.reason.is_some() {
                     emit(std::mem::take(&mut item), &mut out);
                 }
+                item.init = init;
                 let inner = inner_range(v.as_str());
                 let at = v.start();
                 let mut image = v.as_str().to_string();
@@ -144,6 +167,7 @@ fn emit(item: Item, out: &mut Vec<Observation>) {
     };
     let mut o = Observation::failure(InputKind::PodStatus, 0, evidence);
     o.container = item.name;
+    o.init = item.init;
     if let Some((image, span)) = item.image {
         o.image = Some(image);
         o.image_span = Some(span);

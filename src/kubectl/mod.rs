@@ -112,6 +112,12 @@ pub struct Diagnosis {
     pub evidence_all: Vec<Range<usize>>,
     /// Image pull Secrets the kubelet could not retrieve for the pod.
     pub missing_secrets: Vec<String>,
+    /// How often the event that proves the cause was seen (an Event object's `count` or
+    /// `series.count`).
+    pub count: Option<u64>,
+    /// When the failure was last seen (an Event object's `lastTimestamp` or
+    /// `series.lastObservedTime`), to the second, UTC.
+    pub last_seen: Option<String>,
 }
 
 impl Diagnosis {
@@ -255,6 +261,8 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         inference: None,
         evidence_all: std::iter::once(start..start + line.len()).collect(),
         missing_secrets: Vec::new(),
+        count: None,
+        last_seen: None,
     })
 }
 
