@@ -229,6 +229,14 @@ pub fn diagnose(text: &str) -> Vec<Diagnosis> {
     out
 }
 
+/// Whether a line of `text` that is not a YAML comment carries a pull-failure marker: a
+/// manifest that does not parse but holds a pod status or events is a paste that the terminal
+/// or the chat window broke, and must still be diagnosed (issue 11).
+pub fn has_pull_marker_outside_comments(text: &str) -> bool {
+    text.lines()
+        .any(|l| !l.trim_start().starts_with('#') && detect::pull_marker(l).is_some())
+}
+
 /// `pull-failed` on the line of the first pull-failure marker, for a paste none of whose
 /// shapes was understood.
 fn marker_only(text: &str) -> Option<Diagnosis> {

@@ -42,7 +42,7 @@ fn answer(text: &str) -> Vec<(Option<String>, Option<String>, String)> {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Style {
+pub(crate) enum Style {
     /// Cut every `width` characters (a terminal).
     Hard,
     /// Break at the last space before `width` when there is one (a chat window).
@@ -50,7 +50,7 @@ enum Style {
 }
 
 /// Re-wraps every line longer than `width` characters.
-fn wrap(text: &str, width: usize, style: Style, indent: &str, eol: &str) -> String {
+pub(crate) fn wrap(text: &str, width: usize, style: Style, indent: &str, eol: &str) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let mut rest: Vec<char> = line.chars().collect();
