@@ -20,6 +20,7 @@ mod merge;
 mod observation;
 mod scan;
 mod status;
+mod table;
 
 use std::ops::Range;
 

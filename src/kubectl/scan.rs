@@ -5,6 +5,7 @@ use super::describe::Describe;
 use super::detect::{self, Header};
 use super::mapped_text::{Line, MappedText};
 use super::observation::{Found, RowContext};
+use super::table::Table;
 use super::{events, get_pods};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -91,8 +92,82 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     // scanner joins later, narrower than the paste's widest line).
     let mut carried_quote = false;
     let odd = |t: &str| t.matches('"').count() % 2 == 1;
+    // An event row whose Message cell the wrap moved down: the row has its Type and Reason
+    // but no message yet, and the next line starts with one (`Failed to pull image "…`).
+    let message_moved_down = |i: usize, last_len: usize, prev: Option<&Line>| {
+        let Some(line) = lines.get(i) else {
+            return false;
+        };
+        let word = line
+            .str()
+            .split_whitespace()
+            .next()
+            .map_or(0, |w| w.chars().count());
+        last_len > 0
+            && last_len + 1 + word > width
+            && events::marker(line.str().trim_start()) == Some(0)
+            && prev
+                .is_some_and(|p| detect::is_event_row(p.str()) && events::marker(p.str()).is_none())
+    };
+    // The table whose header or rows are being read, if any.
+    let mut table: Option<Table> = None;
+    let mut first_row = false;
     for (i, line) in lines.iter().enumerate() {
-        let joins = continues(i, last_len, pieces) && out.last().is_some_and(|p| !p.is_blank());
+        let s = line.str();
+        let len = lens.get(i).copied().unwrap_or(0);
+        if let Some(t) = table.take() {
+            if t.in_header() {
+                if !line.is_blank()
+                    && t.continues_header(s)
+                    && let Some(prev) = out.last_mut()
+                {
+                    join(&mut prev.text, &line.text, last_len == width, indent, false);
+                    last_len = len;
+                    table = Some(t);
+                    continue;
+                }
+                table = out.last().and_then(|h| t.header_done(h.str()));
+                first_row = true;
+            } else {
+                table = Some(t);
+            }
+        }
+        if let Some(t) = &table {
+            if t.holds(s) {
+                let row_goes_on = !first_row
+                    && pieces < MAX_PIECES
+                    && out
+                        .last()
+                        .is_some_and(|row| t.continues_row(row.str(), s, last_len == width));
+                first_row = false;
+                match out.last_mut() {
+                    Some(row) if row_goes_on => {
+                        let open = odd(&row.text.text);
+                        join(&mut row.text, &line.text, last_len == width, indent, open);
+                        pieces += 1;
+                    }
+                    _ => {
+                        out.push(line.clone());
+                        pieces = 0;
+                    }
+                }
+                carried_quote = false;
+                last_len = len;
+                continue;
+            }
+            table = None;
+        }
+        if let Some(t) = Table::start(s) {
+            out.push(line.clone());
+            pieces = 0;
+            carried_quote = false;
+            last_len = len;
+            table = Some(t);
+            continue;
+        }
+        let joins = (continues(i, last_len, pieces)
+            || (pieces < MAX_PIECES && message_moved_down(i, last_len, out.last())))
+            && out.last().is_some_and(|p| !p.is_blank());
         match out.last_mut() {
             Some(prev) if joins => {
                 let open = odd(&prev.text.text) != carried_quote;

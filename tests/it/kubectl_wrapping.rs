@@ -89,7 +89,7 @@ pub(crate) fn wrap(text: &str, width: usize, style: Style, indent: &str, eol: &s
 }
 
 /// Wrapped inputs whose answer still changes (of 7,056, with the shared samples present).
-const KNOWN_CHANGED: usize = 364;
+const KNOWN_CHANGED: usize = 142;
 
 #[test]
 fn the_same_answer_at_every_width() {
@@ -122,6 +122,9 @@ fn the_same_answer_at_every_width() {
         }
     }
     assert!(cases > 5000, "only {cases} cases");
+    if let Ok(out) = std::env::var("WRAP_DUMP") {
+        std::fs::write(out, failures.join("\n")).expect("dump");
+    }
     let mut per_file: std::collections::BTreeMap<&str, usize> = Default::default();
     for f in &failures {
         *per_file
