@@ -61,7 +61,63 @@ struct Item {
 }
 
 /// Observations for every status item of a fragment whose waiting reason is a pull failure.
+/// The start of a key that a wrap cut before its colon: `"rea` or `    ima`.
+static PARTIAL_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*(?:-\s+)?"?[A-Za-z]+$"#).unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});
+
+/// Any `key:` line of YAML or JSON (the next key ends a wrapped value).
+static ANY_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*(?:-\s+)?(?:"[^"]*"|[A-Za-z][\w.-]*)\s*:(?:\s|$)"#)
+        .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});
+
+/// Lines with the keys a wrap cut in two joined back (`"rea⏎son": …` → `"reason": …`), so
+/// that every key we read is on one line with the start of its value.
+fn join_cut_keys(lines: &[Line]) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while let Some(line) = lines.get(i) {
+        i += 1;
+        let mut line = line.clone();
+        if PARTIAL_KEY.is_match(line.str())
+            && let Some(next) = lines.get(i)
+        {
+            let s = next.str();
+            let lead = s.len() - s.trim_start().len();
+            let mut joined = line.text.clone();
+            joined.append(&next.text.slice(lead..s.len()));
+            if KEY.is_match(&joined.text) {
+                line.text = joined;
+                i += 1;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// Pieces of a one-word value (an image, a reason) that a wrap moved to the next lines: each
+/// a single word that is not a key, glued on.
+fn glue_word_pieces(lines: &[Line], i: &mut usize, value: &mut String, end: &mut usize) {
+    for _ in 0..4 {
+        let Some(next) = lines.get(*i) else { return };
+        let t = next.str().trim();
+        if next.is_blank()
+            || t.contains(char::is_whitespace)
+            || ANY_KEY.is_match(next.str())
+            || matches!(t, "{" | "}" | "[" | "]" | "}," | "]," | "---" | "...")
+        {
+            return;
+        }
+        value.push_str(t);
+        *end = next.text.full_span().end;
+        *i += 1;
+    }
+}
+
 pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
+    let lines = &join_cut_keys(lines)[..];
     let mut out = Vec::new();
     let mut item = Item::default();
     // Which status list the items read now belong to (as describe's `Init Containers:`).
@@ -96,6 +152,20 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                 let at = v.start();
                 let mut image = v.as_str().to_string();
                 let mut span = line.text.span(at + inner.start..at + inner.end);
+                // An unquoted image (or one moved whole to the next line) that a wrap cut.
+                if !image.trim_start().starts_with(['"', '\'']) {
+                    let moved = image.trim().is_empty();
+                    let first = lines.get(i).map(|l| l.text.full_span().start);
+                    let mut end = span.end;
+                    let before = image.len();
+                    glue_word_pieces(lines, &mut i, &mut image, &mut end);
+                    if image.len() > before {
+                        if moved && let Some(start) = first {
+                            span.start = start;
+                        }
+                        span.end = end;
+                    }
+                }
                 // A quoted image the terminal wrapped: the pieces join with nothing between.
                 while unclosed(&image)
                     && let Some(next) = lines.get(i).filter(|n| !n.is_blank())
@@ -115,7 +185,17 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                 item.image = Some((scalar(&image), span));
             }
             "name" => item.name = item.name.take().or(Some(scalar(v.as_str()))),
-            "reason" => item.reason = Some((scalar(v.as_str()), span)),
+            "reason" => {
+                // A reason cut by a wrap (`ImagePullBack⏎Off`): one word, glued back.
+                let mut reason = v.as_str().trim_end_matches(',').to_string();
+                let mut span = span;
+                if unclosed(&reason) || !reason.starts_with(['"', '\'']) {
+                    let mut end = span.end;
+                    glue_word_pieces(lines, &mut i, &mut reason, &mut end);
+                    span.end = end;
+                }
+                item.reason = Some((scalar(&reason), span));
+            }
             _ => {
                 // A YAML scalar folded onto the next, more indented lines.
                 // A YAML scalar folded onto the next, more indented lines, or a quoted one
@@ -129,6 +209,12 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                     let s = next.str();
                     let open = unclosed(&spaced);
                     let folded = next.indent() > indent && !KEY.is_match(s);
+                    // A chat window that broke a line in its indentation left a blank piece.
+                    if open && next.is_blank() && pieces < MAX_PIECES {
+                        pieces += 1;
+                        i += 1;
+                        continue;
+                    }
                     if next.is_blank() || pieces >= MAX_PIECES || !(open || folded) {
                         break;
                     }
