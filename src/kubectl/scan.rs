@@ -112,6 +112,10 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     // The table whose header or rows are being read, if any.
     let mut table: Option<Table> = None;
     let mut first_row = false;
+    // The row being read: its pieces, whether each join glued, and all pieces spaced apart.
+    let mut row_pieces: Vec<MappedText> = Vec::new();
+    let mut row_glue: Vec<bool> = Vec::new();
+    let mut row_spaced = MappedText::default();
     for (i, line) in lines.iter().enumerate() {
         let s = line.str();
         let len = lens.get(i).copied().unwrap_or(0);
@@ -136,18 +140,27 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
             if t.holds(s) {
                 let row_goes_on = !first_row
                     && pieces < MAX_PIECES
-                    && out
-                        .last()
-                        .is_some_and(|row| t.continues_row(row.str(), s, last_len == width));
+                    && out.last().is_some_and(|row| {
+                        t.continues_row(row.str(), &row_spaced.text, s, last_len == width)
+                    });
                 first_row = false;
                 match out.last_mut() {
                     Some(row) if row_goes_on => {
                         let open = odd(&row.text.text);
+                        let mut glued = row.text.clone();
+                        join(&mut glued, &line.text, false, indent, true);
                         join(&mut row.text, &line.text, last_len == width, indent, open);
+                        row_glue.push(row.text.text == glued.text);
+                        join(&mut row_spaced, &line.text, false, indent, false);
+                        row_pieces.push(line.text.clone());
                         pieces += 1;
                     }
                     _ => {
+                        settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
                         out.push(line.clone());
+                        row_pieces = vec![line.text.clone()];
+                        row_glue.clear();
+                        row_spaced = line.text.clone();
                         pieces = 0;
                     }
                 }
@@ -155,6 +168,8 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                 last_len = len;
                 continue;
             }
+            settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
+            row_pieces.clear();
             table = None;
         }
         if let Some(t) = Table::start(s) {
@@ -184,7 +199,48 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
         }
         last_len = lens.get(i).copied().unwrap_or(0);
     }
+    if let Some(t) = &table {
+        settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
+    }
     out
+}
+
+/// More pieces than this in one row: the joins are left as read.
+const MAX_ROW_PIECES: usize = 6;
+
+/// A whole `get pods` row whose joins did not give one word per column: the joins differing
+/// least from those read (a space, or nothing where a terminal cut a cell) that do.
+fn settle_row(
+    t: &Table,
+    row: Option<&mut Line>,
+    pieces: &[MappedText],
+    glue: &[bool],
+    indent: Option<usize>,
+) {
+    let Some(row) = row else { return };
+    if pieces.len() < 2 || pieces.len() > MAX_ROW_PIECES || !t.is_exact_kind() {
+        return;
+    }
+    if t.is_exact(&row.text.text) {
+        return;
+    }
+    let joins = pieces.len() - 1;
+    let mut best: Option<(usize, MappedText)> = None;
+    for mask in 0u32..(1 << joins) {
+        let mut text = pieces.first().cloned().unwrap_or_default();
+        let mut differs = 0;
+        for (k, piece) in pieces.iter().enumerate().skip(1) {
+            let g = mask & (1 << (k - 1)) != 0;
+            differs += usize::from(glue.get(k - 1).copied().unwrap_or(false) != g);
+            join(&mut text, piece, false, indent, g);
+        }
+        if t.is_exact(&text.text) && best.as_ref().is_none_or(|(d, _)| differs < *d) {
+            best = Some((differs, text));
+        }
+    }
+    if let Some((_, text)) = best {
+        row.text = text;
+    }
 }
 
 /// The indent a wrapping terminal or editor put before every continuation, if the paste shows

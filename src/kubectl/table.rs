@@ -112,10 +112,30 @@ impl Table {
         CELL_SPACES.replace_all(row, ",").split_whitespace().count() >= self.cells
     }
 
-    /// Whether `line` continues `row` (the row read so far). `full_width`: the row's last
-    /// piece filled the wrap width, so a terminal may have cut a cell there.
-    pub(crate) fn continues_row(&self, row: &str, line: &str, full_width: bool) -> bool {
-        if indent(line) > self.indent || !self.has_all_cells(row) {
+    /// Whether rows of this table have one word per column (no free-text column).
+    pub(crate) fn is_exact_kind(&self) -> bool {
+        self.kind == Kind::Pods
+    }
+
+    /// A `get pods` row with exactly one word per column: of the ways to join a wrapped row
+    /// (a space, or nothing where a terminal cut a cell), the right one gives this.
+    pub(crate) fn is_exact(&self, row: &str) -> bool {
+        self.kind == Kind::Pods
+            && CELL_SPACES.replace_all(row, ",").split_whitespace().count() == self.cells
+    }
+
+    /// Whether `line` continues `row` (the row read so far; `spaced`: its pieces all joined
+    /// with a space, the most cells they can be). `full_width`: the row's last piece filled
+    /// the wrap width, so a terminal may have cut a cell there.
+    pub(crate) fn continues_row(
+        &self,
+        row: &str,
+        spaced: &str,
+        line: &str,
+        full_width: bool,
+    ) -> bool {
+        let cells = if self.kind == Kind::Pods { spaced } else { row };
+        if indent(line) > self.indent || !self.has_all_cells(cells) {
             return true;
         }
         match self.kind {
@@ -169,21 +189,32 @@ mod tests {
     fn rows_wrapped_and_rows_whole() {
         let h = "LAST SEEN   TYPE      REASON   OBJECT      MESSAGE";
         let t = Table::start(h).and_then(|t| t.header_done(h)).unwrap();
-        assert!(t.continues_row("2m   Warning   Failed", "pod/web-1   Failed to pull", false));
-        assert!(t.continues_row(
+        let c = |row: &str, line: &str, full: bool| t.continues_row(row, row, line, full);
+        assert!(c(
+            "2m   Warning   Failed",
+            "pod/web-1   Failed to pull",
+            false
+        ));
+        assert!(c(
             "2m   Warning   Failed   pod/web   Failed to",
             "pull image \"x\"",
             false
         ));
-        assert!(!t.continues_row(
+        assert!(!c(
             "2m   Warning   Failed   pod/web   Failed to",
             "3m   Normal   Pulling",
             false
         ));
         let h = "NAME    READY   STATUS    RESTARTS   AGE";
         let t = Table::start(h).and_then(|t| t.header_done(h)).unwrap();
-        assert!(t.continues_row("web-1   0/1", "ErrImagePull   0   1m", false));
-        assert!(!t.continues_row("web-1   0/1   ErrImagePull   0   1m", "web-2   0/1", false));
-        assert!(t.continues_row("web-1   0/1   ErrImagePull   0   1", "m", true));
+        let c = |row: &str, line: &str, full: bool| t.continues_row(row, row, line, full);
+        assert!(c("web-1   0/1", "ErrImagePull   0   1m", false));
+        assert!(!c(
+            "web-1   0/1   ErrImagePull   0   1m",
+            "web-2   0/1",
+            false
+        ));
+        assert!(c("web-1   0/1   ErrImagePull   0   1", "m", true));
+        assert!(t.is_exact("web-1   0/1   ErrImagePull   3 (2m ago)   1m"));
     }
 }
