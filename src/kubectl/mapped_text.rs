@@ -131,6 +131,9 @@ pub(crate) struct Line {
     pub text: MappedText,
     /// A markdown code fence (```` ``` ```` or `~~~`), dropped from the content.
     pub fence: bool,
+    /// Characters of the line as written (markdown and quoting included, trailing blanks
+    /// not): its width on the screen that wrapped it.
+    pub width: usize,
 }
 
 impl Line {
@@ -167,6 +170,7 @@ fn clean(body: &str, base: usize) -> Line {
         return Line {
             text: MappedText::default(),
             fence: true,
+            width: 0,
         };
     }
     // E-mail / markdown quoting: "> " at the very start, possibly nested.
@@ -213,7 +217,11 @@ fn clean(body: &str, base: usize) -> Line {
     if let Some(rest) = body.get(keep_from..) {
         text.push(rest, base + keep_from);
     }
-    Line { text, fence: false }
+    Line {
+        text,
+        fence: false,
+        width: body.trim_end().chars().count(),
+    }
 }
 
 #[cfg(test)]

@@ -58,15 +58,8 @@ const MAX_PIECES: usize = 40;
 /// space before an indented continuation of a full-width piece is doubtful (the indent may be
 /// the terminal's, the cut inside a word) and is recorded so that classification tries both.
 pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
-    let width = lines
-        .iter()
-        .map(|l| l.str().trim_end().chars().count())
-        .max()
-        .unwrap_or(0);
-    let lens: Vec<usize> = lines
-        .iter()
-        .map(|l| l.str().trim_end().chars().count())
-        .collect();
+    let width = lines.iter().map(|l| l.width).max().unwrap_or(0);
+    let lens: Vec<usize> = lines.iter().map(|l| l.width).collect();
     // A wrap moved the next word down because it did not fit: the line before it plus that
     // word is wider than the paste. A line the word would have fitted on ended there.
     let continues = |i: usize, last_len: usize, pieces: usize| {
@@ -352,6 +345,8 @@ fn is_line_start(lines: &[Line], i: usize) -> bool {
         || detect::is_describe_key(s)
         || detect::is_event_row(s)
         || events::marker(s.trim_start()) == Some(0)
+        // kubectl's own error line (`kubectl logs` of a container that never started).
+        || s.starts_with("Error from server")
         || get_pods::is_row(s)
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()
