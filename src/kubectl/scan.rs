@@ -87,18 +87,12 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     let odd = |t: &str| t.matches('"').count() % 2 == 1;
     // An event row whose Message cell the wrap moved down: the row has its Type and Reason
     // but no message yet, and the next line starts with one (`Failed to pull image "…`).
-    let message_moved_down = |i: usize, last_len: usize, prev: Option<&Line>| {
-        let Some(line) = lines.get(i) else {
-            return false;
-        };
-        let word = line
-            .str()
-            .split_whitespace()
-            .next()
-            .map_or(0, |w| w.chars().count());
-        last_len > 0
-            && last_len + 1 + word > width
-            && events::marker(line.str().trim_start()) == Some(0)
+    // kubectl never prints a row without its message, so no width test is needed (the cells
+    // were padded: how much did not fit is unknown).
+    let message_moved_down = |i: usize, prev: Option<&Line>| {
+        lines
+            .get(i)
+            .is_some_and(|line| events::marker(line.str().trim_start()) == Some(0))
             && prev
                 .is_some_and(|p| detect::is_event_row(p.str()) && events::marker(p.str()).is_none())
     };
@@ -174,7 +168,7 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
             continue;
         }
         let joins = (continues(i, last_len, pieces)
-            || (pieces < MAX_PIECES && message_moved_down(i, last_len, out.last())))
+            || (pieces < MAX_PIECES && message_moved_down(i, out.last())))
             && out.last().is_some_and(|p| !p.is_blank());
         match out.last_mut() {
             Some(prev) if joins => {
@@ -282,7 +276,11 @@ fn join(
         && !ends_in_space
         && !space_between(&prev.text, s.get(lead..).unwrap_or(""))
     {
-        // A word cut by the terminal.
+        // A word cut by the terminal; or two words that also make one (`not⏎found`), which
+        // classification reads both ways.
+        if joins_known_words(&prev.text, s.get(lead..).unwrap_or("")) {
+            prev.doubtful_glues.push(prev.text.len());
+        }
     } else if !ends_in_space {
         let at = prev.text.len();
         prev.push(" ", prev.orig(at.saturating_sub(1)));
@@ -303,6 +301,19 @@ static WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(
 
 fn known(word: &str) -> bool {
     !word.is_empty() && WORDS.contains(word.to_ascii_lowercase().as_str())
+}
+
+/// Two known words on either side of a break that together make a known word too.
+fn joins_known_words(before: &str, after: &str) -> bool {
+    let left_start = before
+        .rfind(|c: char| !c.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    let left = before.get(left_start..).unwrap_or("");
+    let right_end = after
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(after.len());
+    let right = after.get(..right_end).unwrap_or("");
+    known(left) && known(right) && known(&format!("{left}{right}"))
 }
 
 /// At a break that fills the whole width (the wrap may have cut a word, or fallen exactly on
