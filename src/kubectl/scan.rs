@@ -123,6 +123,18 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                 table = Some(t);
             }
         }
+        // A piece of nothing but padding (a wide table cut at a narrow width) wraps to a blank
+        // line: inside a table it ends nothing when the next line goes on with the row.
+        if line.is_blank()
+            && !line.fence
+            && let Some(t) = &table
+            && let Some(next) = lines
+                .get(i + 1..)
+                .and_then(|r| r.iter().find(|l| !l.is_blank()))
+            && t.padding_goes_on(next.str())
+        {
+            continue;
+        }
         if let Some(t) = &table {
             if t.holds(s) {
                 let row_goes_on = !first_row
@@ -136,7 +148,17 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                         let open = odd(&row.text.text);
                         let mut glued = row.text.clone();
                         join(&mut glued, &line.text, false, indent, true);
-                        join(&mut row.text, &line.text, last_len == width, indent, open);
+                        // Before its message an events row has one word per cell: a piece
+                        // that filled the width and runs on unindented was cut inside a cell.
+                        let lead = s.len() - s.trim_start().len();
+                        if last_len == width
+                            && t.cut_inside_cell(&row.text.text)
+                            && lead <= indent.unwrap_or(0)
+                        {
+                            row.text = glued.clone();
+                        } else {
+                            join(&mut row.text, &line.text, last_len == width, indent, open);
+                        }
                         row_glue.push(row.text.text == glued.text);
                         join(&mut row_spaced, &line.text, false, indent, false);
                         row_pieces.push(line.text.clone());

@@ -99,6 +99,17 @@ impl Table {
         Some(self)
     }
 
+    /// Whether `next`, after blank lines inside this table, goes on with the header or row
+    /// before them: a header's titles, or a line more indented than any row starts.
+    pub(crate) fn padding_goes_on(&self, next: &str) -> bool {
+        if self.in_header {
+            return TITLES.is_match(next) || indent(next) > self.indent;
+        }
+        indent(next) > self.indent
+            && super::detect::header(next).is_none()
+            && super::detect::prompt(next).is_none()
+    }
+
     /// Whether `line` is still part of this table (a blank line, a prompt, a less indented
     /// line or another header ends it).
     pub(crate) fn holds(&self, line: &str) -> bool {
@@ -110,6 +121,12 @@ impl Table {
 
     fn has_all_cells(&self, row: &str) -> bool {
         CELL_SPACES.replace_all(row, ",").split_whitespace().count() >= self.cells
+    }
+
+    /// Whether a full-width break at the end of `row` (an events row before its message,
+    /// not after the comma of the old SOURCE cell `kubelet, node`) can only be inside a cell.
+    pub(crate) fn cut_inside_cell(&self, row: &str) -> bool {
+        self.kind == Kind::Events && !row.ends_with(',') && !self.has_all_cells(row)
     }
 
     /// Whether rows of this table have one word per column (no free-text column).
