@@ -201,8 +201,18 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                 // A YAML scalar folded onto the next, more indented lines, or a quoted one
                 // that a terminal wrapped before its closing quote.
                 let mut spaced = v.as_str().to_string();
-                let mut glued = spaced.clone();
                 let mut span = span;
+                // A value that the wrap moved whole to the next line.
+                if spaced.trim().is_empty()
+                    && let Some(next) = lines.get(i)
+                    && !next.is_blank()
+                    && !ANY_KEY.is_match(next.str())
+                {
+                    spaced = next.str().trim().to_string();
+                    span = next.text.full_span();
+                    i += 1;
+                }
+                let mut glued = spaced.clone();
                 let indent = line.indent();
                 let mut pieces = 0;
                 while let Some(next) = lines.get(i) {

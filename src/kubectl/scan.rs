@@ -264,7 +264,9 @@ fn continuation_indent(
     (1..lines.len())
         .filter(|&i| {
             let prev = lens.get(i - 1).copied().unwrap_or(0);
-            prev == width && continues(i, prev, 0)
+            // A registry error list (CRI-O's `errors:⏎denied: …`) starts real lines.
+            let errcode = lines.get(i).is_some_and(|l| ERRCODE_LINE.is_match(l.str()));
+            prev == width && !errcode && continues(i, prev, 0)
         })
         .map(|i| {
             let s = lines.get(i).map_or("", |l| l.str());
@@ -380,6 +382,8 @@ fn is_line_start(lines: &[Line], i: usize) -> bool {
         || events::marker(s.trim_start()) == Some(0)
         // kubectl's own error line (`kubectl logs` of a container that never started).
         || s.starts_with("Error from server")
+        // The first piece of a table header, even one a wrap cut short.
+        || Table::start(s).is_some()
         || get_pods::is_row(s)
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()

@@ -88,9 +88,6 @@ pub(crate) fn wrap(text: &str, width: usize, style: Style, indent: &str, eol: &s
     out
 }
 
-/// Wrapped inputs whose answer still changes (of 7,056, with the shared samples present).
-const KNOWN_CHANGED: usize = 8;
-
 #[test]
 fn the_same_answer_at_every_width() {
     let mut failures = Vec::new();
@@ -122,20 +119,16 @@ fn the_same_answer_at_every_width() {
         }
     }
     assert!(cases > 5000, "only {cases} cases");
-    if let Ok(out) = std::env::var("WRAP_DUMP") {
-        std::fs::write(out, failures.join("\n")).expect("dump");
-    }
     let mut per_file: std::collections::BTreeMap<&str, usize> = Default::default();
     for f in &failures {
         *per_file
             .entry(f.split(' ').next().unwrap_or(""))
             .or_default() += 1;
     }
-    // Not yet invariant everywhere (see README "What still goes wrong"): wrapped table rows at
-    // narrow widths lose their cells. A ratchet, measured: lower it as the reader improves.
+    // Invariant, strictly: no wrapped input may change the answer (no exclusions).
     assert!(
-        failures.len() <= KNOWN_CHANGED,
-        "{} of {cases} wrapped inputs changed the answer (at most {KNOWN_CHANGED} allowed): {per_file:?}; first ones:\n{}",
+        failures.is_empty(),
+        "{} of {cases} wrapped inputs changed the answer: {per_file:?}; first ones:\n{}",
         failures.len(),
         failures
             .iter()
