@@ -96,6 +96,18 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
             && prev
                 .is_some_and(|p| detect::is_event_row(p.str()) && events::marker(p.str()).is_none())
     };
+    // For each line, the next line that is not blank (past the end when none): found in one
+    // pass from the end, so that runs of blank lines stay linear.
+    let mut next_filled = vec![lines.len(); lines.len()];
+    let mut after = lines.len();
+    for k in (0..lines.len()).rev() {
+        if let Some(slot) = next_filled.get_mut(k) {
+            *slot = after;
+        }
+        if lines.get(k).is_some_and(|l| !l.is_blank()) {
+            after = k;
+        }
+    }
     // The table whose header or rows are being read, if any.
     let mut table: Option<Table> = None;
     let mut first_row = false;
@@ -109,10 +121,12 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
         if let Some(t) = table.take() {
             if t.in_header() {
                 if !line.is_blank()
+                    && pieces < MAX_PIECES
                     && t.continues_header(s)
                     && let Some(prev) = out.last_mut()
                 {
                     join(&mut prev.text, &line.text, last_len == width, indent, false);
+                    pieces += 1;
                     last_len = len;
                     table = Some(t);
                     continue;
@@ -128,9 +142,7 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
         if line.is_blank()
             && !line.fence
             && let Some(t) = &table
-            && let Some(next) = lines
-                .get(i + 1..)
-                .and_then(|r| r.iter().find(|l| !l.is_blank()))
+            && let Some(next) = next_filled.get(i).and_then(|&k| lines.get(k))
             && t.padding_goes_on(next.str())
         {
             continue;
