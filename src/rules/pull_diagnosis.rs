@@ -246,7 +246,16 @@ fn message(d: &Diagnosis) -> String {
         Some(i) => format!("{i:?}"),
         None => "its image".to_string(),
     };
-    let mut m = format!("{who} cannot pull {what}: {}", d.cause.title);
+    // A past failure "could not" pull; with imagePullPolicy Never nothing is pulled at all,
+    // the container cannot start (read by someone on call, the verb is the first clue).
+    let verb = if d.recovered {
+        "could not pull"
+    } else if d.cause.rule == NEVER_NOT_PRESENT.name {
+        "cannot start with"
+    } else {
+        "cannot pull"
+    };
+    let mut m = format!("{who} {verb} {what}: {}", d.cause.title);
     // An Event object says how often and when: the difference between an outage going on and
     // one that ended hours ago.
     match (d.count.filter(|&n| n > 1), &d.last_seen) {
