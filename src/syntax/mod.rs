@@ -21,22 +21,16 @@ pub fn parse_stream(
     base: usize,
     limits: &ParseLimits,
 ) -> Vec<Result<Document, SyntaxError>> {
-    if !text.get(base..).is_some_and(is_json) {
+    // Sniffed from the first byte, not from `base`: a BOM is no space to kubectl, so a file
+    // that starts with one is YAML to it, `{` or not.
+    if !is_json(text) {
         return parse_yaml_stream(text, base, limits);
     }
-    let json = parse_json_stream(text, base, limits);
-    if json.iter().all(Result::is_ok) {
-        return json;
-    }
-    // Input that neither reader accepts keeps the YAML reader's diagnostics, as before the JSON
-    // reader existed; input only the YAML reader accepts (a trailing comma, a comment, single
-    // quotes) is an error, as it is for kubectl.
-    let yaml = parse_yaml_stream(text, base, limits);
-    if yaml.iter().any(Result::is_err) {
-        yaml
-    } else {
-        json
-    }
+    // kubectl 1.31 reads the whole stream with encoding/json: the values before an error are
+    // decoded (and linted here), the error is encoding/json's, and what only YAML accepts (a
+    // trailing comma, a comment, single quotes) is an error. (kubectl 1.33 and later re-read a
+    // stream as YAML when it fails before its second value: src/syntax/DIFFERENCES.md.)
+    parse_json_stream(text, base, limits)
 }
 
 /// Parses every YAML document of a file. Each document is parsed on its own, so a syntax error
