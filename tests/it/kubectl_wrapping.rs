@@ -126,6 +126,7 @@ fn the_same_answer_at_every_width() {
         }
     }
     assert!(cases > 5000, "only {cases} cases");
+    eprintln!("{cases} wrapped inputs, {} changed", failures.len());
     let mut per_file: std::collections::BTreeMap<&str, usize> = Default::default();
     for f in &failures {
         *per_file
