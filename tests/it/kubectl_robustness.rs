@@ -139,12 +139,18 @@ fn large_input_is_linear() {
     .unwrap();
     let small = one.repeat(50);
     let big = one.repeat(500);
+    // The fastest of three runs: a ratio of single runs fails whenever the shared machine's
+    // load spikes during one of them, while a quadratic step still shows as 100x at 10x input.
     let time = |t: &str| {
-        let start = std::time::Instant::now();
-        let n = diagnose(t).len();
-        (start.elapsed(), n)
+        let mut best = std::time::Duration::MAX;
+        let mut n = 0;
+        for _ in 0..3 {
+            let start = std::time::Instant::now();
+            n = diagnose(t).len();
+            best = best.min(start.elapsed());
+        }
+        (best, n)
     };
-    let (_, _) = time(&small); // warm the regex caches
     let (ts, ns) = time(&small);
     let (tb, nb) = time(&big);
     // Same pod names repeat, so the pods merge; what matters is the time.
