@@ -16,11 +16,11 @@ pub use yaml::{ParseLimits, SyntaxError, kubectl_yaml_error, parse_document};
 /// Parses every document of a file, as kubectl reads it: as JSON when it starts with `{`
 /// (see [`parse_json_stream`]), else as YAML ([`parse_yaml_stream`]). `base` skips a
 /// byte-order mark.
-pub fn parse_stream(
-    text: &str,
+pub fn parse_stream<'t>(
+    text: &'t str,
     base: usize,
     limits: &ParseLimits,
-) -> Vec<Result<Document, SyntaxError>> {
+) -> Vec<Result<Document<'t>, SyntaxError>> {
     if !text.get(base..).is_some_and(is_json) {
         return parse_yaml_stream(text, base, limits);
     }
@@ -41,11 +41,11 @@ pub fn parse_stream(
 
 /// Parses every YAML document of a file. Each document is parsed on its own, so a syntax error
 /// in one does not hide the others. `base` skips a byte-order mark.
-pub fn parse_yaml_stream(
-    text: &str,
+pub fn parse_yaml_stream<'t>(
+    text: &'t str,
     base: usize,
     limits: &ParseLimits,
-) -> Vec<Result<Document, SyntaxError>> {
+) -> Vec<Result<Document<'t>, SyntaxError>> {
     split_documents(text, base)
         .into_iter()
         .flat_map(|range| {
@@ -199,7 +199,7 @@ fn is_blank_yaml(chunk: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn docs(text: &str) -> Vec<Document> {
+    fn docs(text: &str) -> Vec<Document<'_>> {
         parse_stream(text, 0, &ParseLimits::default())
             .into_iter()
             .map(|d| d.expect("parses"))
