@@ -11,7 +11,9 @@
 //! single quotes and bare words are errors. Nesting is capped ([`ParseLimits::max_depth`]) and
 //! read with an explicit stack, never by recursion.
 
-use super::tree::{Document, DuplicateKey, NodeId, NodeKind, ScalarStyle};
+use super::tree::{
+    Cursor, Document, DuplicateKey, ListEvent, Mark, NodeId, NodeKind, ScalarStyle, Streamed,
+};
 use super::yaml::{ParseLimits, SyntaxError};
 use std::collections::HashMap;
 
@@ -29,11 +31,23 @@ pub fn parse_json_stream<'t>(
     base: usize,
     limits: &ParseLimits,
 ) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_json_stream_with(text, base, limits, None)
+}
+
+/// [`parse_json_stream`], handing a root `items` array's elements to `hook` one at a time
+/// (see [`super::parse_stream_items`]).
+pub(super) fn parse_json_stream_with<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    hook: super::tree::Hook<'_>,
+) -> Vec<Result<Document<'t>, SyntaxError>> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         pos: base,
         max_depth: limits.max_depth,
+        hook,
     };
     let mut out = Vec::new();
     loop {
@@ -67,19 +81,29 @@ type Error = (usize, String);
 
 /// An open collection: where it starts, and where its children (keys and values in turn for
 /// an object) start in the pending list.
+/// `items` marks the root's `items` array while its elements go to the hook: the arenas are
+/// cut back to the mark after each.
 enum Frame {
-    Seq { start: usize, from: usize },
-    Map { start: usize, from: usize },
+    Seq {
+        start: usize,
+        from: usize,
+        items: Option<Mark>,
+    },
+    Map {
+        start: usize,
+        from: usize,
+    },
 }
 
-struct Reader<'a> {
+struct Reader<'a, 'h> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
+    hook: super::tree::Hook<'h>,
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Reader<'a, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -105,6 +129,7 @@ impl<'a> Reader<'a> {
     /// One whole JSON value: a document.
     fn value(&mut self) -> Result<Document<'a>, Error> {
         let start = self.pos;
+        let start_of_document = start;
         let mut doc = Document::new(self.text);
         let mut stack: Vec<Frame> = Vec::new();
         // Children of the open collections, innermost last; a collection's move into the
@@ -140,7 +165,26 @@ impl<'a> Reader<'a> {
                         stack.push(Frame::Map { start: here, from });
                         None
                     } else {
-                        stack.push(Frame::Seq { start: here, from });
+                        // The root object's `items`: its elements go to the hook.
+                        let items = match (self.hook.is_some(), stack.as_slice(), pending.last()) {
+                            (true, [Frame::Map { .. }], Some(key))
+                                if doc.is_scalar(*key, "items") =>
+                            {
+                                if doc.streamed == Streamed::No {
+                                    doc.streamed = Streamed::Items;
+                                    Some(doc.mark())
+                                } else {
+                                    doc.streamed = Streamed::Unfaithful;
+                                    None
+                                }
+                            }
+                            _ => None,
+                        };
+                        stack.push(Frame::Seq {
+                            start: here,
+                            from,
+                            items,
+                        });
                         None
                     }
                 }
@@ -165,8 +209,18 @@ impl<'a> Reader<'a> {
                         doc.finish(id, start..self.pos);
                         return Ok(doc);
                     }
-                    Some(&Frame::Seq { start, from }) => {
-                        pending.push(id);
+                    Some(&Frame::Seq { start, from, items }) => {
+                        match (items, self.hook.as_mut()) {
+                            (Some(mark), Some(hook)) => {
+                                let item = Cursor::new(&doc, id);
+                                hook(ListEvent::Item {
+                                    document: start_of_document,
+                                    item,
+                                });
+                                doc.truncate(mark);
+                            }
+                            _ => pending.push(id),
+                        }
                         self.skip_whitespace();
                         match self.peek() {
                             Some(b',') => self.pos += 1,

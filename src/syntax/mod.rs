@@ -7,10 +7,14 @@ mod split;
 mod tree;
 mod yaml;
 
+use json::parse_json_stream_with;
 pub use json::{is_json, parse_json_stream};
 pub use kube_scalar::is_plain_non_string;
 pub use split::split_documents;
-pub use tree::{Cursor, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
+pub use tree::{
+    Cursor, Document, DuplicateKey, ListEvent, Node, NodeId, NodeKind, ScalarStyle, Streamed,
+    is_null_text,
+};
 pub use yaml::{ParseLimits, SyntaxError, kubectl_yaml_error, parse_document};
 
 /// Parses every document of a file, as kubectl reads it: as JSON when it starts with `{`
@@ -21,16 +25,49 @@ pub fn parse_stream<'t>(
     base: usize,
     limits: &ParseLimits,
 ) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_stream_with(text, base, limits, None)
+}
+
+/// [`parse_stream`], handing every item of a document's root `items` sequence (a `List`, as
+/// `kubectl get -o json|yaml` prints it) to `hook` as soon as it is read, then dropping it: the
+/// tree of a cluster dump never holds more than one item. The reader cannot know the document
+/// is a `List` (`kind` comes after `items`, keys being sorted), so it streams any root `items`
+/// sequence: see [`Document::streamed`] for when the caller must read the input again with
+/// [`parse_stream`] instead. Documents that fail hand their items over too; the caller pairs
+/// items with documents by [`Document::range`]`.start`.
+pub fn parse_stream_items<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    hook: &mut dyn FnMut(ListEvent<'_>),
+) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_stream_with(text, base, limits, Some(hook))
+}
+
+fn parse_stream_with<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    mut hook: tree::Hook<'_>,
+) -> Vec<Result<Document<'t>, SyntaxError>> {
     if !text.get(base..).is_some_and(is_json) {
-        return parse_yaml_stream(text, base, limits);
+        return parse_yaml_stream_with(text, base, limits, hook);
     }
-    let json = parse_json_stream(text, base, limits);
+    let mut json = parse_json_stream_with(text, base, limits, tree::reborrow(&mut hook));
     if json.iter().all(Result::is_ok) {
         return json;
     }
     // Input that neither reader accepts keeps the YAML reader's diagnostics, as before the JSON
     // reader existed; input only the YAML reader accepts (a trailing comma, a comment, single
-    // quotes) is an error, as it is for kubectl.
+    // quotes) is an error, as it is for kubectl. Broken input is read whole (no hook).
+    if let Some(hook) = hook {
+        hook(ListEvent::Restart);
+        for doc in json.iter_mut().flatten() {
+            if doc.streamed == Streamed::Items {
+                doc.streamed = Streamed::Unfaithful;
+            }
+        }
+    }
     let yaml = parse_yaml_stream(text, base, limits);
     if yaml.iter().any(Result::is_err) {
         yaml
@@ -45,6 +82,15 @@ pub fn parse_yaml_stream<'t>(
     text: &'t str,
     base: usize,
     limits: &ParseLimits,
+) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_yaml_stream_with(text, base, limits, None)
+}
+
+fn parse_yaml_stream_with<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    mut hook: tree::Hook<'_>,
 ) -> Vec<Result<Document<'t>, SyntaxError>> {
     split_documents(text, base)
         .into_iter()
@@ -74,7 +120,7 @@ pub fn parse_yaml_stream<'t>(
             if is_blank_yaml(chunk) {
                 return out;
             }
-            let parsed = parse_document(chunk, start, limits);
+            let parsed = yaml::parse_document_with(chunk, start, limits, tree::reborrow(&mut hook));
             // go-yaml's reader refuses a control character when it reaches it: a syntax error
             // before it in the document is what kubectl reports instead.
             let control = control_character(chunk).map(|at| start + at);
@@ -310,6 +356,86 @@ mod tests {
                 .as_ref()
                 .is_err_and(|e| e.message.contains("nesting deeper"))
         );
+    }
+
+    /// Every item handed to the hook, as (document start, item text), and the documents.
+    fn streamed(text: &str) -> (Vec<(usize, String)>, Vec<Document<'_>>) {
+        let mut items = Vec::new();
+        let mut hook = |e: ListEvent<'_>| match e {
+            ListEvent::Item { document, item } => {
+                items.push((document, text[item.value_range()].to_string()))
+            }
+            ListEvent::Restart => items.clear(),
+        };
+        let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook)
+            .into_iter()
+            .map(|d| d.expect("parses"))
+            .collect();
+        (items, docs)
+    }
+
+    #[test]
+    fn a_lists_items_go_to_the_hook_in_order_and_leave_the_tree() {
+        let json = "{\"apiVersion\": \"v1\", \"items\": [{\"kind\": \"Pod\"}, 7, [\"x\"]], \"kind\": \"List\"}";
+        let yaml = "a: 1\n---\napiVersion: v1\nitems:\n- kind: Pod\n  x: \"q\\n\"\n- 7\n- [x]\nkind: List\n";
+        for (text, written) in [
+            (json, ["{\"kind\": \"Pod\"}", "7", "[\"x\"]"]),
+            (yaml, ["kind: Pod\n  x: \"q\\n\"\n", "7", "[x]"]),
+        ] {
+            let (items, docs) = streamed(text);
+            let doc = docs.last().unwrap();
+            assert_eq!(doc.streamed, Streamed::Items, "{text}");
+            let got: Vec<&str> = items.iter().map(|(_, t)| t.as_str()).collect();
+            assert_eq!(got, written, "{text}");
+            assert!(items.iter().all(|(d, _)| *d == doc.range.start), "{text}");
+            let root = doc.root().unwrap();
+            assert_eq!(root.get("items").unwrap().items().count(), 0);
+            assert_eq!(root.str_at("kind"), Some("List"));
+            // The nodes left: the root, three keys, two scalar values, the empty sequence.
+            assert_eq!(doc.len(), 7, "{text}");
+        }
+        // Without a hook the tree is whole.
+        let whole = docs(json);
+        assert_eq!(whole[0].streamed, Streamed::No);
+        assert_eq!(
+            whole[0]
+                .root()
+                .unwrap()
+                .get("items")
+                .unwrap()
+                .items()
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn streaming_that_the_tree_could_contradict_is_flagged() {
+        // An anchor in an item (a later item may alias it), a second `items`.
+        for text in [
+            "items:\n- &a {image: x}\n- *a\nkind: List\n",
+            "items:\n- image: &i x\nkind: List\n",
+            "{\"items\": [1], \"items\": [2], \"kind\": \"List\"}",
+        ] {
+            let (_, docs) = streamed(text);
+            assert_eq!(docs[0].streamed, Streamed::Unfaithful, "{text}");
+        }
+        // Only the root's `items` streams; an anchor outside the items is fine.
+        for (text, streamed_as) in [
+            ("spec:\n  items: [1]\n", Streamed::No),
+            ("[{\"items\": [1]}]", Streamed::No),
+            ("x: &a 1\nitems: [*a]\nkind: List\n", Streamed::Items),
+        ] {
+            let (_, docs) = streamed(text);
+            assert_eq!(docs[0].streamed, streamed_as, "{text}");
+        }
+        // JSON that only the YAML reader takes: what was streamed is void, and said so.
+        let mut restarted = false;
+        let mut hook = |e: ListEvent<'_>| restarted |= matches!(e, ListEvent::Restart);
+        let text = "{\"items\": [{\"a\": 1}],}";
+        let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook);
+        assert!(restarted);
+        assert!(docs.iter().flatten().all(|d| d.streamed != Streamed::Items));
     }
 
     #[test]

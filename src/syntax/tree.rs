@@ -91,6 +91,55 @@ pub struct Document<'t> {
     pub range: Range<usize>,
     /// Keys written twice in one mapping, in document order.
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Whether the items of the root's `items` sequence went to a [`ListEvent`] hook instead
+    /// of into this tree.
+    pub streamed: Streamed,
+}
+
+/// Whether a reader handed a document's `items` over one at a time (see
+/// [`super::parse_stream_items`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Streamed {
+    /// The tree is whole.
+    #[default]
+    No,
+    /// Every item of the root mapping's one `items` sequence went to the hook, in order, and
+    /// was dropped: the sequence is empty in the tree.
+    Items,
+    /// The hook's items may not be what reading the whole tree gives (an anchor inside an
+    /// item, which a later alias could use; a second `items` key): read the input again
+    /// without a hook.
+    Unfaithful,
+}
+
+/// What a reader hands a hook while it reads (see [`super::parse_stream_items`]).
+pub enum ListEvent<'a> {
+    /// A complete item of the root mapping's `items` sequence, in the document that starts at
+    /// byte `document`; its nodes are dropped once the hook returns.
+    Item { document: usize, item: Cursor<'a> },
+    /// Every item handed over so far is void: the input is read again.
+    Restart,
+}
+
+/// What the readers take: a hook, or none.
+pub(super) type Hook<'h> = Option<&'h mut dyn FnMut(ListEvent<'_>)>;
+
+/// The hook for one more call (shortening the trait object's lifetime, which `as_deref_mut`
+/// cannot do behind `&mut`).
+pub(super) fn reborrow<'b>(hook: &'b mut Hook<'_>) -> Hook<'b> {
+    match hook {
+        Some(h) => Some(&mut **h),
+        None => None,
+    }
+}
+
+/// The sizes of a document's arenas at one point: truncating to it drops what came after.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Mark {
+    nodes: usize,
+    children: usize,
+    strings: usize,
+    anchors: usize,
 }
 
 impl std::fmt::Debug for Document<'_> {
@@ -125,8 +174,7 @@ fn u32_of(n: usize) -> u32 {
 }
 
 impl<'t> Document<'t> {
-    /// An empty document whose scalars borrow from `source`; `base` is where `source` starts
-    /// in the file (spans stay file offsets).
+    /// An empty document whose scalars borrow from `source` (spans stay file offsets).
     pub(super) fn new(source: &'t str) -> Document<'t> {
         Document {
             source,
@@ -302,6 +350,29 @@ impl<'t> Document<'t> {
             flags: 0,
         };
         self.push(node, anchor_at)
+    }
+
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            nodes: self.nodes.len(),
+            children: self.children.len(),
+            strings: self.strings.len(),
+            anchors: self.anchors.len(),
+        }
+    }
+
+    /// Drops every node, child, string and anchor added since `mark` (an item handed to a
+    /// hook: nothing before the mark points into it).
+    pub(super) fn truncate(&mut self, mark: Mark) {
+        self.nodes.truncate(mark.nodes);
+        self.children.truncate(mark.children);
+        self.strings.truncate(mark.strings);
+        self.anchors.truncate(mark.anchors);
+    }
+
+    /// Whether `id` is a scalar reading `text` (a key, when a reader asks).
+    pub(super) fn is_scalar(&self, id: NodeId, text: &str) -> bool {
+        matches!(self.kind(id), Some(NodeKind::Scalar { value, .. }) if value == text)
     }
 
     /// Spare capacity of the growing arenas is dropped once the document is complete.

@@ -4,7 +4,9 @@
 //! stream with an explicit stack and a depth cap instead.
 
 use super::saphyr::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError};
-use super::tree::{Document, DuplicateKey, NodeId, NodeKind, ScalarStyle};
+use super::tree::{
+    Cursor, Document, DuplicateKey, ListEvent, Mark, NodeId, NodeKind, ScalarStyle, Streamed,
+};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
@@ -76,6 +78,9 @@ enum Frame {
         start: usize,
         anchor: usize,
         from: usize,
+        /// The root mapping's `items` while its items go to the hook: the arenas are cut back
+        /// to the mark after each.
+        items: Option<Mark>,
     },
     Map {
         start: usize,
@@ -84,7 +89,10 @@ enum Frame {
     },
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'h> {
+    hook: super::tree::Hook<'h>,
+    /// Where the document being read starts (its `range.start`), for the hook.
+    doc_start: usize,
     chunk: &'a str,
     offsets: OffsetMap,
     doc: Document<'a>,
@@ -96,7 +104,7 @@ struct Builder<'a> {
     duplicate_keys: Vec<DuplicateKey>,
 }
 
-impl<'a> Builder<'a> {
+impl<'a> Builder<'a, '_> {
     /// What an id stands for, through an alias.
     fn resolved(&self, id: NodeId) -> Option<NodeKind<'_>> {
         match self.doc.kind(id)? {
@@ -263,10 +271,55 @@ impl<'a> Builder<'a> {
     }
 
     fn attach(&mut self, id: NodeId) {
-        if self.stack.is_empty() {
-            self.root = Some(id);
+        match self.stack.last() {
+            None => self.root = Some(id),
+            Some(Frame::Seq {
+                items: Some(mark), ..
+            }) if self.doc.streamed == Streamed::Items => {
+                let mark = *mark;
+                if let Some(hook) = self.hook.as_mut() {
+                    hook(ListEvent::Item {
+                        document: self.doc_start,
+                        item: Cursor::new(&self.doc, id),
+                    });
+                }
+                self.doc.truncate(mark);
+            }
+            Some(_) => self.pending.push(id),
+        }
+    }
+
+    /// Whether a sequence starting now is the root mapping's `items`, to stream.
+    fn items_mark(&mut self) -> Option<Mark> {
+        let key = match (self.hook.is_some(), self.stack.as_slice()) {
+            (true, [Frame::Map { from, .. }])
+                if self.pending.len().saturating_sub(*from) % 2 == 1 =>
+            {
+                self.pending.last().copied()?
+            }
+            _ => return None,
+        };
+        if !self.doc.is_scalar(key, "items") {
+            return None;
+        }
+        if self.doc.streamed == Streamed::No {
+            self.doc.streamed = Streamed::Items;
+            Some(self.doc.mark())
         } else {
-            self.pending.push(id);
+            self.doc.streamed = Streamed::Unfaithful;
+            None
+        }
+    }
+
+    /// An anchor inside a streamed item could be aliased by a later item, whose nodes are gone
+    /// by then: the hook's view is not the tree's.
+    fn anchored(&mut self, anchor: usize) {
+        let streaming = self
+            .stack
+            .iter()
+            .any(|f| matches!(f, Frame::Seq { items: Some(_), .. }));
+        if anchor > 0 && streaming && self.doc.streamed == Streamed::Items {
+            self.doc.streamed = Streamed::Unfaithful;
         }
     }
 }
@@ -288,7 +341,20 @@ pub fn parse_document<'t>(
     base: usize,
     limits: &ParseLimits,
 ) -> Result<Vec<Document<'t>>, SyntaxError> {
+    parse_document_with(chunk, base, limits, None)
+}
+
+/// [`parse_document`], handing the root `items` sequence's items to `hook` one at a time (see
+/// [`super::parse_stream_items`]).
+pub(super) fn parse_document_with<'t>(
+    chunk: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    hook: super::tree::Hook<'_>,
+) -> Result<Vec<Document<'t>>, SyntaxError> {
     let mut b = Builder {
+        hook,
+        doc_start: base,
         chunk,
         offsets: OffsetMap::new(chunk, base),
         doc: Document::new(chunk),
@@ -320,6 +386,7 @@ pub fn parse_document<'t>(
         match event {
             Event::DocumentStart(_) => {
                 doc_start = start;
+                b.doc_start = start;
             }
             Event::DocumentEnd => {
                 if let Some(error) = decode_error {
@@ -350,6 +417,7 @@ pub fn parse_document<'t>(
                     }
                     ScalarStyle::Literal | ScalarStyle::Folded => 0..0,
                 };
+                b.anchored(anchor);
                 let anchor_at = b.anchor_at(anchor, start);
                 let id = b
                     .doc
@@ -381,12 +449,16 @@ pub fn parse_document<'t>(
                         ),
                     });
                 }
+                b.anchored(anchor);
                 let from = b.pending.len();
-                b.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                let seq = matches!(event, Event::SequenceStart(..));
+                let items = if seq { b.items_mark() } else { None };
+                b.stack.push(if seq {
                     Frame::Seq {
                         start,
                         anchor,
                         from,
+                        items,
                     }
                 } else {
                     Frame::Map {
@@ -402,6 +474,7 @@ pub fn parse_document<'t>(
                         start,
                         anchor,
                         from,
+                        ..
                     }) => (false, start, anchor, from),
                     Some(Frame::Map {
                         start,
