@@ -246,6 +246,14 @@ impl<'a> Reader<'a, '_> {
                             Some(b',') => {
                                 self.pos += 1;
                                 let k = self.key(&mut doc)?;
+                                // A later root `items` (even `[]`, which never streams) is what
+                                // the whole tree reads: the streamed items are not.
+                                if stack.len() == 1
+                                    && doc.streamed == Streamed::Items
+                                    && doc.is_scalar(k, "items")
+                                {
+                                    doc.streamed = Streamed::Unfaithful;
+                                }
                                 pending.push(k);
                             }
                             Some(b'}') => {

@@ -416,6 +416,8 @@ mod tests {
             "items:\n- &a {image: x}\n- *a\nkind: List\n",
             "items:\n- image: &i x\nkind: List\n",
             "{\"items\": [1], \"items\": [2], \"kind\": \"List\"}",
+            "{\"items\": [1], \"items\": [], \"kind\": \"List\"}",
+            "items: [1]\nitems: []\nkind: List\n",
         ] {
             let (_, docs) = streamed(text);
             assert_eq!(docs[0].streamed, Streamed::Unfaithful, "{text}");
