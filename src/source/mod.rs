@@ -300,14 +300,54 @@ impl std::fmt::Display for ReadProblem {
     }
 }
 
-/// Turns raw bytes into text, refusing binary and non-UTF-8 input.
+/// Turns raw bytes into text, refusing binary and non-UTF-8 input, except in a stream kubectl
+/// reads as JSON: there each invalid byte becomes U+FFFD, as `encoding/json` reads it (inside a
+/// string; outside one it is a syntax error either way), so such a file is linted, not refused.
 pub fn decode(bytes: Vec<u8>) -> Result<String, ReadProblem> {
     if let Some(offset) = memchr_nul(&bytes) {
         return Err(ReadProblem::Binary { offset });
     }
-    String::from_utf8(bytes).map_err(|e| ReadProblem::InvalidUtf8 {
-        offset: e.utf8_error().valid_up_to(),
+    String::from_utf8(bytes).or_else(|e| {
+        if has_json_prefix(e.as_bytes()) {
+            Ok(replace_invalid_bytes(e.as_bytes()))
+        } else {
+            Err(ReadProblem::InvalidUtf8 {
+                offset: e.utf8_error().valid_up_to(),
+            })
+        }
     })
+}
+
+/// Whether kubectl decodes `bytes` as a JSON stream: apimachinery's `GuessJSONStream` peeks at
+/// 4096 bytes and `hasJSONPrefix` wants `{` after Unicode spaces (pkg/util/yaml/decoder.go, Go's
+/// `unicode.IsSpace`, which is Rust's `char::is_whitespace`). A BOM is no space: a file that
+/// starts with one is YAML to kubectl.
+pub fn has_json_prefix(bytes: &[u8]) -> bool {
+    let peek = bytes.get(..4096).unwrap_or(bytes);
+    // An invalid or cut sequence is U+FFFD, no space, as Go's rune decoding has it.
+    String::from_utf8_lossy(peek).trim_start().starts_with('{')
+}
+
+/// UTF-8 with every byte that is not part of a valid sequence replaced by U+FFFD, one per
+/// byte: Go's `utf8.DecodeRune` (which `encoding/json` unquotes with) is `(RuneError, 1)` on
+/// each, where `String::from_utf8_lossy` would make one of a cut sequence.
+fn replace_invalid_bytes(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 16);
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(rest.len()).max(1);
+                out.extend(std::iter::repeat_n('\u{FFFD}', bad.min(rest.len())));
+                bytes = rest.get(bad..).unwrap_or_default();
+            }
+        }
+    }
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
@@ -357,4 +397,59 @@ fn read_capped(reader: impl std::io::Read, limit: u64, hint: usize) -> Result<St
 /// Reads standard input with the same cap and checks as files.
 pub fn read_stdin(limit: u64) -> Result<String, ReadProblem> {
     read_capped(std::io::stdin().lock(), limit, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_stream_keeps_invalid_bytes_as_encoding_json_does() {
+        // `\xe2\x82` is a cut sequence: Go makes two U+FFFD of it, one per byte.
+        let text = decode(b"{\"image\": \"a\xffb\xe2\x82c\xed\xa0\x80\"}".to_vec());
+        assert_eq!(
+            text.as_deref(),
+            Ok("{\"image\": \"a\u{FFFD}b\u{FFFD}\u{FFFD}c\u{FFFD}\u{FFFD}\u{FFFD}\"}")
+        );
+        assert_eq!(
+            decode(b" \n{\"a\": \"\xf0\x9f\x98\"}".to_vec()).as_deref(),
+            Ok(" \n{\"a\": \"\u{FFFD}\u{FFFD}\u{FFFD}\"}")
+        );
+    }
+
+    #[test]
+    fn yaml_with_invalid_bytes_is_refused_as_go_yaml_refuses_it() {
+        assert_eq!(
+            decode(b"image: a\xffb\n".to_vec()),
+            Err(ReadProblem::InvalidUtf8 { offset: 8 })
+        );
+        // A BOM before the `{`: YAML to kubectl, so refused too.
+        assert!(decode(b"\xef\xbb\xbf{\"a\": \"\xff\"}".to_vec()).is_err());
+        assert!(matches!(
+            decode(b"{\"a\": \"\x00\"}".to_vec()),
+            Err(ReadProblem::Binary { offset: 7 })
+        ));
+    }
+
+    #[test]
+    fn json_prefix_is_apimachinery_s() {
+        assert!(has_json_prefix(b"  \n\t{"));
+        assert!(
+            has_json_prefix("\u{a0}\u{2028}{".as_bytes()),
+            "Go's unicode.IsSpace"
+        );
+        assert!(
+            !has_json_prefix("\u{feff}{}".as_bytes()),
+            "a BOM is no space"
+        );
+        assert!(!has_json_prefix(b"[1]"));
+        assert!(!has_json_prefix(b"# c\n{}"));
+        assert!(!has_json_prefix(b"\xff{}"));
+        // GuessJSONStream peeks at 4096 bytes.
+        let mut far = vec![b' '; 4095];
+        far.push(b'{');
+        assert!(has_json_prefix(&far));
+        far.insert(0, b' ');
+        assert!(!has_json_prefix(&far));
+    }
 }

@@ -8,8 +8,9 @@
 //! tree keeps both pairs, [`super::Cursor`] reads the last, and the repeat is recorded as a
 //! [`DuplicateKey`]); `\uD83D\uDE00` surrogate pairs decode to one character and a lone
 //! surrogate to U+FFFD; raw control characters inside a string, comments, trailing commas,
-//! single quotes and bare words are errors. Nesting is capped ([`ParseLimits::max_depth`]) and
-//! read with an explicit stack, never by recursion.
+//! single quotes and bare words are errors. Nesting is capped where `encoding/json`'s scanner
+//! caps it ([`GO_MAX_DEPTH`], not the YAML reader's [`ParseLimits::max_depth`]) and read with an
+//! explicit stack, never by recursion.
 
 use super::tree::{
     Cursor, Document, DuplicateKey, ListEvent, Mark, NodeId, NodeKind, ScalarStyle, Streamed,
@@ -19,13 +20,21 @@ use std::collections::HashMap;
 
 /// Whether kubectl would decode `text` as JSON: its first non-whitespace character is `{`.
 pub fn is_json(text: &str) -> bool {
-    // apimachinery's hasJSONPrefix (pkg/util/yaml/decoder.go): only `{` after Unicode spaces; a
-    // stream starting with `[` is YAML to kubectl (a flow sequence), so it is YAML here too.
-    text.trim_start().starts_with('{')
+    // apimachinery's hasJSONPrefix (pkg/util/yaml/decoder.go): only `{` after Unicode spaces, in
+    // the first 4096 bytes; a stream starting with `[` is YAML to kubectl (a flow sequence), so it
+    // is YAML here too. The source layer decides the same for bytes that are not UTF-8.
+    crate::source::has_json_prefix(text.as_bytes())
 }
 
+/// `encoding/json`'s `maxNestingDepth` (scanner.go): kubectl reads 10000 levels and refuses the
+/// next. Nothing walks the tree recursively, so the reader can afford Go's cap, not the YAML one.
+pub const GO_MAX_DEPTH: usize = 10_000;
+
 /// Every JSON value of `text[base..]` as a document (a stream, as `json.Decoder` reads it).
-/// Stops at the first error, as kubectl does.
+/// Stops at the first syntax error, as kubectl does; a value that kubectl's unstructured decoding
+/// refuses (a number beyond float64) is an error of its own and the stream goes on, as
+/// cli-runtime's `StreamVisitor` goes on. `limits` are the YAML reader's: the depth cap here is
+/// Go's.
 pub fn parse_json_stream<'t>(
     text: &'t str,
     base: usize,
@@ -39,14 +48,15 @@ pub fn parse_json_stream<'t>(
 pub(super) fn parse_json_stream_with<'t>(
     text: &'t str,
     base: usize,
-    limits: &ParseLimits,
+    _limits: &ParseLimits,
     hook: super::tree::Hook<'_>,
 ) -> Vec<Result<Document<'t>, SyntaxError>> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         pos: base,
-        max_depth: limits.max_depth,
+        max_depth: GO_MAX_DEPTH,
+        value_error: None,
         hook,
     };
     let mut out = Vec::new();
@@ -56,12 +66,21 @@ pub(super) fn parse_json_stream_with<'t>(
             return out;
         }
         let start = reader.pos;
+        reader.value_error = None;
         match reader.value() {
             Ok(mut doc) => {
                 // As the YAML reader's: a document runs to where the next one starts.
                 reader.skip_whitespace();
                 doc.range.end = reader.pos;
-                out.push(Ok(doc));
+                match reader.value_error.take() {
+                    Some((offset, message)) => out.push(Err(SyntaxError {
+                        offset,
+                        message,
+                        document: doc.range,
+                        kubectl: None,
+                    })),
+                    None => out.push(Ok(doc)),
+                }
             }
             Err((offset, message)) => {
                 out.push(Err(SyntaxError {
@@ -100,6 +119,8 @@ struct Reader<'a, 'h> {
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
+    /// The first thing in the current value that kubectl reads but cannot decode.
+    value_error: Option<Error>,
     hook: super::tree::Hook<'h>,
 }
 
@@ -143,13 +164,7 @@ impl<'a> Reader<'a, '_> {
             let mut done = match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
                     if stack.len() >= self.max_depth {
-                        return Err((
-                            here,
-                            format!(
-                                "nesting deeper than {} levels; refusing to parse further",
-                                self.max_depth
-                            ),
-                        ));
+                        return Err(self.unexpected("exceeded max depth"));
                     }
                     self.pos += 1;
                     self.skip_whitespace();
@@ -192,6 +207,18 @@ impl<'a> Reader<'a, '_> {
                 Some(b'-' | b'0'..=b'9') => {
                     self.number()?;
                     let span = here..self.pos;
+                    let value = self.text.get(span.clone()).unwrap_or("");
+                    // kubectl's unstructured decoding (sigs.k8s.io/json) makes a number an int64
+                    // or a float64 and refuses one beyond float64 (1e400) for the whole value.
+                    if !value.parse::<f64>().is_ok_and(f64::is_finite) && self.value_error.is_none()
+                    {
+                        self.value_error = Some((
+                            here,
+                            format!(
+                                "json: cannot unmarshal number {value} into Go value of type float64"
+                            ),
+                        ));
+                    }
                     Some(doc.push_verbatim(span.clone(), ScalarStyle::Plain, span))
                 }
                 Some(b't' | b'f' | b'n') => {
@@ -641,10 +668,61 @@ mod tests {
     }
 
     #[test]
+    fn numbers_beyond_float64_are_refused_as_kubectl_refuses_them() {
+        for big in [
+            "1e400",
+            "-1e400",
+            "1.7976931348623159e308",
+            &"9".repeat(400),
+        ] {
+            let (offset, message) = error(&format!("{{\"replicas\": {big}}}"));
+            assert_eq!(offset, 13, "{big}");
+            assert_eq!(
+                message,
+                format!("json: cannot unmarshal number {big} into Go value of type float64")
+            );
+        }
+        // The value alone is refused: the next one is read (and a syntax error still ends it).
+        let all = parse_json_stream(
+            "{\"a\": [1e400, 2e400]} {\"b\": 1} {\"c\": 1e999, \"d\": ,}",
+            0,
+            &ParseLimits::default(),
+        );
+        assert_eq!(all.len(), 3);
+        assert!(
+            all[0]
+                .as_ref()
+                .is_err_and(|e| e.offset == 7 && e.document == (0..22))
+        );
+        assert!(all[1].is_ok());
+        assert!(
+            all[2]
+                .as_ref()
+                .is_err_and(|e| e.message.contains("beginning of value"))
+        );
+        // Underflow is 0 to Go, and an integer past int64 a float64: both read.
+        let d = one(r#"{"a": 1e-400, "b": 123456789012345678901234567890, "c": -0}"#);
+        assert_eq!(get(&d, &["a"]).as_str(), Some("1e-400"));
+        assert_eq!(get(&d, &["c"]).as_str(), Some("-0"));
+    }
+
+    #[test]
     fn deep_nesting_is_refused_not_overflowed() {
         let text = "[".repeat(100_000);
-        let (_, message) = error(&text);
-        assert!(message.contains("nesting deeper"), "{message}");
+        let (offset, message) = error(&text);
+        assert_eq!(
+            (offset, message.as_str()),
+            (GO_MAX_DEPTH, "invalid character '[' exceeded max depth")
+        );
+    }
+
+    #[test]
+    fn nesting_as_deep_as_encoding_json_reads_is_read() {
+        // 10000 levels: kubectl reads them (the YAML reader's cap of 1000 is not kubectl's here).
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(9_999), "]".repeat(9_999));
+        assert!(parse_json_stream(&deep, 0, &ParseLimits::default())[0].is_ok());
+        let deeper = format!("{{\"a\": {}1{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(error(&deeper).0, 6 + 9_999);
     }
 
     #[test]

@@ -48,32 +48,18 @@ fn parse_stream_with<'t>(
     text: &'t str,
     base: usize,
     limits: &ParseLimits,
-    mut hook: tree::Hook<'_>,
+    hook: tree::Hook<'_>,
 ) -> Vec<Result<Document<'t>, SyntaxError>> {
-    if !text.get(base..).is_some_and(is_json) {
+    // Sniffed from the first byte, not from `base`: a BOM is no space to kubectl, so a file
+    // that starts with one is YAML to it, `{` or not.
+    if !is_json(text) {
         return parse_yaml_stream_with(text, base, limits, hook);
     }
-    let mut json = parse_json_stream_with(text, base, limits, tree::reborrow(&mut hook));
-    if json.iter().all(Result::is_ok) {
-        return json;
-    }
-    // Input that neither reader accepts keeps the YAML reader's diagnostics, as before the JSON
-    // reader existed; input only the YAML reader accepts (a trailing comma, a comment, single
-    // quotes) is an error, as it is for kubectl. Broken input is read whole (no hook).
-    if let Some(hook) = hook {
-        hook(ListEvent::Restart);
-        for doc in json.iter_mut().flatten() {
-            if doc.streamed == Streamed::Items {
-                doc.streamed = Streamed::Unfaithful;
-            }
-        }
-    }
-    let yaml = parse_yaml_stream(text, base, limits);
-    if yaml.iter().any(Result::is_err) {
-        yaml
-    } else {
-        json
-    }
+    // kubectl 1.31 reads the whole stream with encoding/json: the values before an error are
+    // decoded (and linted here), the error is encoding/json's, and what only YAML accepts (a
+    // trailing comma, a comment, single quotes) is an error. (kubectl 1.33 and later re-read a
+    // stream as YAML when it fails before its second value: src/syntax/DIFFERENCES.md.)
+    parse_json_stream_with(text, base, limits, hook)
 }
 
 /// Parses every YAML document of a file. Each document is parsed on its own, so a syntax error
@@ -365,7 +351,6 @@ mod tests {
             ListEvent::Item { document, item } => {
                 items.push((document, text[item.value_range()].to_string()))
             }
-            ListEvent::Restart => items.clear(),
         };
         let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook)
             .into_iter()
@@ -431,13 +416,14 @@ mod tests {
             let (_, docs) = streamed(text);
             assert_eq!(docs[0].streamed, streamed_as, "{text}");
         }
-        // JSON that only the YAML reader takes: what was streamed is void, and said so.
-        let mut restarted = false;
-        let mut hook = |e: ListEvent<'_>| restarted |= matches!(e, ListEvent::Restart);
+        // A value that fails after some items: the items went to the hook, the document is an
+        // error (the caller pairs items with documents that parsed).
+        let mut handed = 0;
+        let mut hook = |_: ListEvent<'_>| handed += 1;
         let text = "{\"items\": [{\"a\": 1}],}";
         let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook);
-        assert!(restarted);
-        assert!(docs.iter().flatten().all(|d| d.streamed != Streamed::Items));
+        assert_eq!(handed, 1);
+        assert!(docs.iter().all(Result::is_err));
     }
 
     #[test]

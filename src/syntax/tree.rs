@@ -117,8 +117,6 @@ pub enum ListEvent<'a> {
     /// A complete item of the root mapping's `items` sequence, in the document that starts at
     /// byte `document`; its nodes are dropped once the hook returns.
     Item { document: usize, item: Cursor<'a> },
-    /// Every item handed over so far is void: the input is read again.
-    Restart,
 }
 
 /// What the readers take: a hook, or none.

@@ -136,7 +136,7 @@ fn json_reader_builds_the_yaml_readers_tree_on_kubectl_shaped_text() {
 }
 
 #[test]
-fn json_only_errors_are_reported_and_shared_errors_keep_the_yaml_message() {
+fn a_json_stream_is_read_as_kubectl_1_31_reads_it_errors_included() {
     use pullcheck::syntax::parse_stream;
     let limits = ParseLimits::default();
     // A trailing comma: YAML flow syntax takes it, kubectl's JSON decoder does not.
@@ -148,14 +148,21 @@ fn json_only_errors_are_reported_and_shared_errors_keep_the_yaml_message() {
         "{:?}",
         shape(&docs)
     );
-    // Broken for both readers: the diagnostics stay those of the YAML reader.
-    let broken = "{\"a\": [1, 2}";
+    // Broken for both readers: encoding/json's error (the YAML reader's text would claim a
+    // kubectl message kubectl does not print), and the values before it are still read.
+    let broken = "{\"kind\": \"Pod\"}\n{\"a\": [1, 2}";
     assert_eq!(
         shape(&parse_stream(broken, 0, &limits)),
-        shape(&parse_yaml_stream(broken, 0, &limits))
+        shape(&parse_json_stream(broken, 0, &limits))
     );
+    let docs = parse_stream(broken, 0, &limits);
+    assert!(docs[0].is_ok() && docs.len() == 2);
+    assert!(docs[1].as_ref().is_err_and(|e| e.kubectl.is_none()));
     // Two objects in a row: a JSON stream, two documents, as kubectl reads it.
     let docs = parse_stream("{\"kind\": \"Pod\"}\n{\"kind\": \"Secret\"}\n", 0, &limits);
     assert_eq!(docs.len(), 2);
     assert!(docs.iter().all(Result::is_ok));
+    // A BOM first: YAML to kubectl (hasJSONPrefix trims spaces only), so YAML here.
+    let docs = parse_stream("\u{feff}{\"a\": 1,}", 3, &limits);
+    assert!(docs.iter().all(Result::is_ok), "{:?}", shape(&docs));
 }

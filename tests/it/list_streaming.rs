@@ -27,7 +27,6 @@ fn compare(name: &str, text: &str) -> usize {
                 diagnoser.item(&item);
             }
         }
-        ListEvent::Restart => seen.clear(),
     };
     let streamed = parse_stream_items(text, 0, &limits, &mut hook);
     let whole = parse_stream(text, 0, &limits);

@@ -36,7 +36,7 @@ struct Input {
 
 /// What one side made of one document.
 #[derive(Debug, PartialEq)]
-enum Doc {
+pub(crate) enum Doc {
     /// Accepted: the rule-read values, one line each.
     Accepted(Vec<String>),
     /// The error, and (ours only) the text pullcheck says kubectl prints for it.
@@ -44,7 +44,7 @@ enum Doc {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+pub(crate) enum Kind {
     /// pullcheck rejects a document that kubectl accepts: never allowed.
     PullcheckRejects,
     /// kubectl rejects a document that pullcheck reads.
@@ -58,7 +58,7 @@ enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::PullcheckRejects => "pullcheck-rejects",
             Kind::KubectlRejects => "kubectl-rejects",
@@ -466,7 +466,7 @@ fn project_object(o: &ObjectFacts, out: &mut Vec<String>) {
     }
 }
 
-fn project(doc: &Document) -> Vec<String> {
+pub(crate) fn project(doc: &Document) -> Vec<String> {
     let mut out = Vec::new();
     for object in extract_objects(doc, &pullcheck::model::KindTable::builtin()) {
         project_object(&object, &mut out);
@@ -475,7 +475,7 @@ fn project(doc: &Document) -> Vec<String> {
 }
 
 /// A document that is null (empty, `~`) is no object: kubectl skips it, and so does pullcheck.
-fn is_null_document(doc: &Document) -> bool {
+pub(crate) fn is_null_document(doc: &Document) -> bool {
     doc.root().is_none_or(|r| r.is_null())
 }
 
@@ -526,32 +526,45 @@ fn theirs_from(lines: Vec<String>) -> Theirs {
     Some(docs)
 }
 
-/// Go's `strconv.Quote` output back to text (JSON string syntax is close enough for it, except
-/// `\x..` and `\a`, `\v` escapes, which we map by hand).
-fn unquote(quoted: &str) -> String {
-    // `\UXXXXXXXX` (a rune Go does not print) has no JSON spelling: put the character itself.
-    let mut json = String::with_capacity(quoted.len());
-    let mut rest = quoted;
-    while let Some(at) = rest.find("\\U") {
-        json.push_str(rest.get(..at).unwrap_or(""));
-        let hex = rest.get(at + 2..at + 10).unwrap_or("");
-        match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
-            Some(c) if hex.len() == 8 => {
-                json.push(c);
-                rest = rest.get(at + 10..).unwrap_or("");
-            }
-            _ => {
-                json.push_str("\\U");
-                rest = rest.get(at + 2..).unwrap_or("");
-            }
+/// Go's `strconv.Quote` output back to text, escape by escape (a text replacement would read
+/// the `\\x` of an escaped backslash followed by `x` as a `\x` escape). `\xHH` is only ever
+/// an ASCII control here (the oracles quote valid UTF-8), so it is U+00HH.
+pub(crate) fn unquote(quoted: &str) -> String {
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(quoted);
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
         }
+        let hex = |chars: &mut std::str::Chars<'_>, n: usize| {
+            let digits: String = chars.take(n).collect();
+            u32::from_str_radix(&digits, 16)
+                .ok()
+                .and_then(char::from_u32)
+                .unwrap_or('\u{FFFD}')
+        };
+        let decoded = match chars.next() {
+            Some('a') => '\u{7}',
+            Some('b') => '\u{8}',
+            Some('f') => '\u{c}',
+            Some('n') => '\n',
+            Some('r') => '\r',
+            Some('t') => '\t',
+            Some('v') => '\u{b}',
+            Some('x') => hex(&mut chars, 2),
+            Some('u') => hex(&mut chars, 4),
+            Some('U') => hex(&mut chars, 8),
+            Some(other) => other,
+            None => break,
+        };
+        out.push(decoded);
     }
-    json.push_str(rest);
-    let json = json
-        .replace("\\a", "\\u0007")
-        .replace("\\v", "\\u000b")
-        .replace("\\x", "\\u00");
-    serde_json::from_str(&json).unwrap_or_else(|_| quoted.to_string())
+    out
 }
 
 fn run_oracle(oracle: &std::ffi::OsStr, inputs: &[Input]) -> Vec<Theirs> {
@@ -596,7 +609,7 @@ fn run_oracle(oracle: &std::ffi::OsStr, inputs: &[Input]) -> Vec<Theirs> {
 // ---------------------------------------------------------------------------------------------
 // Comparing
 
-fn compare(ours: &[Doc], theirs: &[Doc]) -> Option<(Kind, String)> {
+pub(crate) fn compare(ours: &[Doc], theirs: &[Doc]) -> Option<(Kind, String)> {
     let detail = || format!("pullcheck: {ours:?}\n    kubectl:   {theirs:?}");
     let rejected = |docs: &[Doc]| docs.iter().any(|d| matches!(d, Doc::Rejected(..)));
     if rejected(ours) && !rejected(theirs) {
@@ -633,7 +646,7 @@ fn compare(ours: &[Doc], theirs: &[Doc]) -> Option<(Kind, String)> {
 }
 
 /// The table of `src/syntax/DIFFERENCES.md`: `| set/name | kind | reason |` rows.
-fn known_differences() -> BTreeMap<String, String> {
+pub(crate) fn known_differences() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(common::repo().join("src/syntax/DIFFERENCES.md"))
         .expect("src/syntax/DIFFERENCES.md");
     text.lines()
