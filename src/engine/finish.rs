@@ -32,10 +32,9 @@ pub(super) fn report(
 /// Masks every string of every finding with the same rules as the snippets
 /// ([`crate::source::redact`]), knowing the Secret values of every file still held.
 fn mask_secrets(sources: &SourceMap, findings: &mut [Finding]) {
-    let known: Vec<&str> = sources
-        .iter()
-        .flat_map(|(_, f)| f.secret_values())
-        .collect();
+    let known = crate::source::redact::KnownSecrets::new(
+        sources.iter().flat_map(|(_, f)| f.secret_values()),
+    );
     for f in findings {
         f.mask_texts(|s| match crate::source::redact::mask_str(s, &known) {
             std::borrow::Cow::Owned(masked) => Some(masked),

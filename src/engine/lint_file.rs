@@ -203,7 +203,20 @@ fn lint_file(
             doc.root().is_some_and(|r| r.is_map() || r.is_seq())
         })
     };
+    // YAML that holds no object but carries a pull-failure marker is a paste that a terminal
+    // or a chat window broke (issue 11, never a silent pass): read it as kubectl output.
+    let as_paste = |result: &mut FileResult| {
+        let diagnoses = crate::kubectl::diagnose(text);
+        result
+            .findings
+            .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
+    };
+    let marker = crate::kubectl::has_pull_marker_outside_comments(text);
     if explicit && !docs.iter().any(structured) {
+        if marker {
+            as_paste(&mut result);
+            return result;
+        }
         result.findings.extend(rules::input_finding(
             &InputEvent::NotRecognised,
             Span::new(id, 0..next_char_end(text, 0)),
@@ -220,15 +233,22 @@ fn lint_file(
         })
     };
     if matches!(origin, Origin::Stdin) && !docs.iter().any(holds_object) {
+        if marker {
+            as_paste(&mut result);
+            return result;
+        }
         result.findings.extend(rules::input_finding(
             &InputEvent::NotRecognised,
             Span::new(id, 0..next_char_end(text, 0)),
         ));
         return result;
     }
+    let mut diagnosed = false;
+    let mut unparsed = false;
     for doc in docs {
         match doc {
             Err(e) => {
+                unparsed = true;
                 // An error at the end of input ("did not find expected node content") is
                 // about the last thing written: point there, not at an empty last line.
                 let content_end = text.trim_end().len();
@@ -279,6 +299,7 @@ fn lint_file(
                     }
                     None => Default::default(),
                 };
+                diagnosed |= !diagnoses.is_empty();
                 result
                     .findings
                     .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
@@ -290,6 +311,12 @@ fn lint_file(
                 result.objects.extend(streamed_objects);
             }
         }
+    }
+    // A pod status or an Event list that a terminal wrapped is no YAML anymore (or YAML of no
+    // object), but still a failed pull: read it as pasted output (the lenient fragment
+    // reader) rather than report only the syntax error (issue 11, never a silent pass).
+    if (unparsed || result.objects.is_empty()) && !diagnosed && marker {
+        as_paste(&mut result);
     }
     // Facts outlive the file (the index reads them after every file is done): drop the spare
     // capacity of growing vectors, which was half of the peak memory (a one-object file held

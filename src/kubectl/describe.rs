@@ -160,8 +160,11 @@ impl Describe {
             }
             "Image" => {
                 self.excerpt_container();
-                if let (Some(_), Some(v)) = (&self.container, val) {
-                    step.image = Some(line.text.slice(v.range()));
+                if self.container.is_some() {
+                    // A value the wrap moved whole to the next line starts empty.
+                    let end = line.str().trim_end().len();
+                    let range = val.map_or(end..end, |v| v.range());
+                    step.image = Some(line.text.slice(range));
                 }
             }
             "State" => {

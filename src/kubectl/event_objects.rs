@@ -5,7 +5,7 @@
 
 use super::events;
 use super::mapped_text::MappedText;
-use super::observation::{Found, RowContext};
+use super::observation::{EventTime, Found, RowContext};
 use super::{Diagnosis, merge};
 use crate::syntax::{Cursor, Document};
 
@@ -82,12 +82,36 @@ pub(crate) fn event(obj: &Cursor<'_>, found: &mut Found) {
         command_namespace: None,
         namespace_column: false,
     };
+    // events.k8s.io/v1 counts repeats in `series` (its `deprecated*` fields mirror core v1);
+    // core v1 in `count` and `lastTimestamp`. A single event has only its own time.
+    let series = obj.get("series");
+    let time = [
+        series.as_ref().and_then(|s| s.str_at("lastObservedTime")),
+        obj.str_at("lastTimestamp"),
+        obj.str_at("deprecatedLastTimestamp"),
+        obj.str_at("eventTime"),
+        obj.path(&["metadata", "creationTimestamp"])
+            .and_then(|c| c.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(EventTime::parse);
+    let count = [
+        series.as_ref().and_then(|s| s.str_at("count")),
+        obj.str_at("count"),
+        obj.str_at("deprecatedCount"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|c| c.trim().parse::<u64>().ok());
     let parsed = events::parse(&text, at, &ctx);
     for mut o in parsed.observations {
         // The message is a scalar of the tree (quoted, escaped, folded): point at all of it.
         o.evidence = range.clone();
         o.image_span = None;
         o.reason_span = None;
+        o.time = time.clone();
+        o.count = count;
         found.observations.push(o);
     }
     if let Some((ns, pod)) = parsed.scheduled {
@@ -125,5 +149,43 @@ mod tests {
             Some("quay.io/acme-private/grafana:10.4")
         );
         assert_eq!(d[0].pod.as_deref(), Some("grafana-0"));
+    }
+
+    const FAILED: &str = "- kind: Event\n  regarding: {kind: Pod, name: p, fieldPath: 'spec.containers{c}'}\n  note: 'Failed to pull image \"a/b:1\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/a/b:1\": failed to resolve reference \"docker.io/a/b:1\": docker.io/a/b:1: not found'\n";
+
+    #[test]
+    fn series_counts_like_core_count() {
+        let v1 = format!(
+            "kind: List\nitems:\n{FAILED}  series: {{count: 7, lastObservedTime: '2026-01-02T03:04:05.123Z'}}\n  deprecatedCount: 2\n"
+        );
+        let d = run(&v1);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].count, Some(7));
+        assert_eq!(d[0].last_seen.as_deref(), Some("2026-01-02T03:04:05Z"));
+        let core = "kind: List\nitems:\n- kind: Event\n  involvedObject: {kind: Pod, name: p}\n  message: 'Failed to pull image \"a/b:1\": not found'\n  count: 3\n  lastTimestamp: '2026-01-02T03:04:05Z'\n";
+        let d = run(core);
+        assert_eq!(d[0].count, Some(3));
+        assert_eq!(d[0].last_seen.as_deref(), Some("2026-01-02T03:04:05Z"));
+    }
+
+    #[test]
+    fn a_success_older_than_the_failure_is_no_recovery() {
+        let pulled = |t: &str| {
+            format!(
+                "- kind: Event\n  regarding: {{kind: Pod, name: p, fieldPath: 'spec.containers{{c}}'}}\n  note: Successfully pulled image \"a/b:1\" in 1s\n  eventTime: '{t}'\n"
+            )
+        };
+        let failed =
+            format!("{FAILED}  series: {{count: 2, lastObservedTime: '2026-01-02T12:00:00Z'}}\n");
+        let before = format!(
+            "kind: List\nitems:\n{}{failed}",
+            pulled("2026-01-02T08:00:00Z")
+        );
+        assert!(!run(&before)[0].recovered);
+        let after = format!(
+            "kind: List\nitems:\n{}{failed}",
+            pulled("2026-01-02T13:00:00Z")
+        );
+        assert!(run(&after)[0].recovered);
     }
 }

@@ -18,6 +18,14 @@ static KEY: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
 });
 
+/// The key of a status list: `initContainerStatuses` holds init containers, the others not.
+static LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"^\s*"?(?P<k>initContainerStatuses|containerStatuses|ephemeralContainerStatuses)"?\s*:"#,
+    )
+    .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});
+
 /// More lines than this are not one wrapped value.
 const MAX_PIECES: usize = 40;
 
@@ -48,15 +56,85 @@ struct Item {
     name: Option<String>,
     reason: Option<(String, Range<usize>)>,
     message: Option<(String, Range<usize>)>,
+    /// Listed under `initContainerStatuses`.
+    init: bool,
 }
 
 /// Observations for every status item of a fragment whose waiting reason is a pull failure.
-pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
-    let mut out = Vec::new();
-    let mut item = Item::default();
+/// The start of a key that a wrap cut before its colon: `"rea` or `    ima`.
+static PARTIAL_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*(?:-\s+)?"?[A-Za-z]+$"#).unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});
+
+/// Any `key:` line of YAML or JSON (the next key ends a wrapped value).
+static ANY_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*(?:-\s+)?(?:"[^"]*"|[A-Za-z][\w.-]*)\s*:(?:\s|$)"#)
+        .unwrap_or_else(|e| panic!("bad built-in regex: {e}"))
+});
+
+/// Lines with the keys a wrap cut in two joined back (`"rea⏎son": …` → `"reason": …`), so
+/// that every key we read is on one line with the start of its value.
+fn join_cut_keys(lines: &[Line]) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
     let mut i = 0;
     while let Some(line) = lines.get(i) {
         i += 1;
+        let mut line = line.clone();
+        if PARTIAL_KEY.is_match(line.str())
+            && let Some(next) = lines.get(i)
+        {
+            let s = next.str();
+            let lead = s.len() - s.trim_start().len();
+            let mut joined = line.text.clone();
+            joined.append(&next.text.slice(lead..s.len()));
+            if KEY.is_match(&joined.text) {
+                line.text = joined;
+                i += 1;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// Pieces of a one-word value (an image, a reason) that a wrap moved to the next lines: each
+/// a single word that is not a key, glued on.
+fn glue_word_pieces(lines: &[Line], i: &mut usize, value: &mut String, end: &mut usize) {
+    for _ in 0..4 {
+        let Some(next) = lines.get(*i) else { return };
+        let t = next.str().trim();
+        if next.is_blank()
+            || t.contains(char::is_whitespace)
+            || ANY_KEY.is_match(next.str())
+            || matches!(t, "{" | "}" | "[" | "]" | "}," | "]," | "---" | "...")
+        {
+            return;
+        }
+        value.push_str(t);
+        *end = next.text.full_span().end;
+        *i += 1;
+    }
+}
+
+pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
+    let lines = &join_cut_keys(lines)[..];
+    let mut out = Vec::new();
+    let mut item = Item::default();
+    // Which status list the items read now belong to (as describe's `Init Containers:`).
+    let mut init = false;
+    let mut i = 0;
+    while let Some(line) = lines.get(i) {
+        i += 1;
+        if let Some(list) = LIST.captures(line.str()) {
+            if item.image.is_some() || item.name.is_some() || item.reason.is_some() {
+                emit(std::mem::take(&mut item), &mut out);
+            }
+            init = list
+                .name("k")
+                .is_some_and(|k| k.as_str() == "initContainerStatuses");
+            item.init = init;
+            continue;
+        }
         let Some(c) = KEY.captures(line.str()) else {
             continue;
         };
@@ -69,10 +147,25 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                 if item.image.is_some() || item.name.is_some() || item.reason.is_some() {
                     emit(std::mem::take(&mut item), &mut out);
                 }
+                item.init = init;
                 let inner = inner_range(v.as_str());
                 let at = v.start();
                 let mut image = v.as_str().to_string();
                 let mut span = line.text.span(at + inner.start..at + inner.end);
+                // An unquoted image (or one moved whole to the next line) that a wrap cut.
+                if !image.trim_start().starts_with(['"', '\'']) {
+                    let moved = image.trim().is_empty();
+                    let first = lines.get(i).map(|l| l.text.full_span().start);
+                    let mut end = span.end;
+                    let before = image.len();
+                    glue_word_pieces(lines, &mut i, &mut image, &mut end);
+                    if image.len() > before {
+                        if moved && let Some(start) = first {
+                            span.start = start;
+                        }
+                        span.end = end;
+                    }
+                }
                 // A quoted image the terminal wrapped: the pieces join with nothing between.
                 while unclosed(&image)
                     && let Some(next) = lines.get(i).filter(|n| !n.is_blank())
@@ -92,20 +185,46 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                 item.image = Some((scalar(&image), span));
             }
             "name" => item.name = item.name.take().or(Some(scalar(v.as_str()))),
-            "reason" => item.reason = Some((scalar(v.as_str()), span)),
+            "reason" => {
+                // A reason cut by a wrap (`ImagePullBack⏎Off`): one word, glued back.
+                let mut reason = v.as_str().trim_end_matches(',').to_string();
+                let mut span = span;
+                if unclosed(&reason) || !reason.starts_with(['"', '\'']) {
+                    let mut end = span.end;
+                    glue_word_pieces(lines, &mut i, &mut reason, &mut end);
+                    span.end = end;
+                }
+                item.reason = Some((scalar(&reason), span));
+            }
             _ => {
                 // A YAML scalar folded onto the next, more indented lines.
                 // A YAML scalar folded onto the next, more indented lines, or a quoted one
                 // that a terminal wrapped before its closing quote.
                 let mut spaced = v.as_str().to_string();
-                let mut glued = spaced.clone();
                 let mut span = span;
+                // A value that the wrap moved whole to the next line.
+                if spaced.trim().is_empty()
+                    && let Some(next) = lines.get(i)
+                    && !next.is_blank()
+                    && !ANY_KEY.is_match(next.str())
+                {
+                    spaced = next.str().trim().to_string();
+                    span = next.text.full_span();
+                    i += 1;
+                }
+                let mut glued = spaced.clone();
                 let indent = line.indent();
                 let mut pieces = 0;
                 while let Some(next) = lines.get(i) {
                     let s = next.str();
                     let open = unclosed(&spaced);
                     let folded = next.indent() > indent && !KEY.is_match(s);
+                    // A chat window that broke a line in its indentation left a blank piece.
+                    if open && next.is_blank() && pieces < MAX_PIECES {
+                        pieces += 1;
+                        i += 1;
+                        continue;
+                    }
                     if next.is_blank() || pieces >= MAX_PIECES || !(open || folded) {
                         break;
                     }
@@ -144,6 +263,7 @@ fn emit(item: Item, out: &mut Vec<Observation>) {
     };
     let mut o = Observation::failure(InputKind::PodStatus, 0, evidence);
     o.container = item.name;
+    o.init = item.init;
     if let Some((image, span)) = item.image {
         o.image = Some(image);
         o.image_span = Some(span);

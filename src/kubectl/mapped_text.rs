@@ -13,6 +13,9 @@ pub(crate) struct MappedText {
     /// Offsets in `text` of the spaces put where two wrapped pieces met, when the wrap may as
     /// well have cut a word (a terminal's hard wrap followed by an indented continuation).
     pub(crate) doubtful_spaces: Vec<usize>,
+    /// Offsets in `text` where two wrapped pieces were glued although a space may have been
+    /// there (two known words that also make one: `not⏎found`).
+    pub(crate) doubtful_glues: Vec<usize>,
 }
 
 impl MappedText {
@@ -47,27 +50,29 @@ impl MappedText {
         self.text.truncate(len);
         self.runs.retain(|r| r.0 < len);
         self.doubtful_spaces.retain(|&i| i < len);
+        self.doubtful_glues.retain(|&i| i < len);
     }
 
-    /// The text in `r` without the doubtful spaces: the other reading of a wrapped message.
+    /// The text in `r` without the doubtful spaces and with a space at each doubtful glue:
+    /// the other reading of a wrapped message.
     pub fn glued(&self, r: Range<usize>) -> Option<String> {
-        let inside: Vec<usize> = self
-            .doubtful_spaces
-            .iter()
-            .copied()
-            .filter(|i| r.contains(i))
-            .collect();
-        if inside.is_empty() {
+        let inside =
+            |v: &[usize]| -> Vec<usize> { v.iter().copied().filter(|i| r.contains(i)).collect() };
+        let (spaces, glues) = (inside(&self.doubtful_spaces), inside(&self.doubtful_glues));
+        if spaces.is_empty() && glues.is_empty() {
             return None;
         }
         let piece = self.text.get(r.clone())?;
-        Some(
-            piece
-                .char_indices()
-                .filter(|(i, _)| !inside.contains(&(r.start + i)))
-                .map(|(_, c)| c)
-                .collect(),
-        )
+        let mut out = String::with_capacity(piece.len() + glues.len());
+        for (i, c) in piece.char_indices() {
+            if glues.contains(&(r.start + i)) {
+                out.push(' ');
+            }
+            if !spaces.contains(&(r.start + i)) {
+                out.push(c);
+            }
+        }
+        Some(out)
     }
 
     /// The part of this text in `r` (clamped to char boundaries that exist), still mapped.
@@ -131,6 +136,9 @@ pub(crate) struct Line {
     pub text: MappedText,
     /// A markdown code fence (```` ``` ```` or `~~~`), dropped from the content.
     pub fence: bool,
+    /// Characters of the line as written (markdown and quoting included, trailing blanks
+    /// not): its width on the screen that wrapped it.
+    pub width: usize,
 }
 
 impl Line {
@@ -167,6 +175,7 @@ fn clean(body: &str, base: usize) -> Line {
         return Line {
             text: MappedText::default(),
             fence: true,
+            width: 0,
         };
     }
     // E-mail / markdown quoting: "> " at the very start, possibly nested.
@@ -213,7 +222,11 @@ fn clean(body: &str, base: usize) -> Line {
     if let Some(rest) = body.get(keep_from..) {
         text.push(rest, base + keep_from);
     }
-    Line { text, fence: false }
+    Line {
+        text,
+        fence: false,
+        width: body.trim_end().chars().count(),
+    }
 }
 
 #[cfg(test)]

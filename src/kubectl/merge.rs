@@ -252,7 +252,9 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
         // pod with a single failing container.
         if fitting.len() == 1 || o.image.is_some() || o.container.is_some() {
             for k in fitting {
-                if let Some(e) = entities.get_mut(k) {
+                if let Some(e) = entities.get_mut(k)
+                    && !failed_since(o, e, observations)
+                {
                     e.recovered = true;
                 }
             }
@@ -312,7 +314,7 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
     let latest_event = members
         .iter()
         .filter(|o| !o.state && o.reason.is_some())
-        .max_by_key(|o| o.evidence.start);
+        .max_by_key(|o| (o.time.clone(), o.evidence.start));
     let (reason, reason_span) = match (state, latest_event) {
         (Some(s), _) => (s.reason.clone(), s.reason_span.clone()),
         (None, Some(_)) if e.recovered && !e.sandbox => (Some("ErrImagePull".into()), None),
@@ -374,7 +376,11 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
         .collect();
     evidence_all.sort_by_key(|r| (r.start, r.end));
     evidence_all.dedup();
+    // Count and time of the event that names the cause: "failed 6 times, last at …".
+    let last_seen = evidence.time.as_ref().map(|t| t.shown.clone());
     Some(Diagnosis {
+        count: evidence.count,
+        last_seen,
         pod: e.pod.clone(),
         namespace: e.namespace.clone(),
         container: e.container.clone(),
@@ -394,6 +400,18 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
         evidence_all,
         missing_secrets,
     })
+}
+
+/// An Event object that the container started (or its image was pulled) is older than one of
+/// its failures: the pull failed again after it. Without times, a success is taken as later.
+fn failed_since(o: &Observation, e: &Entity, observations: &[Observation]) -> bool {
+    let Some(t) = &o.time else {
+        return false;
+    };
+    e.members
+        .iter()
+        .filter_map(|&i| observations.get(i))
+        .any(|m| m.time.as_ref().is_some_and(|mt| mt > t))
 }
 
 /// Docker's and containerd's one answer for a missing and for a private repository.

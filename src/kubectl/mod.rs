@@ -20,6 +20,7 @@ mod merge;
 mod observation;
 mod scan;
 mod status;
+mod table;
 
 use std::ops::Range;
 
@@ -112,6 +113,12 @@ pub struct Diagnosis {
     pub evidence_all: Vec<Range<usize>>,
     /// Image pull Secrets the kubelet could not retrieve for the pod.
     pub missing_secrets: Vec<String>,
+    /// How often the event that proves the cause was seen (an Event object's `count` or
+    /// `series.count`).
+    pub count: Option<u64>,
+    /// When the failure was last seen (an Event object's `lastTimestamp` or
+    /// `series.lastObservedTime`), to the second, UTC.
+    pub last_seen: Option<String>,
 }
 
 impl Diagnosis {
@@ -223,6 +230,14 @@ pub fn diagnose(text: &str) -> Vec<Diagnosis> {
     out
 }
 
+/// Whether a line of `text` that is not a YAML comment carries a pull-failure marker: a
+/// manifest that does not parse but holds a pod status or events is a paste that the terminal
+/// or the chat window broke, and must still be diagnosed (issue 11).
+pub fn has_pull_marker_outside_comments(text: &str) -> bool {
+    text.lines()
+        .any(|l| !l.trim_start().starts_with('#') && detect::pull_marker(l).is_some())
+}
+
 /// `pull-failed` on the line of the first pull-failure marker, for a paste none of whose
 /// shapes was understood.
 fn marker_only(text: &str) -> Option<Diagnosis> {
@@ -255,6 +270,8 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         inference: None,
         evidence_all: std::iter::once(start..start + line.len()).collect(),
         missing_secrets: Vec::new(),
+        count: None,
+        last_seen: None,
     })
 }
 

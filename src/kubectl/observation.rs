@@ -56,6 +56,49 @@ pub(crate) struct Observation {
     pub rank: u8,
     /// `MissingSecrets`: the Secret names.
     pub secrets: Vec<String>,
+    /// When an Event object last saw it (core v1 `lastTimestamp`, events.k8s.io/v1
+    /// `series.lastObservedTime`, …), normalized so that strings compare as times.
+    pub time: Option<EventTime>,
+    /// How often an Event object saw it (core v1 `count`, events.k8s.io/v1 `series.count`).
+    pub count: Option<u64>,
+}
+
+/// An RFC 3339 UTC time as the API server writes it (`2026-03-16T10:04:40Z`, with or without
+/// fractional seconds): `key` compares as time, `shown` is the time to the second.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct EventTime {
+    key: String,
+    pub shown: String,
+}
+
+impl EventTime {
+    pub fn parse(raw: &str) -> Option<EventTime> {
+        let raw = raw.trim();
+        let seconds = raw.get(..19)?;
+        let b = seconds.as_bytes();
+        let shape_ok = b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+        let rest = raw.get(19..)?;
+        let (fraction, zone) = match rest.strip_prefix('.') {
+            Some(f) => {
+                let digits = f.len() - f.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                (f.get(..digits)?, f.get(digits..)?)
+            }
+            None => ("", rest),
+        };
+        // The API server writes UTC; another zone would not compare as text.
+        if !shape_ok || zone != "Z" || fraction.len() > 9 {
+            return None;
+        }
+        Some(EventTime {
+            key: format!("{seconds}.{fraction:0<9}"),
+            shown: format!("{seconds}Z"),
+        })
+    }
 }
 
 impl Observation {
@@ -79,6 +122,8 @@ impl Observation {
             evidence_text: String::new(),
             rank: 0,
             secrets: Vec::new(),
+            time: None,
+            count: None,
         }
     }
 }
@@ -113,4 +158,26 @@ pub(crate) struct RowContext {
     pub command_namespace: Option<String>,
     /// The table header had a NAMESPACE column (`-A`).
     pub namespace_column: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventTime;
+
+    #[test]
+    fn event_times_compare_as_times() {
+        let a = EventTime::parse("2026-03-16T10:04:40Z").unwrap();
+        let b = EventTime::parse("2026-03-16T10:04:40.000001Z").unwrap();
+        let c = EventTime::parse("2026-03-16T10:04:39.999999Z").unwrap();
+        assert!(c < a && a < b);
+        assert_eq!(b.shown, "2026-03-16T10:04:40Z");
+        for bad in [
+            "",
+            "2026-03-16",
+            "2026-03-16T10:04:40+02:00",
+            "yesterday at noon Z",
+        ] {
+            assert!(EventTime::parse(bad).is_none(), "{bad}");
+        }
+    }
 }

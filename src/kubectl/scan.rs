@@ -5,6 +5,7 @@ use super::describe::Describe;
 use super::detect::{self, Header};
 use super::mapped_text::{Line, MappedText};
 use super::observation::{Found, RowContext};
+use super::table::Table;
 use super::{events, get_pods};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -57,15 +58,8 @@ const MAX_PIECES: usize = 40;
 /// space before an indented continuation of a full-width piece is doubtful (the indent may be
 /// the terminal's, the cut inside a word) and is recorded so that classification tries both.
 pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
-    let width = lines
-        .iter()
-        .map(|l| l.str().trim_end().chars().count())
-        .max()
-        .unwrap_or(0);
-    let lens: Vec<usize> = lines
-        .iter()
-        .map(|l| l.str().trim_end().chars().count())
-        .collect();
+    let width = lines.iter().map(|l| l.width).max().unwrap_or(0);
+    let lens: Vec<usize> = lines.iter().map(|l| l.width).collect();
     // A wrap moved the next word down because it did not fit: the line before it plus that
     // word is wider than the paste. A line the word would have fitted on ended there.
     let continues = |i: usize, last_len: usize, pieces: usize| {
@@ -91,8 +85,125 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     // scanner joins later, narrower than the paste's widest line).
     let mut carried_quote = false;
     let odd = |t: &str| t.matches('"').count() % 2 == 1;
+    // An event row whose Message cell the wrap moved down: the row has its Type and Reason
+    // but no message yet, and the next line starts with one (`Failed to pull image "…`).
+    // kubectl never prints a row without its message, so no width test is needed (the cells
+    // were padded: how much did not fit is unknown).
+    let message_moved_down = |i: usize, prev: Option<&Line>| {
+        lines
+            .get(i)
+            .is_some_and(|line| events::marker(line.str().trim_start()) == Some(0))
+            && prev
+                .is_some_and(|p| detect::is_event_row(p.str()) && events::marker(p.str()).is_none())
+    };
+    // For each line, the next line that is not blank (past the end when none): found in one
+    // pass from the end, so that runs of blank lines stay linear.
+    let mut next_filled = vec![lines.len(); lines.len()];
+    let mut after = lines.len();
+    for k in (0..lines.len()).rev() {
+        if let Some(slot) = next_filled.get_mut(k) {
+            *slot = after;
+        }
+        if lines.get(k).is_some_and(|l| !l.is_blank()) {
+            after = k;
+        }
+    }
+    // The table whose header or rows are being read, if any.
+    let mut table: Option<Table> = None;
+    let mut first_row = false;
+    // The row being read: its pieces, whether each join glued, and all pieces spaced apart.
+    let mut row_pieces: Vec<MappedText> = Vec::new();
+    let mut row_glue: Vec<bool> = Vec::new();
+    let mut row_spaced = MappedText::default();
     for (i, line) in lines.iter().enumerate() {
-        let joins = continues(i, last_len, pieces) && out.last().is_some_and(|p| !p.is_blank());
+        let s = line.str();
+        let len = lens.get(i).copied().unwrap_or(0);
+        if let Some(t) = table.take() {
+            if t.in_header() {
+                if !line.is_blank()
+                    && pieces < MAX_PIECES
+                    && t.continues_header(s)
+                    && let Some(prev) = out.last_mut()
+                {
+                    join(&mut prev.text, &line.text, last_len == width, indent, false);
+                    pieces += 1;
+                    last_len = len;
+                    table = Some(t);
+                    continue;
+                }
+                table = out.last().and_then(|h| t.header_done(h.str()));
+                first_row = true;
+            } else {
+                table = Some(t);
+            }
+        }
+        // A piece of nothing but padding (a wide table cut at a narrow width) wraps to a blank
+        // line: inside a table it ends nothing when the next line goes on with the row.
+        if line.is_blank()
+            && !line.fence
+            && let Some(t) = &table
+            && let Some(next) = next_filled.get(i).and_then(|&k| lines.get(k))
+            && t.padding_goes_on(next.str())
+        {
+            continue;
+        }
+        if let Some(t) = &table {
+            if t.holds(s) {
+                let row_goes_on = !first_row
+                    && pieces < MAX_PIECES
+                    && out.last().is_some_and(|row| {
+                        t.continues_row(row.str(), &row_spaced.text, s, last_len == width)
+                    });
+                first_row = false;
+                match out.last_mut() {
+                    Some(row) if row_goes_on => {
+                        let open = odd(&row.text.text);
+                        let mut glued = row.text.clone();
+                        join(&mut glued, &line.text, false, indent, true);
+                        // Before its message an events row has one word per cell: a piece
+                        // that filled the width and runs on unindented was cut inside a cell.
+                        let lead = s.len() - s.trim_start().len();
+                        if last_len == width
+                            && t.cut_inside_cell(&row.text.text)
+                            && lead <= indent.unwrap_or(0)
+                        {
+                            row.text = glued.clone();
+                        } else {
+                            join(&mut row.text, &line.text, last_len == width, indent, open);
+                        }
+                        row_glue.push(row.text.text == glued.text);
+                        join(&mut row_spaced, &line.text, false, indent, false);
+                        row_pieces.push(line.text.clone());
+                        pieces += 1;
+                    }
+                    _ => {
+                        settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
+                        out.push(line.clone());
+                        row_pieces = vec![line.text.clone()];
+                        row_glue.clear();
+                        row_spaced = line.text.clone();
+                        pieces = 0;
+                    }
+                }
+                carried_quote = false;
+                last_len = len;
+                continue;
+            }
+            settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
+            row_pieces.clear();
+            table = None;
+        }
+        if let Some(t) = Table::start(s) {
+            out.push(line.clone());
+            pieces = 0;
+            carried_quote = false;
+            last_len = len;
+            table = Some(t);
+            continue;
+        }
+        let joins = (continues(i, last_len, pieces)
+            || (pieces < MAX_PIECES && message_moved_down(i, out.last())))
+            && out.last().is_some_and(|p| !p.is_blank());
         match out.last_mut() {
             Some(prev) if joins => {
                 let open = odd(&prev.text.text) != carried_quote;
@@ -109,7 +220,48 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
         }
         last_len = lens.get(i).copied().unwrap_or(0);
     }
+    if let Some(t) = &table {
+        settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
+    }
     out
+}
+
+/// More pieces than this in one row: the joins are left as read.
+const MAX_ROW_PIECES: usize = 6;
+
+/// A whole `get pods` row whose joins did not give one word per column: the joins differing
+/// least from those read (a space, or nothing where a terminal cut a cell) that do.
+fn settle_row(
+    t: &Table,
+    row: Option<&mut Line>,
+    pieces: &[MappedText],
+    glue: &[bool],
+    indent: Option<usize>,
+) {
+    let Some(row) = row else { return };
+    if pieces.len() < 2 || pieces.len() > MAX_ROW_PIECES || !t.is_exact_kind() {
+        return;
+    }
+    if t.is_exact(&row.text.text) {
+        return;
+    }
+    let joins = pieces.len() - 1;
+    let mut best: Option<(usize, MappedText)> = None;
+    for mask in 0u32..(1 << joins) {
+        let mut text = pieces.first().cloned().unwrap_or_default();
+        let mut differs = 0;
+        for (k, piece) in pieces.iter().enumerate().skip(1) {
+            let g = mask & (1 << (k - 1)) != 0;
+            differs += usize::from(glue.get(k - 1).copied().unwrap_or(false) != g);
+            join(&mut text, piece, false, indent, g);
+        }
+        if t.is_exact(&text.text) && best.as_ref().is_none_or(|(d, _)| differs < *d) {
+            best = Some((differs, text));
+        }
+    }
+    if let Some((_, text)) = best {
+        row.text = text;
+    }
 }
 
 /// The indent a wrapping terminal or editor put before every continuation, if the paste shows
@@ -124,7 +276,9 @@ fn continuation_indent(
     (1..lines.len())
         .filter(|&i| {
             let prev = lens.get(i - 1).copied().unwrap_or(0);
-            prev == width && continues(i, prev, 0)
+            // A registry error list (CRI-O's `errors:⏎denied: …`) starts real lines.
+            let errcode = lines.get(i).is_some_and(|l| ERRCODE_LINE.is_match(l.str()));
+            prev == width && !errcode && continues(i, prev, 0)
         })
         .map(|i| {
             let s = lines.get(i).map_or("", |l| l.str());
@@ -158,7 +312,11 @@ fn join(
         && !ends_in_space
         && !space_between(&prev.text, s.get(lead..).unwrap_or(""))
     {
-        // A word cut by the terminal.
+        // A word cut by the terminal; or two words that also make one (`not⏎found`), which
+        // classification reads both ways.
+        if joins_known_words(&prev.text, s.get(lead..).unwrap_or("")) {
+            prev.doubtful_glues.push(prev.text.len());
+        }
     } else if !ends_in_space {
         let at = prev.text.len();
         prev.push(" ", prev.orig(at.saturating_sub(1)));
@@ -179,6 +337,19 @@ static WORDS: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(
 
 fn known(word: &str) -> bool {
     !word.is_empty() && WORDS.contains(word.to_ascii_lowercase().as_str())
+}
+
+/// Two known words on either side of a break that together make a known word too.
+fn joins_known_words(before: &str, after: &str) -> bool {
+    let left_start = before
+        .rfind(|c: char| !c.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    let left = before.get(left_start..).unwrap_or("");
+    let right_end = after
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(after.len());
+    let right = after.get(..right_end).unwrap_or("");
+    known(left) && known(right) && known(&format!("{left}{right}"))
 }
 
 /// At a break that fills the whole width (the wrap may have cut a word, or fallen exactly on
@@ -221,6 +392,10 @@ fn is_line_start(lines: &[Line], i: usize) -> bool {
         || detect::is_describe_key(s)
         || detect::is_event_row(s)
         || events::marker(s.trim_start()) == Some(0)
+        // kubectl's own error line (`kubectl logs` of a container that never started).
+        || s.starts_with("Error from server")
+        // The first piece of a table header, even one a wrap cut short.
+        || Table::start(s).is_some()
         || get_pods::is_row(s)
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()

@@ -126,6 +126,8 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 inference: None,
                 evidence_all: std::iter::once(evidence.clone()).collect(),
                 missing_secrets: Vec::new(),
+                count: None,
+                last_seen: None,
                 evidence,
             });
         }

@@ -185,6 +185,12 @@ fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
     if d.recovered {
         extra.push(("recovered", "true".into()));
     }
+    if let Some(n) = d.count {
+        extra.push(("count", n.to_string()));
+    }
+    if let Some(t) = &d.last_seen {
+        extra.push(("last_seen", t.clone()));
+    }
     f.extra = extra;
     f.evidence = d.evidence_all.iter().map(span).collect();
     // The other lines it was drawn from, as labels (a few at most: a long back-off repeats).
@@ -219,28 +225,45 @@ fn message(d: &Diagnosis) -> String {
         (None, Some(p)) => Some(p.clone()),
         _ => None,
     };
+    let kind = if d.init {
+        "init container"
+    } else {
+        "container"
+    };
     let who = match (&d.container, &pod) {
         _ if d.sandbox => match &pod {
             Some(p) => format!("the sandbox of pod {p:?}"),
             None => "a pod sandbox".to_string(),
         },
-        (Some(c), Some(p)) => {
-            let kind = if d.init {
-                "init container"
-            } else {
-                "container"
-            };
-            format!("{kind} {c:?} of pod {p:?}")
-        }
-        (Some(c), None) => format!("container {c:?}"),
+        (Some(c), Some(p)) => format!("{kind} {c:?} of pod {p:?}"),
+        (Some(c), None) => format!("{kind} {c:?}"),
+        (None, Some(p)) if d.init => format!("an init container of pod {p:?}"),
         (None, Some(p)) => format!("pod {p:?}"),
+        (None, None) if d.init => "an init container".to_string(),
         (None, None) => "a container".to_string(),
     };
     let what = match &d.image {
         Some(i) => format!("{i:?}"),
         None => "its image".to_string(),
     };
-    let mut m = format!("{who} cannot pull {what}: {}", d.cause.title);
+    // A past failure "could not" pull; with imagePullPolicy Never nothing is pulled at all,
+    // the container cannot start (read by someone on call, the verb is the first clue).
+    let verb = if d.recovered {
+        "could not pull"
+    } else if d.cause.rule == NEVER_NOT_PRESENT.name {
+        "cannot start with"
+    } else {
+        "cannot pull"
+    };
+    let mut m = format!("{who} {verb} {what}: {}", d.cause.title);
+    // An Event object says how often and when: the difference between an outage going on and
+    // one that ended hours ago.
+    match (d.count.filter(|&n| n > 1), &d.last_seen) {
+        (Some(n), Some(t)) => m.push_str(&format!(" (failed {n} times, last at {t})")),
+        (Some(n), None) => m.push_str(&format!(" (failed {n} times)")),
+        (None, Some(t)) => m.push_str(&format!(" (last failed at {t})")),
+        (None, None) => {}
+    }
     if let Some(why) = &d.inference {
         m.push_str(&format!(" ({why})"));
     }

@@ -90,9 +90,11 @@ fn parse_yaml_stream_with<'t>(
                     out.push(Err(error));
                     (chunk.get(rest..).unwrap_or(""), range.start + rest)
                 }
-                // kubectl hands go-yaml the lines after the separator, never the separator
-                // itself (`---#note` is one for kubectl, a scalar for the YAML spec).
-                None if chunk.starts_with("---") => {
+                // kubectl hands go-yaml the lines after a separator that ended a document, never
+                // the separator itself (`---#note` is one for kubectl, a scalar for the YAML
+                // spec). The file's first line is the exception: its reader keeps a separator
+                // read while nothing is buffered, and go-yaml reads it as YAML.
+                None if chunk.starts_with("---") && range.start > base => {
                     let rest = chunk.find('\n').map_or(chunk.len(), |i| i + 1);
                     (chunk.get(rest..).unwrap_or(""), range.start + rest)
                 }
@@ -103,10 +105,13 @@ fn parse_yaml_stream_with<'t>(
                 out.push(Err(error));
                 return out;
             }
-            if is_blank_yaml(chunk) {
-                return out;
-            }
-            let parsed = yaml::parse_document_with(chunk, start, limits, tree::reborrow(&mut hook));
+            // A chunk without a document still goes through go-yaml's reader, which refuses a
+            // control character even in a comment.
+            let parsed = if is_blank_yaml(chunk) {
+                Ok(Vec::new())
+            } else {
+                yaml::parse_document_with(chunk, start, limits, tree::reborrow(&mut hook))
+            };
             // go-yaml's reader refuses a control character when it reaches it: a syntax error
             // before it in the document is what kubectl reports instead.
             let control = control_character(chunk).map(|at| start + at);
@@ -168,7 +173,13 @@ fn version_error(chunk: &str, start: usize) -> Option<SyntaxError> {
     for (line_number, line) in chunk.split_inclusive('\n').enumerate() {
         let at = offset;
         offset += line.len();
-        if !is_blank_yaml(line) {
+        // Directives after `---` or `...` are not the document's: go-yaml reads `---` as its
+        // start, and never reads past a `...`.
+        let directive = line.starts_with('%');
+        if (!directive && !is_blank_yaml(line))
+            || line.starts_with("---")
+            || line.starts_with("...")
+        {
             return None;
         }
         let Some(version) = line.strip_prefix("%YAML") else {
@@ -183,12 +194,11 @@ fn version_error(chunk: &str, start: usize) -> Option<SyntaxError> {
         if !well_formed || version == "1.1" {
             continue;
         }
-        // kubectl's document starts after the chunk's `---` line. Where the directive is its
-        // first line, go-yaml's error is exactly this; after other lines its wording varies
-        // (the differential test showed), so it is not quoted.
-        let first_of_document = line_number == 0 || (line_number == 1 && chunk.starts_with("---"));
+        // Where the directive is the document's first line, go-yaml's error is exactly this;
+        // after other lines its wording varies (the differential test showed), so it is not
+        // quoted.
         let kubectl =
-            first_of_document.then(|| kubectl_yaml_error("found incompatible YAML document"));
+            (line_number == 0).then(|| kubectl_yaml_error("found incompatible YAML document"));
         return Some(SyntaxError {
             offset: start + at,
             message: format!(
@@ -219,11 +229,14 @@ fn control_character(chunk: &str) -> Option<usize> {
     })
 }
 
-/// A chunk with only comments, blank lines, directives and markers holds no document.
+/// A chunk with only comments, blank lines and `---` holds no document. (Not `...`: before any
+/// document, go-yaml refuses it; not a directive: kubectl's reader has cut the `---` that
+/// would start its document into the next chunk, so go-yaml refuses it too.)
 fn is_blank_yaml(chunk: &str) -> bool {
-    chunk.lines().all(|line| {
+    // A lone `\r` ends a line for go-yaml too (not for kubectl's document split).
+    chunk.split(['\n', '\r']).all(|line| {
         let t = line.trim();
-        t.is_empty() || t.starts_with('#') || t.starts_with('%') || t == "---" || t == "..."
+        t.is_empty() || t.starts_with('#') || t == "---"
     })
 }
 

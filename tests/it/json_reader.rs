@@ -122,7 +122,8 @@ fn json_reader_builds_the_yaml_readers_tree_on_kubectl_shaped_text() {
     let cases = [
         // kubectl -o json layout, escapes, numbers of every shape, empty containers.
         "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"kind\": \"Pod\",\n            \"metadata\": {\"name\": \"w\\u00e9b\", \"labels\": {}},\n            \"spec\": {\"containers\": [{\"image\": \"nginx:1.0\", \"ports\": [{\"containerPort\": 80}], \"args\": []}]},\n            \"status\": {\"x\": [0, -1, 1.5, 2e10, -3.25E-2, true, false, null, \"\"]}\n        }\n    ],\n    \"kind\": \"List\"\n}\n",
-        "{\"a\":\"é\\n\\t\\\"\\\\\\/\",\"b\":[[],[{}],{\"c\":[1]}]}",
+        // (`\/` is a JSON escape only: go-yaml, and so the YAML reader, refuses it.)
+        "{\"a\":\"é\\n\\t\\\"\\\\\",\"b\":[[],[{}],{\"c\":[1]}]}",
         "[1, \"two\", {\"three\": 3}]",
         "{\"image\": \"a\", \"image\": \"b\"}",
         "  {\"a\": \"x\"}\n\n",

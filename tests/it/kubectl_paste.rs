@@ -2,6 +2,7 @@
 //! mention the words stay silent; stdin that holds nothing recognised says so.
 
 use crate::common::{files_under, lint_text, repo};
+use crate::kubectl_wrapping::{Style, wrap};
 use pullcheck::engine::Report;
 use regex::Regex;
 use std::path::{Path, PathBuf};
@@ -91,10 +92,91 @@ fn every_marker_line_alone_gets_a_diagnosis() {
     }
 }
 
+/// Manifests that merely mention a marker (an alerting rule that matches
+/// `reason="ImagePullBackOff"`, a runbook in a ConfigMap): not pastes, so silent.
+const MENTIONS: &[&str] = &[
+    "fixtures/pull-failed/pass/alerting-rule.yaml",
+    "fixtures/pull-failed/pass/runbook-configmap.yaml",
+    "fixtures/templated-file/pass/prometheus-rule.yaml",
+];
+
+/// Every file under `fixtures/` (any extension: pastes, Event lists, Pods with a status, …)
+/// and every shared sample that carries a marker, with its path relative to the repository.
+fn everything_with_a_marker() -> Vec<(String, String)> {
+    let marker = marker();
+    let mut files = files_under(&repo().join("fixtures"));
+    let samples = repo().join("../shared/samples/kubectl");
+    if samples.is_dir() {
+        // Each sample is a `.txt` paste; its `.json` is the expected answer.
+        files.extend(
+            files_under(&samples)
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "txt")),
+        );
+    } else {
+        eprintln!("samples skipped: {} is absent", samples.display());
+    }
+    files
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            let rel = p.strip_prefix(repo()).unwrap_or(&p).display().to_string();
+            marker.is_match(&text).then_some((rel, text))
+        })
+        .collect()
+}
+
+fn file_name(rel: &str) -> &str {
+    rel.rsplit('/').next().unwrap_or(rel)
+}
+
+#[test]
+fn never_a_silent_pass_on_any_fixture_sample_or_wrap_of_it() {
+    let marker = marker();
+    let mut silent = Vec::new();
+    let mut cases = 0;
+    for (rel, text) in everything_with_a_marker() {
+        if MENTIONS.contains(&rel.as_str()) {
+            continue;
+        }
+        let name = file_name(&rel);
+        cases += 1;
+        if diagnoses(&lint_text(name, &text)).is_empty() {
+            silent.push(format!("{rel} as written"));
+        }
+        // The same text as a narrower terminal or a chat window shows it: still a paste with a
+        // marker, whatever the wrap did to its shape (a wrapped Event list is no YAML anymore).
+        for width in (40..=200).step_by(16) {
+            for style in [Style::Hard, Style::Words] {
+                for (indent, eol) in [("", "\n"), ("  ", "\r\n")] {
+                    let wrapped = wrap(&text, width, style, indent, eol);
+                    // A cut through the only marker (`ErrImageN⏎everPull`) leaves none: the
+                    // wrapping test holds such a text to the same answer as the original.
+                    if wrapped == text || !marker.is_match(&wrapped) {
+                        continue;
+                    }
+                    cases += 1;
+                    if diagnoses(&lint_text(name, &wrapped)).is_empty() {
+                        silent.push(format!("{rel} width {width} {style:?} indent {indent:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(cases > 1000, "only {cases} cases");
+    assert!(
+        silent.is_empty(),
+        "{} of {cases} inputs with a pull-failure marker gave no diagnosis:\n{}",
+        silent.len(),
+        silent.join("\n")
+    );
+}
+
 #[test]
 fn manifests_that_mention_the_words_stay_silent() {
-    for name in ["alerting-rule.yaml", "runbook-configmap.yaml"] {
-        let path = repo().join("fixtures/pull-failed/pass").join(name);
+    for rel in MENTIONS {
+        let path = repo().join(rel);
+        let name = file_name(rel);
         let text = read(&path);
         assert!(marker().is_match(&text), "{name} must mention a marker");
         let report = lint_text(name, &text);

@@ -166,6 +166,20 @@ fn large_input_is_linear() {
         tb < ts * 30 + std::time::Duration::from_millis(200),
         "10x pods took {tb:?} vs {ts:?}"
     );
+    // Blank lines inside a table (padding a wrap cut to nothing) are looked past once each.
+    let padded = |n: usize| {
+        format!(
+            "NAME   READY   STATUS   RESTARTS   AGE\nweb-1   0/1   ErrImagePull   0   1m\n{}   x\n",
+            "\n".repeat(n)
+        )
+    };
+    let (ts, _) = time(&padded(20_000));
+    let (tb, nb) = time(&padded(200_000));
+    assert_eq!(nb, 1);
+    assert!(
+        tb < ts * 30 + std::time::Duration::from_millis(200),
+        "10x blank lines took {tb:?} vs {ts:?}"
+    );
     // One pathological line: a megabyte with no newline.
     let line = "Failed to pull image \"".to_string() + &"a".repeat(1 << 20);
     assert_spans_ok(&line);

@@ -38,3 +38,4 @@ mod suppression;
 mod third_party_licenses;
 mod version;
 mod yaml_differential;
+mod yaml_libyaml_rules;

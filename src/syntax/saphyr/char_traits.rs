@@ -77,20 +77,15 @@ pub fn is_flow(c: char) -> bool {
     matches!(c, ',' | '[' | ']' | '{' | '}')
 }
 
-/// Check whether the character is the BOM character.
-#[inline]
-#[must_use]
-pub fn is_bom(c: char) -> bool {
-    c == '\u{FEFF}'
-}
-
-/// Check whether the character is a YAML non-breaking character, that is, not nil, a line break,
-/// or the BOM character.
+/// Check whether the character is a YAML non-breaking character, that is, not nil or a line
+/// break.
+///
+/// pullcheck: a byte order mark is an ordinary character here, as in libyaml (and so in
+/// Kubernetes' decoder): only at the start of a line does the scanner skip it.
 #[inline]
 #[must_use]
 pub fn is_yaml_non_break(c: char) -> bool {
-    // TODO(ethiraric, 28/12/2023): is_printable
-    !is_breakz(c) && !is_bom(c)
+    !is_breakz(c)
 }
 
 /// Check whether the character is NOT a YAML whitespace (` ` / `\t`).
@@ -98,13 +93,6 @@ pub fn is_yaml_non_break(c: char) -> bool {
 #[must_use]
 pub fn is_yaml_non_space(c: char) -> bool {
     is_yaml_non_break(c) && !is_blank(c)
-}
-
-/// Check whether the character is a valid YAML anchor name character.
-#[inline]
-#[must_use]
-pub fn is_anchor_char(c: char) -> bool {
-    is_yaml_non_space(c) && !is_flow(c)
 }
 
 /// Check whether the character is a valid word character.
@@ -119,6 +107,14 @@ pub fn is_word_char(c: char) -> bool {
 #[must_use]
 pub fn is_uri_char(c: char) -> bool {
     is_word_char(c) || "#;/?:@&=+$,_.!~*\'()[]%".contains(c)
+}
+
+/// Check whether the character may appear in a tag for libyaml (`yaml_parser_scan_tag_uri`, so
+/// for Kubernetes' decoder): the URI characters but `#`.
+#[inline]
+#[must_use]
+pub fn is_libyaml_uri_char(c: char) -> bool {
+    c != '#' && is_uri_char(c)
 }
 
 /// Check whether the character is a valid tag character.

@@ -274,11 +274,11 @@ pub trait Input {
     fn next_can_be_plain_scalar(&self, in_flow: bool) -> bool {
         let nc = self.peek_nth(1);
         match self.peek() {
-            // indicators can end a plain scalar, see 7.3.3. Plain Style
-            ':' if is_blank_or_breakz(nc) || (in_flow && is_flow(nc)) => false,
-            // A byte order mark isn't a plain scalar character, see 5.2. Character Encodings
-            '\u{FEFF}' => false,
-            c if in_flow && is_flow(c) => false,
+            // pullcheck: libyaml's indicators: `:` ends a plain scalar only before white space
+            // (`[a:]` holds the scalar `a:`), and in a flow so do `,?[]{}`. (A byte order mark
+            // does not end it either, unlike YAML 1.2's 5.2.)
+            ':' if is_blank_or_breakz(nc) => false,
+            c if in_flow && (is_flow(c) || c == '?') => false,
             _ => true,
         }
     }

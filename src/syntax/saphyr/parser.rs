@@ -431,7 +431,10 @@ impl<'input, T: Input> Parser<'input, T> {
     where
         'input: 'a,
     {
-        while let TokenType::DocumentEnd | TokenType::ByteOrderMark = self.peek_token()?.1 {
+        // pullcheck: as in libyaml, `...` is skipped only between documents; at the start of
+        // the stream it makes an implicit document without content, an error (go-yaml: "did
+        // not find expected node content").
+        while !implicit && self.peek_token()?.1 == TokenType::DocumentEnd {
             self.skip();
         }
 
@@ -445,7 +448,6 @@ impl<'input, T: Input> Parser<'input, T> {
                 _,
                 TokenType::VersionDirective(..)
                 | TokenType::TagDirective(..)
-                | TokenType::ReservedDirective(..)
                 | TokenType::DocumentStart,
             ) => {
                 // explicit document
@@ -492,9 +494,6 @@ impl<'input, T: Input> Parser<'input, T> {
                     }
                     tags.insert(handle.to_string(), prefix.to_string());
                 }
-                Token(_, TokenType::ReservedDirective(_, _)) => {
-                    // Reserved directives are ignored
-                }
                 _ => break,
             }
             self.skip();
@@ -515,10 +514,6 @@ impl<'input, T: Input> Parser<'input, T> {
                 self.skip();
                 Ok((Event::DocumentStart(true), mark))
             }
-            Token(span, TokenType::ByteOrderMark) => Err(ScanError::new_str(
-                span.start,
-                "a byte order mark must not appear inside a document",
-            )),
             Token(span, _) => Err(ScanError::new_str(
                 span.start,
                 "did not find expected <document start>",
@@ -535,10 +530,8 @@ impl<'input, T: Input> Parser<'input, T> {
                 mark,
                 TokenType::VersionDirective(..)
                 | TokenType::TagDirective(..)
-                | TokenType::ReservedDirective(..)
                 | TokenType::DocumentStart
                 | TokenType::DocumentEnd
-                | TokenType::ByteOrderMark
                 | TokenType::StreamEnd,
             ) => {
                 self.pop_state();

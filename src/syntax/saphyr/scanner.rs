@@ -19,8 +19,8 @@ use std::{
 
 use crate::syntax::saphyr::{
     char_traits::{
-        as_hex, is_anchor_char, is_blank_or_breakz, is_break, is_breakz, is_flow, is_hex,
-        is_tag_char, is_uri_char, is_yaml_non_break,
+        as_hex, is_alpha, is_blank_or_breakz, is_break, is_hex, is_libyaml_uri_char, is_tag_char,
+        is_uri_char, is_yaml_non_break,
     },
     input::{Input, SkipTabs},
 };
@@ -216,8 +216,6 @@ pub enum TokenType<'input> {
     DocumentStart,
     /// The end of a YAML document (`...`).
     DocumentEnd,
-    /// A BOM at the start of a line.
-    ByteOrderMark,
     /// The start of a sequence block.
     ///
     /// Sequence blocks are arrays starting with a `-`.
@@ -257,13 +255,6 @@ pub enum TokenType<'input> {
     ),
     /// A regular YAML scalar.
     Scalar(ScalarStyle, Cow<'input, str>),
-    /// A reserved YAML directive.
-    ReservedDirective(
-        /// Name
-        String,
-        /// Parameters
-        Vec<String>,
-    ),
 }
 
 /// A scanner token.
@@ -440,9 +431,6 @@ pub struct Scanner<'input, T> {
     stream_start_produced: bool,
     /// Whether we have already emitted the `StreamEnd` token.
     stream_end_produced: bool,
-    /// In some flow contexts, the value of a mapping is allowed to be adjacent to the `:`. When it
-    /// is, the index at which the `:` may be must be stored in `adjacent_value_allowed_at`.
-    adjacent_value_allowed_at: usize,
     /// Whether a simple key could potentially start at the current position.
     ///
     /// Simple keys are the opposite of complex keys which are keys starting with `?`.
@@ -489,7 +477,6 @@ pub struct Scanner<'input, T> {
     implicit_flow_mapping_states: Vec<Option<ImplicitMappingState>>,
     /// If a plain scalar was terminated by a `#` comment on its line, we set this
     /// to detect an illegal multiline continuation on the following line.
-    interrupted_plain_by_comment: Option<Marker>,
     buf_leading_break: String,
     buf_trailing_breaks: String,
     buf_whitespaces: String,
@@ -504,7 +491,6 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             error: self.error.clone(),
             stream_start_produced: self.stream_start_produced,
             stream_end_produced: self.stream_end_produced,
-            adjacent_value_allowed_at: self.adjacent_value_allowed_at,
             simple_key_allowed: self.simple_key_allowed,
             simple_keys: self.simple_keys.clone(),
             indent: self.indent,
@@ -515,7 +501,6 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             leading_whitespace: self.leading_whitespace,
             flow_mapping_started: self.flow_mapping_started.clone(),
             implicit_flow_mapping_states: self.implicit_flow_mapping_states.clone(),
-            interrupted_plain_by_comment: self.interrupted_plain_by_comment,
             buf_leading_break: self.buf_leading_break.clone(),
             buf_trailing_breaks: self.buf_trailing_breaks.clone(),
             buf_whitespaces: self.buf_whitespaces.clone(),
@@ -555,7 +540,6 @@ impl<'input, T: Input> Scanner<'input, T> {
 
             stream_start_produced: false,
             stream_end_produced: false,
-            adjacent_value_allowed_at: 0,
             simple_key_allowed: true,
             simple_keys: Vec::new(),
             indent: -1,
@@ -566,7 +550,6 @@ impl<'input, T: Input> Scanner<'input, T> {
             leading_whitespace: true,
             flow_mapping_started: vec![],
             implicit_flow_mapping_states: vec![],
-            interrupted_plain_by_comment: None,
 
             buf_leading_break: String::new(),
             buf_trailing_breaks: String::new(),
@@ -712,34 +695,15 @@ impl<'input, T: Input> Scanner<'input, T> {
             return Ok(());
         }
 
-        // Only the parser knows whether a byte order mark at the start of a line is between
-        // documents. Anywhere else, it's inside one.
-        if self.input.next_char_is('\u{FEFF}') {
-            if self.mark.col == 0 && self.flow_level == 0 {
-                return self.fetch_byte_order_mark();
-            }
-
-            return Err(ScanError::new_str(
-                self.mark,
-                "a byte order mark must not appear inside a document",
-            ));
-        }
-
         if self.mark.col == 0 {
             if self.input.next_char_is('%') {
                 return self.fetch_directive();
             } else if self.input.next_is_document_start() {
                 return self.fetch_document_indicator(TokenType::DocumentStart);
             } else if self.input.next_is_document_end() {
-                self.fetch_document_indicator(TokenType::DocumentEnd)?;
-                self.skip_ws_to_eol(SkipTabs::Yes)?;
-                if !self.input.next_is_breakz() {
-                    return Err(ScanError::new_str(
-                        self.mark,
-                        "invalid content after document end marker",
-                    ));
-                }
-                return Ok(());
+                // pullcheck: libyaml reads what follows `...` on its line as the next tokens
+                // (go-yaml never looks past the first document); YAML 1.2 forbids content there.
+                return self.fetch_document_indicator(TokenType::DocumentEnd);
             }
         }
 
@@ -758,13 +722,10 @@ impl<'input, T: Input> Scanner<'input, T> {
             '}' => self.fetch_flow_collection_end(TokenType::FlowMappingEnd),
             ',' => self.fetch_flow_entry(),
             '-' if is_blank_or_breakz(nc) => self.fetch_block_entry(),
-            '?' if is_blank_or_breakz(nc) => self.fetch_key(),
-            ':' if is_blank_or_breakz(nc) => self.fetch_value(),
-            ':' if self.flow_level > 0
-                && (is_flow(nc) || self.mark.index == self.adjacent_value_allowed_at) =>
-            {
-                self.fetch_flow_value()
-            }
+            // pullcheck: in a flow, `?` and `:` are always indicators, as in libyaml (YAML 1.2
+            // wants white space after them, or a JSON-like key before the `:`).
+            '?' if self.flow_level > 0 || is_blank_or_breakz(nc) => self.fetch_key(),
+            ':' if self.flow_level > 0 || is_blank_or_breakz(nc) => self.fetch_value(),
             // Is it an alias?
             '*' => self.fetch_anchor(true),
             // Is it an anchor?
@@ -855,10 +816,10 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// This function returns an error if one of the key we would stale was required to be a key.
     fn stale_simple_keys(&mut self) -> ScanResult {
         for sk in &mut self.simple_keys {
+            // pullcheck: as in libyaml, a simple key cannot span lines inside a flow collection
+            // either (`{ "a"\n : b }` is refused); YAML 1.2 allows it there.
             if sk.possible
-                // If not in a flow construct, simple keys cannot span multiple lines.
-                && self.flow_level == 0
-                    && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
+                && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
             {
                 if sk.required {
                     return Err(ScanError::new_str(self.mark, "simple key expect ':'"));
@@ -876,6 +837,12 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// one.
     fn skip_to_next_token(&mut self) -> ScanResult {
         loop {
+            // pullcheck: a byte order mark after the start of the stream is an ordinary
+            // character for go-yaml (YAML 1.2 allows one only between documents). Its scanner
+            // means to skip one that starts a line, but its `is_bom` looks at the start of the
+            // reader's buffer instead of the current position: past the first refill (512 raw
+            // bytes) that can skip any character at the start of a line, which is not
+            // reproduced here (DIFFERENCES.md).
             match self.input.look_ch() {
                 // Tabs may not be used as indentation.
                 // "Indentation" only exists as long as a block is started, but does not exist
@@ -909,85 +876,24 @@ impl<'input, T: Input> Scanner<'input, T> {
                 _ => break,
             }
         }
-        // If a plain scalar was interrupted by a comment, and the next line could
-        // continue the scalar in block context, this is invalid.
-        if let Some(err_mark) = self.interrupted_plain_by_comment.take() {
-            // Ensure enough lookahead for the check below (peek and peek_nth) and for
-            // document indicator detection which needs 4 chars.
-            self.input.lookahead(4);
-            // BS4K should only trigger when the continuation would start on the immediate next
-            // line (no intervening empty/comment-only lines). A blank line resets the folding
-            // opportunity and thus should not error.
-            let is_immediate_next_line = self.mark.line == err_mark.line + 1;
-            if self.flow_level == 0
-                && is_immediate_next_line
-                && self.mark.col as isize > self.indent
-                && !self.input.next_is_z()
-                && !self.input.next_is_document_indicator()
-                && self.input.next_can_be_plain_scalar(false)
-            {
-                return Err(ScanError::new_str(
-                    err_mark,
-                    "comment intercepting the multiline text",
-                ));
-            }
-        }
         Ok(())
-    }
-
-    /// Skip over YAML whitespace (` `, `\n`, `\r`).
-    ///
-    /// # Errors
-    /// This function returns an error if no whitespace was found.
-    fn skip_yaml_whitespace(&mut self) -> ScanResult {
-        let mut need_whitespace = true;
-        loop {
-            match self.input.look_ch() {
-                ' ' => {
-                    self.skip_blank();
-
-                    need_whitespace = false;
-                }
-                '\n' | '\r' => {
-                    self.input.lookahead(2);
-                    self.skip_linebreak();
-                    if self.flow_level == 0 {
-                        self.allow_simple_key();
-                    }
-                    need_whitespace = false;
-                }
-                '#' => {
-                    let comment_length = self.input.skip_while_non_breakz();
-                    self.mark.index += comment_length;
-                    self.mark.col += comment_length;
-                }
-                _ => break,
-            }
-        }
-
-        if need_whitespace {
-            Err(ScanError::new_str(self.mark(), "expected whitespace"))
-        } else {
-            Ok(())
-        }
     }
 
     fn skip_ws_to_eol(&mut self, skip_tabs: SkipTabs) -> Result<SkipTabs, ScanError> {
         let (n_bytes, result) = self.input.skip_ws_to_eol(skip_tabs);
         self.mark.col += n_bytes;
         self.mark.index += n_bytes;
-        // Skipping stops at a byte order mark. Unless it starts the line, it's inside a document.
-        if self.mark.col > 0 && self.input.look_ch() == '\u{FEFF}' {
-            return Err(ScanError::new_str(
-                self.mark,
-                "a byte order mark must not appear inside a document",
-            ));
-        }
-
         result.map_err(|msg| ScanError::new_str(self.mark, msg))
     }
 
     fn fetch_stream_start(&mut self) {
+        // pullcheck: libyaml's reader drops a byte order mark that starts the stream (each
+        // document kubectl decodes is a stream of its own) without counting a column.
+        self.input.lookahead(1);
+        if self.input.look_ch() == '\u{FEFF}' {
+            self.input.skip();
+            self.mark.index += 1;
+        }
         let mark = self.mark;
         self.indent = -1;
         self.stream_start_produced = true;
@@ -1044,26 +950,13 @@ impl<'input, T: Input> Scanner<'input, T> {
         let tok = match name.as_ref() {
             "YAML" => self.scan_version_directive_value(&start_mark)?,
             "TAG" => self.scan_tag_directive_value(&start_mark)?,
+            // pullcheck: libyaml knows no other directive (YAML 1.2 reserves the rest and
+            // ignores them).
             _ => {
-                let mut params = Vec::new();
-                while self.input.next_is_blank() {
-                    let n_blanks = self.input.skip_while_blank();
-                    self.mark.index += n_blanks;
-                    self.mark.col += n_blanks;
-
-                    if !is_blank_or_breakz(self.input.peek()) {
-                        let mut param = String::new();
-                        let n_chars = self.input.fetch_while_is_yaml_non_space(&mut param);
-                        self.mark.index += n_chars;
-                        self.mark.col += n_chars;
-                        params.push(param);
-                    }
-                }
-
-                Token(
-                    Span::new(start_mark, self.mark),
-                    TokenType::ReservedDirective(name, params),
-                )
+                return Err(ScanError::new_str(
+                    start_mark,
+                    "while scanning a directive, found unknown directive name",
+                ));
             }
         };
 
@@ -1108,7 +1001,8 @@ impl<'input, T: Input> Scanner<'input, T> {
         let start_mark = self.mark;
         let mut string = String::new();
 
-        let n_chars = self.input.fetch_while_is_yaml_non_space(&mut string);
+        // pullcheck: a directive name is alphanumeric (with `_` and `-`), as in libyaml.
+        let n_chars = self.input.fetch_while_is_alpha(&mut string);
         self.mark.index += n_chars;
         self.mark.col += n_chars;
 
@@ -1222,10 +1116,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
 
-        if is_blank_or_breakz(self.input.look_ch())
-            || (self.flow_level > 0 && self.input.next_is_flow())
-        {
-            // XXX: ex 7.2, an empty scalar can follow a secondary tag
+        // pullcheck: as in libyaml, only white space or a line break ends a tag; a flow
+        // indicator is part of it (`!tag,` is the tag `!tag,`; YAML 1.2 ends the tag there).
+        if is_blank_or_breakz(self.input.look_ch()) {
             Ok(Token(
                 Span::new(start_mark, self.mark),
                 TokenType::Tag(handle, suffix),
@@ -1318,7 +1211,7 @@ impl<'input, T: Input> Scanner<'input, T> {
         self.skip_non_blank();
 
         let mut string = String::new();
-        while is_uri_char(self.input.look_ch()) {
+        while is_libyaml_uri_char(self.input.look_ch()) {
             if self.input.peek() == '%' {
                 string.push(self.scan_uri_escapes(start_mark)?);
             } else {
@@ -1354,7 +1247,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             string.extend(head.chars().skip(1));
         }
 
-        while is_tag_char(self.input.look_ch()) {
+        // pullcheck: libyaml's URI characters (`yaml_parser_scan_tag_uri`), flow indicators and
+        // `!` included; YAML 1.2's tag characters exclude them.
+        while is_libyaml_uri_char(self.input.look_ch()) {
             // Check if it is a URI-escape sequence.
             if self.input.peek() == '%' {
                 string.push(self.scan_uri_escapes(mark)?);
@@ -1450,12 +1345,19 @@ impl<'input, T: Input> Scanner<'input, T> {
         let start_mark = self.mark;
 
         self.skip_non_blank();
-        while is_anchor_char(self.input.look_ch()) {
+        // pullcheck: libyaml's anchor names: letters, digits, `_` and `-` only, then white space
+        // or one of `?:,]}%@` and a backquote (YAML 1.2 allows any non-space, non-flow text).
+        while is_alpha(self.input.look_ch()) {
             string.push(self.input.peek());
             self.skip_non_blank();
         }
+        let ends = is_blank_or_breakz(self.input.look_ch())
+            || matches!(
+                self.input.peek(),
+                '?' | ':' | ',' | ']' | '}' | '%' | '@' | '`'
+            );
 
-        if string.is_empty() {
+        if string.is_empty() || !ends {
             return Err(ScanError::new_str(
                 start_mark,
                 "while scanning an anchor or alias, did not find expected alphabetic or numeric character",
@@ -1498,11 +1400,9 @@ impl<'input, T: Input> Scanner<'input, T> {
     }
 
     fn fetch_flow_collection_end(&mut self, tok: TokenType<'input>) -> ScanResult {
-        // A closing bracket without a corresponding opening is invalid YAML.
-        if self.flow_level == 0 {
-            return Err(ScanError::new_str(self.mark, "misplaced bracket"));
-        }
-
+        // pullcheck: a closing bracket without an opening one is a token, as in libyaml; the
+        // parser refuses it where it does not fit (after a complete document, go-yaml never
+        // looks).
         self.remove_simple_key()?;
         self.decrease_flow_level();
 
@@ -1519,15 +1419,6 @@ impl<'input, T: Input> Scanner<'input, T> {
         let start_mark = self.mark;
         self.skip_non_blank();
         self.skip_ws_to_eol(SkipTabs::Yes)?;
-
-        // A flow collection within a flow mapping can be a key. In that case, the value may be
-        // adjacent to the `:`.
-        // ```yaml
-        // - [ {a: b}:value ]
-        // ```
-        if self.flow_level > 0 {
-            self.adjacent_value_allowed_at = self.mark.index;
-        }
 
         self.tokens
             .push_back(Token(Span::new(start_mark, self.mark), tok));
@@ -1605,17 +1496,15 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // generate BLOCK-SEQUENCE-START if indented
         self.roll_indent(mark.col, None, TokenType::BlockSequenceStart, mark);
-        let found_tabs = self.skip_ws_to_eol(SkipTabs::Yes)?.found_tabs();
-        self.input.lookahead(2);
-        if found_tabs && self.input.next_char_is('-') && is_blank_or_breakz(self.input.peek_nth(1))
-        {
+        // pullcheck: after `-` a simple key may start, so for libyaml a tab there (after any
+        // spaces) cannot start any token (`-\tx` is refused by Kubernetes' decoder).
+        self.skip_ws_to_eol(SkipTabs::No)?;
+        if self.input.look_ch() == '\t' {
             return Err(ScanError::new_str(
                 self.mark,
-                "'-' must be followed by a valid YAML whitespace",
+                "found character that cannot start any token",
             ));
         }
-
-        self.skip_ws_to_eol(SkipTabs::No)?;
         self.input.lookahead(1);
         if self.input.next_is_break() || self.input.next_is_flow() {
             self.roll_one_col_indent();
@@ -1627,21 +1516,6 @@ impl<'input, T: Input> Scanner<'input, T> {
         self.tokens
             .push_back(Token(Span::empty(self.mark), TokenType::BlockEntry));
 
-        Ok(())
-    }
-
-    fn fetch_byte_order_mark(&mut self) -> ScanResult {
-        self.unroll_indent(-1);
-        self.remove_simple_key()?;
-
-        // Don't count BOMs as content.
-        let mark = self.mark;
-        self.input.skip();
-        self.mark.index += 1;
-        self.allow_simple_key();
-
-        self.tokens
-            .push_back(Token(Span::new(mark, self.mark), TokenType::ByteOrderMark));
         Ok(())
     }
 
@@ -1744,13 +1618,6 @@ impl<'input, T: Input> Scanner<'input, T> {
             self.skip_break();
         }
 
-        if self.input.look_ch() == '\t' {
-            return Err(ScanError::new_str(
-                start_mark,
-                "a block scalar content cannot start with a tab",
-            ));
-        }
-
         if increment > 0 {
             indent = if self.indent >= 0 {
                 (self.indent + increment as isize) as usize
@@ -1761,9 +1628,9 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Scan the leading line breaks and determine the indentation level if needed.
         if indent == 0 {
-            self.skip_block_scalar_first_line_indent(&mut indent, &mut trailing_breaks);
+            self.skip_block_scalar_first_line_indent(&mut indent, &mut trailing_breaks)?;
         } else {
-            self.skip_block_scalar_indent(indent, &mut trailing_breaks);
+            self.skip_block_scalar_indent(indent, &mut trailing_breaks)?;
         }
 
         // We have an end-of-stream with no content, e.g.:
@@ -1792,13 +1659,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             ));
         }
 
-        if self.mark.col < indent && (self.mark.col as isize) > self.indent {
-            return Err(ScanError::new_str(
-                self.mark,
-                "wrongly indented line in block scalar",
-            ));
-        }
-
+        // pullcheck: a first content line indented less than the blank lines before it ends
+        // the scalar, as in libyaml; YAML 1.2 calls it wrongly indented.
         let mut line_buffer = String::with_capacity(100);
         let start_mark = self.mark;
         while self.mark.col == indent && is_yaml_non_break(self.input.peek()) {
@@ -1838,7 +1700,7 @@ impl<'input, T: Input> Scanner<'input, T> {
             self.read_break(&mut leading_break);
 
             // Eat the following indentation spaces and line breaks.
-            self.skip_block_scalar_indent(indent, &mut trailing_breaks);
+            self.skip_block_scalar_indent(indent, &mut trailing_breaks)?;
         }
 
         // Chomp the tail.
@@ -1883,7 +1745,7 @@ impl<'input, T: Input> Scanner<'input, T> {
     }
 
     /// Skip the block scalar indentation and empty lines.
-    fn skip_block_scalar_indent(&mut self, indent: usize, breaks: &mut String) {
+    fn skip_block_scalar_indent(&mut self, indent: usize, breaks: &mut String) -> ScanResult {
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
             if indent < self.input.bufmaxlen() - 2 {
@@ -1911,6 +1773,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                 }
                 self.input.lookahead(2);
             }
+            self.block_scalar_tab_check(indent)?;
 
             // If our current line is empty, skip over the break and continue looping.
             if self.input.next_is_break() {
@@ -1920,13 +1783,30 @@ impl<'input, T: Input> Scanner<'input, T> {
                 break;
             }
         }
+        Ok(())
+    }
+
+    /// pullcheck: libyaml (`yaml_parser_scan_block_scalar_breaks`) refuses a tab where it is
+    /// still reading the indentation of a block scalar line, even on an otherwise blank line.
+    fn block_scalar_tab_check(&mut self, indent: usize) -> ScanResult {
+        if (indent == 0 || self.mark.col < indent) && self.input.look_ch() == '\t' {
+            return Err(ScanError::new_str(
+                self.mark,
+                "found a tab character where an indentation space is expected",
+            ));
+        }
+        Ok(())
     }
 
     /// Determine the indentation level for a block scalar from the first line of its contents.
     ///
     /// The function skips over whitespace-only lines and sets `indent` to the the longest
     /// whitespace line that was encountered.
-    fn skip_block_scalar_first_line_indent(&mut self, indent: &mut usize, breaks: &mut String) {
+    fn skip_block_scalar_first_line_indent(
+        &mut self,
+        indent: &mut usize,
+        breaks: &mut String,
+    ) -> ScanResult {
         let mut max_indent = 0;
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
@@ -1937,6 +1817,7 @@ impl<'input, T: Input> Scanner<'input, T> {
             if self.mark.col > max_indent {
                 max_indent = self.mark.col;
             }
+            self.block_scalar_tab_check(0)?;
 
             if self.input.next_is_break() {
                 // If our current line is empty, skip over the break and continue looping.
@@ -1948,18 +1829,10 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
 
-        // In case a yaml looks like:
-        // ```yaml
-        // |
-        // foo
-        // bar
-        // ```
-        // We need to set the indent to 0 and not 1. In all other cases, the indent must be at
-        // least 1. When in the above example, `self.indent` will be set to -1.
-        *indent = max_indent.max((self.indent + 1) as usize);
-        if self.indent > 0 {
-            *indent = (*indent).max(1);
-        }
+        // pullcheck: libyaml's rule: at least one column, even at the top level (`|` then `foo`
+        // in column 0 is an empty scalar, then another token), where YAML 1.2 allows 0.
+        *indent = max_indent.max((self.indent + 1) as usize).max(1);
+        Ok(())
     }
 
     fn fetch_flow_scalar(&mut self, single: bool) -> ScanResult {
@@ -1968,11 +1841,8 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         let tok = self.scan_flow_scalar(single)?;
 
-        // From spec: To ensure JSON compatibility, if a key inside a flow mapping is JSON-like,
-        // YAML allows the following value to be specified adjacent to the “:”.
-        self.skip_to_next_token()?;
-        self.adjacent_value_allowed_at = self.mark.index;
-
+        // pullcheck: no bookkeeping for a value adjacent to the `:` (YAML 1.2's JSON-like keys):
+        // in a flow, every `:` is a value indicator, as in libyaml.
         self.tokens.push_back(tok);
         Ok(())
     }
@@ -2076,25 +1946,9 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         // Eat the right quote.
         self.skip_non_blank();
-        // Ensure there is no invalid trailing content.
-        self.skip_ws_to_eol(SkipTabs::Yes)?;
-        match self.input.peek() {
-            // These can be encountered in flow sequences or mappings.
-            ',' | '}' | ']' if self.flow_level > 0 => {}
-            // An end-of-line / end-of-stream is fine. No trailing content.
-            c if is_breakz(c) => {}
-            // ':' can be encountered if our scalar is a key.
-            // Outside of flow contexts, keys cannot span multiple lines
-            ':' if self.flow_level == 0 && start_mark.line == self.mark.line => {}
-            // Inside a flow context, this is allowed.
-            ':' if self.flow_level > 0 => {}
-            _ => {
-                return Err(ScanError::new_str(
-                    self.mark,
-                    "invalid trailing content after double-quoted scalar",
-                ));
-            }
-        }
+        // pullcheck: libyaml checks nothing after the closing quote (`"a" b` is the scalar
+        // `a`, then a token the parser refuses where it does not fit); YAML 1.2 forbids
+        // trailing content here.
 
         let style = if single {
             ScalarStyle::SingleQuoted
@@ -2180,7 +2034,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             'e' => ret = '\x1b',
             ' ' => ret = '\x20',
             '"' => ret = '"',
-            '/' => ret = '/',
+            // pullcheck: libyaml's escapes (so Kubernetes'): `\'` is one, YAML 1.2's `\/` not.
+            '\'' => ret = '\'',
             '\\' => ret = '\\',
             // Unicode next line (#x85)
             'N' => ret = char::from_u32(0x85).unwrap(),
@@ -2264,25 +2119,9 @@ impl<'input, T: Input> Scanner<'input, T> {
             if (self.mark.col == 0 && self.input.next_is_document_indicator())
                 || self.input.peek() == '#'
             {
-                // BS4K: If a `#` starts a comment after some separation spaces following content
-                // of a plain scalar in block context, and there is potential continuation on the
-                // next line, this is invalid. We cannot decide yet if there will be continuation,
-                // so record that a comment interrupted a plain scalar.
-                if self.input.peek() == '#'
-                    && !string.is_empty()
-                    && !self.buf_whitespaces.is_empty()
-                    && self.flow_level == 0
-                {
-                    self.interrupted_plain_by_comment = Some(self.mark);
-                }
+                // pullcheck: a comment ends the scalar, and what follows it is new tokens, as in
+                // libyaml; YAML 1.2 (test BS4K) refuses a continuation line after the comment.
                 break;
-            }
-
-            if self.flow_level > 0 && self.input.peek() == '-' && is_flow(self.input.peek_nth(1)) {
-                return Err(ScanError::new_str(
-                    self.mark,
-                    "plain scalar cannot start with '-' followed by ,[]{}",
-                ));
             }
 
             if !self.input.next_is_blank_or_breakz()
@@ -2361,15 +2200,12 @@ impl<'input, T: Input> Scanner<'input, T> {
                         self.buf_whitespaces.push(self.input.peek());
                         self.skip_blank();
                     } else if (self.mark.col as isize) < indent && self.input.peek() == '\t' {
-                        // Tabs in an indentation columns are allowed if and only if the line is
-                        // empty. Skip to the end of the line.
-                        self.skip_ws_to_eol(SkipTabs::Yes)?;
-                        if !self.input.next_is_breakz() {
-                            return Err(ScanError::new_str(
-                                start_mark,
-                                "while scanning a plain scalar, found a tab",
-                            ));
-                        }
+                        // pullcheck: libyaml refuses a tab in the indentation of the lines
+                        // after a plain scalar, on an otherwise empty line too.
+                        return Err(ScanError::new_str(
+                            start_mark,
+                            "found a tab character that violates indentation",
+                        ));
                     } else {
                         self.skip_blank();
                     }
@@ -2443,48 +2279,12 @@ impl<'input, T: Input> Scanner<'input, T> {
             self.disallow_simple_key();
         }
 
+        // pullcheck: nothing is checked after the `?` (in a flow, `[?x]` is a key `x`), as in
+        // libyaml; the next token's white space is skipped as any other.
         self.skip_non_blank();
-        self.skip_yaml_whitespace()?;
-        if self.input.peek() == '\t' {
-            return Err(ScanError::new_str(
-                self.mark(),
-                "tabs disallowed in this context",
-            ));
-        }
         self.tokens
             .push_back(Token(Span::new(start_mark, self.mark), TokenType::Key));
         Ok(())
-    }
-
-    /// Fetch a value in a mapping inside of a flow collection.
-    ///
-    /// This must not be called if [`self.flow_level`] is 0. This ensures the rules surrounding
-    /// values in flow collections are respected prior to calling [`fetch_value`].
-    ///
-    /// [`self.flow_level`]: Self::flow_level
-    /// [`fetch_value`]: Self::fetch_value
-    fn fetch_flow_value(&mut self) -> ScanResult {
-        let nc = self.input.peek_nth(1);
-
-        // If we encounter a ':' inside a flow collection and it is not immediately
-        // followed by a blank or breakz:
-        //   - We must check whether an adjacent value is allowed
-        //     `["a":[]]` is valid. If the key is double-quoted, no need for a space. This
-        //     is needed for JSON compatibility.
-        //   - If not, we must ensure there is a space after the ':' and before its value.
-        //     `[a: []]` is valid while `[a:[]]` isn't. `[a:b]` is treated as `["a:b"]`.
-        //   - But if the value is empty (null), then it's okay.
-        // The last line is for YAMLs like `[a:]`. The ':' is followed by a ']' (which is a
-        // flow character), but the ']' is not the value. The value is an invisible empty
-        // space which is represented as null ('~').
-        if self.mark.index != self.adjacent_value_allowed_at && (nc == '[' || nc == '{') {
-            return Err(ScanError::new_str(
-                self.mark,
-                "':' may not precede any of `[{` in flow mapping",
-            ));
-        }
-
-        self.fetch_value()
     }
 
     /// Fetch a value from a mapping (after a `:`).
@@ -2723,13 +2523,4 @@ pub enum Chomping {
     Clip,
     /// The final line break and trailing empty lines are included.
     Keep,
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn test_is_anchor_char() {
-        use super::is_anchor_char;
-        assert!(is_anchor_char('x'));
-    }
 }

@@ -80,29 +80,13 @@ impl Input for StrInput<'_> {
     }
 
     fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
-        // Stop at the bytes that start a char that is not `is_yaml_non_break`: `\n`, `\r`, `\0`
-        // or the BOM (EF BB BF). 0xEF also leads other chars: those are taken, and the scan goes
-        // on after them. Every stop is at a char boundary.
+        // Stop at the bytes that are not `is_yaml_non_break`: `\n`, `\r`, `\0` (all ASCII, so
+        // every stop is at a char boundary).
         let bytes = self.buffer.as_bytes();
-        let mut end = 0;
-        loop {
-            let Some(i) = bytes[end..]
-                .iter()
-                .position(|b| matches!(b, b'\n' | b'\r' | b'\0' | 0xEF))
-            else {
-                end = bytes.len();
-                break;
-            };
-            end += i;
-            if bytes[end] == 0xEF && !self.buffer[end..].starts_with('\u{feff}') {
-                end += 1;
-                while end < bytes.len() && bytes[end] & 0xC0 == 0x80 {
-                    end += 1;
-                }
-                continue;
-            }
-            break;
-        }
+        let end = bytes
+            .iter()
+            .position(|b| matches!(b, b'\n' | b'\r' | b'\0'))
+            .unwrap_or(bytes.len());
         let (line, rest) = self.buffer.split_at(end);
         self.buffer = rest;
         out.push_str(line);
@@ -118,7 +102,7 @@ impl Input for StrInput<'_> {
         // `next_can_be_plain_scalar`, for ASCII only.
         let bytes = self.buffer.as_bytes();
         let ends = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0);
-        let flow = |b: u8| matches!(b, b',' | b'[' | b']' | b'{' | b'}');
+        let flow = |b: u8| matches!(b, b',' | b'?' | b'[' | b']' | b'{' | b'}');
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             if !b.is_ascii() || ends(b) || (in_flow && flow(b)) {
@@ -126,7 +110,7 @@ impl Input for StrInput<'_> {
             }
             if b == b':' {
                 let next = bytes.get(i + 1).copied().unwrap_or(0);
-                if ends(next) || (in_flow && flow(next)) {
+                if ends(next) {
                     break;
                 }
             }
@@ -307,11 +291,11 @@ impl Input for StrInput<'_> {
     fn next_can_be_plain_scalar(&self, in_flow: bool) -> bool {
         let nc = self.peek_nth(1);
         match self.peek() {
-            // indicators can end a plain scalar, see 7.3.3. Plain Style
-            ':' if is_blank_or_breakz(nc) || (in_flow && is_flow(nc)) => false,
-            // A byte order mark isn't a plain scalar character, see 5.2. Character Encodings
-            '\u{FEFF}' => false,
-            c if in_flow && is_flow(c) => false,
+            // pullcheck: libyaml's indicators: `:` ends a plain scalar only before white space
+            // (`[a:]` holds the scalar `a:`), and in a flow so do `,?[]{}`. (A byte order mark
+            // does not end it either, unlike YAML 1.2's 5.2.)
+            ':' if is_blank_or_breakz(nc) => false,
+            c if in_flow && (is_flow(c) || c == '?') => false,
             _ => true,
         }
     }

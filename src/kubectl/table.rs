@@ -1,0 +1,237 @@
+//! Rows of a `kubectl get pods` or `kubectl get events` table that a terminal or a chat window
+//! wrapped (issue 11). Such a table is known by its header: every row starts at the header's
+//! indent (tabwriter pads cells, never the first), has one cell per column, and only the last
+//! free-text column (MESSAGE) holds spaces. So inside a table a more indented line, or any
+//! line while the row still lacks cells, continues the row; a line at the header's indent
+//! after a whole row starts the next one when it has the shape of a row's first cell.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+fn re(src: &str) -> Regex {
+    Regex::new(src).unwrap_or_else(|e| panic!("bad built-in regex {src:?}: {e}"))
+}
+
+/// The first piece of a table header: its first title, maybe a few more, nothing else.
+static HEADER_START: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^\s*(?:NAMESPACE|NAME|LAST SEEN|LAST|LASTSEEN)(?:\s+[A-Z][A-Z()]*)*\s*$")
+});
+
+/// The rest of a wrapped header: titles only (a cut may leave half a title: `Y     STATUS`).
+static TITLES: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*[A-Z][A-Z()]*(?:\s+[A-Z][A-Z()]*)*\s*$"));
+
+/// Titles of two words, which tabwriter separates by one space only.
+const TWO_WORD_TITLES: &[(&str, &str)] = &[
+    ("LAST SEEN", "LAST_SEEN"),
+    ("FIRST SEEN", "FIRST_SEEN"),
+    ("NOMINATED NODE", "NOMINATED_NODE"),
+    ("READINESS GATES", "READINESS_GATES"),
+];
+
+/// A cell that spans words: `3 (2m ago)` in RESTARTS, `kubelet, node-1` in the old SOURCE.
+static CELL_SPACES: LazyLock<Regex> = LazyLock::new(|| re(r"\s+\(\S+ ago\)|,\s+"));
+
+/// An age cell (LAST SEEN, LASTSEEN): `2m`, `5m30s`, `<unknown>`, `<invalid>`.
+static AGE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:(?:\d+[smhdy])+|<unknown>|<invalid>)$"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pods,
+    Events,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    indent: usize,
+    /// Still reading the header's pieces.
+    in_header: bool,
+    kind: Kind,
+    /// Cells a whole row has at least: every column, or those up to the first word of MESSAGE.
+    cells: usize,
+    namespace_first: bool,
+}
+
+fn indent(s: &str) -> usize {
+    s.len() - s.trim_start().len()
+}
+
+impl Table {
+    /// A line that may begin a table header.
+    pub(crate) fn start(line: &str) -> Option<Table> {
+        HEADER_START.is_match(line).then(|| Table {
+            indent: indent(line),
+            in_header: true,
+            kind: Kind::Pods,
+            cells: 0,
+            namespace_first: false,
+        })
+    }
+
+    pub(crate) fn in_header(&self) -> bool {
+        self.in_header
+    }
+
+    /// Whether `line` is more of the header being read.
+    pub(crate) fn continues_header(&self, line: &str) -> bool {
+        indent(line) > self.indent || TITLES.is_match(line)
+    }
+
+    /// The header is whole: learn the columns, or give up when it is no table header.
+    pub(crate) fn header_done(mut self, header: &str) -> Option<Table> {
+        let kind = match super::detect::header(header)? {
+            super::detect::Header::GetPods => Kind::Pods,
+            super::detect::Header::GetEvents { .. } => Kind::Events,
+            super::detect::Header::DescribeEvents => return None,
+        };
+        let mut titles = header.to_string();
+        for (two, one) in TWO_WORD_TITLES {
+            titles = titles.replace(two, one);
+        }
+        let titles: Vec<&str> = titles.split_whitespace().collect();
+        self.cells = match titles.iter().position(|t| *t == "MESSAGE") {
+            Some(m) => m + 1,
+            None => titles.len(),
+        };
+        self.namespace_first = titles.first() == Some(&"NAMESPACE");
+        self.kind = kind;
+        self.in_header = false;
+        Some(self)
+    }
+
+    /// Whether `next`, after blank lines inside this table, goes on with the header or row
+    /// before them: a header's titles, or a line more indented than any row starts.
+    pub(crate) fn padding_goes_on(&self, next: &str) -> bool {
+        if self.in_header {
+            return TITLES.is_match(next) || indent(next) > self.indent;
+        }
+        indent(next) > self.indent
+            && super::detect::header(next).is_none()
+            && super::detect::prompt(next).is_none()
+    }
+
+    /// Whether `line` is still part of this table (a blank line, a prompt, a less indented
+    /// line or another header ends it).
+    pub(crate) fn holds(&self, line: &str) -> bool {
+        !line.trim().is_empty()
+            && indent(line) >= self.indent
+            && super::detect::header(line).is_none()
+            && super::detect::prompt(line).is_none()
+    }
+
+    fn has_all_cells(&self, row: &str) -> bool {
+        CELL_SPACES.replace_all(row, ",").split_whitespace().count() >= self.cells
+    }
+
+    /// Whether a full-width break at the end of `row` (an events row before its message,
+    /// not after the comma of the old SOURCE cell `kubelet, node`) can only be inside a cell.
+    pub(crate) fn cut_inside_cell(&self, row: &str) -> bool {
+        self.kind == Kind::Events && !row.ends_with(',') && !self.has_all_cells(row)
+    }
+
+    /// Whether rows of this table have one word per column (no free-text column).
+    pub(crate) fn is_exact_kind(&self) -> bool {
+        self.kind == Kind::Pods
+    }
+
+    /// A `get pods` row with exactly one word per column: of the ways to join a wrapped row
+    /// (a space, or nothing where a terminal cut a cell), the right one gives this.
+    pub(crate) fn is_exact(&self, row: &str) -> bool {
+        self.kind == Kind::Pods
+            && CELL_SPACES.replace_all(row, ",").split_whitespace().count() == self.cells
+    }
+
+    /// Whether `line` continues `row` (the row read so far; `spaced`: its pieces all joined
+    /// with a space, the most cells they can be). `full_width`: the row's last piece filled
+    /// the wrap width, so a terminal may have cut a cell there.
+    pub(crate) fn continues_row(
+        &self,
+        row: &str,
+        spaced: &str,
+        line: &str,
+        full_width: bool,
+    ) -> bool {
+        let cells = if self.kind == Kind::Pods { spaced } else { row };
+        if indent(line) > self.indent || !self.has_all_cells(cells) {
+            return true;
+        }
+        match self.kind {
+            Kind::Events => !self.starts_row(line),
+            Kind::Pods => full_width && !super::get_pods::is_row(line),
+        }
+    }
+
+    /// An events row begins with its LAST SEEN age (after the NAMESPACE with `-A`).
+    fn starts_row(&self, line: &str) -> bool {
+        let mut words = line.split_whitespace();
+        if self.namespace_first {
+            words.next();
+        }
+        words.next().is_some_and(|w| AGE.is_match(w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_of_each_layout() {
+        let t = |h: &str| {
+            Table::start(h)
+                .and_then(|t| t.header_done(h))
+                .map(|t| t.cells)
+        };
+        assert_eq!(t("NAME   READY   STATUS   RESTARTS   AGE"), Some(5));
+        assert_eq!(
+            t(
+                "NAMESPACE   NAME   READY   STATUS   RESTARTS   AGE   IP   NODE   NOMINATED NODE   READINESS GATES"
+            ),
+            Some(10)
+        );
+        assert_eq!(
+            t("LAST SEEN   TYPE      REASON    OBJECT    MESSAGE"),
+            Some(5)
+        );
+        assert_eq!(
+            t(
+                "LASTSEEN   FIRSTSEEN   COUNT     NAME     KIND      SUBOBJECT    TYPE      REASON    SOURCE    MESSAGE"
+            ),
+            Some(10)
+        );
+        assert_eq!(t("NAME   SECRETS   AGE"), None);
+    }
+
+    #[test]
+    fn rows_wrapped_and_rows_whole() {
+        let h = "LAST SEEN   TYPE      REASON   OBJECT      MESSAGE";
+        let t = Table::start(h).and_then(|t| t.header_done(h)).unwrap();
+        let c = |row: &str, line: &str, full: bool| t.continues_row(row, row, line, full);
+        assert!(c(
+            "2m   Warning   Failed",
+            "pod/web-1   Failed to pull",
+            false
+        ));
+        assert!(c(
+            "2m   Warning   Failed   pod/web   Failed to",
+            "pull image \"x\"",
+            false
+        ));
+        assert!(!c(
+            "2m   Warning   Failed   pod/web   Failed to",
+            "3m   Normal   Pulling",
+            false
+        ));
+        let h = "NAME    READY   STATUS    RESTARTS   AGE";
+        let t = Table::start(h).and_then(|t| t.header_done(h)).unwrap();
+        let c = |row: &str, line: &str, full: bool| t.continues_row(row, row, line, full);
+        assert!(c("web-1   0/1", "ErrImagePull   0   1m", false));
+        assert!(!c(
+            "web-1   0/1   ErrImagePull   0   1m",
+            "web-2   0/1",
+            false
+        ));
+        assert!(c("web-1   0/1   ErrImagePull   0   1", "m", true));
+        assert!(t.is_exact("web-1   0/1   ErrImagePull   3 (2m ago)   1m"));
+    }
+}
