@@ -69,7 +69,8 @@ median() { # median of column $2 of file $1
     awk -v c="$2" '{print $c + 0}' "$1" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'
 }
 
-lint() { "$BIN" --format json --jobs 1 --max-file-size 4G "$@"; }
+# An array, not a function: GNU time runs a program, not a shell function.
+LINT=("$BIN" --format json --jobs 1 --max-file-size 4G)
 
 bench_format() { # bench_format FORMAT FLOOR_MODE FLOOR_LABEL TIME_TARGET
     local format=$1 mode=$2 label=$3 target=$4
@@ -77,12 +78,12 @@ bench_format() { # bench_format FORMAT FLOOR_MODE FLOOR_LABEL TIME_TARGET
     file=$(dump "$PODS" "$format")
     bytes=$(stat -c %s "$file")
     rm -f "$TMP"/{floor,parse,lint,before}
-    lint "$file" >/dev/null || true # warm the page cache
+    "${LINT[@]}" "$file" >/dev/null || true # warm the page cache
     local steps="floor parse lint"
     for _ in $(seq "$REPEAT"); do
         run_once floor "$FLOORS" "$mode" "$file"
         run_once parse "$FLOORS" parse "$file"
-        run_once lint lint "$file"
+        run_once lint "${LINT[@]}" "$file"
         if [ -n "${DUMP_BEFORE:-}" ]; then
             run_once before "$DUMP_BEFORE" --format json --jobs 1 --max-file-size 4G "$file"
             steps="floor parse lint before"
@@ -120,10 +121,10 @@ if [ -n "$LINEAR" ]; then
         small=$(dump "$lo" "$format")
         big=$(dump "$hi" "$format")
         rm -f "$TMP"/{small,big}
-        lint "$big" >/dev/null || true # warm the page cache
+        "${LINT[@]}" "$big" >/dev/null || true # warm the page cache
         for _ in $(seq "$REPEAT"); do
-            run_once small lint "$small"
-            run_once big lint "$big"
+            run_once small "${LINT[@]}" "$small"
+            run_once big "${LINT[@]}" "$big"
         done
         echo
         echo "== linearity ($format): $lo vs $hi pods ($(awk -v a="$(stat -c %s "$small")" -v b="$(stat -c %s "$big")" 'BEGIN{printf "%.0f MB vs %.0f MB", a/1e6, b/1e6}'))"

@@ -11,17 +11,35 @@ pub(super) fn attach_objects(
     objects: &[Vec<ObjectFacts>],
     default_ns: &str,
 ) {
+    // A file's objects come in document order, each its own document or `List` item, so
+    // their spans are sorted and apart: a binary search finds the one a finding is in. (A scan
+    // per finding made a 100,000-pod dump quadratic: 10,000 pod-status findings times 100,000
+    // objects.) Files where that does not hold are scanned.
+    let apart: Vec<bool> = objects
+        .iter()
+        .map(|list| {
+            list.windows(2)
+                .all(|w| matches!(w, [a, b] if a.span.end <= b.span.start))
+        })
+        .collect();
     for f in findings.iter_mut().filter(|f| f.object.is_none()) {
         let at = f.span.start as usize;
         // Look only at this file's objects (a scan of all of them per finding made the run
         // quadratic in the number of files).
-        let Some(object) = objects
-            .get(f.span.file.0 as usize)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter(|o| o.span.contains(&at))
-            .min_by_key(|o| o.span.len())
-        else {
+        let file = f.span.file.0 as usize;
+        let list = objects.get(file).map_or(&[][..], Vec::as_slice);
+        let found = if apart.get(file).copied().unwrap_or(false) {
+            let after = list.partition_point(|o| o.span.start <= at);
+            after
+                .checked_sub(1)
+                .and_then(|i| list.get(i))
+                .filter(|o| o.span.contains(&at))
+        } else {
+            list.iter()
+                .filter(|o| o.span.contains(&at))
+                .min_by_key(|o| o.span.len())
+        };
+        let Some(object) = found else {
             continue;
         };
         f.object = Some(object_ref(object, default_ns));

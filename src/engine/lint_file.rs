@@ -7,11 +7,11 @@ use super::inputs::Input;
 use super::options::LintOptions;
 use super::rule_set::RuleSet;
 use crate::finding::Finding;
-use crate::model::{ObjectFacts, extract_objects};
+use crate::model::{ObjectFacts, extract_object, extract_objects};
 use crate::rules::{self, ContainerCheck, InputEvent};
 use crate::source::{FileId, Origin, ReadProblem, SourceFile, Span};
 use crate::suppression::{self, Suppression};
-use crate::syntax::{ParseLimits, parse_stream};
+use crate::syntax::{Document, ListEvent, ParseLimits, Streamed, parse_stream, parse_stream_items};
 
 /// Everything one file contributes to the run.
 #[derive(Default)]
@@ -157,7 +157,26 @@ fn lint_file(
         return result;
     }
     let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let docs = parse_stream(text, bom_len, limits);
+    // The items of a `List` (a cluster dump) are checked as they are read and dropped, so the
+    // tree never holds more than one; what they yield waits here for their document.
+    let mut lists: Vec<StreamedList> = Vec::new();
+    let mut on_item = |event: ListEvent<'_>| match event {
+        ListEvent::Item { document, item } => {
+            if lists.last().is_none_or(|l| l.document != document) {
+                lists.push(StreamedList::new(document));
+            }
+            if let Some(list) = lists.last_mut() {
+                list.item(id, text, &item, ruleset, opts);
+            }
+        }
+    };
+    let mut docs = parse_stream_items(text, bom_len, limits, &mut on_item);
+    // The reader streams any root `items` sequence; only a `List` reads its items so. Where
+    // the items seen one by one may not be what the whole tree gives, read it all again.
+    if !docs.iter().flatten().all(streamed_as_read) {
+        lists.clear();
+        docs = parse_stream(text, bom_len, limits);
+    }
     if docs.is_empty() {
         result.findings.extend(rules::input_finding(
             &InputEvent::Empty,
@@ -264,17 +283,32 @@ fn lint_file(
                     let span = Span::new(id, duplicate.again.clone());
                     result.findings.extend(rules::input_finding(&event, span));
                 }
+                let streamed = (doc.streamed == Streamed::Items)
+                    .then(|| lists.iter().position(|l| l.document == doc.range.start))
+                    .flatten()
+                    .map(|i| lists.swap_remove(i));
                 // `kubectl get pod -o yaml` is a manifest and a pod status: lint both.
-                let diagnoses = crate::kubectl::diagnose_document(&doc);
+                let mut diagnoses = crate::kubectl::diagnose_document(&doc);
+                let objects = extract_objects(&doc, &opts.kinds);
+                // A streamed `List` yields the same, in the same order, as its whole tree would:
+                // diagnoses, then each object's container findings.
+                let (streamed_objects, streamed_findings) = match streamed {
+                    Some(list) => {
+                        diagnoses.extend(list.diagnoser.finish());
+                        (list.objects, list.findings)
+                    }
+                    None => Default::default(),
+                };
                 diagnosed |= !diagnoses.is_empty();
                 result
                     .findings
                     .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
-                let objects = extract_objects(&doc, &opts.kinds);
                 for object in &objects {
                     check_object(id, text, object, ruleset, opts, &mut result.findings);
                 }
+                result.findings.extend(streamed_findings);
                 result.objects.extend(objects);
+                result.objects.extend(streamed_objects);
             }
         }
     }
@@ -294,6 +328,59 @@ fn lint_file(
         }
     }
     result
+}
+
+/// What the items of one streamed `List` yield, in item order.
+struct StreamedList {
+    /// Where its document starts.
+    document: usize,
+    diagnoser: crate::kubectl::ListDiagnoser,
+    objects: Vec<ObjectFacts>,
+    findings: Vec<Finding>,
+}
+
+impl StreamedList {
+    fn new(document: usize) -> StreamedList {
+        StreamedList {
+            document,
+            diagnoser: Default::default(),
+            objects: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// What `extract_objects`, `diagnose_document` and the container rules do for each item of
+    /// a `List`, for one item.
+    fn item(
+        &mut self,
+        id: FileId,
+        text: &str,
+        item: &crate::syntax::Cursor<'_>,
+        ruleset: &RuleSet,
+        opts: &LintOptions,
+    ) {
+        self.diagnoser.item(item);
+        if let Some(object) = extract_object(item, &opts.kinds) {
+            check_object(id, text, &object, ruleset, opts, &mut self.findings);
+            self.objects.push(object);
+        }
+    }
+}
+
+/// Whether a document whose items went to the hook one by one is a `List` whose items the
+/// whole tree would give the same way: `kind` ending in `List` (as `extract_objects` and
+/// `diagnose_document` read it), its `items` the sequence that was streamed, and no merge key
+/// at the root that could bring in another.
+fn streamed_as_read(doc: &Document<'_>) -> bool {
+    match doc.streamed {
+        Streamed::No => true,
+        Streamed::Unfaithful => false,
+        Streamed::Items => doc.root().is_some_and(|root| {
+            root.str_at("kind").is_some_and(|k| k.ends_with("List"))
+                && root.get("items").is_some_and(|i| i.is_seq())
+                && !root.entries().any(|(k, _)| k.is_merge_key())
+        }),
+    }
 }
 
 /// Renders a chart or root and lints the result; the text is always kept (findings are traced

@@ -24,6 +24,11 @@ pub(crate) fn diagnose(doc: &Document) -> Vec<Diagnosis> {
     } else {
         event(&root, &mut found);
     }
+    finish(found)
+}
+
+/// The events' observations merged into diagnoses, as for a table of event rows.
+pub(crate) fn finish(found: Found) -> Vec<Diagnosis> {
     if found.observations.is_empty() {
         return Vec::new();
     }
@@ -32,7 +37,7 @@ pub(crate) fn diagnose(doc: &Document) -> Vec<Diagnosis> {
     out
 }
 
-fn event(obj: &Cursor<'_>, found: &mut Found) {
+pub(crate) fn event(obj: &Cursor<'_>, found: &mut Found) {
     if obj.str_at("kind") != Some("Event") {
         return;
     }

@@ -26,7 +26,7 @@ use std::ops::Range;
 
 pub use causes::{CauseInfo, cause_by_rule, causes, classify, failed};
 pub use detect::looks_like_kubectl_output;
-pub use status::diagnose_document;
+pub use status::{ListDiagnoser, diagnose_document};
 
 /// Which kind of kubectl output a diagnosis' evidence came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

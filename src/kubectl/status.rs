@@ -34,6 +34,28 @@ pub fn diagnose_document(doc: &Document) -> Vec<Diagnosis> {
     out
 }
 
+/// [`diagnose_document`] of a `List` whose items are read one at a time (and dropped) rather
+/// than from the whole tree: feed it every item in order, then [`ListDiagnoser::finish`] gives
+/// what `diagnose_document` gives for the whole list.
+#[derive(Default)]
+pub struct ListDiagnoser {
+    events: super::observation::Found,
+    pods: Vec<Diagnosis>,
+}
+
+impl ListDiagnoser {
+    pub fn item(&mut self, item: &Cursor<'_>) {
+        super::event_objects::event(item, &mut self.events);
+        pod(item, &mut self.pods);
+    }
+
+    pub fn finish(self) -> Vec<Diagnosis> {
+        let mut out = super::event_objects::finish(self.events);
+        out.extend(self.pods);
+        out
+    }
+}
+
 fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
     if obj.str_at("kind") != Some("Pod") {
         return;

@@ -218,7 +218,8 @@ pub fn extract_objects(doc: &Document, kinds: &KindTable) -> Vec<ObjectFacts> {
     out
 }
 
-fn extract_object(obj: &Cursor<'_>, kinds: &KindTable) -> Option<ObjectFacts> {
+/// The facts of one object (an item of a `List`, or a document's root).
+pub fn extract_object(obj: &Cursor<'_>, kinds: &KindTable) -> Option<ObjectFacts> {
     let (kind_key, kind_value) = obj.get_with_key("kind")?;
     let kind = kind_value.as_str()?.to_string();
     let metadata = obj.get("metadata");

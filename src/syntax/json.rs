@@ -12,7 +12,9 @@
 //! caps it ([`GO_MAX_DEPTH`], not the YAML reader's [`ParseLimits::max_depth`]) and read with an
 //! explicit stack, never by recursion.
 
-use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle};
+use super::tree::{
+    Cursor, Document, DuplicateKey, ListEvent, Mark, NodeId, NodeKind, ScalarStyle, Streamed,
+};
 use super::yaml::{ParseLimits, SyntaxError};
 use std::collections::HashMap;
 
@@ -31,19 +33,31 @@ pub const GO_MAX_DEPTH: usize = 10_000;
 /// Every JSON value of `text[base..]` as a document (a stream, as `json.Decoder` reads it).
 /// Stops at the first syntax error, as kubectl does; a value that kubectl's unstructured decoding
 /// refuses (a number beyond float64) is an error of its own and the stream goes on, as
-/// cli-runtime's `StreamVisitor` goes on. `_limits` are the YAML reader's: the depth cap here is
+/// cli-runtime's `StreamVisitor` goes on. `limits` are the YAML reader's: the depth cap here is
 /// Go's.
-pub fn parse_json_stream(
-    text: &str,
+pub fn parse_json_stream<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_json_stream_with(text, base, limits, None)
+}
+
+/// [`parse_json_stream`], handing a root `items` array's elements to `hook` one at a time
+/// (see [`super::parse_stream_items`]).
+pub(super) fn parse_json_stream_with<'t>(
+    text: &'t str,
     base: usize,
     _limits: &ParseLimits,
-) -> Vec<Result<Document, SyntaxError>> {
+    hook: super::tree::Hook<'_>,
+) -> Vec<Result<Document<'t>, SyntaxError>> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         pos: base,
         max_depth: GO_MAX_DEPTH,
         value_error: None,
+        hook,
     };
     let mut out = Vec::new();
     loop {
@@ -84,28 +98,33 @@ pub fn parse_json_stream(
 
 type Error = (usize, String);
 
+/// An open collection: where it starts, and where its children (keys and values in turn for
+/// an object) start in the pending list.
+/// `items` marks the root's `items` array while its elements go to the hook: the arenas are
+/// cut back to the mark after each.
 enum Frame {
     Seq {
         start: usize,
-        items: Vec<NodeId>,
+        from: usize,
+        items: Option<Mark>,
     },
     Map {
         start: usize,
-        pairs: Vec<(NodeId, NodeId)>,
-        key: Option<NodeId>,
+        from: usize,
     },
 }
 
-struct Reader<'a> {
+struct Reader<'a, 'h> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
     /// The first thing in the current value that kubectl reads but cannot decode.
     value_error: Option<Error>,
+    hook: super::tree::Hook<'h>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -129,10 +148,14 @@ impl Reader<'_> {
     }
 
     /// One whole JSON value: a document.
-    fn value(&mut self) -> Result<Document, Error> {
+    fn value(&mut self) -> Result<Document<'a>, Error> {
         let start = self.pos;
-        let mut nodes: Vec<Node> = Vec::new();
+        let start_of_document = start;
+        let mut doc = Document::new(self.text);
         let mut stack: Vec<Frame> = Vec::new();
+        // Children of the open collections, innermost last; a collection's move into the
+        // document's arena when it closes.
+        let mut pending: Vec<NodeId> = Vec::new();
         let mut duplicate_keys = Vec::new();
         loop {
             // A value starts here.
@@ -145,43 +168,46 @@ impl Reader<'_> {
                     }
                     self.pos += 1;
                     self.skip_whitespace();
-                    let close = if open == b'{' { b'}' } else { b']' };
+                    let map = open == b'{';
+                    let close = if map { b'}' } else { b']' };
+                    let from = pending.len();
                     if self.peek() == Some(close) {
                         self.pos += 1;
-                        let kind = if open == b'{' {
-                            NodeKind::Map(Vec::new())
-                        } else {
-                            NodeKind::Seq(Vec::new())
-                        };
-                        Some(push(&mut nodes, kind, here, self.pos))
-                    } else if open == b'{' {
-                        let key = self.key(&mut nodes)?;
-                        stack.push(Frame::Map {
-                            start: here,
-                            pairs: Vec::new(),
-                            key: Some(key),
-                        });
+                        Some(doc.push_collection(map, &mut pending, from, here..self.pos, None))
+                    } else if map {
+                        let key = self.key(&mut doc)?;
+                        pending.push(key);
+                        stack.push(Frame::Map { start: here, from });
                         None
                     } else {
+                        // The root object's `items`: its elements go to the hook.
+                        let items = match (self.hook.is_some(), stack.as_slice(), pending.last()) {
+                            (true, [Frame::Map { .. }], Some(key))
+                                if doc.is_scalar(*key, "items") =>
+                            {
+                                if doc.streamed == Streamed::No {
+                                    doc.streamed = Streamed::Items;
+                                    Some(doc.mark())
+                                } else {
+                                    doc.streamed = Streamed::Unfaithful;
+                                    None
+                                }
+                            }
+                            _ => None,
+                        };
                         stack.push(Frame::Seq {
                             start: here,
-                            items: Vec::new(),
+                            from,
+                            items,
                         });
                         None
                     }
                 }
-                Some(b'"') => {
-                    let value = self.string()?;
-                    Some(push(
-                        &mut nodes,
-                        scalar(value, ScalarStyle::DoubleQuoted),
-                        here,
-                        self.pos,
-                    ))
-                }
+                Some(b'"') => Some(self.string(&mut doc)?),
                 Some(b'-' | b'0'..=b'9') => {
                     self.number()?;
-                    let value = self.text.get(here..self.pos).unwrap_or("").to_string();
+                    let span = here..self.pos;
+                    let value = self.text.get(span.clone()).unwrap_or("");
                     // kubectl's unstructured decoding (sigs.k8s.io/json) makes a number an int64
                     // or a float64 and refuses one beyond float64 (1e400) for the whole value.
                     if !value.parse::<f64>().is_ok_and(f64::is_finite) && self.value_error.is_none()
@@ -193,70 +219,78 @@ impl Reader<'_> {
                             ),
                         ));
                     }
-                    Some(push(
-                        &mut nodes,
-                        scalar(value, ScalarStyle::Plain),
-                        here,
-                        self.pos,
-                    ))
+                    Some(doc.push_verbatim(span.clone(), ScalarStyle::Plain, span))
                 }
                 Some(b't' | b'f' | b'n') => {
-                    let word = self.literal()?;
-                    Some(push(
-                        &mut nodes,
-                        scalar(word.into(), ScalarStyle::Plain),
-                        here,
-                        self.pos,
-                    ))
+                    self.literal()?;
+                    let span = here..self.pos;
+                    Some(doc.push_verbatim(span.clone(), ScalarStyle::Plain, span))
                 }
                 _ => return Err(self.unexpected("looking for beginning of value")),
             };
             // Attach finished values and close what they finish, until a value is expected.
             while let Some(id) = done.take() {
-                match stack.last_mut() {
+                match stack.last() {
                     None => {
-                        return Ok(Document {
-                            nodes,
-                            root: Some(id),
-                            range: start..self.pos,
-                            duplicate_keys,
-                        });
+                        doc.duplicate_keys = duplicate_keys;
+                        doc.finish(id, start..self.pos);
+                        return Ok(doc);
                     }
-                    Some(Frame::Seq { items, .. }) => {
-                        items.push(id);
+                    Some(&Frame::Seq { start, from, items }) => {
+                        match (items, self.hook.as_mut()) {
+                            (Some(mark), Some(hook)) => {
+                                let item = Cursor::new(&doc, id);
+                                hook(ListEvent::Item {
+                                    document: start_of_document,
+                                    item,
+                                });
+                                doc.truncate(mark);
+                            }
+                            _ => pending.push(id),
+                        }
                         self.skip_whitespace();
                         match self.peek() {
                             Some(b',') => self.pos += 1,
                             Some(b']') => {
                                 self.pos += 1;
-                                if let Some(Frame::Seq { start, items }) = stack.pop() {
-                                    let kind = NodeKind::Seq(items);
-                                    done = Some(push(&mut nodes, kind, start, self.pos));
-                                }
+                                stack.pop();
+                                let span = start..self.pos;
+                                done = Some(doc.push_collection(
+                                    false,
+                                    &mut pending,
+                                    from,
+                                    span,
+                                    None,
+                                ));
                             }
                             _ => return Err(self.unexpected("after array element")),
                         }
                     }
-                    Some(Frame::Map { pairs, key, .. }) => {
-                        if let Some(k) = key.take() {
-                            pairs.push((k, id));
-                        }
+                    Some(&Frame::Map { start, from }) => {
+                        pending.push(id);
                         self.skip_whitespace();
                         match self.peek() {
                             Some(b',') => {
                                 self.pos += 1;
-                                let k = self.key(&mut nodes)?;
-                                if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-                                    *key = Some(k);
+                                let k = self.key(&mut doc)?;
+                                // A later root `items` (even `[]`, which never streams) is what
+                                // the whole tree reads: the streamed items are not.
+                                if stack.len() == 1
+                                    && doc.streamed == Streamed::Items
+                                    && doc.is_scalar(k, "items")
+                                {
+                                    doc.streamed = Streamed::Unfaithful;
                                 }
+                                pending.push(k);
                             }
                             Some(b'}') => {
                                 self.pos += 1;
-                                if let Some(Frame::Map { start, pairs, .. }) = stack.pop() {
-                                    record_duplicates(&nodes, &pairs, &mut duplicate_keys);
-                                    let kind = NodeKind::Map(pairs);
-                                    done = Some(push(&mut nodes, kind, start, self.pos));
-                                }
+                                stack.pop();
+                                let pairs = pending.get(from..).unwrap_or(&[]);
+                                record_duplicates(&doc, pairs, &mut duplicate_keys);
+                                let span = start..self.pos;
+                                done =
+                                    Some(doc.push_collection(true, &mut pending, from, span, None));
                             }
                             _ => return Err(self.unexpected("after object key:value pair")),
                         }
@@ -267,19 +301,12 @@ impl Reader<'_> {
     }
 
     /// An object key and its `:`; the key's node.
-    fn key(&mut self, nodes: &mut Vec<Node>) -> Result<NodeId, Error> {
+    fn key(&mut self, doc: &mut Document<'a>) -> Result<NodeId, Error> {
         self.skip_whitespace();
         if self.peek() != Some(b'"') {
             return Err(self.unexpected("looking for beginning of object key string"));
         }
-        let start = self.pos;
-        let value = self.string()?;
-        let id = push(
-            nodes,
-            scalar(value, ScalarStyle::DoubleQuoted),
-            start,
-            self.pos,
-        );
+        let id = self.string(doc)?;
         self.skip_whitespace();
         if self.peek() != Some(b':') {
             return Err(self.unexpected("after object key"));
@@ -288,27 +315,47 @@ impl Reader<'_> {
         Ok(id)
     }
 
-    /// A string at `"`, decoded as `encoding/json` decodes it; `pos` ends after the closing quote.
-    fn string(&mut self) -> Result<String, Error> {
+    /// A string at `"`, decoded as `encoding/json` decodes it; `pos` ends after the closing
+    /// quote. Without escapes its value is its bytes in the text (no copy); with them it is
+    /// decoded into the document's string arena.
+    fn string(&mut self, doc: &mut Document<'a>) -> Result<NodeId, Error> {
+        let start = self.pos;
         self.pos += 1;
-        let mut out = String::new();
+        let mut decoded: Option<usize> = None;
         loop {
-            // Copy the run up to the next quote, backslash or control character in one go.
+            // Take the run up to the next quote, backslash or control character in one go.
             let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
             let run = rest
                 .iter()
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
                 .unwrap_or(rest.len());
-            out.push_str(self.text.get(self.pos..self.pos + run).unwrap_or(""));
+            let run_text = self.text.get(self.pos..self.pos + run).unwrap_or("");
+            if decoded.is_some() {
+                doc.strings_mut().push_str(run_text);
+            }
             self.pos += run;
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    let span = start..self.pos;
+                    return Ok(match decoded {
+                        None => doc.push_verbatim(
+                            start + 1..self.pos - 1,
+                            ScalarStyle::DoubleQuoted,
+                            span,
+                        ),
+                        Some(from) => doc.push_decoded(from, ScalarStyle::DoubleQuoted, span),
+                    });
                 }
                 Some(b'\\') => {
+                    if decoded.is_none() {
+                        // The first escape: the value so far moves into the arena.
+                        let out = doc.strings_mut();
+                        decoded = Some(out.len());
+                        out.push_str(self.text.get(start + 1..self.pos).unwrap_or(""));
+                    }
                     self.pos += 1;
-                    self.escape(&mut out)?;
+                    self.escape(doc.strings_mut())?;
                 }
                 _ => return Err(self.unexpected("in string literal")),
             }
@@ -410,12 +457,12 @@ impl Reader<'_> {
         }
     }
 
-    fn literal(&mut self) -> Result<&'static str, Error> {
+    fn literal(&mut self) -> Result<(), Error> {
         let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
         for word in ["true", "false", "null"] {
             if rest.starts_with(word.as_bytes()) {
                 self.pos += word.len();
-                return Ok(word);
+                return Ok(());
             }
         }
         // Point at the first character that breaks the word, as `encoding/json` does.
@@ -435,44 +482,21 @@ fn hex4_at(bytes: &[u8], at: usize) -> Option<u32> {
     u32::from_str_radix(digits, 16).ok()
 }
 
-fn scalar(value: String, style: ScalarStyle) -> NodeKind {
-    NodeKind::Scalar {
-        value,
-        style,
-        str_tag: false,
-    }
-}
-
-fn push(nodes: &mut Vec<Node>, kind: NodeKind, start: usize, end: usize) -> NodeId {
-    let id = NodeId(nodes.len() as u32);
-    nodes.push(Node {
-        kind,
-        start: start as u32,
-        end: end as u32,
-        anchor_at: None,
-    });
-    id
-}
-
-/// Keys written again in one object, each against its first occurrence.
-fn record_duplicates(nodes: &[Node], pairs: &[(NodeId, NodeId)], out: &mut Vec<DuplicateKey>) {
-    let key = |id: NodeId| match nodes.get(id.0 as usize) {
-        Some(Node {
-            kind: NodeKind::Scalar { value, .. },
-            ..
-        }) => Some(value.as_str()),
+/// Keys written again in one object (`pairs`: keys and values in turn), each against its first
+/// occurrence.
+fn record_duplicates(doc: &Document<'_>, pairs: &[NodeId], out: &mut Vec<DuplicateKey>) {
+    let key = |id: NodeId| match doc.kind(id) {
+        Some(NodeKind::Scalar { value, .. }) => Some(value),
         _ => None,
     };
-    let range = |id: NodeId| nodes.get(id.0 as usize).map_or(0..0, Node::range);
+    let range = |id: NodeId| doc.node(id).map_or(0..0, |n| n.range());
+    let keys = || pairs.iter().step_by(2).copied();
     let mut seen: HashMap<&str, NodeId> = HashMap::new();
-    for &(k, _) in pairs {
+    for k in keys() {
         let Some(text) = key(k) else { continue };
-        if pairs.len() <= 16 {
+        if pairs.len() <= 32 {
             // Manifests' objects are small: a scan beats hashing.
-            let first = pairs
-                .iter()
-                .map(|(e, _)| *e)
-                .find(|e| key(*e) == Some(text));
+            let first = keys().find(|e| key(*e) == Some(text));
             if let Some(first) = first.filter(|f| *f != k) {
                 out.push(DuplicateKey {
                     key: text.to_string(),
@@ -510,7 +534,7 @@ mod tests {
     use super::*;
     use crate::syntax::Cursor;
 
-    fn one(text: &str) -> Document {
+    fn one(text: &str) -> Document<'_> {
         let mut all = parse_json_stream(text, 0, &ParseLimits::default());
         assert_eq!(all.len(), 1, "{text}");
         all.remove(0).expect("parses")
@@ -522,7 +546,7 @@ mod tests {
         (e.offset, e.message)
     }
 
-    fn get<'d>(doc: &'d Document, path: &[&str]) -> Cursor<'d> {
+    fn get<'d>(doc: &'d Document<'d>, path: &[&str]) -> Cursor<'d> {
         doc.root().and_then(|r| r.path(path)).expect("path")
     }
 

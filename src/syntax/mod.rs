@@ -7,39 +7,77 @@ mod split;
 mod tree;
 mod yaml;
 
+use json::parse_json_stream_with;
 pub use json::{is_json, parse_json_stream};
 pub use kube_scalar::is_plain_non_string;
 pub use split::split_documents;
-pub use tree::{Cursor, Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle, is_null_text};
+pub use tree::{
+    Cursor, Document, DuplicateKey, ListEvent, Node, NodeId, NodeKind, ScalarStyle, Streamed,
+    is_null_text,
+};
 pub use yaml::{ParseLimits, SyntaxError, kubectl_yaml_error, parse_document};
 
 /// Parses every document of a file, as kubectl reads it: as JSON when it starts with `{`
 /// (see [`parse_json_stream`]), else as YAML ([`parse_yaml_stream`]). `base` skips a
 /// byte-order mark.
-pub fn parse_stream(
-    text: &str,
+pub fn parse_stream<'t>(
+    text: &'t str,
     base: usize,
     limits: &ParseLimits,
-) -> Vec<Result<Document, SyntaxError>> {
+) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_stream_with(text, base, limits, None)
+}
+
+/// [`parse_stream`], handing every item of a document's root `items` sequence (a `List`, as
+/// `kubectl get -o json|yaml` prints it) to `hook` as soon as it is read, then dropping it: the
+/// tree of a cluster dump never holds more than one item. The reader cannot know the document
+/// is a `List` (`kind` comes after `items`, keys being sorted), so it streams any root `items`
+/// sequence: see [`Document::streamed`] for when the caller must read the input again with
+/// [`parse_stream`] instead. Documents that fail hand their items over too; the caller pairs
+/// items with documents by [`Document::range`]`.start`.
+pub fn parse_stream_items<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    hook: &mut dyn FnMut(ListEvent<'_>),
+) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_stream_with(text, base, limits, Some(hook))
+}
+
+fn parse_stream_with<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    hook: tree::Hook<'_>,
+) -> Vec<Result<Document<'t>, SyntaxError>> {
     // Sniffed from the first byte, not from `base`: a BOM is no space to kubectl, so a file
     // that starts with one is YAML to it, `{` or not.
     if !is_json(text) {
-        return parse_yaml_stream(text, base, limits);
+        return parse_yaml_stream_with(text, base, limits, hook);
     }
     // kubectl 1.31 reads the whole stream with encoding/json: the values before an error are
     // decoded (and linted here), the error is encoding/json's, and what only YAML accepts (a
     // trailing comma, a comment, single quotes) is an error. (kubectl 1.33 and later re-read a
     // stream as YAML when it fails before its second value: src/syntax/DIFFERENCES.md.)
-    parse_json_stream(text, base, limits)
+    parse_json_stream_with(text, base, limits, hook)
 }
 
 /// Parses every YAML document of a file. Each document is parsed on its own, so a syntax error
 /// in one does not hide the others. `base` skips a byte-order mark.
-pub fn parse_yaml_stream(
-    text: &str,
+pub fn parse_yaml_stream<'t>(
+    text: &'t str,
     base: usize,
     limits: &ParseLimits,
-) -> Vec<Result<Document, SyntaxError>> {
+) -> Vec<Result<Document<'t>, SyntaxError>> {
+    parse_yaml_stream_with(text, base, limits, None)
+}
+
+fn parse_yaml_stream_with<'t>(
+    text: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    mut hook: tree::Hook<'_>,
+) -> Vec<Result<Document<'t>, SyntaxError>> {
     split_documents(text, base)
         .into_iter()
         .flat_map(|range| {
@@ -72,7 +110,7 @@ pub fn parse_yaml_stream(
             let parsed = if is_blank_yaml(chunk) {
                 Ok(Vec::new())
             } else {
-                parse_document(chunk, start, limits)
+                yaml::parse_document_with(chunk, start, limits, tree::reborrow(&mut hook))
             };
             // go-yaml's reader refuses a control character when it reaches it: a syntax error
             // before it in the document is what kubectl reports instead.
@@ -206,7 +244,7 @@ fn is_blank_yaml(chunk: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn docs(text: &str) -> Vec<Document> {
+    fn docs(text: &str) -> Vec<Document<'_>> {
         parse_stream(text, 0, &ParseLimits::default())
             .into_iter()
             .map(|d| d.expect("parses"))
@@ -317,6 +355,88 @@ mod tests {
                 .as_ref()
                 .is_err_and(|e| e.message.contains("nesting deeper"))
         );
+    }
+
+    /// Every item handed to the hook, as (document start, item text), and the documents.
+    fn streamed(text: &str) -> (Vec<(usize, String)>, Vec<Document<'_>>) {
+        let mut items = Vec::new();
+        let mut hook = |e: ListEvent<'_>| match e {
+            ListEvent::Item { document, item } => {
+                items.push((document, text[item.value_range()].to_string()))
+            }
+        };
+        let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook)
+            .into_iter()
+            .map(|d| d.expect("parses"))
+            .collect();
+        (items, docs)
+    }
+
+    #[test]
+    fn a_lists_items_go_to_the_hook_in_order_and_leave_the_tree() {
+        let json = "{\"apiVersion\": \"v1\", \"items\": [{\"kind\": \"Pod\"}, 7, [\"x\"]], \"kind\": \"List\"}";
+        let yaml = "a: 1\n---\napiVersion: v1\nitems:\n- kind: Pod\n  x: \"q\\n\"\n- 7\n- [x]\nkind: List\n";
+        for (text, written) in [
+            (json, ["{\"kind\": \"Pod\"}", "7", "[\"x\"]"]),
+            (yaml, ["kind: Pod\n  x: \"q\\n\"\n", "7", "[x]"]),
+        ] {
+            let (items, docs) = streamed(text);
+            let doc = docs.last().unwrap();
+            assert_eq!(doc.streamed, Streamed::Items, "{text}");
+            let got: Vec<&str> = items.iter().map(|(_, t)| t.as_str()).collect();
+            assert_eq!(got, written, "{text}");
+            assert!(items.iter().all(|(d, _)| *d == doc.range.start), "{text}");
+            let root = doc.root().unwrap();
+            assert_eq!(root.get("items").unwrap().items().count(), 0);
+            assert_eq!(root.str_at("kind"), Some("List"));
+            // The nodes left: the root, three keys, two scalar values, the empty sequence.
+            assert_eq!(doc.len(), 7, "{text}");
+        }
+        // Without a hook the tree is whole.
+        let whole = docs(json);
+        assert_eq!(whole[0].streamed, Streamed::No);
+        assert_eq!(
+            whole[0]
+                .root()
+                .unwrap()
+                .get("items")
+                .unwrap()
+                .items()
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn streaming_that_the_tree_could_contradict_is_flagged() {
+        // An anchor in an item (a later item may alias it), a second `items`.
+        for text in [
+            "items:\n- &a {image: x}\n- *a\nkind: List\n",
+            "items:\n- image: &i x\nkind: List\n",
+            "{\"items\": [1], \"items\": [2], \"kind\": \"List\"}",
+            "{\"items\": [1], \"items\": [], \"kind\": \"List\"}",
+            "items: [1]\nitems: []\nkind: List\n",
+        ] {
+            let (_, docs) = streamed(text);
+            assert_eq!(docs[0].streamed, Streamed::Unfaithful, "{text}");
+        }
+        // Only the root's `items` streams; an anchor outside the items is fine.
+        for (text, streamed_as) in [
+            ("spec:\n  items: [1]\n", Streamed::No),
+            ("[{\"items\": [1]}]", Streamed::No),
+            ("x: &a 1\nitems: [*a]\nkind: List\n", Streamed::Items),
+        ] {
+            let (_, docs) = streamed(text);
+            assert_eq!(docs[0].streamed, streamed_as, "{text}");
+        }
+        // A value that fails after some items: the items went to the hook, the document is an
+        // error (the caller pairs items with documents that parsed).
+        let mut handed = 0;
+        let mut hook = |_: ListEvent<'_>| handed += 1;
+        let text = "{\"items\": [{\"a\": 1}],}";
+        let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook);
+        assert_eq!(handed, 1);
+        assert!(docs.iter().all(Result::is_err));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! stream with an explicit stack and a depth cap instead.
 
 use super::saphyr::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError};
-use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, ScalarStyle};
+use super::tree::{
+    Cursor, Document, DuplicateKey, ListEvent, Mark, NodeId, NodeKind, ScalarStyle, Streamed,
+};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
@@ -69,61 +71,67 @@ impl OffsetMap {
     }
 }
 
+/// An open collection: where it starts, its anchor id, and where its children (keys and values
+/// in turn for a mapping) start in the pending list.
 enum Frame {
     Seq {
         start: usize,
         anchor: usize,
-        items: Vec<NodeId>,
+        from: usize,
+        /// The root mapping's `items` while its items go to the hook: the arenas are cut back
+        /// to the mark after each.
+        items: Option<Mark>,
     },
     Map {
         start: usize,
         anchor: usize,
-        pairs: Vec<(NodeId, NodeId)>,
-        key: Option<NodeId>,
+        from: usize,
     },
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'h> {
+    hook: super::tree::Hook<'h>,
+    /// Where the document being read starts (its `range.start`), for the hook.
+    doc_start: usize,
     chunk: &'a str,
     offsets: OffsetMap,
-    nodes: Vec<Node>,
+    doc: Document<'a>,
+    /// Children of the open collections, innermost last.
+    pending: Vec<NodeId>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
     duplicate_keys: Vec<DuplicateKey>,
 }
 
-impl Builder<'_> {
-    /// The node an id stands for, through an alias.
-    fn resolved(&self, id: NodeId) -> Option<&Node> {
-        let node = self.nodes.get(id.0 as usize)?;
-        match node.kind {
-            NodeKind::Alias { target } => self.nodes.get(target.0 as usize),
-            _ => Some(node),
+impl<'a> Builder<'a, '_> {
+    /// What an id stands for, through an alias.
+    fn resolved(&self, id: NodeId) -> Option<NodeKind<'_>> {
+        match self.doc.kind(id)? {
+            NodeKind::Alias { target } => self.doc.kind(target),
+            kind => Some(kind),
         }
     }
 
     fn is_map(&self, id: NodeId) -> bool {
-        matches!(self.resolved(id).map(|n| &n.kind), Some(NodeKind::Map(_)))
+        matches!(self.resolved(id), Some(NodeKind::Map(_)))
     }
 
     /// What go-yaml v2 decoding into `interface{}` and sigs.k8s.io/yaml's conversion to JSON
-    /// refuse in a mapping (so `kubectl apply` rejects the document), as `(offset, message)`;
-    /// else the keys written twice are recorded.
-    fn check_mapping(
-        &mut self,
-        pairs: &[(NodeId, NodeId)],
-    ) -> Result<(), (usize, String, Option<String>)> {
-        for &(k, v) in pairs {
+    /// refuse in a mapping (`pairs`: keys and values in turn), so `kubectl apply` rejects the
+    /// document, as `(offset, message)`; else the keys written twice are recorded.
+    fn check_mapping(&self, pairs: &[NodeId]) -> Result<(), (usize, String, Option<String>)> {
+        for pair in pairs.chunks_exact(2) {
+            let [k, v] = *pair else { continue };
             let Some(key) = self.resolved(k) else {
                 continue;
             };
-            let at = self.nodes.get(k.0 as usize).map_or(key.start, |n| n.start) as usize;
+            let at = self.doc.node(k).map_or(0, |n| n.start as usize);
             let NodeKind::Scalar {
                 value,
                 style,
                 str_tag,
-            } = &key.kind
+            } = key
             else {
                 // go-yaml: "invalid map key" (a Go slice or map cannot be a map key).
                 return Err((
@@ -134,7 +142,7 @@ impl Builder<'_> {
                     None,
                 ));
             };
-            let plain = *style == ScalarStyle::Plain && !str_tag;
+            let plain = style == ScalarStyle::Plain && !str_tag;
             if plain && super::is_null_text(value) {
                 // sigs.k8s.io/yaml: "Unsupported map key of type: %!s(<nil>)".
                 return Err((
@@ -150,7 +158,6 @@ impl Builder<'_> {
                 return Err((at, MERGE.into(), Some(kubectl_yaml_error(MERGE))));
             }
         }
-        self.record_duplicates(pairs);
         Ok(())
     }
 
@@ -158,47 +165,42 @@ impl Builder<'_> {
     /// number) and a quoted `"1"` differ; two spellings of one number (`1`, `0x1`) are not told
     /// apart here. `None` for merge keys, which may repeat.
     fn key_identity(&self, id: NodeId) -> Option<(&str, bool)> {
-        match &self.resolved(id)?.kind {
+        match self.resolved(id)? {
             NodeKind::Scalar {
                 value,
                 style,
                 str_tag,
             } => {
-                let plain = *style == ScalarStyle::Plain && !str_tag;
-                (!(plain && value == "<<")).then(|| {
-                    (
-                        value.as_str(),
-                        super::is_plain_non_string(value, *style, *str_tag),
-                    )
-                })
+                let plain = style == ScalarStyle::Plain && !str_tag;
+                (!(plain && value == "<<"))
+                    .then(|| (value, super::is_plain_non_string(value, style, str_tag)))
             }
             _ => None,
         }
     }
 
-    fn record_duplicates(&mut self, pairs: &[(NodeId, NodeId)]) {
+    /// The keys of `pairs` (keys and values in turn) written twice.
+    fn duplicates(&self, pairs: &[NodeId]) -> Vec<DuplicateKey> {
+        let keys: Vec<NodeId> = pairs.iter().step_by(2).copied().collect();
         let mut found = Vec::new();
         // Manifests' mappings are small: compare pairwise, and hash only large ones.
-        if pairs.len() <= 16 {
+        if keys.len() <= 16 {
             // Compare the texts first: telling strings from numbers costs more, and is needed
             // only for keys written alike.
-            let text = |id: NodeId| match self.resolved(id).map(|n| &n.kind) {
-                Some(NodeKind::Scalar { value, .. }) => Some(value.as_str()),
+            let text = |id: NodeId| match self.resolved(id) {
+                Some(NodeKind::Scalar { value, .. }) => Some(value),
                 _ => None,
             };
-            for (i, (k, _)) in pairs.iter().enumerate().skip(1) {
+            for (i, k) in keys.iter().enumerate().skip(1) {
                 let Some(written) = text(*k) else {
                     continue;
                 };
-                let same_text = pairs
-                    .iter()
-                    .take(i)
-                    .position(|(e, _)| text(*e) == Some(written));
+                let same_text = keys.iter().take(i).position(|e| text(*e) == Some(written));
                 if let Some(first) = same_text {
                     let identity = self.key_identity(*k);
-                    let mut earlier = pairs.iter().take(i).enumerate().skip(first);
+                    let mut earlier = keys.iter().take(i).enumerate().skip(first);
                     if let Some((first, _)) = earlier
-                        .find(|(_, (e, _))| identity.is_some() && self.key_identity(*e) == identity)
+                        .find(|(_, e)| identity.is_some() && self.key_identity(**e) == identity)
                     {
                         found.push((first, i));
                     }
@@ -206,7 +208,7 @@ impl Builder<'_> {
             }
         } else {
             let mut seen: HashMap<(&str, bool), usize> = HashMap::new();
-            for (i, (k, _)) in pairs.iter().enumerate() {
+            for (i, k) in keys.iter().enumerate() {
                 if let Some(key) = self.key_identity(*k) {
                     match seen.get(&key) {
                         Some(&first) => found.push((first, i)),
@@ -217,51 +219,44 @@ impl Builder<'_> {
                 }
             }
         }
-        let key_node = |i: usize| pairs.get(i).and_then(|(k, _)| self.nodes.get(k.0 as usize));
-        let duplicates: Vec<DuplicateKey> = found
+        let key_range = |i: usize| {
+            keys.get(i)
+                .and_then(|k| self.doc.node(*k))
+                .map_or(0..0, |n| n.range())
+        };
+        found
             .into_iter()
             .map(|(first, again)| DuplicateKey {
-                key: pairs
+                key: keys
                     .get(again)
-                    .and_then(|(k, _)| self.key_identity(*k))
+                    .and_then(|k| self.key_identity(*k))
                     .map(|(text, _)| text.to_string())
                     .unwrap_or_default(),
-                first: key_node(first).map_or(0..0, Node::range),
-                again: key_node(again).map_or(0..0, Node::range),
+                first: key_range(first),
+                again: key_range(again),
             })
-            .collect();
-        self.duplicate_keys.extend(duplicates);
+            .collect()
     }
 
     /// go-yaml v2 `decoder.merge`: a mapping, an alias of one, or a sequence of those.
     fn is_merge_value(&self, id: NodeId) -> bool {
-        let Some(node) = self.nodes.get(id.0 as usize) else {
-            return false;
-        };
-        match &node.kind {
-            NodeKind::Map(_) => true,
-            NodeKind::Alias { target } => self.is_map(*target),
-            NodeKind::Seq(items) => items.iter().all(|item| self.is_map(*item)),
-            NodeKind::Scalar { .. } => false,
+        match self.doc.kind(id) {
+            Some(NodeKind::Map(_)) => true,
+            Some(NodeKind::Alias { target }) => self.is_map(target),
+            Some(NodeKind::Seq(items)) => items.iter().all(|item| self.is_map(*item)),
+            Some(NodeKind::Scalar { .. }) | None => false,
         }
     }
 
-    fn push_node(&mut self, kind: NodeKind, start: usize, end: usize, anchor: usize) -> NodeId {
-        let id = NodeId(self.nodes.len() as u32);
-        let anchor_at = (anchor > 0)
-            .then(|| self.find_anchor(start))
-            .flatten()
-            .map(|a| a as u32);
-        self.nodes.push(Node {
-            kind,
-            start: start as u32,
-            end: end as u32,
-            anchor_at,
-        });
+    /// Where `&name` is written when saphyr reported an anchor (id > 0) on a node at `start`.
+    fn anchor_at(&self, anchor: usize, start: usize) -> Option<usize> {
+        (anchor > 0).then(|| self.find_anchor(start)).flatten()
+    }
+
+    fn remember_anchor(&mut self, anchor: usize, id: NodeId) {
         if anchor > 0 {
             self.anchors.insert(anchor, id);
         }
-        id
     }
 
     /// The `&name` before a node's start (saphyr reports anchor ids, not where they are).
@@ -276,13 +271,55 @@ impl Builder<'_> {
     }
 
     fn attach(&mut self, id: NodeId) {
-        match self.stack.last_mut() {
+        match self.stack.last() {
             None => self.root = Some(id),
-            Some(Frame::Seq { items, .. }) => items.push(id),
-            Some(Frame::Map { pairs, key, .. }) => match key.take() {
-                None => *key = Some(id),
-                Some(k) => pairs.push((k, id)),
-            },
+            Some(Frame::Seq {
+                items: Some(mark), ..
+            }) if self.doc.streamed == Streamed::Items => {
+                let mark = *mark;
+                if let Some(hook) = self.hook.as_mut() {
+                    hook(ListEvent::Item {
+                        document: self.doc_start,
+                        item: Cursor::new(&self.doc, id),
+                    });
+                }
+                self.doc.truncate(mark);
+            }
+            Some(_) => self.pending.push(id),
+        }
+    }
+
+    /// Whether a sequence starting now is the root mapping's `items`, to stream.
+    fn items_mark(&mut self) -> Option<Mark> {
+        let key = match (self.hook.is_some(), self.stack.as_slice()) {
+            (true, [Frame::Map { from, .. }])
+                if self.pending.len().saturating_sub(*from) % 2 == 1 =>
+            {
+                self.pending.last().copied()?
+            }
+            _ => return None,
+        };
+        if !self.doc.is_scalar(key, "items") {
+            return None;
+        }
+        if self.doc.streamed == Streamed::No {
+            self.doc.streamed = Streamed::Items;
+            Some(self.doc.mark())
+        } else {
+            self.doc.streamed = Streamed::Unfaithful;
+            None
+        }
+    }
+
+    /// An anchor inside a streamed item could be aliased by a later item, whose nodes are gone
+    /// by then: the hook's view is not the tree's.
+    fn anchored(&mut self, anchor: usize) {
+        let streaming = self
+            .stack
+            .iter()
+            .any(|f| matches!(f, Frame::Seq { items: Some(_), .. }));
+        if anchor > 0 && streaming && self.doc.streamed == Streamed::Items {
+            self.doc.streamed = Streamed::Unfaithful;
         }
     }
 }
@@ -299,15 +336,29 @@ fn style(s: SaphyrStyle) -> ScalarStyle {
 
 /// Parses the document of one chunk (what follows its `...`, if anything, is ignored, as
 /// kubectl does) that sits at byte `base` of its file.
-pub fn parse_document(
-    chunk: &str,
+pub fn parse_document<'t>(
+    chunk: &'t str,
     base: usize,
     limits: &ParseLimits,
-) -> Result<Vec<Document>, SyntaxError> {
+) -> Result<Vec<Document<'t>>, SyntaxError> {
+    parse_document_with(chunk, base, limits, None)
+}
+
+/// [`parse_document`], handing the root `items` sequence's items to `hook` one at a time (see
+/// [`super::parse_stream_items`]).
+pub(super) fn parse_document_with<'t>(
+    chunk: &'t str,
+    base: usize,
+    limits: &ParseLimits,
+    hook: super::tree::Hook<'_>,
+) -> Result<Vec<Document<'t>>, SyntaxError> {
     let mut b = Builder {
+        hook,
+        doc_start: base,
         chunk,
         offsets: OffsetMap::new(chunk, base),
-        nodes: Vec::new(),
+        doc: Document::new(chunk),
+        pending: Vec::new(),
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
@@ -335,19 +386,17 @@ pub fn parse_document(
         match event {
             Event::DocumentStart(_) => {
                 doc_start = start;
+                b.doc_start = start;
             }
             Event::DocumentEnd => {
                 if let Some(error) = decode_error {
                     return Err(error);
                 }
-                let nodes = std::mem::take(&mut b.nodes);
                 if let Some(root) = b.root.take() {
-                    docs.push(Document {
-                        nodes,
-                        root: Some(root),
-                        range: doc_start..end.max(doc_start),
-                        duplicate_keys: std::mem::take(&mut b.duplicate_keys),
-                    });
+                    let mut doc = std::mem::replace(&mut b.doc, Document::new(chunk));
+                    doc.duplicate_keys = std::mem::take(&mut b.duplicate_keys);
+                    doc.finish(root, doc_start..end.max(doc_start));
+                    docs.push(doc);
                 }
                 // Kubernetes' decoder (go-yaml v2 `Unmarshal`) reads one document per chunk and
                 // never looks past its end: content after a `...` is ignored, not an error
@@ -356,16 +405,24 @@ pub fn parse_document(
             }
             Event::Scalar(value, st, anchor, tag) => {
                 let str_tag = tag.is_some_and(|t| t.suffix == "str");
-                let id = b.push_node(
-                    NodeKind::Scalar {
-                        value: value.into_owned(),
-                        style: style(st),
-                        str_tag,
-                    },
-                    start,
-                    end,
-                    anchor,
-                );
+                let st = style(st);
+                // Most scalars read as written (plain words, quoted strings without escapes):
+                // those borrow the chunk's bytes instead of keeping saphyr's copy.
+                let (local_start, local_end) =
+                    (start.saturating_sub(base), end.saturating_sub(base));
+                let written = match st {
+                    ScalarStyle::Plain => local_start..local_end,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        local_start + 1..local_end.saturating_sub(1).max(local_start + 1)
+                    }
+                    ScalarStyle::Literal | ScalarStyle::Folded => 0..0,
+                };
+                b.anchored(anchor);
+                let anchor_at = b.anchor_at(anchor, start);
+                let id = b
+                    .doc
+                    .push_scalar(&value, written, st, str_tag, start..end, anchor_at);
+                b.remember_anchor(anchor, id);
                 b.attach(id);
             }
             Event::Alias(anchor) => {
@@ -377,7 +434,7 @@ pub fn parse_document(
                         kubectl: None,
                     });
                 };
-                let id = b.push_node(NodeKind::Alias { target }, start, end, 0);
+                let id = b.doc.push_alias(target, start..end);
                 b.attach(id);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -392,49 +449,65 @@ pub fn parse_document(
                         ),
                     });
                 }
-                b.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                b.anchored(anchor);
+                let from = b.pending.len();
+                let seq = matches!(event, Event::SequenceStart(..));
+                let items = if seq { b.items_mark() } else { None };
+                b.stack.push(if seq {
                     Frame::Seq {
                         start,
                         anchor,
-                        items: Vec::new(),
+                        from,
+                        items,
                     }
                 } else {
                     Frame::Map {
                         start,
                         anchor,
-                        pairs: Vec::new(),
-                        key: None,
+                        from,
                     }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (kind, start, anchor) = match b.stack.pop() {
+                let (map, start, anchor, from) = match b.stack.pop() {
                     Some(Frame::Seq {
                         start,
                         anchor,
-                        items,
-                    }) => (NodeKind::Seq(items), start, anchor),
+                        from,
+                        ..
+                    }) => (false, start, anchor, from),
                     Some(Frame::Map {
                         start,
                         anchor,
-                        pairs,
-                        ..
+                        from,
                     }) => {
-                        if let Err((offset, message, kubectl)) = b.check_mapping(&pairs) {
-                            // go-yaml decodes once the whole document has parsed: a syntax
-                            // error further on is what kubectl reports.
-                            decode_error.get_or_insert(SyntaxError {
-                                document: document.clone(),
-                                offset,
-                                message,
-                                kubectl,
-                            });
+                        let pairs = b.pending.get(from..).unwrap_or(&[]);
+                        match b.check_mapping(pairs) {
+                            Ok(()) => {
+                                let found = b.duplicates(pairs);
+                                b.duplicate_keys.extend(found);
+                            }
+                            Err((offset, message, kubectl)) => {
+                                // go-yaml decodes once the whole document has parsed: a syntax
+                                // error further on is what kubectl reports.
+                                decode_error.get_or_insert(SyntaxError {
+                                    document: document.clone(),
+                                    offset,
+                                    message,
+                                    kubectl,
+                                });
+                            }
                         }
-                        (NodeKind::Map(pairs), start, anchor)
+                        (true, start, anchor, from)
                     }
                     None => continue,
                 };
-                let id = b.push_node(kind, start, end.max(start), anchor);
+                let anchor_at = b.anchor_at(anchor, start);
+                let span = start..end.max(start);
+                let id = b
+                    .doc
+                    .push_collection(map, &mut b.pending, from, span, anchor_at);
+                b.remember_anchor(anchor, id);
                 b.attach(id);
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}

@@ -30,6 +30,7 @@ mod kubectl_robustness;
 mod kubectl_samples;
 mod kubectl_snapshots;
 mod kubectl_wrapping;
+mod list_streaming;
 mod new_rule;
 mod no_secret_leak;
 mod render;

@@ -6,13 +6,13 @@
 
 use pullcheck::syntax::{Document, ParseLimits, SyntaxError, parse_stream};
 
-fn read(text: &str) -> Vec<Result<Document, SyntaxError>> {
+fn read(text: &str) -> Vec<Result<Document<'_>, SyntaxError>> {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     parse_stream(text, bom, &ParseLimits::default())
 }
 
 /// The only document of `text`, which must be accepted.
-fn accepted(text: &str) -> Document {
+fn accepted(text: &str) -> Document<'_> {
     let mut docs = read(text);
     assert_eq!(docs.len(), 1, "{text:?}: {docs:?}");
     match docs.remove(0) {
