@@ -27,7 +27,8 @@ use pullcheck::syntax::{ParseLimits, parse_json_stream, parse_stream};
 use crate::common;
 use crate::common::Rng;
 use crate::yaml_differential::{
-    Doc, Kind, compare, is_null_document, known_differences, project, unquote,
+    Doc, Kind, compare, differences_not_allowed, is_null_document, known_differences, project,
+    unquote,
 };
 
 struct Input {
@@ -731,31 +732,8 @@ fn pullcheck_reads_json_as_kubectl_does() {
         return;
     }
 
-    let mut problems = Vec::new();
-    for (name, (kind, detail)) in &found {
-        if *kind == Kind::PullcheckRejects {
-            problems.push(format!(
-                "{name}: pullcheck rejects a stream kubectl accepts (never allowed)\n    {detail}"
-            ));
-        } else if *kind == Kind::WrongKubectlText {
-            problems.push(format!(
-                "{name}: pullcheck quotes a kubectl error that kubectl does not print\n    {detail}"
-            ));
-        } else if known.get(name).map(String::as_str) != Some(kind.name()) {
-            problems.push(format!(
-                "{name}: `{}`, not listed so in src/syntax/DIFFERENCES.md\n    {detail}",
-                kind.name()
-            ));
-        }
-    }
-    for name in known.keys() {
-        let set = name.split('/').next().unwrap_or("");
-        if tallies.contains_key(set) && !found.contains_key(name) {
-            problems.push(format!(
-                "{name}: listed in src/syntax/DIFFERENCES.md but pullcheck and kubectl agree now: remove it"
-            ));
-        }
-    }
+    let problems =
+        differences_not_allowed(&found, &known, |set| tallies.contains_key(set), "stream");
     assert!(
         problems.is_empty(),
         "{} problems:\n{}\n{summary}",

@@ -686,6 +686,44 @@ pub(crate) fn compare(ours: &[Doc], theirs: &[Doc]) -> Option<(Kind, String)> {
     worst.map(|k| (k, detail()))
 }
 
+/// The verdict of both differential tests (YAML and JSON): refusing what kubectl accepts, or
+/// quoting an error kubectl does not print, is never allowed; any other difference must be
+/// listed in src/syntax/DIFFERENCES.md, and a listed one that is gone must be removed.
+/// `ran(set)` tells which input sets this run compared (a set may be skipped).
+pub(crate) fn differences_not_allowed(
+    found: &BTreeMap<String, (Kind, String)>,
+    known: &BTreeMap<String, String>,
+    ran: impl Fn(&str) -> bool,
+    unit: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, (kind, detail)) in found {
+        if *kind == Kind::PullcheckRejects {
+            problems.push(format!(
+                "{name}: pullcheck rejects a {unit} kubectl accepts (never allowed)\n    {detail}"
+            ));
+        } else if *kind == Kind::WrongKubectlText {
+            problems.push(format!(
+                "{name}: pullcheck quotes a kubectl error that kubectl does not print\n    {detail}"
+            ));
+        } else if known.get(name).map(String::as_str) != Some(kind.name()) {
+            problems.push(format!(
+                "{name}: `{}`, not listed so in src/syntax/DIFFERENCES.md\n    {detail}",
+                kind.name()
+            ));
+        }
+    }
+    for name in known.keys() {
+        let set = name.split('/').next().unwrap_or("");
+        if ran(set) && !found.contains_key(name) {
+            problems.push(format!(
+                "{name}: listed in src/syntax/DIFFERENCES.md but pullcheck and kubectl agree now: remove it"
+            ));
+        }
+    }
+    problems
+}
+
 /// The table of `src/syntax/DIFFERENCES.md`: `| set/name | kind | reason |` rows.
 pub(crate) fn known_differences() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(common::repo().join("src/syntax/DIFFERENCES.md"))
@@ -801,31 +839,8 @@ fn pullcheck_reads_yaml_as_kubectl_does() {
         return;
     }
 
-    let mut problems = Vec::new();
-    for (name, (kind, detail)) in &found {
-        if *kind == Kind::PullcheckRejects {
-            problems.push(format!(
-                "{name}: pullcheck rejects a document kubectl accepts (never allowed)\n    {detail}"
-            ));
-        } else if *kind == Kind::WrongKubectlText {
-            problems.push(format!(
-                "{name}: pullcheck quotes a kubectl error that kubectl does not print\n    {detail}"
-            ));
-        } else if known.get(name).map(String::as_str) != Some(kind.name()) {
-            problems.push(format!(
-                "{name}: `{}`, not listed so in src/syntax/DIFFERENCES.md\n    {detail}",
-                kind.name()
-            ));
-        }
-    }
-    for name in known.keys() {
-        let set = name.split('/').next().unwrap_or("");
-        if tallies.contains_key(set) && !found.contains_key(name) {
-            problems.push(format!(
-                "{name}: listed in src/syntax/DIFFERENCES.md but pullcheck and kubectl agree now: remove it"
-            ));
-        }
-    }
+    let problems =
+        differences_not_allowed(&found, &known, |set| tallies.contains_key(set), "document");
     assert!(
         problems.is_empty(),
         "{} problems:\n{}\n{summary}",
