@@ -57,8 +57,10 @@ const KNOWN_TITLES: &[&str] = &[
     "MESSAGE",
 ];
 
-/// A cell that spans words: `3 (2m ago)` in RESTARTS, `kubelet, node-1` in the old SOURCE.
-static CELL_SPACES: LazyLock<Regex> = LazyLock::new(|| re(r"\s+\(\S+ ago\)|,\s+"));
+/// A cell that spans words: `3 (2m ago)` in RESTARTS, `42s (x6 over 13m)` in the LAST SEEN
+/// of `kubectl events`, `kubelet, node-1` in the old SOURCE.
+static CELL_SPACES: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\s+\(\S+ ago\)|\s+\(x\d+ over \S+\)|,\s+"));
 
 /// An age cell (LAST SEEN, LASTSEEN): `2m`, `5m30s`, `<unknown>`, `<invalid>`.
 static AGE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:(?:\d+[smhdy])+|<unknown>|<invalid>)$"));
@@ -263,6 +265,17 @@ mod tests {
         assert_eq!(g("LAST", "SEEN   FIRSTSEEN"), None);
         // Padding before the cut: it fell between titles.
         assert_eq!(g("NAME   REA ", "DY"), None);
+    }
+
+    #[test]
+    fn a_repeated_events_age_is_one_cell() {
+        let h = "LAST SEEN           TYPE      REASON      OBJECT                        MESSAGE";
+        let t = Table::start(h).and_then(|t| t.header_done(h)).unwrap();
+        // `Pod/legacy-too` + `l-6d5f8b9c4-zt8rw`: the terminal cut the OBJECT cell.
+        assert!(t.cut_inside_cell("42s (x6 over 13m)   Normal    Pulling     Pod/legacy-too"));
+        assert!(!t.cut_inside_cell(
+            "42s (x6 over 13m)   Normal    Pulling     Pod/legacy-tool   Pulling"
+        ));
     }
 
     #[test]
