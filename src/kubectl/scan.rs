@@ -125,7 +125,13 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                     && t.continues_header(s)
                     && let Some(prev) = out.last_mut()
                 {
-                    join(&mut prev.text, &line.text, last_len == width, indent, false);
+                    // The titles tell a cut title (`REA⏎  DY`) from a wrap between two,
+                    // whatever the continuation's indent.
+                    let full = last_len == width;
+                    match full.then(|| Table::glues_titles(prev.str(), s.trim_start())) {
+                        Some(Some(glue)) => join(&mut prev.text, &line.text, false, indent, glue),
+                        _ => join(&mut prev.text, &line.text, full, indent, false),
+                    }
                     pieces += 1;
                     last_len = len;
                     table = Some(t);
@@ -246,16 +252,23 @@ fn settle_row(
         return;
     }
     let joins = pieces.len() - 1;
+    // The wrapper puts the same indent before every continuation, so a piece led by more
+    // whitespace than the least-indented one began with padding: no cell was cut there.
+    let lead = |p: &MappedText| p.text.len() - p.text.trim_start().len();
+    let least = pieces.iter().skip(1).map(lead).min().unwrap_or(0);
     let mut best: Option<(usize, MappedText)> = None;
     for mask in 0u32..(1 << joins) {
         let mut text = pieces.first().cloned().unwrap_or_default();
         let mut differs = 0;
+        let mut padded_glue = false;
         for (k, piece) in pieces.iter().enumerate().skip(1) {
             let g = mask & (1 << (k - 1)) != 0;
+            padded_glue |= g && lead(piece) > least;
             differs += usize::from(glue.get(k - 1).copied().unwrap_or(false) != g);
             join(&mut text, piece, false, indent, g);
         }
-        if t.is_exact(&text.text) && best.as_ref().is_none_or(|(d, _)| differs < *d) {
+        if !padded_glue && t.is_exact(&text.text) && best.as_ref().is_none_or(|(d, _)| differs < *d)
+        {
             best = Some((differs, text));
         }
     }
@@ -589,4 +602,56 @@ fn is_structural(lines: &[Line], i: usize) -> bool {
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()
         || super::describe::is_container_name(lines, i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unwrapped(text: &str) -> Vec<String> {
+        unwrap(&super::super::mapped_text::lines(text))
+            .iter()
+            .map(|l| l.str().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_title_cut_in_a_wrapped_header_is_glued() {
+        let got = unwrapped(concat!(
+            "NAMESPACE   NAME                     REA\n",
+            "  DY   STATUS             RESTARTS   AGE\n",
+            "default     worker-5c7b9d8f7-fghij   0/1\n",
+            "       ImagePullBackOff   0          27m\n",
+        ));
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].contains(" READY "), "{got:?}");
+        assert!(got[1].contains("0/1 ImagePullBackOff"), "{got:?}");
+    }
+
+    #[test]
+    fn a_padded_piece_of_a_row_is_never_glued() {
+        let got = unwrapped(concat!(
+            "NAME            READY   STATUS\n",
+            "     RESTARTS   AGE   IP           NODE\n",
+            "        NOMINATED NODE   READINESS GATES\n",
+            "api-gateway-0   0/1     ImagePullBackOff\n",
+            "     0          33m   10.244.2.8   worke\n",
+            "  r-2   <none>           <none>\n",
+        ));
+        let row = got.get(1).map(|r| r.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(
+            row,
+            Some(vec![
+                "api-gateway-0",
+                "0/1",
+                "ImagePullBackOff",
+                "0",
+                "33m",
+                "10.244.2.8",
+                "worker-2",
+                "<none>",
+                "<none>"
+            ])
+        );
+    }
 }

@@ -29,8 +29,38 @@ const TWO_WORD_TITLES: &[(&str, &str)] = &[
     ("READINESS GATES", "READINESS_GATES"),
 ];
 
-/// A cell that spans words: `3 (2m ago)` in RESTARTS, `kubelet, node-1` in the old SOURCE.
-static CELL_SPACES: LazyLock<Regex> = LazyLock::new(|| re(r"\s+\(\S+ ago\)|,\s+"));
+/// Every title of the tables read here, for re-joining a title a terminal cut in two.
+const KNOWN_TITLES: &[&str] = &[
+    "NAMESPACE",
+    "NAME",
+    "READY",
+    "STATUS",
+    "RESTARTS",
+    "AGE",
+    "IP",
+    "NODE",
+    "NOMINATED",
+    "READINESS",
+    "GATES",
+    "LAST",
+    "SEEN",
+    "FIRST",
+    "LASTSEEN",
+    "FIRSTSEEN",
+    "COUNT",
+    "KIND",
+    "SUBOBJECT",
+    "TYPE",
+    "REASON",
+    "SOURCE",
+    "OBJECT",
+    "MESSAGE",
+];
+
+/// A cell that spans words: `3 (2m ago)` in RESTARTS, `42s (x6 over 13m)` in the LAST SEEN
+/// of `kubectl events`, `kubelet, node-1` in the old SOURCE.
+static CELL_SPACES: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\s+\(\S+ ago\)|\s+\(x\d+ over \S+\)|,\s+"));
 
 /// An age cell (LAST SEEN, LASTSEEN): `2m`, `5m30s`, `<unknown>`, `<invalid>`.
 static AGE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:(?:\d+[smhdy])+|<unknown>|<invalid>)$"));
@@ -66,6 +96,27 @@ impl Table {
             cells: 0,
             namespace_first: false,
         })
+    }
+
+    /// How a header piece `next` (its leading whitespace, the wrapper's or padding, left out)
+    /// joins the header read so far after a piece that filled the width: `Some(true)` when a
+    /// terminal cut a title there (`REA` + `DY`: together a title, apart not both titles), `Some(false)`
+    /// when both sides are whole titles that make none together, `None` when the titles do
+    /// not tell (`LAST` + `SEEN` is `LAST SEEN` and the old `LASTSEEN`).
+    pub(crate) fn glues_titles(header: &str, next: &str) -> Option<bool> {
+        if header.ends_with(char::is_whitespace) {
+            return None;
+        }
+        let left = header.split_whitespace().next_back()?;
+        let right = next.split_whitespace().next()?;
+        let title = |w: &str| KNOWN_TITLES.contains(&w);
+        let together = title(&format!("{left}{right}"));
+        match (title(left) && title(right), together) {
+            (true, true) => None,
+            (false, true) => Some(true),
+            (true, false) => Some(false),
+            (false, false) => None,
+        }
     }
 
     pub(crate) fn in_header(&self) -> bool {
@@ -200,6 +251,31 @@ mod tests {
             Some(10)
         );
         assert_eq!(t("NAME   SECRETS   AGE"), None);
+    }
+
+    #[test]
+    fn a_title_cut_by_a_terminal_is_glued() {
+        let g = Table::glues_titles;
+        assert_eq!(
+            g("NAMESPACE   NAME                     REA", "DY   STATUS"),
+            Some(true)
+        );
+        assert_eq!(g("LAST SEEN   TYPE      REAS", "ON    OBJECT"), Some(true));
+        assert_eq!(g("NAME   READY", "STATUS   RESTARTS"), Some(false));
+        assert_eq!(g("LAST", "SEEN   FIRSTSEEN"), None);
+        // Padding before the cut: it fell between titles.
+        assert_eq!(g("NAME   REA ", "DY"), None);
+    }
+
+    #[test]
+    fn a_repeated_events_age_is_one_cell() {
+        let h = "LAST SEEN           TYPE      REASON      OBJECT                        MESSAGE";
+        let t = Table::start(h).and_then(|t| t.header_done(h)).unwrap();
+        // `Pod/legacy-too` + `l-6d5f8b9c4-zt8rw`: the terminal cut the OBJECT cell.
+        assert!(t.cut_inside_cell("42s (x6 over 13m)   Normal    Pulling     Pod/legacy-too"));
+        assert!(!t.cut_inside_cell(
+            "42s (x6 over 13m)   Normal    Pulling     Pod/legacy-tool   Pulling"
+        ));
     }
 
     #[test]

@@ -7,16 +7,37 @@ use crate::common::{files_under, repo};
 use pullcheck::kubectl::{diagnose, image_key};
 use std::path::PathBuf;
 
+/// Rendered files whose wrapped tables still change the answer (see `inputs`).
+const STILL_CHANGING: &[(&str, &str)] = &[
+    ("containerd-sandbox-pause-timeout", "get-events-wide.txt"),
+    ("containerd-sandbox-pause-timeout", "get-events.txt"),
+    ("crio-connection-refused", "events-A.txt"),
+    ("crio-init-unauthorized", "events-A.txt"),
+    ("docker-ambiguous-denial", "events-A.txt"),
+    ("docker-platform", "get-events-wide.txt"),
+    ("invalid-name", "events-A.txt"),
+    ("missing-pull-secret", "events-A.txt"),
+    ("missing-pull-secret", "get-events-A.txt"),
+    ("missing-pull-secret", "get-events-wide.txt"),
+];
+
 fn inputs() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = files_under(&repo().join("fixtures/kubectl"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        // Of the kubectl-rendered scenarios, only `describe pod` (one file per scenario, all
-        // invariant when measured). Their table files would quadruple this test's time and,
-        // measured with 17 scenarios, change 602 more answers (the wrapped-table weakness below).
+        // Every kubectl-rendered file (tables included) but these 10, which still change 26
+        // of their wrapped inputs (issue 11, events tables only): a row start (`dev   20s
+        // (x5 over 11m)   Warning`) after a full-width message piece is taken for a
+        // continuation and hides the wrapper's indent; a message moved down under a Words
+        // wrap loses its cause or runs into the next cell.
         .filter(|p| {
-            !p.components().any(|c| c.as_os_str() == "rendered")
-                || p.file_name().is_some_and(|n| n == "describe-pod.txt")
+            let scenario = p
+                .parent()
+                .and_then(|d| d.file_name())
+                .unwrap_or_default()
+                .to_string_lossy();
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            !STILL_CHANGING.contains(&(scenario.as_ref(), name.as_ref()))
         })
         .collect();
     let samples = repo().join("../shared/samples/kubectl");
