@@ -205,6 +205,7 @@ fn lint_file(
     };
     // YAML that holds no object but carries a pull-failure marker is a paste that a terminal
     // or a chat window broke (issue 11, never a silent pass): read it as kubectl output.
+    // Otherwise it is input that was not recognised.
     let as_paste = |result: &mut FileResult| {
         let diagnoses = crate::kubectl::diagnose(text);
         result
@@ -212,16 +213,19 @@ fn lint_file(
             .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
     };
     let marker = crate::kubectl::has_pull_marker_outside_comments(text);
-    if explicit && !docs.iter().any(structured) {
+    let no_object = |mut result: FileResult| {
         if marker {
             as_paste(&mut result);
-            return result;
+        } else {
+            result.findings.extend(rules::input_finding(
+                &InputEvent::NotRecognised,
+                Span::new(id, 0..next_char_end(text, 0)),
+            ));
         }
-        result.findings.extend(rules::input_finding(
-            &InputEvent::NotRecognised,
-            Span::new(id, 0..next_char_end(text, 0)),
-        ));
-        return result;
+        result
+    };
+    if explicit && !docs.iter().any(structured) {
+        return no_object(result);
     }
     // Input read from stdin that holds no Kubernetes object (a YAML map of something else)
     // would otherwise pass silently: say it was not recognised (issue 11).
@@ -233,15 +237,7 @@ fn lint_file(
         })
     };
     if matches!(origin, Origin::Stdin) && !docs.iter().any(holds_object) {
-        if marker {
-            as_paste(&mut result);
-            return result;
-        }
-        result.findings.extend(rules::input_finding(
-            &InputEvent::NotRecognised,
-            Span::new(id, 0..next_char_end(text, 0)),
-        ));
-        return result;
+        return no_object(result);
     }
     let mut diagnosed = false;
     let mut unparsed = false;

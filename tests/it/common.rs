@@ -45,6 +45,20 @@ pub fn rules_fired(report: &Report) -> Vec<&'static str> {
 }
 
 /// Files directly under `dir` and in its subdirectories, sorted.
+/// The shared kubectl pastes (`../shared/samples/kubectl/*.txt`; each `.json` beside one is its
+/// expected answer), or none, said on stderr, when `../shared` is absent.
+pub fn kubectl_sample_pastes() -> Vec<PathBuf> {
+    let samples = repo().join("../shared/samples/kubectl");
+    if !samples.is_dir() {
+        eprintln!("samples skipped: {} is absent", samples.display());
+        return Vec::new();
+    }
+    files_under(&samples)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect()
+}
+
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walk(dir);
     out.sort();

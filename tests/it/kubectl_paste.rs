@@ -1,7 +1,7 @@
 //! Issue 11: a paste with a pull-failure marker never passes silently; manifests that merely
 //! mention the words stay silent; stdin that holds nothing recognised says so.
 
-use crate::common::{files_under, lint_text, repo};
+use crate::common::{files_under, kubectl_sample_pastes, lint_text, repo};
 use crate::kubectl_wrapping::{Style, wrap};
 use pullcheck::engine::Report;
 use regex::Regex;
@@ -39,16 +39,7 @@ fn pastes() -> Vec<PathBuf> {
                 .filter(|p| p.extension().is_some_and(|e| e == "txt")),
         );
     }
-    let samples = repo().join("../shared/samples/kubectl");
-    if samples.is_dir() {
-        out.extend(
-            files_under(&samples)
-                .into_iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "txt")),
-        );
-    } else {
-        eprintln!("samples skipped: {} is absent", samples.display());
-    }
+    out.extend(kubectl_sample_pastes());
     out
 }
 
@@ -105,17 +96,7 @@ const MENTIONS: &[&str] = &[
 fn everything_with_a_marker() -> Vec<(String, String)> {
     let marker = marker();
     let mut files = files_under(&repo().join("fixtures"));
-    let samples = repo().join("../shared/samples/kubectl");
-    if samples.is_dir() {
-        // Each sample is a `.txt` paste; its `.json` is the expected answer.
-        files.extend(
-            files_under(&samples)
-                .into_iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "txt")),
-        );
-    } else {
-        eprintln!("samples skipped: {} is absent", samples.display());
-    }
+    files.extend(kubectl_sample_pastes());
     files
         .into_iter()
         .filter_map(|p| {

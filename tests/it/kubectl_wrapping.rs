@@ -3,7 +3,7 @@
 //! does, and a wrap at spaces, as a chat window does; continuation lines indented or not; LF
 //! or CRLF) and must give the same pods, images and causes as the text as written.
 
-use crate::common::{files_under, repo};
+use crate::common::{files_under, kubectl_sample_pastes, repo};
 use pullcheck::kubectl::{diagnose, image_key};
 use std::path::PathBuf;
 
@@ -40,16 +40,7 @@ fn inputs() -> Vec<PathBuf> {
             !STILL_CHANGING.contains(&(scenario.as_ref(), name.as_ref()))
         })
         .collect();
-    let samples = repo().join("../shared/samples/kubectl");
-    if samples.is_dir() {
-        out.extend(
-            files_under(&samples)
-                .into_iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "txt")),
-        );
-    } else {
-        eprintln!("samples skipped: {} is absent", samples.display());
-    }
+    out.extend(kubectl_sample_pastes());
     out
 }
 
