@@ -102,6 +102,12 @@ pub struct Cli {
     /// The release name charts are rendered with (default: the config's, else `release-name`).
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
+
+    /// The tree comes from someone you do not trust (a pull request): its `.pullcheck.yaml` may
+    /// not name programs to run (`render.helm`, `render.kustomize`); take them from PATH or
+    /// `--helm`/`--kustomize`. The GitHub Action sets this by default.
+    #[arg(long)]
+    pub untrusted: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,7 +230,12 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             }
         };
     }
-    let config = match crate::config::load(cli.config.as_deref()) {
+    let trust = if cli.untrusted {
+        crate::config::Trust::Untrusted
+    } else {
+        crate::config::Trust::Trusted
+    };
+    let config = match crate::config::load_as(cli.config.as_deref(), trust) {
         Ok(c) => c,
         Err(e) => {
             print_config_error(&e, cli.color);
@@ -298,6 +309,8 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
         render.namespace = cli.namespace.clone();
     }
     render.values.extend(cli.values.iter().cloned());
+    // A renderer's output is a file like any other: the same cap.
+    render.max_output = cli.max_file_size;
     opts.render = render;
     opts
 }

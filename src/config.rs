@@ -139,8 +139,23 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Reads `explicit`, else the discovered file, else the defaults.
+/// Whether the config may name programs to run. A pull request can edit `.pullcheck.yaml`, so
+/// where the tree comes from someone else (`--untrusted`, the GitHub Action's default) it may
+/// not: `render.helm: ./evil.sh` would run the pull request's own code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Trust {
+    #[default]
+    Trusted,
+    Untrusted,
+}
+
+/// Reads `explicit`, else the discovered file, else the defaults (a trusted config).
 pub fn load(explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
+    load_as(explicit, Trust::Trusted)
+}
+
+/// [`load`], refusing what an untrusted config may not say.
+pub fn load_as(explicit: Option<&Path>, trust: Trust) -> Result<Config, Box<ConfigError>> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => {
@@ -160,7 +175,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
             label: String::new(),
         })
     })?;
-    let mut config = parse(&path.display().to_string(), &text)?;
+    let mut config = parse_as(&path.display().to_string(), &text, trust)?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -173,6 +188,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
 struct Reader<'t> {
     name: &'t str,
     text: &'t str,
+    trust: Trust,
 }
 
 impl Reader<'_> {
@@ -265,7 +281,12 @@ const REGISTRY_KEYS: &[&str] = &["public", "private", "node-credentials", "allow
 
 /// Parses a config's text; `name` is how errors name the file.
 pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
-    let r = Reader { name, text };
+    parse_as(name, text, Trust::Trusted)
+}
+
+/// [`parse`], refusing what an untrusted config may not say.
+pub fn parse_as(name: &str, text: &str, trust: Trust) -> Result<Config, Box<ConfigError>> {
+    let r = Reader { name, text, trust };
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut docs = parse_stream(text, bom, &ParseLimits::default()).into_iter();
     let doc = match docs.next() {
@@ -526,7 +547,23 @@ fn read_render(
         ));
     }
     for (key, v) in value.entries() {
-        match key.as_str().unwrap_or("") {
+        let name = key.as_str().unwrap_or("");
+        if r.trust == Trust::Untrusted && matches!(name, "helm" | "kustomize") {
+            return Err(r.error(
+                key.report_range(),
+                format!(
+                    "`render.{name}` names a program to run, which --untrusted refuses: a pull \
+                     request can edit this file and make the run execute its own code"
+                ),
+                "a program named by the linted tree",
+                Some(format!(
+                    "remove it and let `{name}` come from PATH, or name the program on the \
+                     command line (`--{name} PATH`, in the Action's `args`), which a pull request \
+                     cannot change"
+                )),
+            ));
+        }
+        match name {
             "helm" => config.render.helm = Some(PathBuf::from(r.string(&v, "`render.helm`")?)),
             "kustomize" => {
                 config.render.kustomize = Some(PathBuf::from(r.string(&v, "`render.kustomize`")?));
@@ -602,8 +639,9 @@ fn read_charts(
                     has_path = true;
                 }
                 "values" => {
-                    for (file, _) in r.list(&v, "charts[].values")? {
+                    for (file, span) in r.list(&v, "charts[].values")? {
                         chart.values.push(PathBuf::from(file));
+                        chart.values_spans.push(span);
                     }
                 }
                 "set" => chart.set = read_set(r, &v)?,

@@ -7,7 +7,7 @@
 
 use super::options::LintOptions;
 use crate::source::{WalkOptions, collect_inputs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One thing to lint. Inputs keep their order: an input's position is its file id.
 pub(super) enum Input {
@@ -44,22 +44,44 @@ pub(super) fn gather_inputs(opts: &LintOptions) -> Result<Vec<Input>, String> {
         follow_links: opts.follow_links,
     };
     let mut walked = Vec::new();
+    let mut problems = Vec::new();
     for path in &paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
             continue;
         }
-        let (found, problems) = collect_inputs(std::slice::from_ref(path), &walk)?;
+        let (found, skipped) = collect_inputs(std::slice::from_ref(path), &walk)?;
         walked.extend(found);
-        inputs.extend(problems.into_iter().map(|p| Input::Problem {
-            display: p.display,
-            message: p.message,
-            fatal: p.fatal,
-        }));
+        problems.extend(skipped);
     }
-    // Charts and Kustomize roots replace their raw files (issue 9).
-    let found: Vec<PathBuf> = walked.iter().map(|i| i.path.clone()).collect();
+    // Charts and Kustomize roots replace their raw files (issue 9). A `Chart.yaml` or
+    // kustomization the walk did not follow (a link out of the tree) still marks its directory,
+    // so the render refuses it at the link instead of its templates being linted raw.
+    let mut found: Vec<PathBuf> = walked.iter().map(|i| i.path.clone()).collect();
+    found.extend(
+        problems
+            .iter()
+            .map(|p| PathBuf::from(&p.display))
+            .filter(|p| {
+                p.file_name().is_some_and(|n| {
+                    n == "Chart.yaml"
+                        || crate::render::discover::KUSTOMIZATION_FILES
+                            .iter()
+                            .any(|k| n == *k)
+                })
+            }),
+    );
     let plan = crate::render::plan(&found, &paths);
+    inputs.extend(
+        problems
+            .into_iter()
+            .filter(|p| p.fatal || !plan.in_chart(Path::new(&p.display)))
+            .map(|p| Input::Problem {
+                display: p.display,
+                message: p.message,
+                fatal: p.fatal,
+            }),
+    );
     inputs.extend(
         walked
             .into_iter()

@@ -17,6 +17,8 @@ pub struct Plan {
     covered_dirs: Vec<PathBuf>,
     /// Files outside those that a kustomization lists as resources.
     covered_files: BTreeSet<PathBuf>,
+    /// Chart directories: every link in them is checked again before rendering.
+    chart_dirs: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -27,6 +29,13 @@ impl Plan {
         }
         let p = comparable(path);
         self.covered_files.contains(&p) || self.covered_dirs.iter().any(|d| p.starts_with(d))
+    }
+
+    /// Whether a path lies in a chart that is rendered: a link there that the walk did not
+    /// follow is reported by the render (`render-refused`), not twice.
+    pub fn in_chart(&self, path: &Path) -> bool {
+        let p = comparable(path);
+        self.chart_dirs.iter().any(|d| p.starts_with(d))
     }
 }
 
@@ -146,17 +155,20 @@ pub fn plan(walked: &[PathBuf], named: &[PathBuf]) -> Plan {
         }
     }
     let mut plan = Plan::default();
+    let tree = std::sync::Arc::new(super::confine::Tree::of(named));
     for (key, dir) in &charts {
         plan.covered_dirs.push(key.clone());
         // A library chart only lends templates to other charts: `helm template` refuses it.
         if super::helm::ChartFile::read(&dir.join("Chart.yaml")).is_some_and(|c| c.library) {
             continue;
         }
+        plan.chart_dirs.push(key.clone());
         plan.jobs.push(Job {
             kind: Kind::Helm,
             display: display_dir(dir),
             marker: dir.join("Chart.yaml"),
             dir: dir.clone(),
+            tree: tree.clone(),
         });
     }
     // A kustomization consumed by another one of the run is linted through its consumers; a
@@ -213,6 +225,7 @@ pub fn plan(walked: &[PathBuf], named: &[PathBuf]) -> Plan {
             display: display_dir(dir),
             marker,
             dir: dir.clone(),
+            tree: tree.clone(),
         });
     }
     plan

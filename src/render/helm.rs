@@ -134,6 +134,31 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
         tracer: None,
         render_time: Duration::ZERO,
     };
+    let kind = super::Kind::Helm;
+    // Before anything of the chart is read or shown: Chart.yaml itself may be a link out.
+    let scratch = match Scratch::new() {
+        Ok(s) => s,
+        Err(e) => {
+            out.problems.push(Problem {
+                finding: render_problems::render_failed(
+                    kind,
+                    &job.display,
+                    &format!("cannot create a scratch directory: {e}"),
+                ),
+                place: Place::named(&job.marker),
+            });
+            return out;
+        }
+    };
+    // Helm renders a private copy that holds only what the tree may show (issue 25).
+    let copy = scratch.dir.join("chart");
+    if let Err(refusal) = job.tree.copy_chart(&job.dir, &copy) {
+        out.problems
+            .extend(Problem::refused(kind, &job.display, refusal, || {
+                Place::named(&job.marker)
+            }));
+        return out;
+    }
     let Some(chart) = ChartFile::read(&job.marker) else {
         return out;
     };
@@ -160,20 +185,34 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
             },
         });
     }
-    if !missing.is_empty() {
+    let chart_settings = settings.chart(&job.dir);
+    out.problems
+        .extend(values_outside_the_tree(job, chart_settings));
+    if !out.problems.is_empty() {
         return out;
     }
     let program = match helm_program(settings) {
         Ok(p) => p,
         Err(why) => {
             out.problems.push(Problem {
-                finding: render_problems::renderer_missing(super::Kind::Helm, &job.display, &why),
+                finding: render_problems::renderer_missing(kind, &job.display, &why),
                 place: whole,
             });
             return out;
         }
     };
-    let chart_settings = settings.chart(&job.dir);
+    if let Err(why) = safe_helm(&program) {
+        out.problems.push(Problem {
+            finding: render_problems::render_refused(
+                kind,
+                &job.display,
+                &why,
+                "install Helm 3.11 or later (older Helm resolves host names from templates)",
+            ),
+            place: whole,
+        });
+        return out;
+    }
     let release = chart_settings
         .and_then(|c| c.release.clone())
         .unwrap_or_else(|| settings.release.clone());
@@ -181,24 +220,10 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
         .and_then(|c| c.namespace.clone())
         .or_else(|| settings.namespace.clone())
         .unwrap_or_else(|| default_namespace.to_string());
-    let scratch = match Scratch::new() {
-        Ok(s) => s,
-        Err(e) => {
-            out.problems.push(Problem {
-                finding: render_problems::render_failed(
-                    super::Kind::Helm,
-                    &job.display,
-                    &format!("cannot create a scratch directory: {e}"),
-                ),
-                place: whole,
-            });
-            return out;
-        }
-    };
     let mut args: Vec<std::ffi::OsString> = vec![
         "template".into(),
         release.into(),
-        job.dir.clone().into_os_string(),
+        copy.clone().into_os_string(),
         "--namespace".into(),
         namespace.into(),
     ];
@@ -219,7 +244,7 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
         }
     }
     let start = Instant::now();
-    let outcome = exec::run(&program, &args, &scratch, settings.timeout);
+    let outcome = exec::run(&program, &args, &scratch, settings.limits());
     out.render_time = start.elapsed();
     match outcome {
         Outcome::Ok { stdout } => {
@@ -227,29 +252,124 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
             out.tracer = Some(super::Tracer::helm(job, &chart, &values, chart_settings));
         }
         Outcome::Failed { stderr } => {
-            let message = helm_message(&stderr);
+            // Helm names the chart by the path it was given: the copy's, shown as the user's.
+            let copy_prefix = format!("{}", copy.display());
+            let message = helm_message(&stderr).replace(&copy_prefix, &job.display);
             let place = error_place(job, chart.name.as_deref(), &message).unwrap_or(whole);
             out.problems.push(Problem {
-                finding: render_problems::render_failed(super::Kind::Helm, &job.display, &message),
+                finding: render_problems::render_failed(kind, &job.display, &message),
                 place,
             });
         }
         Outcome::TimedOut => out.problems.push(Problem::unfinished(
-            super::Kind::Helm,
+            kind,
             &job.display,
             "`helm template`",
             settings.timeout,
             whole,
         )),
-        Outcome::NotRun(e) => out.problems.push(Problem::not_run(
-            super::Kind::Helm,
-            &job.display,
-            &program,
-            &e,
-            whole,
-        )),
+        Outcome::TooLarge { limit } => {
+            out.problems
+                .push(Problem::too_large(kind, &job.display, limit, whole));
+        }
+        Outcome::NotRun(e) => {
+            out.problems
+                .push(Problem::not_run(kind, &job.display, &program, &e, whole))
+        }
     }
     out
+}
+
+/// Values files named in `.pullcheck.yaml` that resolve outside the tree: a pull request can
+/// edit the config, so they could name `~/.docker/config.json` (JSON is YAML) for a template to
+/// print. Files named with `--values` on the command line are the user's own choice.
+fn values_outside_the_tree(job: &Job, chart: Option<&super::ChartSettings>) -> Vec<Problem> {
+    let Some(chart) = chart else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for (i, file) in chart.values.iter().enumerate() {
+        let why = match job.tree.resolve(file) {
+            Ok(_) => continue,
+            // A values file that does not exist is Helm's to report, in its words.
+            Err(super::confine::Why::Nowhere) if std::fs::symlink_metadata(file).is_err() => {
+                continue;
+            }
+            Err(why) => why,
+        };
+        let place = chart
+            .config_file
+            .as_deref()
+            .and_then(SourceText::read)
+            .zip(chart.values_spans.get(i).cloned())
+            .map_or_else(|| Place::named(file), |(file, range)| Place { file, range });
+        problems.push(Problem {
+            finding: render_problems::render_refused(
+                super::Kind::Helm,
+                &job.display,
+                &format!(
+                    "the config's values file `{}` resolves {}",
+                    super::display_path(file),
+                    why.describe()
+                ),
+                "name values files inside the repository in .pullcheck.yaml; pass any other with \
+                 `--values FILE` on the command line",
+            ),
+            place,
+        });
+    }
+    problems
+}
+
+/// Helm older than 3.11 evaluates `getHostByName` in templates, so a chart could send what it
+/// reads out through DNS queries, which no proxy stops. Asked once per program and run.
+fn safe_helm(program: &Path) -> Result<(), String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, Result<(), String>>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Mutex::default);
+    if let Some(known) = seen.lock().ok().and_then(|m| m.get(program).cloned()) {
+        return known;
+    }
+    let verdict = match helm_version(program) {
+        Some(v) if helm_is_safe(&v) => Ok(()),
+        Some(v) => Err(format!(
+            "{} is Helm {v}, which resolves host names from templates (`getHostByName`); \
+             pullcheck needs Helm 3.11 or later",
+            program.display()
+        )),
+        None => Err(format!(
+            "{} did not say its version (`helm version`); pullcheck needs Helm 3.11 or later",
+            program.display()
+        )),
+    };
+    if let Ok(mut m) = seen.lock() {
+        m.insert(program.to_path_buf(), verdict.clone());
+    }
+    verdict
+}
+
+fn helm_version(program: &Path) -> Option<String> {
+    let scratch = Scratch::new().ok()?;
+    let args = ["version".into(), "--template".into(), "{{.Version}}".into()];
+    let limits = exec::Limits {
+        timeout: Duration::from_secs(30),
+        max_output: 4096,
+    };
+    match exec::run(program, &args, &scratch, limits) {
+        Outcome::Ok { stdout } => Some(stdout.trim().to_string()).filter(|v| !v.is_empty()),
+        _ => None,
+    }
+}
+
+/// `v3.11.0`, `v3.17.3`, `v4.1.4`: at least 3.11.
+pub fn helm_is_safe(version: &str) -> bool {
+    let v = version.trim().trim_start_matches('v');
+    let mut parts = v.split(['.', '-', '+']);
+    let major = parts.next().and_then(|p| p.parse::<u64>().ok());
+    let minor = parts.next().and_then(|p| p.parse::<u64>().ok());
+    matches!((major, minor), (Some(m), _) if m > 3)
+        || matches!((major, minor), (Some(3), Some(n)) if n >= 11)
 }
 
 /// Helm's message without its `Error: ` prefix and the `--debug` hint.
@@ -400,6 +520,16 @@ mod tests {
             Some(("web/templates/bad.yaml".into(), None, None))
         );
         assert_eq!(parse_error_location("something else"), None);
+    }
+
+    #[test]
+    fn helm_versions_that_keep_dns_off() {
+        for safe in ["v3.11.0", "v3.17.3+g8f0d2c1", "v4.1.4", "3.20.0", "v10.0.0"] {
+            assert!(helm_is_safe(safe), "{safe}");
+        }
+        for old in ["v3.10.3", "v3.9.0", "v2.17.0", "", "vX", "v3"] {
+            assert!(!helm_is_safe(old), "{old}");
+        }
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct Kustomization {
     pub helm_charts: Option<Range<usize>>,
     /// Local patch files (`patches[].path`, `patchesStrategicMerge`), applied after resources.
     pub patches: Vec<String>,
+    /// Every other file it names (generator inputs, patches, transformer configs, …), checked
+    /// against the tree before a build.
+    pub files: Vec<Written>,
 }
 
 fn written(c: &Cursor<'_>) -> Option<Written> {
@@ -79,6 +82,7 @@ impl Kustomization {
                 .flat_map(|l| l.items().collect::<Vec<_>>())
                 .filter_map(|p| p.as_str().filter(|t| !t.contains('\n')).map(str::to_string)),
         );
+        let files = named_files(&root);
         drop(doc);
         Some(Kustomization {
             file,
@@ -87,6 +91,7 @@ impl Kustomization {
             images,
             helm_charts,
             patches,
+            files,
         })
     }
 
@@ -104,6 +109,118 @@ impl Kustomization {
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     }
+}
+
+/// The file paths a kustomization names besides its resources: Kustomize loads each of them
+/// (within the kustomization's directory, as its load restrictor allows).
+fn named_files(root: &Cursor<'_>) -> Vec<Written> {
+    let mut out = Vec::new();
+    let mut list = |c: Option<Cursor<'_>>| {
+        let Some(c) = c else { return };
+        if c.is_seq() {
+            out.extend(c.items().filter_map(|i| written(&i)));
+        } else if let Some(w) = written(&c) {
+            out.push(w);
+        }
+    };
+    for key in [
+        "crds",
+        "configurations",
+        "generators",
+        "transformers",
+        "validators",
+        "patchesStrategicMerge",
+    ] {
+        list(root.get(key));
+    }
+    for key in ["patches", "patchesJson6902", "replacements"] {
+        for item in root
+            .get(key)
+            .into_iter()
+            .flat_map(|l| l.items().collect::<Vec<_>>())
+        {
+            list(item.get("path"));
+        }
+    }
+    list(root.get("openapi").and_then(|o| o.get("path")));
+    for key in ["configMapGenerator", "secretGenerator"] {
+        for item in root
+            .get(key)
+            .into_iter()
+            .flat_map(|l| l.items().collect::<Vec<_>>())
+        {
+            list(item.get("files"));
+            list(item.get("envs"));
+            list(item.get("env"));
+        }
+    }
+    // Inline patches are YAML, not paths; `key=path` names the file after the `=`.
+    out.retain(|w| !w.text.contains('\n'));
+    for w in &mut out {
+        if let Some((_, path)) = w.text.rsplit_once('=') {
+            w.text = path.to_string();
+        }
+    }
+    out
+}
+
+/// Every path the kustomizations of a build name (and the kustomization files themselves)
+/// that resolves outside the tree or into `.git`: Kustomize keeps file loads inside each
+/// kustomization's directory, but a base may sit anywhere on the disk, and a file inside the
+/// directory may be `.git/config`.
+fn escapes(job: &Job, tree: &[Kustomization]) -> Vec<Problem> {
+    use super::confine::Why;
+    let mut problems = Vec::new();
+    let refuse = |why: String| {
+        render_problems::render_refused(
+            super::Kind::Kustomize,
+            &job.display,
+            &why,
+            "refer only to files and bases inside the repository, outside `.git`",
+        )
+    };
+    for k in tree {
+        // A base outside the tree is reported at the entry that names it, not again here.
+        if job.tree.resolve(&k.dir()).is_err() {
+            continue;
+        }
+        if let Err(why) = job.tree.resolve(&k.file.path) {
+            problems.push(Problem {
+                finding: refuse(format!("`{}` resolves {}", k.file.display, why.describe())),
+                place: Place::named(&k.file.path),
+            });
+            continue;
+        }
+        let dir = k.dir();
+        let named = k
+            .references
+            .iter()
+            .filter(|r| !is_remote(&r.text))
+            .chain(&k.files);
+        for entry in named {
+            let path = dir.join(entry.text.trim());
+            // What does not exist is Kustomize's to report, in its words.
+            if std::fs::symlink_metadata(&path).is_err() {
+                continue;
+            }
+            let why = match job.tree.resolve(&path) {
+                Ok(_) => continue,
+                Err(why @ (Why::Outside | Why::VersionControl | Why::Nowhere)) => why,
+            };
+            problems.push(Problem {
+                finding: refuse(format!(
+                    "`{}` resolves {}",
+                    entry.text.trim(),
+                    why.describe()
+                )),
+                place: Place {
+                    file: k.file.clone(),
+                    range: entry.span.clone(),
+                },
+            });
+        }
+    }
+    problems
 }
 
 pub fn is_component_file(path: &Path) -> bool {
@@ -176,6 +293,11 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
         render_time: Duration::ZERO,
     };
     let tree = tree(&job.dir);
+    // Before the kustomization is shown anywhere: it may itself be a link out of the tree.
+    out.problems.extend(escapes(job, &tree));
+    if !out.problems.is_empty() {
+        return out;
+    }
     let marker = SourceText::read(&job.marker);
     // Never fetch: a remote resource anywhere in the tree stops the build, with its line.
     for k in &tree {
@@ -240,7 +362,7 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
     args.push(if kubectl { "kustomize" } else { "build" }.into());
     args.push(job.dir.clone().into_os_string());
     let start = Instant::now();
-    let outcome = exec::run(&program, &args, &scratch, settings.timeout);
+    let outcome = exec::run(&program, &args, &scratch, settings.limits());
     out.render_time = start.elapsed();
     match outcome {
         Outcome::Ok { stdout } => {
@@ -283,6 +405,12 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
             &job.display,
             "the build",
             settings.timeout,
+            whole,
+        )),
+        Outcome::TooLarge { limit } => out.problems.push(Problem::too_large(
+            super::Kind::Kustomize,
+            &job.display,
+            limit,
             whole,
         )),
         Outcome::NotRun(e) => out.problems.push(Problem::not_run(

@@ -6,11 +6,14 @@
 //! template line). It never runs rules and never decides severity.
 //!
 //! - [`discover`]: which directories are charts and roots, which raw files they replace.
-//! - [`exec`]: running `helm` / `kustomize` / `kubectl` without network, under a timeout.
+//! - [`confine`]: what a renderer may read: the linted tree, never a link out of it or `.git`.
+//! - [`exec`]: running `helm` / `kustomize` / `kubectl` without network, in a minimal
+//!   environment, under a timeout and an output cap.
 //! - [`helm`] and [`kustomize`]: the command lines, the pre-checks (missing dependencies,
 //!   remote resources) and the renderers' error messages.
 //! - [`trace`]: from a span in the rendered text back to the source file and line.
 
+pub mod confine;
 pub mod discover;
 pub mod exec;
 pub mod helm;
@@ -46,6 +49,8 @@ pub struct Job {
     pub display: String,
     /// `Chart.yaml` or the kustomization file.
     pub marker: PathBuf,
+    /// What the renderer may read (the directories named on the command line).
+    pub tree: Arc<confine::Tree>,
 }
 
 /// One `--set`-style override from the config: `image.tag: "2.10"`.
@@ -68,6 +73,8 @@ pub struct SetValue {
 pub struct ChartSettings {
     pub dir: PathBuf,
     pub values: Vec<PathBuf>,
+    /// Where each of `values` is written in the config file (same order).
+    pub values_spans: Vec<Range<usize>>,
     pub set: Vec<SetValue>,
     pub release: Option<String>,
     pub namespace: Option<String>,
@@ -90,6 +97,9 @@ pub struct RenderSettings {
     pub namespace: Option<String>,
     pub charts: Vec<ChartSettings>,
     pub timeout: Duration,
+    /// Bytes of rendered output read at most (`--max-file-size`): past it the renderer is
+    /// stopped and the chart or root reported.
+    pub max_output: u64,
 }
 
 impl Default for RenderSettings {
@@ -102,11 +112,19 @@ impl Default for RenderSettings {
             namespace: None,
             charts: Vec::new(),
             timeout: Duration::from_secs(120),
+            max_output: 64 * 1024 * 1024,
         }
     }
 }
 
 impl RenderSettings {
+    pub fn limits(&self) -> exec::Limits {
+        exec::Limits {
+            timeout: self.timeout,
+            max_output: self.max_output,
+        }
+    }
+
     /// The config's entry for a chart directory, if any.
     pub fn chart(&self, dir: &Path) -> Option<&ChartSettings> {
         let want = discover::comparable(dir);
@@ -142,6 +160,20 @@ pub struct Place {
     pub range: Range<usize>,
 }
 
+impl Place {
+    /// A path shown by its name alone, its content never read: a link that leaves the tree.
+    pub fn named(path: &Path) -> Place {
+        Place {
+            file: Arc::new(SourceText {
+                display: display_path(path),
+                path: path.to_path_buf(),
+                text: Arc::from(""),
+            }),
+            range: 0..0,
+        }
+    }
+}
+
 pub use crate::finding::Rendered as RenderedInfo;
 
 /// A finding about a chart or root itself (not rendered, failed), already placed.
@@ -164,6 +196,61 @@ impl Problem {
         Problem {
             finding: crate::rules::render_problems::render_failed(kind, root, &message),
             place: whole,
+        }
+    }
+
+    pub(crate) fn too_large(kind: Kind, root: &str, limit: u64, whole: Place) -> Problem {
+        Problem {
+            finding: crate::rules::render_problems::render_too_large(kind, root, limit),
+            place: whole,
+        }
+    }
+
+    /// A chart or root not rendered because of `refusal`: one finding per path that leaves the
+    /// tree, at that path (a link is shown by its name only: its target is never read), else
+    /// one at `whole`.
+    pub(crate) fn refused(
+        kind: Kind,
+        root: &str,
+        refusal: confine::Refusal,
+        whole: impl Fn() -> Place,
+    ) -> Vec<Problem> {
+        use crate::rules::render_problems::render_refused;
+        match refusal {
+            confine::Refusal::Escapes(escapes) => escapes
+                .into_iter()
+                .map(|e| {
+                    let shown = display_path(&e.path);
+                    let target = if e.target.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", e.target)
+                    };
+                    Problem {
+                        finding: render_refused(
+                            kind,
+                            root,
+                            &format!("`{shown}` points {}{target}", e.why.describe()),
+                            "commit the file itself instead of a link, or link only to files \
+                             inside the repository",
+                        ),
+                        place: Place::named(&e.path),
+                    }
+                })
+                .collect(),
+            confine::Refusal::TooLarge(why) => vec![Problem {
+                finding: render_refused(
+                    kind,
+                    root,
+                    &format!("too large to copy for rendering: {why}"),
+                    "render it yourself and pipe the output: `helm template rel DIR | pullcheck -`",
+                ),
+                place: whole(),
+            }],
+            confine::Refusal::Io(why) => vec![Problem {
+                finding: crate::rules::render_problems::render_failed(kind, root, &why),
+                place: whole(),
+            }],
         }
     }
 

@@ -74,6 +74,7 @@ pub const RULES: &[Rule] = &[
     rule(&render_problems::RENDER_FAILED, &[Rendered]),
     rule(&render_problems::DEPENDENCIES_MISSING, &[Rendered]),
     rule(&render_problems::REMOTE_RESOURCE, &[Rendered]),
+    rule(&render_problems::RENDER_REFUSED, &[Rendered]),
     rule(&pull_diagnosis::INVALID_REFERENCE, &[Diagnosis]),
     rule(&pull_diagnosis::NEVER_NOT_PRESENT, &[Diagnosis]),
     rule(&pull_diagnosis::PLATFORM_MISMATCH, &[Diagnosis]),

@@ -38,6 +38,14 @@ pub const REMOTE_RESOURCE: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/remote-resource.md"),
 };
 
+pub const RENDER_REFUSED: RuleMeta = RuleMeta {
+    name: "render-refused",
+    severity: Severity::Error,
+    category: Category::Input,
+    summary: "a chart or Kustomize root was not rendered: it reaches outside the linted tree, or its renderer is unsafe",
+    doc: include_str!("../../rules/render-refused.md"),
+};
+
 /// Which renderer a chart or root goes through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -119,4 +127,40 @@ pub fn remote_resource(root: &str, entry: &str, what: &str) -> Finding {
         "pullcheck never fetches: vendor the resource into the repository and refer to it by \
          a local path, or build it yourself and pipe the result: `kustomize build DIR | pullcheck -`",
     )
+}
+
+/// A chart or root pullcheck did not hand to its renderer, because the renderer would have read
+/// outside the tree (`why` says which path and where it leads) or cannot be run safely.
+pub fn render_refused(kind: Kind, root: &str, why: &str, help: &str) -> Finding {
+    let what = match kind {
+        Kind::Helm => format!("chart `{root}`"),
+        Kind::Kustomize => format!("Kustomize root `{root}`"),
+    };
+    Finding::new(
+        &RENDER_REFUSED,
+        unplaced(),
+        format!("{what} was not rendered: {why}"),
+    )
+    .label("not rendered, not checked")
+    .help(format!("{help}; nothing in {what} was linted"))
+}
+
+/// A render whose output passed the cap (`--max-file-size`): stopped, nothing of it linted.
+pub fn render_too_large(kind: Kind, root: &str, limit: u64) -> Finding {
+    let (what, tool) = match kind {
+        Kind::Helm => (format!("chart `{root}`"), "helm template"),
+        Kind::Kustomize => (format!("Kustomize root `{root}`"), "kustomize build"),
+    };
+    Finding::new(
+        &RENDER_FAILED,
+        unplaced(),
+        format!(
+            "{what} renders more than {limit} bytes (the --max-file-size limit); `{tool}` was stopped"
+        ),
+    )
+    .label("output too large")
+    .help(format!(
+        "raise `--max-file-size` if the output is meant to be this large, else find the template \
+         that repeats (`{tool}` yourself, piped to `wc -c`); nothing in {what} was linted"
+    ))
 }

@@ -6,7 +6,7 @@ pub mod redact;
 mod walk;
 
 pub use line_index::LineIndex;
-pub use walk::{WalkOptions, WalkProblem, collect_inputs, comparable, normalize};
+pub use walk::{WalkOptions, WalkProblem, collect_inputs, comparable, is_vcs, normalize};
 
 use std::ops::Range;
 use std::path::PathBuf;

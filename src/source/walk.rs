@@ -112,15 +112,19 @@ fn walk_dir(
             }
             if e.path_is_symlink() {
                 // Never read outside the tree we were pointed at (hostile pull requests can
-                // add `evil.yaml -> /etc/shadow`).
-                let inside = std::fs::canonicalize(e.path())
-                    .is_ok_and(|target| target.starts_with(&canonical_root));
+                // add `evil.yaml -> /etc/shadow`), nor into its `.git` (`-> .git/config`, where
+                // CI keeps a token).
+                let inside = std::fs::canonicalize(e.path()).is_ok_and(|target| {
+                    target
+                        .strip_prefix(&canonical_root)
+                        .is_ok_and(|below| !below.components().any(|c| is_vcs(c.as_os_str())))
+                });
                 if !inside {
                     skipped.borrow_mut().push(WalkProblem {
                         display: e.path().to_string_lossy().into_owned(),
-                        message:
-                            "symlink points outside the linted tree (or nowhere); not followed"
-                                .into(),
+                        message: "symlink points outside the linted tree, into .git, or nowhere; \
+                             not followed"
+                            .into(),
                         fatal: false,
                     });
                     return false;
@@ -172,6 +176,14 @@ fn walk_dir(
         }
     }
     problems.append(&mut skipped.into_inner());
+}
+
+/// Directories nothing may be read from, through a link or a renderer: a checkout's credentials
+/// live there (actions/checkout writes the job's token into `.git/config`).
+pub const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".bzr"];
+
+pub fn is_vcs(name: &std::ffi::OsStr) -> bool {
+    VCS_DIRS.iter().any(|d| name == *d)
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -831,3 +831,40 @@ fn action_downloads_what_the_release_workflow_builds() {
         assert!(install.contains(file), "{file}");
     }
 }
+
+#[test]
+fn by_default_the_action_refuses_a_config_that_names_a_program() {
+    // A pull request adds a chart and points `render.helm` at a script of its own.
+    let ws = workspace("action-untrusted", "bad");
+    std::fs::create_dir_all(ws.join("chart/templates")).expect("mkdir");
+    std::fs::write(
+        ws.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+    )
+    .expect("write");
+    let ran = ws.join("the-script-ran");
+    std::fs::write(
+        ws.join("evil.sh"),
+        format!("#!/bin/sh\ntouch '{}'\necho '---'\n", ran.display()),
+    )
+    .expect("write");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(ws.join("evil.sh"), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+    }
+    std::fs::write(ws.join(".pullcheck.yaml"), "render:\n  helm: ./evil.sh\n").expect("write");
+
+    let run = run_action(&ws, &[]);
+    assert_eq!(run.exit, 2, "a usage error, not a lint result\n{}", run.log);
+    assert!(!ran.exists(), "the pull request's script ran\n{}", run.log);
+    assert!(run.log.contains("--untrusted"), "{}", run.log);
+
+    // What the default prevents: the same tree, trusted, runs the script.
+    let run = run_action(&ws, &[("untrusted", "false")]);
+    assert!(
+        ran.exists(),
+        "with untrusted: false the config is followed\n{}",
+        run.log
+    );
+}

@@ -34,6 +34,7 @@ mod list_streaming;
 mod new_rule;
 mod no_secret_leak;
 mod render;
+mod render_hostile;
 mod suppression;
 mod third_party_licenses;
 mod version;
