@@ -223,20 +223,16 @@ impl Copy<'_> {
     }
 }
 
-/// Where a link points, as written, and where it leads when that differs (a chain):
-/// `b.txt → /home/runner/.docker/config.json`. Paths only, never content.
+/// Where a link points, as written, and, for a chain (it points at another link), where the
+/// chain ends: `b.txt → /home/runner/.docker/config.json`. Paths only, never content.
 fn read_link(path: &Path) -> String {
     let Ok(written) = std::fs::read_link(path) else {
         return String::new();
     };
-    let written_abs = match path.parent() {
-        Some(dir) => crate::source::normalize(&dir.join(&written)),
-        None => written.clone(),
-    };
+    let next = path.parent().map_or_else(|| written.clone(), |d| d.join(&written));
+    let chain = std::fs::symlink_metadata(&next).is_ok_and(|m| m.file_type().is_symlink());
     match std::fs::canonicalize(path) {
-        Ok(real) if real != written_abs && real != written => {
-            format!("{} → {}", written.display(), real.display())
-        }
+        Ok(end) if chain => format!("{} → {}", written.display(), end.display()),
         _ => written.to_string_lossy().into_owned(),
     }
 }

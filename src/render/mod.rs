@@ -220,7 +220,6 @@ impl Problem {
             confine::Refusal::Escapes(escapes) => escapes
                 .into_iter()
                 .map(|e| {
-                    let shown = display_path(&e.path);
                     let target = if e.target.is_empty() {
                         String::new()
                     } else {
@@ -230,7 +229,7 @@ impl Problem {
                         finding: render_refused(
                             kind,
                             root,
-                            &format!("`{shown}` points {}{target}", e.why.describe()),
+                            &format!("this symlink points {}{target}", e.why.describe()),
                             "commit the file itself instead of a link, or link only to files \
                              inside the repository",
                         ),
