@@ -229,7 +229,9 @@ fn read_link(path: &Path) -> String {
     let Ok(written) = std::fs::read_link(path) else {
         return String::new();
     };
-    let next = path.parent().map_or_else(|| written.clone(), |d| d.join(&written));
+    let next = path
+        .parent()
+        .map_or_else(|| written.clone(), |d| d.join(&written));
     let chain = std::fs::symlink_metadata(&next).is_ok_and(|m| m.file_type().is_symlink());
     match std::fs::canonicalize(path) {
         Ok(end) if chain => format!("{} → {}", written.display(), end.display()),

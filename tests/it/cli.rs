@@ -234,3 +234,39 @@ fn output_is_identical_whatever_the_thread_count() {
     assert!(!one.stdout.is_empty());
     assert_eq!(stdout(&one), stdout(&many));
 }
+
+#[test]
+fn untrusted_refuses_a_config_naming_a_program_with_exit_2() {
+    let dir = crate::ci_support::temp_dir("cli-untrusted");
+    std::fs::write(dir.join(".pullcheck.yaml"), "render:\n  helm: ./helm.sh\n").expect("write");
+    std::fs::write(dir.join("pod.yaml"), POD_PINNED).expect("write");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pullcheck"))
+            .args(extra)
+            .arg(".")
+            .current_dir(&dir)
+            .output()
+            .expect("run")
+    };
+    let o = run(&["--untrusted"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("`render.helm` names a program to run"),
+        "{stderr}"
+    );
+    assert!(stdout(&o).is_empty(), "nothing was linted");
+    // Without the flag the config is the user's own.
+    let o = run(&[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

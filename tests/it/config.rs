@@ -206,3 +206,25 @@ fn config_paths_resolve_against_the_config_files_directory() {
         Some(std::path::Path::new("/repo/deploy/.pullcheck.yaml"))
     );
 }
+
+#[test]
+fn an_untrusted_config_may_not_name_programs() {
+    for key in ["helm", "kustomize"] {
+        let text = format!("render:\n  release: web\n  {key}: ./tools/{key}\n");
+        // Trusted (a developer's own tree): followed.
+        assert!(config::parse(".pullcheck.yaml", &text).is_ok());
+        let e = config::parse_as(".pullcheck.yaml", &text, config::Trust::Untrusted)
+            .expect_err("an untrusted config names a program");
+        assert!(
+            e.message.contains(&format!("`render.{key}`")),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("--untrusted"), "{}", e.message);
+        // The key is pointed at, so the user sees which line to remove.
+        assert_eq!(&text[e.span.clone()], key);
+    }
+    // Everything else stays allowed.
+    let text = "render:\n  release: web\n  timeout: 30\n";
+    assert!(config::parse_as(".pullcheck.yaml", text, config::Trust::Untrusted).is_ok());
+}
