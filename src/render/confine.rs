@@ -92,10 +92,15 @@ impl Tree {
                     _ => PathBuf::from("."),
                 }
             };
-            let Ok(dir) = std::fs::canonicalize(&dir) else {
-                continue;
-            };
-            roots.push(git_work_tree(&dir).unwrap_or(dir));
+            // A file or directory inside a chart or root names all of it (pre-commit passes
+            // `charts/web/templates/deploy.yaml`, outside a git work tree too).
+            let dirs = std::iter::once(dir).chain(super::discover::enclosing(path).map(|(_, d)| d));
+            for dir in dirs {
+                let Ok(dir) = std::fs::canonicalize(&dir) else {
+                    continue;
+                };
+                roots.push(git_work_tree(&dir).unwrap_or(dir));
+            }
         }
         roots.sort();
         roots.dedup();

@@ -176,7 +176,9 @@ fn escapes(job: &Job, tree: &[Kustomization]) -> Vec<Problem> {
             super::Kind::Kustomize,
             &job.display,
             &why,
-            "refer only to files and bases inside the repository, outside `.git`",
+            "refer only to files and bases inside the repository, outside `.git`; for a base in \
+             another directory of the same tree, lint a directory that holds both \
+             (`pullcheck deploy` rather than `pullcheck deploy/overlays/prod`)",
         )
     };
     for k in tree {
