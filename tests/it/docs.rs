@@ -229,3 +229,48 @@ fn relative_links_in_the_docs_resolve() {
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
+
+/// docs/json.md lists every value of a diagnosis' `source`, and each says what was read: the
+/// real kubectl's output of every command (`fixtures/kubectl/rendered/`), by the file it wrote.
+#[test]
+fn json_source_values_are_documented_and_say_what_was_read() {
+    let doc = std::fs::read_to_string(repo().join("docs/json.md")).expect("docs/json.md");
+    for kind in pullcheck::kubectl::InputKind::ALL {
+        let value = format!("`{}`", kind.as_str());
+        assert!(doc.contains(&value), "docs/json.md does not list {value}");
+    }
+    let expected = |file: &str| match file {
+        "describe-pod.txt" => "describe",
+        f if f.starts_with("get-pods") => "get-pods",
+        f if f.starts_with("get-pod.") => "pod-status",
+        f if f.starts_with("get-events") && f.ends_with(".txt") => "get-events",
+        f if f.starts_with("events") && f.ends_with(".txt") => "events",
+        _ => "event-objects",
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let rendered = repo().join("fixtures/kubectl/rendered");
+    for case in common::files_under(&rendered) {
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name == "expected.tsv" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&case).expect("read fixture");
+        let report = common::lint_text(name, &text);
+        let json: serde_json::Value = serde_json::from_str(&common::json(&report)).expect("json");
+        for finding in json["findings"].as_array().expect("findings") {
+            let Some(source) = finding["source"].as_str() else {
+                continue;
+            };
+            assert_eq!(source, expected(name), "{}", case.display());
+            seen.insert(source.to_string());
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        6,
+        "every kubectl command's output was diagnosed: {seen:?}"
+    );
+}
