@@ -112,6 +112,22 @@ fn refused_files_are_findings_that_follow_fail_on_and_missing_paths_are_exit_2()
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// docs/json.md: `object.namespace` of an object that names none is `--namespace`, else
+/// `default` (the config's `namespace` sits between: tests/it/config.rs).
+#[test]
+fn json_object_namespace_follows_the_namespace_flag() {
+    let namespace = |args: &[&str]| {
+        let o = pullcheck(
+            &[&["--format", "json"], args, &["-"]].concat(),
+            Some(POD_LATEST),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["findings"][0]["object"]["namespace"].clone()
+    };
+    assert_eq!(namespace(&[]), "default");
+    assert_eq!(namespace(&["--namespace", "prod"]), "prod");
+}
+
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let plain = pullcheck(&["-"], Some(POD_LATEST));
