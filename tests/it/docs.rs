@@ -274,3 +274,41 @@ fn json_source_values_are_documented_and_say_what_was_read() {
         "every kubectl command's output was diagnosed: {seen:?}"
     );
 }
+
+/// The YAML examples of the configuration and kinds pages work as written: a config block parses
+/// as `.pullcheck.yaml`, a manifest block lints without a syntax error or an unused
+/// suppression, and one that shows suppressions leaves no finding unsuppressed.
+#[test]
+fn config_and_manifest_examples_in_the_docs_work_as_written() {
+    let mut checked = 0;
+    for page in ["docs/configuration.md", "docs/kinds.md"] {
+        let text = std::fs::read_to_string(repo().join(page)).expect("doc page");
+        for block in text
+            .split("```yaml\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+        {
+            checked += 1;
+            if !block.starts_with("apiVersion:") {
+                if let Err(e) = config::parse(page, block) {
+                    panic!("a config example in {page} is refused: {e}\n{block}");
+                }
+                continue;
+            }
+            let report = lint_block("example.yaml", block);
+            let rules = common::rules_fired(&report);
+            assert!(
+                !rules.contains(&"parse-error") && !rules.contains(&"unused-suppression"),
+                "a manifest example in {page}: {}",
+                common::human(&report)
+            );
+            if block.contains("pullcheck: ignore") || block.contains("pullcheck.dev/ignore") {
+                assert!(
+                    rules.is_empty(),
+                    "the suppression example in {page} leaves {rules:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(checked, 4, "the pages' YAML examples were found");
+}
