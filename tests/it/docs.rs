@@ -312,3 +312,33 @@ fn config_and_manifest_examples_in_the_docs_work_as_written() {
     }
     assert_eq!(checked, 4, "the pages' YAML examples were found");
 }
+
+/// The sample report in docs/kubectl-output.md is what the binary prints for the real
+/// kubectl's `describe pod` of `fixtures/kubectl/rendered/containerd-not-found/`;
+/// `UPDATE_README=1 cargo test --test it kubectl_output_sample` rewrites it.
+#[test]
+fn kubectl_output_sample_is_what_the_binary_prints() {
+    const COMMAND: &str = "$ kubectl describe pod web-7d9c5b8f4-x2x9q -n shop | pullcheck -\n";
+    let path = repo().join("docs/kubectl-output.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/kubectl-output.md");
+    let start = doc.find(COMMAND).expect("the sample's command line") + COMMAND.len();
+    let end = start + doc[start..].find("```\n").expect("the sample's end");
+    let paste = repo().join("fixtures/kubectl/rendered/containerd-not-found/describe-pod.txt");
+    let paste = std::fs::read_to_string(paste).expect("fixture");
+    let report = common::lint_text("<stdin>", &paste);
+    // Trailing blanks (kubectl's empty `Container ID:` cells) are not kept in Markdown.
+    let fresh: String = common::human(&report)
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    if doc[start..end] != fresh && std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{fresh}{}", &doc[..start], &doc[end..]);
+        std::fs::write(&path, updated).expect("write docs/kubectl-output.md");
+        return;
+    }
+    assert_eq!(
+        doc[start..end],
+        fresh,
+        "docs/kubectl-output.md's sample is stale: UPDATE_README=1 cargo test --test it kubectl_output_sample"
+    );
+}
