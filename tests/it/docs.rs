@@ -196,9 +196,8 @@ fn kinds_list_in_the_docs_matches_the_table() {
     }
 }
 
-/// Every relative link of the user and developer docs points at a file or folder that exists.
-#[test]
-fn relative_links_in_the_docs_resolve() {
+/// The user and developer docs: README, ARCHITECTURE, CONTRIBUTING and every page of docs/.
+fn doc_pages() -> Vec<std::path::PathBuf> {
     let mut docs = vec![
         repo().join("README.md"),
         repo().join("ARCHITECTURE.md"),
@@ -213,8 +212,14 @@ fn relative_links_in_the_docs_resolve() {
     pages.sort();
     assert!(!pages.is_empty(), "docs/ has no page");
     docs.extend(pages);
+    docs
+}
+
+/// Every relative link of the user and developer docs points at a file or folder that exists.
+#[test]
+fn relative_links_in_the_docs_resolve() {
     let mut broken = Vec::new();
-    for doc in &docs {
+    for doc in &doc_pages() {
         let text = std::fs::read_to_string(doc).expect("read doc");
         let dir = doc.parent().expect("doc has a folder");
         for target in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
@@ -340,5 +345,30 @@ fn kubectl_output_sample_is_what_the_binary_prints() {
         doc[start..end],
         fresh,
         "docs/kubectl-output.md's sample is stale: UPDATE_README=1 cargo test --test it kubectl_output_sample"
+    );
+}
+
+/// Every repository path the docs name in backticks (`tests/it/completions.rs`,
+/// `scripts/bench.sh`) exists: a moved file must take its mentions along.
+#[test]
+fn repository_paths_named_in_the_docs_exist() {
+    let named = regex::Regex::new(
+        r"`((?:src|tests|scripts|fixtures|docs|rules|examples|benches|fuzz|\.github|\.ci)/[^`\s*{}<>|]*)`",
+    )
+    .expect("regex");
+    let mut missing = Vec::new();
+    for doc in doc_pages() {
+        let text = std::fs::read_to_string(&doc).expect("read doc");
+        for c in named.captures_iter(&text) {
+            let path = c[1].trim_end_matches(':');
+            if !repo().join(path).exists() {
+                missing.push(format!("{}: {path}", doc.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "named but absent:\n{}",
+        missing.join("\n")
     );
 }
