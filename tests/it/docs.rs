@@ -372,3 +372,69 @@ fn repository_paths_named_in_the_docs_exist() {
         missing.join("\n")
     );
 }
+
+/// What the docs tell a user to run must work today. No release is tagged yet, so: no `OWNER`
+/// or `REF` placeholder to fill in (the repository is `Cargo.toml`'s, the ref `main` or a
+/// commit), no version but `Cargo.toml`'s in a tag, a `pullcheck X.Y.Z` line or an archive name,
+/// and crates.io, release binaries and checksums only "from the first release on" (drop that
+/// last check once a release is tagged).
+#[test]
+fn the_docs_claim_nothing_a_user_cannot_follow_today() {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut files = doc_pages();
+    for extra in [
+        "action.yml",
+        ".pre-commit-hooks.yaml",
+        "tests/ci/example-workflow.yml",
+    ] {
+        files.push(repo().join(extra));
+    }
+    files.extend(common::files_under(&repo().join("examples")));
+    let placeholder = regex::Regex::new(r"\bOWNER\b|@REF\b|\bREF\b\s*#").expect("regex");
+    let versioned = regex::Regex::new(r"(?:@v|--tag v|rev: v|\bpullcheck[ -]v?)(\d+\.\d+\.\d+)")
+        .expect("regex");
+    let unreleased = regex::Regex::new(
+        r"cargo install (?:--locked )?pullcheck\b|\bSHA256SUMS\b|releases/download|static binar",
+    )
+    .expect("regex");
+    let mut wrong = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read");
+        let name = file
+            .strip_prefix(repo())
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        for m in placeholder.find_iter(&text) {
+            wrong.push(format!("{name}: placeholder {:?}", m.as_str()));
+        }
+        for c in versioned.captures_iter(&text) {
+            if &c[1] != version {
+                wrong.push(format!("{name}: {:?} (Cargo.toml: {version})", &c[0]));
+            }
+        }
+        if name.ends_with(".md") && name != "docs/releasing.md" {
+            for m in unreleased.find_iter(&text) {
+                // The section that mentions it says when (its heading or text before it).
+                let head = ["\n## ", "\n### "]
+                    .iter()
+                    .filter_map(|h| text[..m.start()].rfind(h))
+                    .max()
+                    .unwrap_or(0);
+                let before = &text[head..m.start()];
+                let line_end = text[m.end()..]
+                    .find('\n')
+                    .map_or(text.len(), |i| m.end() + i);
+                if !before.contains("first release")
+                    && !text[m.end()..line_end].contains("first release")
+                {
+                    wrong.push(format!(
+                        "{name}: {:?} without \"from the first release on\"",
+                        m.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
