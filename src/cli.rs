@@ -34,7 +34,8 @@ pub struct Cli {
     pub format: Format,
 
     /// Write the report to FILE instead of standard output, which then gets the human report.
-    /// `FORMAT=FILE` picks another format for that file; repeat to write several in one run
+    /// `FORMAT=FILE` picks another format for that file (an unknown FORMAT is an error; a file
+    /// name with `=` needs a directory, `./a=b.json`); repeat to write several in one run
     /// (e.g. `--output sarif=results.sarif --output json=report.json`).
     #[arg(long, short = 'o', value_name = "[FORMAT=]FILE", value_parser = parse_output)]
     pub output: Vec<OutputSpec>,
@@ -137,14 +138,25 @@ pub struct OutputSpec {
     pub path: PathBuf,
 }
 
+/// `FORMAT=FILE` or `FILE`. Text before the first `=` that holds no path separator is a
+/// format and must be a known one: `xml=o.xml` is a typo to report, not a file to create. A
+/// file name with `=` in it is written with a directory (`./a=b.json`).
 fn parse_output(s: &str) -> Result<OutputSpec, String> {
     let (format, path) = match s.split_once('=') {
-        Some((name, path)) => match Format::from_str(name, true) {
-            Ok(format) => (Some(format), path),
-            // `a=b.json` is a file name.
-            Err(_) => (None, s),
-        },
-        None => (None, s),
+        Some((name, path)) if !name.chars().any(std::path::is_separator) => {
+            match Format::from_str(name, true) {
+                Ok(format) => (Some(format), path),
+                Err(_) => {
+                    let known: Vec<String> = Format::all().iter().map(|f| f.name()).collect();
+                    return Err(format!(
+                        "unknown format {name:?}; known formats: {} (a file name with `=` is \
+                         written with a directory, e.g. ./{s})",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        _ => (None, s),
     };
     if path.is_empty() {
         return Err("expected FILE or FORMAT=FILE".to_string());

@@ -159,7 +159,9 @@ fn extra_sections() -> Roff {
             (
                 "2",
                 "A usage error (bad option, unknown rule, invalid configuration), or a path that \
-             could not be read; everything readable was still linted and reported.",
+             could not be opened; everything readable was still linted and reported. A file \
+             refused for its content (too large, binary, not UTF-8) is an unreadable-input \
+             finding and follows --fail-on.",
             ),
         ],
     );

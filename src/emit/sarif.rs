@@ -5,7 +5,8 @@
 //! (`validate --rule-kinds "Sarif;Gh"`: zero errors, zero warnings).
 //!
 //! - Paths are relative to `%SRCROOT%` (the working directory, the checkout in CI) and
-//!   percent-encoded; a file outside it gets an absolute `file://` URI.
+//!   percent-encoded, climbing with `..` to a file beside it as the other formats do; only an
+//!   absolute name that shares nothing with it but the root gets an absolute `file://` URI.
 //! - Columns are UTF-16 code units, SARIF's default `columnKind` and what GitHub expects.
 //! - `partialFingerprints` never contain line numbers, so an alert survives unrelated edits.
 
@@ -217,12 +218,12 @@ pub fn encode_path(path: &str) -> String {
 }
 
 fn artifact(name: &str) -> ArtifactLocation {
-    match repo_path(name) {
+    match repo_path(name).or_else(|| beside_srcroot(name)) {
         Some(rel) => ArtifactLocation {
             uri: encode_path(&rel),
             uri_base_id: Some(SRCROOT),
         },
-        // Outside the working directory: an absolute file URI is the only honest name.
+        // An absolute name that shares nothing with the working directory but the root.
         None => ArtifactLocation {
             uri: file_uri(&absolute(name)),
             uri_base_id: None,
@@ -230,6 +231,19 @@ fn artifact(name: &str) -> ArtifactLocation {
     }
 }
 
+/// A relative name that climbs out of the working directory (`../values/prod.yaml`, as the
+/// other formats show it): still relative to `%SRCROOT%`, which resolves it (RFC 3986 §5.2).
+fn beside_srcroot(name: &str) -> Option<String> {
+    let path = std::path::Path::new(name);
+    if path.is_absolute() || name == "<stdin>" {
+        return None;
+    }
+    let normal = crate::source::normalize(path);
+    let rel = normal.to_string_lossy().replace('\\', "/");
+    (!rel.is_empty()).then_some(rel)
+}
+
+/// The absolute name, without `.` and `..` segments (SARIF §3.10.2 normalises file URIs).
 fn absolute(name: &str) -> String {
     let path = std::path::Path::new(name);
     let abs = if path.is_absolute() {
@@ -239,7 +253,9 @@ fn absolute(name: &str) -> String {
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     };
-    abs.to_string_lossy().replace('\\', "/")
+    crate::source::normalize(&abs)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn file_uri(abs: &str) -> String {

@@ -108,6 +108,7 @@ pub(crate) fn event(obj: &Cursor<'_>, found: &mut Found) {
     for mut o in parsed.observations {
         // The message is a scalar of the tree (quoted, escaped, folded): point at all of it.
         o.evidence = range.clone();
+        o.source = super::InputKind::EventObjects;
         o.image_span = None;
         o.reason_span = None;
         o.time = time.clone();

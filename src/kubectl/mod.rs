@@ -43,11 +43,26 @@ pub enum InputKind {
     Logs,
     /// `status.containerStatuses[]` of `kubectl get pod -o yaml|json`.
     PodStatus,
+    /// Event objects of `kubectl get events -o yaml|json` or `kubectl events -o yaml|json`
+    /// (their messages are read by the events-table reader, which would say `describe`).
+    EventObjects,
     /// A paste none of whose shapes was understood: only a pull-failure marker.
     Paste,
 }
 
 impl InputKind {
+    /// Every kind: docs/json.md must list each one's `source` value (tests/it/docs.rs).
+    pub const ALL: &[InputKind] = &[
+        InputKind::Describe,
+        InputKind::GetPods,
+        InputKind::Events,
+        InputKind::KubectlEvents,
+        InputKind::Logs,
+        InputKind::PodStatus,
+        InputKind::EventObjects,
+        InputKind::Paste,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Describe => "describe",
@@ -56,6 +71,7 @@ impl InputKind {
             InputKind::KubectlEvents => "events",
             InputKind::Logs => "logs",
             InputKind::PodStatus => "pod-status",
+            InputKind::EventObjects => "event-objects",
             InputKind::Paste => "paste",
         }
     }

@@ -287,23 +287,79 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
     }
 }
 
-/// The name reports use for a path: as given, without a leading `./`; an absolute path under
-/// the working directory (a config's resolved paths) relative to it.
+/// The name reports use for a path: as given, without a leading `./`; an absolute path (a
+/// config's resolved paths) relative to the working directory, with `..` when it lies beside
+/// it (a config above the working directory naming `values/prod.yaml`), as every other path of
+/// the report is (docs/ci.md).
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let path = match path.strip_prefix(&cwd) {
-        Ok(rel) if path.is_absolute() && !rel.as_os_str().is_empty() => rel,
-        _ => path,
+    let relative = if path.is_absolute() {
+        relative_to(path, &cwd)
+    } else {
+        None
     };
     // `overlays/prod/../../base/x.yaml` is shown as `base/x.yaml` (the file is read by the
     // path as written).
-    let normal = crate::source::normalize(path);
+    let normal = crate::source::normalize(relative.as_deref().unwrap_or(path));
     let s = normal.to_string_lossy();
     s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// `path` relative to `base` (both absolute), climbing with `..`; `None` when they share no
+/// directory but the root (`/etc/x` from `/home/me`: the absolute name says more) or when
+/// `path` is `base` itself.
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let path = crate::source::normalize(path);
+    let base = crate::source::normalize(base);
+    let mut ours = path.components().peekable();
+    let mut theirs = base.components().peekable();
+    let mut shared_dirs = 0;
+    while let (Some(a), Some(b)) = (ours.peek(), theirs.peek()) {
+        if a != b {
+            break;
+        }
+        if matches!(a, Component::Normal(_)) {
+            shared_dirs += 1;
+        }
+        ours.next();
+        theirs.next();
+    }
+    if shared_dirs == 0 {
+        return None;
+    }
+    let mut out: PathBuf = theirs.map(|_| Component::ParentDir).collect();
+    out.extend(ours);
+    (!out.as_os_str().is_empty()).then_some(out)
 }
 
 /// A one-line name for a root in messages: `charts/web`, or `.` for the working directory.
 pub fn display_dir(path: &Path) -> String {
     let s = display_path(path);
     if s.is_empty() { ".".to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn absolute_paths_are_named_from_the_working_directory() {
+        let rel = |p: &str, base: &str| relative_to(Path::new(p), Path::new(base));
+        assert_eq!(
+            rel("/repo/deploy/web/values.yaml", "/repo/deploy"),
+            Some(PathBuf::from("web/values.yaml"))
+        );
+        assert_eq!(
+            rel("/repo/values/prod.yaml", "/repo/deploy/web"),
+            Some(PathBuf::from("../../values/prod.yaml"))
+        );
+        assert_eq!(
+            rel("/repo/a/../values/prod.yaml", "/repo/deploy"),
+            Some(PathBuf::from("../values/prod.yaml"))
+        );
+        assert_eq!(rel("/etc/values.yaml", "/home/me"), None);
+        assert_eq!(rel("/repo", "/repo"), None);
+    }
 }

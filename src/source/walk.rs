@@ -217,13 +217,37 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // A leading `..` stays (`../../x` is not `x`); `/..` is `/`.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn normalize_keeps_every_leading_parent() {
+        let n = |p: &str| normalize(Path::new(p));
+        assert_eq!(
+            n("overlays/prod/../../base/x.yaml"),
+            PathBuf::from("base/x.yaml")
+        );
+        assert_eq!(
+            n("../../values/x.yaml"),
+            PathBuf::from("../../values/x.yaml")
+        );
+        assert_eq!(n("./a/../../b"), PathBuf::from("../b"));
+        assert_eq!(n("/../etc"), PathBuf::from("/etc"));
+    }
 }

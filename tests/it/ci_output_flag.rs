@@ -39,12 +39,27 @@ fn output_writes_files_and_keeps_the_human_report_on_stdout() {
 }
 
 #[test]
-fn unknown_prefix_is_a_file_name_and_unwritable_is_exit_2() {
+fn unknown_format_is_exit_2_and_a_path_with_a_directory_is_a_file_name() {
     let dir = support::temp_dir("output-flag-names");
     let good = support::repo_root().join("tests/ci/trees/good");
+    // A typo of a format must not become a file holding the wrong report.
     let (code, _, stderr) = support::run(
         Command::new(support::pullcheck_bin())
-            .args(["--format", "gitlab", "--output", "x=y.json"])
+            .args(["--output", "xml=o.xml"])
+            .arg(&good)
+            .current_dir(&dir),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("unknown format \"xml\"")
+            && stderr.contains("human, short, json, sarif, github, gitlab"),
+        "{stderr}"
+    );
+    assert!(!dir.join("xml=o.xml").exists());
+
+    let (code, _, stderr) = support::run(
+        Command::new(support::pullcheck_bin())
+            .args(["--format", "gitlab", "--output", "./x=y.json"])
             .arg(&good)
             .current_dir(&dir),
     );
@@ -55,7 +70,12 @@ fn unknown_prefix_is_a_file_name_and_unwritable_is_exit_2() {
             .trim(),
         "[]"
     );
+}
 
+#[test]
+fn unwritable_output_is_exit_2() {
+    let dir = support::temp_dir("output-flag-unwritable");
+    let good = support::repo_root().join("tests/ci/trees/good");
     let (code, _, stderr) = support::run(
         Command::new(support::pullcheck_bin())
             .args(["--output", "sarif=no/such/dir/x.sarif"])

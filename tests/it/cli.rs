@@ -82,6 +82,52 @@ fn unreadable_paths_exit_2_but_the_rest_is_still_linted() {
     assert!(out.contains("warning[latest-tag]"), "{out}");
 }
 
+/// The README's exit-code table: a path that cannot be opened is exit 2 whatever `--fail-on`
+/// says; a file opened but refused for its content is an error finding that follows it.
+#[test]
+fn refused_files_are_findings_that_follow_fail_on_and_missing_paths_are_exit_2() {
+    let dir = crate::ci_support::temp_dir("refused-files");
+    std::fs::write(dir.join("binary.yaml"), b"kind: Pod\n\0\0").expect("write");
+    std::fs::write(dir.join("latin1.yaml"), b"kind: Pod # caf\xe9\n").expect("write");
+    std::fs::write(dir.join("big.yaml"), POD_PINNED.repeat(4)).expect("write");
+    for (file, says) in [
+        ("binary.yaml", "binary file"),
+        ("latin1.yaml", "not valid UTF-8"),
+        ("big.yaml", "--max-file-size"),
+    ] {
+        let path = dir.join(file);
+        let path = path.to_str().expect("UTF-8 temp path");
+        let args = ["--format", "short", "--max-file-size", "100", path];
+        let o = pullcheck(&args, None);
+        assert_eq!(o.status.code(), Some(1), "{file}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("error[unreadable-input]") && stdout(&o).contains(says),
+            "{file}: {}",
+            stdout(&o)
+        );
+        let never = [&["--fail-on", "never"], &args[..]].concat();
+        assert_eq!(pullcheck(&never, None).status.code(), Some(0), "{file}");
+    }
+    let o = pullcheck(&["--fail-on", "never", "does/not/exist.yaml"], None);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// docs/json.md: `object.namespace` of an object that names none is `--namespace`, else
+/// `default` (the config's `namespace` sits between: tests/it/config.rs).
+#[test]
+fn json_object_namespace_follows_the_namespace_flag() {
+    let namespace = |args: &[&str]| {
+        let o = pullcheck(
+            &[&["--format", "json"], args, &["-"]].concat(),
+            Some(POD_LATEST),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["findings"][0]["object"]["namespace"].clone()
+    };
+    assert_eq!(namespace(&[]), "default");
+    assert_eq!(namespace(&["--namespace", "prod"]), "prod");
+}
+
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let plain = pullcheck(&["-"], Some(POD_LATEST));

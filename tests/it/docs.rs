@@ -196,9 +196,8 @@ fn kinds_list_in_the_docs_matches_the_table() {
     }
 }
 
-/// Every relative link of the user and developer docs points at a file or folder that exists.
-#[test]
-fn relative_links_in_the_docs_resolve() {
+/// The user and developer docs: README, ARCHITECTURE, CONTRIBUTING and every page of docs/.
+fn doc_pages() -> Vec<std::path::PathBuf> {
     let mut docs = vec![
         repo().join("README.md"),
         repo().join("ARCHITECTURE.md"),
@@ -213,8 +212,14 @@ fn relative_links_in_the_docs_resolve() {
     pages.sort();
     assert!(!pages.is_empty(), "docs/ has no page");
     docs.extend(pages);
+    docs
+}
+
+/// Every relative link of the user and developer docs points at a file or folder that exists.
+#[test]
+fn relative_links_in_the_docs_resolve() {
     let mut broken = Vec::new();
-    for doc in &docs {
+    for doc in &doc_pages() {
         let text = std::fs::read_to_string(doc).expect("read doc");
         let dir = doc.parent().expect("doc has a folder");
         for target in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
@@ -228,4 +233,208 @@ fn relative_links_in_the_docs_resolve() {
         }
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+/// docs/json.md lists every value of a diagnosis' `source`, and each says what was read: the
+/// real kubectl's output of every command (`fixtures/kubectl/rendered/`), by the file it wrote.
+#[test]
+fn json_source_values_are_documented_and_say_what_was_read() {
+    let doc = std::fs::read_to_string(repo().join("docs/json.md")).expect("docs/json.md");
+    for kind in pullcheck::kubectl::InputKind::ALL {
+        let value = format!("`{}`", kind.as_str());
+        assert!(doc.contains(&value), "docs/json.md does not list {value}");
+    }
+    let expected = |file: &str| match file {
+        "describe-pod.txt" => "describe",
+        f if f.starts_with("get-pods") => "get-pods",
+        f if f.starts_with("get-pod.") => "pod-status",
+        f if f.starts_with("get-events") && f.ends_with(".txt") => "get-events",
+        f if f.starts_with("events") && f.ends_with(".txt") => "events",
+        _ => "event-objects",
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let rendered = repo().join("fixtures/kubectl/rendered");
+    for case in common::files_under(&rendered) {
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name == "expected.tsv" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&case).expect("read fixture");
+        let report = common::lint_text(name, &text);
+        let json: serde_json::Value = serde_json::from_str(&common::json(&report)).expect("json");
+        for finding in json["findings"].as_array().expect("findings") {
+            let Some(source) = finding["source"].as_str() else {
+                continue;
+            };
+            assert_eq!(source, expected(name), "{}", case.display());
+            seen.insert(source.to_string());
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        6,
+        "every kubectl command's output was diagnosed: {seen:?}"
+    );
+}
+
+/// The YAML examples of the configuration and kinds pages work as written: a config block parses
+/// as `.pullcheck.yaml`, a manifest block lints without a syntax error or an unused
+/// suppression, and one that shows suppressions leaves no finding unsuppressed.
+#[test]
+fn config_and_manifest_examples_in_the_docs_work_as_written() {
+    let mut checked = 0;
+    for page in ["docs/configuration.md", "docs/kinds.md"] {
+        let text = std::fs::read_to_string(repo().join(page)).expect("doc page");
+        for block in text
+            .split("```yaml\n")
+            .skip(1)
+            .filter_map(|b| b.split("```").next())
+        {
+            checked += 1;
+            if !block.starts_with("apiVersion:") {
+                if let Err(e) = config::parse(page, block) {
+                    panic!("a config example in {page} is refused: {e}\n{block}");
+                }
+                continue;
+            }
+            let report = lint_block("example.yaml", block);
+            let rules = common::rules_fired(&report);
+            assert!(
+                !rules.contains(&"parse-error") && !rules.contains(&"unused-suppression"),
+                "a manifest example in {page}: {}",
+                common::human(&report)
+            );
+            if block.contains("pullcheck: ignore") || block.contains("pullcheck.dev/ignore") {
+                assert!(
+                    rules.is_empty(),
+                    "the suppression example in {page} leaves {rules:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(checked, 4, "the pages' YAML examples were found");
+}
+
+/// The sample report in docs/kubectl-output.md is what the binary prints for the real
+/// kubectl's `describe pod` of `fixtures/kubectl/rendered/containerd-not-found/`;
+/// `UPDATE_README=1 cargo test --test it kubectl_output_sample` rewrites it.
+#[test]
+fn kubectl_output_sample_is_what_the_binary_prints() {
+    const COMMAND: &str = "$ kubectl describe pod web-7d9c5b8f4-x2x9q -n shop | pullcheck -\n";
+    let path = repo().join("docs/kubectl-output.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/kubectl-output.md");
+    let start = doc.find(COMMAND).expect("the sample's command line") + COMMAND.len();
+    let end = start + doc[start..].find("```\n").expect("the sample's end");
+    let paste = repo().join("fixtures/kubectl/rendered/containerd-not-found/describe-pod.txt");
+    let paste = std::fs::read_to_string(paste).expect("fixture");
+    let report = common::lint_text("<stdin>", &paste);
+    // Trailing blanks (kubectl's empty `Container ID:` cells) are not kept in Markdown.
+    let fresh: String = common::human(&report)
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    if doc[start..end] != fresh && std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{fresh}{}", &doc[..start], &doc[end..]);
+        std::fs::write(&path, updated).expect("write docs/kubectl-output.md");
+        return;
+    }
+    assert_eq!(
+        doc[start..end],
+        fresh,
+        "docs/kubectl-output.md's sample is stale: UPDATE_README=1 cargo test --test it kubectl_output_sample"
+    );
+}
+
+/// Every repository path the docs name in backticks (`tests/it/completions.rs`,
+/// `scripts/bench.sh`) exists: a moved file must take its mentions along.
+#[test]
+fn repository_paths_named_in_the_docs_exist() {
+    let named = regex::Regex::new(
+        r"`((?:src|tests|scripts|fixtures|docs|rules|examples|benches|fuzz|\.github|\.ci)/[^`\s*{}<>|]*)`",
+    )
+    .expect("regex");
+    let mut missing = Vec::new();
+    for doc in doc_pages() {
+        let text = std::fs::read_to_string(&doc).expect("read doc");
+        for c in named.captures_iter(&text) {
+            let path = c[1].trim_end_matches(':');
+            if !repo().join(path).exists() {
+                missing.push(format!("{}: {path}", doc.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "named but absent:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// What the docs tell a user to run must work today. No release is tagged yet, so: no `OWNER`
+/// or `REF` placeholder to fill in (the repository is `Cargo.toml`'s, the ref `main` or a
+/// commit), no version but `Cargo.toml`'s in a tag, a `pullcheck X.Y.Z` line or an archive name,
+/// and crates.io, release binaries and checksums only "from the first release on" (drop that
+/// last check once a release is tagged).
+#[test]
+fn the_docs_claim_nothing_a_user_cannot_follow_today() {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut files = doc_pages();
+    for extra in [
+        "action.yml",
+        ".pre-commit-hooks.yaml",
+        "tests/ci/example-workflow.yml",
+    ] {
+        files.push(repo().join(extra));
+    }
+    files.extend(common::files_under(&repo().join("examples")));
+    let placeholder = regex::Regex::new(r"\bOWNER\b|@REF\b|\bREF\b\s*#").expect("regex");
+    let versioned = regex::Regex::new(r"(?:@v|--tag v|rev: v|\bpullcheck[ -]v?)(\d+\.\d+\.\d+)")
+        .expect("regex");
+    let unreleased = regex::Regex::new(
+        r"cargo install (?:--locked )?pullcheck\b|\bSHA256SUMS\b|releases/download|static binar",
+    )
+    .expect("regex");
+    let mut wrong = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read");
+        let name = file
+            .strip_prefix(repo())
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        for m in placeholder.find_iter(&text) {
+            wrong.push(format!("{name}: placeholder {:?}", m.as_str()));
+        }
+        for c in versioned.captures_iter(&text) {
+            if &c[1] != version {
+                wrong.push(format!("{name}: {:?} (Cargo.toml: {version})", &c[0]));
+            }
+        }
+        if name.ends_with(".md") && name != "docs/releasing.md" {
+            for m in unreleased.find_iter(&text) {
+                // The section that mentions it says when (its heading or text before it).
+                let head = ["\n## ", "\n### "]
+                    .iter()
+                    .filter_map(|h| text[..m.start()].rfind(h))
+                    .max()
+                    .unwrap_or(0);
+                let before = &text[head..m.start()];
+                let line_end = text[m.end()..]
+                    .find('\n')
+                    .map_or(text.len(), |i| m.end() + i);
+                if !before.contains("first release")
+                    && !text[m.end()..line_end].contains("first release")
+                {
+                    wrong.push(format!(
+                        "{name}: {:?} without \"from the first release on\"",
+                        m.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

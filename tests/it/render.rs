@@ -405,3 +405,78 @@ fn a_config_exclude_glob_is_relative_to_the_config_file() {
     );
     assert_eq!(report.summary.files, 1);
 }
+
+/// docs/ci.md: every path of the JSON, GitLab and SARIF reports is relative to the working
+/// directory, a config's values file beside it too (it was absolute, the one exception).
+#[test]
+fn a_config_values_file_beside_the_working_directory_is_named_relative_to_it() {
+    if !renderers_available("render::relative_values") {
+        return;
+    }
+    use crate::ci_support as support;
+    let dir = support::temp_dir("render-relative-values");
+    support::copy_tree(
+        &repo().join("fixtures/numeric-tag/pass/chart-quoted"),
+        &dir.join("deploy/web"),
+    );
+    std::fs::create_dir_all(dir.join("values")).expect("mkdir");
+    std::fs::copy(
+        repo().join("fixtures/render/values-latest.yaml"),
+        dir.join("values/prod.yaml"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.join(".pullcheck.yaml"),
+        "charts:\n  - path: deploy/web\n    values: [values/prod.yaml]\n",
+    )
+    .expect("write config");
+    let helm = std::env::var_os("PULLCHECK_HELM").expect("renderers_available");
+    let (code, stdout, stderr) = support::run(
+        std::process::Command::new(support::pullcheck_bin())
+            .arg("--helm")
+            .arg(helm)
+            .args([
+                "-o",
+                "json=r.json",
+                "-o",
+                "gitlab=gl.json",
+                "-o",
+                "sarif=r.sarif",
+            ])
+            .arg("web")
+            .current_dir(dir.join("deploy")),
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("deploy").join(name)).expect(name))
+            .expect("JSON")
+    };
+    let json = read("r.json");
+    let mut files: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    assert_eq!(files, ["../values/prod.yaml", "web/values.yaml"]);
+    let gitlab = read("gl.json");
+    let mut paths: Vec<&str> = gitlab
+        .as_array()
+        .expect("issues")
+        .iter()
+        .filter_map(|i| i["location"]["path"].as_str())
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    assert_eq!(paths, files);
+    let sarif = read("r.sarif");
+    for result in sarif["runs"][0]["results"].as_array().expect("results") {
+        let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        let uri = artifact["uri"].as_str().expect("uri");
+        assert!(files.contains(&uri), "SARIF names {uri}");
+        assert_eq!(artifact["uriBaseId"], "%SRCROOT%", "{uri}");
+        assert!(dir.join("deploy").join(uri).is_file(), "{uri}");
+    }
+}
