@@ -203,16 +203,24 @@ fn lint_file(
             doc.root().is_some_and(|r| r.is_map() || r.is_seq())
         })
     };
-    // YAML that holds no object but carries a pull-failure marker is a paste that a terminal
-    // or a chat window broke (issue 11, never a silent pass): read it as kubectl output.
-    // Otherwise it is input that was not recognised.
+    // YAML that holds no object but has kubectl output's shape (a pod status or an Event
+    // list that a terminal or a chat window broke, a fragment of one) is a paste (issue 11,
+    // never a silent pass): read it as kubectl output. A marker in another tool's document (a
+    // PromQL expression, a workflow's script, a template) or in a comment is not (issue 27).
+    // Otherwise it is input that was not recognised. Syntax errors are reported all the same.
+    let paste = crate::kubectl::paste_reading(text, &docs);
     let as_paste = |result: &mut FileResult| {
-        let diagnoses = crate::kubectl::diagnose(text);
+        let mut diagnoses = crate::kubectl::diagnose(text);
+        if let Some(crate::kubectl::PasteReading::Unsure(why)) = &paste {
+            for d in &mut diagnoses {
+                d.doubt.get_or_insert_with(|| why.clone());
+            }
+        }
         result
             .findings
             .extend(rules::pull_diagnosis::findings(&diagnoses, id, text));
     };
-    let marker = crate::kubectl::has_pull_marker_outside_comments(text);
+    let marker = paste.is_some();
     let no_object = |mut result: FileResult| {
         if marker {
             as_paste(&mut result);

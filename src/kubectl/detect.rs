@@ -1,6 +1,7 @@
 //! Recognising what a line is: prompt, table header, describe key, event row. Also the
 //! whole-text sniffing that decides whether an input is kubectl output at all.
 
+use super::shape;
 use regex::{Regex, RegexSet};
 use std::sync::LazyLock;
 
@@ -165,7 +166,9 @@ pub fn looks_like_kubectl_output(text: &str) -> bool {
     match first {
         None => return false,
         Some(l) if is_json_start(l) || l.starts_with("apiVersion:") || l.starts_with("kind:") => {
-            return !declares_object() && pull_marker(text).is_some();
+            return !declares_object()
+                && shape::has_marker_outside_comments(text)
+                && !shape::another_tools_document(text);
         }
         _ => {}
     }
@@ -175,18 +178,27 @@ pub fn looks_like_kubectl_output(text: &str) -> bool {
     let mut phrase = false;
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
+        // A comment says what it likes (a runbook's "if pods sit in ImagePullBackOff").
+        if shape::is_comment(line) {
+            continue;
+        }
         let t = line.trim_start().trim_start_matches("- ");
         if t.starts_with("apiVersion:") || t.starts_with("kind:") {
             manifest = true;
         }
         let matched = SNIFF.matches(line);
         if matched.iter().any(|i| STRONG.contains(&i)) {
-            return true;
+            return !shape::another_tools_document(text);
         }
         // A `kubectl …` line may be a prompt, or a script inside a manifest.
         phrase |= matched.matched_any() || prompt(line).is_some();
     }
-    (phrase || pull_marker(text).is_some()) && !manifest
+    // Lines that look like kubectl's in a YAML or JSON document of another tool (a workflow
+    // step running `kubectl get pods | grep ErrImagePull`, an Alertmanager template quoting
+    // `Failed to pull image "{{ … }}"`) are its values, not output (issue 27).
+    (phrase || shape::has_marker_outside_comments(text))
+        && !manifest
+        && !shape::another_tools_document(text)
 }
 
 /// Indices in `SNIFF` of the table and section headers only kubectl prints.

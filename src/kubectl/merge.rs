@@ -397,6 +397,7 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
         source_kind: evidence.source,
         confidence,
         inference,
+        doubt: None,
         evidence_all,
         missing_secrets,
     })

@@ -19,6 +19,7 @@ mod mapped_text;
 mod merge;
 mod observation;
 mod scan;
+mod shape;
 mod status;
 mod table;
 
@@ -26,6 +27,7 @@ use std::ops::Range;
 
 pub use causes::{CauseInfo, cause_by_rule, causes, classify, failed};
 pub use detect::looks_like_kubectl_output;
+pub use shape::{PasteReading, paste_reading};
 pub use status::{ListDiagnoser, diagnose_document};
 
 /// Which kind of kubectl output a diagnosis' evidence came from.
@@ -125,6 +127,10 @@ pub struct Diagnosis {
     pub confidence: Confidence,
     /// Why the cause is inferred (said in the message), when it is.
     pub inference: Option<String>,
+    /// Why the input was taken for kubectl output, when nothing in it has kubectl output's
+    /// shape for certain (a marker in prose, a broken document with another tool's keys too):
+    /// then the finding is only a note, and says this (issue 27).
+    pub doubt: Option<String>,
     /// Every line this diagnosis used (each observation merged into it), in input order.
     pub evidence_all: Vec<Range<usize>>,
     /// Image pull Secrets the kubelet could not retrieve for the pod.
@@ -246,14 +252,6 @@ pub fn diagnose(text: &str) -> Vec<Diagnosis> {
     out
 }
 
-/// Whether a line of `text` that is not a YAML comment carries a pull-failure marker: a
-/// manifest that does not parse but holds a pod status or events is a paste that the terminal
-/// or the chat window broke, and must still be diagnosed (issue 11).
-pub fn has_pull_marker_outside_comments(text: &str) -> bool {
-    text.lines()
-        .any(|l| !l.trim_start().starts_with('#') && detect::pull_marker(l).is_some())
-}
-
 /// `pull-failed` on the line of the first pull-failure marker, for a paste none of whose
 /// shapes was understood.
 fn marker_only(text: &str) -> Option<Diagnosis> {
@@ -284,6 +282,10 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         source_kind: InputKind::Paste,
         confidence: Confidence::Certain,
         inference: None,
+        doubt: Some(format!(
+            "read as kubectl output only because it says {word:?}: nothing else in it has \
+             kubectl output's shape"
+        )),
         evidence_all: std::iter::once(start..start + line.len()).collect(),
         missing_secrets: Vec::new(),
         count: None,

@@ -164,6 +164,10 @@ fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
     {
         f = f.secondary(span(r), format!("reason: {reason}"));
     }
+    // Input that may not be kubectl output at all (issue 27): say so, and never fail CI on it.
+    if d.doubt.is_some() {
+        f.severity = Severity::Note;
+    }
     f.container = d.container.clone();
     f.image = d.image.clone();
     let mut extra = Vec::new();
@@ -269,6 +273,9 @@ fn message(d: &Diagnosis) -> String {
     }
     if d.recovered {
         m.push_str(" (a past failure: later events show the container started)");
+    }
+    if let Some(why) = &d.doubt {
+        m.push_str(&format!(" ({why})"));
     }
     m
 }

@@ -11,7 +11,7 @@ use pullcheck::rules::CATALOG;
 use std::path::{Path, PathBuf};
 
 /// Fixture folders that are not about one rule.
-const SHARED_FIXTURE_DIRS: &[&str] = &["kubectl", "hostile", "ci", "kinds", "render"];
+const SHARED_FIXTURE_DIRS: &[&str] = &["kubectl", "hostile", "ci", "kinds", "render", "silent"];
 
 /// The cases of `fixtures/<rule>/<side>`, as paths relative to the repository.
 fn cases(rule: &str, side: &str) -> Vec<PathBuf> {

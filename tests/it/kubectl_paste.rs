@@ -91,6 +91,15 @@ const MENTIONS: &[&str] = &[
     "fixtures/templated-file/pass/prometheus-rule.yaml",
 ];
 
+/// Where the files that mention a marker without being kubectl output live (issue 27).
+const SILENT: &str = "fixtures/silent";
+
+/// The scenario expectations beside the rendered kubectl fixtures: their markers are in
+/// comments, and they are no input anyone lints.
+fn is_expectation(rel: &str) -> bool {
+    rel.ends_with("/expected.tsv")
+}
+
 /// Every file under `fixtures/` (any extension: pastes, Event lists, Pods with a status, …)
 /// and every shared sample that carries a marker, with its path relative to the repository.
 fn everything_with_a_marker() -> Vec<(String, String)> {
@@ -111,19 +120,79 @@ fn file_name(rel: &str) -> &str {
     rel.rsplit('/').next().unwrap_or(rel)
 }
 
+/// The must-stay-silent side: every file of `fixtures/silent/` that `pullcheck .` would read
+/// (YAML, JSON) and the manifests of `MENTIONS`.
+fn silent_corpus() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = files_under(&repo().join(SILENT))
+        .into_iter()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .map(|p| {
+            let rel = p.strip_prefix(repo()).unwrap_or(&p).display().to_string();
+            (rel, read(&p))
+        })
+        .collect();
+    out.extend(
+        MENTIONS
+            .iter()
+            .map(|rel| (rel.to_string(), read(&repo().join(rel)))),
+    );
+    out
+}
+
+fn lint_paths(paths: Vec<PathBuf>) -> Report {
+    let opts = pullcheck::engine::LintOptions {
+        paths,
+        ..Default::default()
+    };
+    pullcheck::engine::lint(&opts).expect("lint")
+}
+
+/// Issue 11 and issue 27 in one test, so that neither can give way to the other: every paste
+/// (fixture, shared sample, and each re-wrapped as a terminal or a chat window shows it) is
+/// diagnosed, and every file that only mentions a failed pull (an alert rule, a dashboard, a
+/// workflow, a template, a comment) is not.
 #[test]
-fn never_a_silent_pass_on_any_fixture_sample_or_wrap_of_it() {
+fn every_paste_diagnosed_and_every_mention_silent() {
     let marker = marker();
-    let mut silent = Vec::new();
+    let mut problems = Vec::new();
+
+    // Silent: no finding at all walked (`pullcheck .` in CI) or named, no diagnosis on stdin.
+    let silent = silent_corpus();
+    for (rel, text) in &silent {
+        assert!(marker.is_match(text), "{rel} must mention a marker");
+        let named = lint_paths(vec![repo().join(rel)]);
+        if !named.findings.is_empty() {
+            problems.push(format!(
+                "{rel} named: {:?}",
+                crate::common::rules_fired(&named)
+            ));
+        }
+        let stdin = lint_text("<stdin>", text);
+        if !diagnoses(&stdin).is_empty() {
+            problems.push(format!(
+                "{rel} on stdin: {:?}",
+                crate::common::rules_fired(&stdin)
+            ));
+        }
+    }
+    let walked = lint_paths(vec![repo().join(SILENT)]);
+    for f in &walked.findings {
+        problems.push(format!("{SILENT} walked: {} {}", f.rule, f.message));
+    }
+
+    // Diagnosed: everything else with a marker, as written and re-wrapped.
     let mut cases = 0;
     for (rel, text) in everything_with_a_marker() {
-        if MENTIONS.contains(&rel.as_str()) {
+        if rel.starts_with(SILENT) || MENTIONS.contains(&rel.as_str()) || is_expectation(&rel) {
             continue;
         }
         let name = file_name(&rel);
         cases += 1;
         if diagnoses(&lint_text(name, &text)).is_empty() {
-            silent.push(format!("{rel} as written"));
+            problems.push(format!("{rel} as written: no diagnosis"));
         }
         // The same text as a narrower terminal or a chat window shows it: still a paste with a
         // marker, whatever the wrap did to its shape (a wrapped Event list is no YAML anymore).
@@ -138,18 +207,22 @@ fn never_a_silent_pass_on_any_fixture_sample_or_wrap_of_it() {
                     }
                     cases += 1;
                     if diagnoses(&lint_text(name, &wrapped)).is_empty() {
-                        silent.push(format!("{rel} width {width} {style:?} indent {indent:?}"));
+                        problems.push(format!(
+                            "{rel} width {width} {style:?} indent {indent:?}: no diagnosis"
+                        ));
                     }
                 }
             }
         }
     }
-    assert!(cases > 1000, "only {cases} cases");
+    assert!(silent.len() >= 10, "only {} silent files", silent.len());
+    assert!(cases > 1000, "only {cases} pastes");
     assert!(
-        silent.is_empty(),
-        "{} of {cases} inputs with a pull-failure marker gave no diagnosis:\n{}",
+        problems.is_empty(),
+        "{} of {} silent files and {cases} pastes went wrong:\n{}",
+        problems.len(),
         silent.len(),
-        silent.join("\n")
+        problems.join("\n")
     );
 }
 
@@ -229,5 +302,22 @@ fn files_in_a_walked_directory_without_objects_stay_silent() {
         report.findings.is_empty(),
         "{:?}",
         crate::common::rules_fired(&report)
+    );
+}
+
+#[test]
+fn a_mention_with_no_shape_is_a_note_that_says_why() {
+    let report = lint_text(
+        "<stdin>",
+        "the pods sit in ImagePullBackOff since the upgrade\n",
+    );
+    let d = diagnoses(&report);
+    assert_eq!(d.len(), 1, "{:?}", crate::common::rules_fired(&report));
+    assert_eq!(d[0].severity, pullcheck::finding::Severity::Note);
+    assert!(
+        d[0].message
+            .contains("read as kubectl output only because it says \"ImagePullBackOff\""),
+        "{}",
+        d[0].message
     );
 }
