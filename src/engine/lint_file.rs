@@ -86,7 +86,12 @@ pub(super) fn process_input(
     };
     match read {
         Ok(text) => {
-            let mut result = lint_file(id, &text, &origin, explicit, ruleset, limits, opts);
+            let file = FileInfo {
+                origin: &origin,
+                explicit,
+                named_as_data: named_as_data(&name),
+            };
+            let mut result = lint_file(id, &text, &file, ruleset, limits, opts);
             result.suppressions = suppression::collect(id, &text, &result.objects);
             // What outlives the file is what the cross-object stage reads: pod specs, Secrets,
             // ServiceAccounts and Nodes (cross-object findings point only into those). Other
@@ -137,23 +142,49 @@ pub(super) fn process_input(
     }
 }
 
+/// What a file's name and place say about how to read it.
+struct FileInfo<'a> {
+    origin: &'a Origin,
+    /// Named on the command line (or stdin): read whatever the extension.
+    explicit: bool,
+    /// Named `.yaml`, `.yml` or `.json`: its author means it to parse.
+    named_as_data: bool,
+}
+
+fn named_as_data(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
 /// Parses one file and runs the per-container rules on it.
 fn lint_file(
     id: FileId,
     text: &str,
-    origin: &Origin,
-    explicit: bool,
+    file: &FileInfo<'_>,
     ruleset: &RuleSet,
     limits: &ParseLimits,
     opts: &LintOptions,
 ) -> FileResult {
+    let (origin, explicit) = (file.origin, file.explicit);
     let mut result = FileResult::default();
     // Saved or pasted kubectl output (describe, get pods, events, logs) is not a manifest: it
-    // is diagnosed (issue 4), never parsed as YAML.
+    // is diagnosed (issue 4), never linted as YAML. A file named as YAML or JSON that does not
+    // parse says so as well: a paste diagnosis never hides a syntax error (issue 27).
     if crate::kubectl::looks_like_kubectl_output(text) {
         result.documents = 1;
         let diagnoses = crate::kubectl::diagnose(text);
         result.findings = rules::pull_diagnosis::findings(&diagnoses, id, text);
+        if file.named_as_data {
+            let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
+            for e in parse_stream(text, bom_len, limits)
+                .into_iter()
+                .filter_map(Result::err)
+            {
+                result.findings.extend(syntax_finding(id, text, &e));
+            }
+        }
         return result;
     }
     let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -253,24 +284,7 @@ fn lint_file(
         match doc {
             Err(e) => {
                 unparsed = true;
-                // An error at the end of input ("did not find expected node content") is
-                // about the last thing written: point there, not at an empty last line.
-                let content_end = text.trim_end().len();
-                let offset = if e.offset >= content_end {
-                    text.get(..content_end)
-                        .and_then(|t| t.char_indices().last())
-                        .map_or(0, |(i, _)| i)
-                } else {
-                    e.offset
-                };
-                let end = next_char_end(text, offset);
-                result.findings.extend(rules::input_finding(
-                    &InputEvent::Syntax {
-                        message: &e.message,
-                        kubectl: e.kubectl.as_deref(),
-                    },
-                    Span::new(id, offset..end),
-                ));
+                result.findings.extend(syntax_finding(id, text, &e));
                 // A Secret that does not parse still must not show its values in a snippet.
                 if let Some(doc) = text.get(e.document.clone()) {
                     result
@@ -402,7 +416,12 @@ fn process_render(
     let mut result = if text.is_empty() {
         FileResult::default()
     } else {
-        lint_file(id, &text, &Origin::Rendered, false, ruleset, limits, opts)
+        let file = FileInfo {
+            origin: &Origin::Rendered,
+            explicit: false,
+            named_as_data: true,
+        };
+        lint_file(id, &text, &file, ruleset, limits, opts)
     };
     if let Some(tracer) = &output.tracer
         && ruleset.is_enabled(&rules::numeric_tag::META)
@@ -449,6 +468,28 @@ fn process_render(
         tracer: output.tracer,
     }));
     (file, result)
+}
+
+/// The `parse-error` finding of a document that does not parse.
+fn syntax_finding(id: FileId, text: &str, e: &crate::syntax::SyntaxError) -> Option<Finding> {
+    // An error at the end of input ("did not find expected node content") is about the last
+    // thing written: point there, not at an empty last line.
+    let content_end = text.trim_end().len();
+    let offset = if e.offset >= content_end {
+        text.get(..content_end)
+            .and_then(|t| t.char_indices().last())
+            .map_or(0, |(i, _)| i)
+    } else {
+        e.offset
+    };
+    let end = next_char_end(text, offset);
+    rules::input_finding(
+        &InputEvent::Syntax {
+            message: &e.message,
+            kubectl: e.kubectl.as_deref(),
+        },
+        Span::new(id, offset..end),
+    )
 }
 
 fn next_char_end(text: &str, offset: usize) -> usize {

@@ -321,3 +321,31 @@ fn a_mention_with_no_shape_is_a_note_that_says_why() {
         d[0].message
     );
 }
+
+#[test]
+fn a_paste_diagnosis_never_hides_a_syntax_error() {
+    // A broken alert rule that mentions the words, and a wrapped pod status saved as YAML:
+    // whatever is read as a paste, a file named as YAML that does not parse says so.
+    let rule = "groups:\n- name: pods\n  rules:\n  - alert: ImagePullFailing\n    expr: kube_pod_container_status_waiting_reason{reason=~\"ErrImagePull|ImagePullBackOff\"} > 0\n     for: 5m\n";
+    let status = "status:\n  containerStatuses:\n  - name: web\n    image: registry.example.com/web:2.0\n    state:\n      waiting:\n        reason: ImagePullBackOff\n        message: Back-off pulling image \"registry.example.com/web:2.0\"\n     ready: false\n";
+    for (name, text) in [("rule.yaml", rule), ("status.yaml", status)] {
+        let report = crate::common::lint_text(name, text);
+        let rules = crate::common::rules_fired(&report);
+        assert!(rules.contains(&"parse-error"), "{name}: {rules:?}");
+        // Never a failing diagnosis for the alert rule: a note at most.
+        if name == "rule.yaml" {
+            assert!(
+                report
+                    .findings
+                    .iter()
+                    .all(|f| f.rule == "parse-error"
+                        || f.severity == pullcheck::finding::Severity::Note),
+                "{}",
+                crate::common::human(&report)
+            );
+        }
+    }
+    // Named as text, a paste is only a paste.
+    let report = crate::common::lint_text("status.txt", status);
+    assert!(!crate::common::rules_fired(&report).contains(&"parse-error"));
+}
