@@ -32,6 +32,23 @@ pub struct Config {
     pub render: crate::render::RenderSettings,
     /// Custom kinds and where they keep their images (`kinds`).
     pub kinds: Vec<crate::model::kinds::KindSpec>,
+    /// How the registry check (`--online`) reaches registries.
+    pub online: OnlineConfig,
+}
+
+/// The registry check's settings. The config can tune the check but never switch it on: only
+/// `--online` on the command line does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OnlineConfig {
+    /// `registries.insecure`: hosts spoken to over plain HTTP (loopback always may be).
+    pub insecure: Vec<String>,
+    /// `registries.mirrors`: registry host → the host the nodes pull it from.
+    pub mirrors: Vec<(String, String)>,
+    /// `registries.ca-files`: extra certificate authorities (resolved against the config's
+    /// directory).
+    pub ca_files: Vec<PathBuf>,
+    /// `platforms`: what the nodes run (`linux/amd64`), when no pod or Node object says.
+    pub platforms: Vec<String>,
 }
 
 impl Config {
@@ -63,6 +80,9 @@ impl Config {
             if tool.components().count() > 1 {
                 *tool = join(tool);
             }
+        }
+        for ca in &mut self.online.ca_files {
+            *ca = join(ca);
         }
         let file = crate::source::comparable(file);
         for chart in &mut render.charts {
@@ -274,10 +294,19 @@ const TOP_KEYS: &[&str] = &[
     "render",
     "charts",
     "kinds",
+    "platforms",
 ];
 const RENDER_KEYS: &[&str] = &["helm", "kustomize", "release", "timeout"];
 const CHART_KEYS: &[&str] = &["path", "values", "set", "release", "namespace"];
-const REGISTRY_KEYS: &[&str] = &["public", "private", "node-credentials", "allowed"];
+const REGISTRY_KEYS: &[&str] = &[
+    "public",
+    "private",
+    "node-credentials",
+    "allowed",
+    "insecure",
+    "mirrors",
+    "ca-files",
+];
 
 /// Parses a config's text; `name` is how errors name the file.
 pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
@@ -333,6 +362,20 @@ pub fn parse_as(name: &str, text: &str, trust: Trust) -> Result<Config, Box<Conf
         match key.as_str().unwrap_or("") {
             "rules" => read_rules(&r, &value, &mut config)?,
             "registries" => read_registries(&r, &value, &mut config)?,
+            "platforms" => {
+                for (platform, span) in r.list(&value, "platforms")? {
+                    let parts: Vec<&str> = platform.split('/').collect();
+                    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+                        return Err(r.error(
+                            span,
+                            format!("`platforms` entry {platform:?} is not os/arch[/variant]"),
+                            "not a platform",
+                            Some("e.g. `platforms: [linux/amd64, linux/arm64]`".into()),
+                        ));
+                    }
+                    config.online.platforms.push(platform);
+                }
+            }
             "prepulled" => {
                 for (image, span) in r.list(&value, "prepulled")? {
                     if let Err(e) = crate::image::parse_reference(&image) {
@@ -498,7 +541,31 @@ fn read_registries(
     }
     for (key, list) in value.entries() {
         let field = key.as_str().unwrap_or("");
+        // Where credentials may travel in the clear, or whose certificates to trust: a pull
+        // request must not decide that for the person running the check.
+        if r.trust == Trust::Untrusted && matches!(field, "insecure" | "ca-files") {
+            return Err(r.error(
+                key.report_range(),
+                format!(
+                    "`registries.{field}` decides how far the registry check trusts a host, \
+                     which --untrusted refuses: a pull request can edit this file"
+                ),
+                "set by the linted tree",
+                Some("keep it in a config outside the checkout, named with `--config`".into()),
+            ));
+        }
+        if field == "mirrors" {
+            config.online.mirrors = read_mirrors(r, &list)?;
+            continue;
+        }
+        if field == "ca-files" {
+            for (file, _) in r.list(&list, "registries.ca-files")? {
+                config.online.ca_files.push(PathBuf::from(file));
+            }
+            continue;
+        }
         let target = match field {
+            "insecure" => &mut config.online.insecure,
             "public" => &mut config.public,
             "private" => &mut config.private,
             "node-credentials" => &mut config.node_credentials,
@@ -516,6 +583,44 @@ fn read_registries(
         }
     }
     Ok(())
+}
+
+/// `mirrors: {docker.io: mirror.example.com:5000}`: hosts only, as containerd's `hosts.toml`
+/// names them.
+fn read_mirrors(r: &Reader<'_>, value: &Cursor<'_>) -> Result<Vec<(String, String)>, Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(Vec::new());
+    }
+    let example = "e.g. `mirrors: {docker.io: mirror.example.com:5000}`";
+    if !value.is_map() {
+        return Err(r.error(
+            value.report_range(),
+            "`registries.mirrors` must map registry hosts to mirror hosts".into(),
+            "expected a mapping",
+            Some(example.into()),
+        ));
+    }
+    let mut out = Vec::new();
+    for (key, v) in value.entries() {
+        let from = key.as_str().unwrap_or("").trim().to_string();
+        let to = r.string(&v, "a `registries.mirrors` value")?;
+        for (host, span) in [(&from, key.report_range()), (&to, v.report_range())] {
+            let is_host = !host.is_empty()
+                && !host.contains(['/', '@', '*'])
+                && !host.contains(char::is_whitespace)
+                && RegistryPattern::parse(host).is_some();
+            if !is_host {
+                return Err(r.error(
+                    span,
+                    format!("`registries.mirrors`: {host:?} is not a registry host"),
+                    "not a host[:port]",
+                    Some(example.into()),
+                ));
+            }
+        }
+        out.push((from, to));
+    }
+    Ok(out)
 }
 
 fn is_dns_label(s: &str) -> bool {

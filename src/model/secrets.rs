@@ -44,6 +44,52 @@ impl SecretFacts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegistryKey {
     pub key: String,
+    /// What the kubelet would send for it: only ever handed to the registry check
+    /// (`--online`), never to a finding.
+    pub login: Option<Login>,
+}
+
+/// A user name and password from a pull Secret, as the kubelet decodes them
+/// (`DockerConfigEntry.UnmarshalJSON`: `auth` wins over `username`/`password`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("password", &"<hidden>")
+            .finish()
+    }
+}
+
+/// The login of one `auths` entry, if it has one.
+fn login_of(entry: &Value) -> Option<Login> {
+    let Value::Object(fields) = entry else {
+        return None;
+    };
+    let text = |f: &str| fields.get(f).and_then(Value::as_str).unwrap_or("");
+    let auth = text("auth").trim_end();
+    if !auth.is_empty() {
+        let padded = format!("{auth}{}", "=".repeat((4 - auth.len() % 4) % 4));
+        let raw = base64::decode(auth.trim_end_matches('='))
+            .or_else(|_| base64::decode(&padded))
+            .ok()?;
+        let raw = String::from_utf8(raw).ok()?;
+        let (username, password) = raw.split_once(':')?;
+        return Some(Login {
+            username: username.to_string(),
+            password: password.to_string(),
+        });
+    }
+    let (username, password) = (text("username"), text("password"));
+    (!username.is_empty() || !password.is_empty()).then(|| Login {
+        username: username.to_string(),
+        password: password.to_string(),
+    })
 }
 
 impl RegistryKey {
@@ -227,6 +273,7 @@ fn check_config(bytes: &[u8], key: &str) -> Result<(Vec<RegistryKey>, Vec<Proble
     for (registry, entry) in auths {
         let reg = RegistryKey {
             key: registry.clone(),
+            login: login_of(entry),
         };
         if let Some(p) = check_entry(entry) {
             problems.push((format!("the entry for {} {}", reg.display(), p.0), p.1));
