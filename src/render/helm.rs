@@ -255,7 +255,9 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
             // Helm names the chart by the path it was given: the copy's, shown as the user's.
             let copy_prefix = format!("{}", copy.display());
             let message = helm_message(&stderr).replace(&copy_prefix, &job.display);
-            let place = error_place(job, chart.name.as_deref(), &message).unwrap_or(whole);
+            let place = error_place(job, chart.name.as_deref(), &message)
+                .or_else(|| values_error_place(job, &values, &message))
+                .unwrap_or(whole);
             out.problems.push(Problem {
                 finding: render_problems::render_failed(kind, &job.display, &message),
                 place,
@@ -372,15 +374,71 @@ pub fn helm_is_safe(version: &str) -> bool {
         || matches!((major, minor), (Some(3), Some(n)) if n >= 11)
 }
 
-/// Helm's message without its `Error: ` prefix and the `--debug` hint.
+/// Helm's message on one line, without its `Error: ` prefix, the `--debug` hint and its own
+/// `WARNING:` lines (about the environment, not the chart). Lines after one ending in `:` are
+/// its items (`… in the following chart(s): c: - a.b: Invalid type`); other lines are
+/// separate messages (`; `).
 fn helm_message(stderr: &str) -> String {
-    stderr
+    let mut out = String::new();
+    for line in stderr
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("Use --debug flag"))
+        .filter(|l| !l.starts_with("WARNING:") && !l.starts_with("walk.go:"))
         .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Where a message about the values points: a values file Helm could not parse
+/// (`failed to parse FILE: … yaml: line N: …`) at that line, or a value the chart's schema
+/// refuses (`- image.tag: Invalid type…`) at the last file that sets it.
+fn values_error_place(job: &Job, values: &[PathBuf], message: &str) -> Option<Place> {
+    if let Some(rest) = message.split("failed to parse ").nth(1) {
+        let (file, after) = rest.split_once(": ")?;
+        let path = values.iter().find(|v| v.as_os_str() == file)?;
+        let source = SourceText::read(path)?;
+        let line = after
+            .split("line ")
+            .nth(1)
+            .and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<usize>().ok());
+        let offset = line.map_or(0, |l| offset_of(&source.text, l, 1));
+        let end = super::next_char_end(&source.text, offset);
+        return Some(Place {
+            file: source,
+            range: offset..end,
+        });
+    }
+    if !message.contains("schema") {
+        return None;
+    }
+    // `- a.b: Invalid type…`: the first key path the schema names.
+    let key = message
+        .split("- ")
+        .skip(1)
+        .filter_map(|item| item.split_once(": ").map(|(k, _)| k.trim()))
+        .find(|k| !k.is_empty() && !k.starts_with('(') && !k.contains(' '))?;
+    let mut files: Vec<PathBuf> = vec![job.dir.join("values.yaml")];
+    files.extend(values.iter().cloned());
+    files.iter().rev().find_map(|path| {
+        let source = SourceText::read(path)?;
+        let leaves = super::values::leaves(&source, "");
+        let leaf = leaves.iter().find(|l| l.path == key).or_else(|| {
+            leaves
+                .iter()
+                .find(|l| l.path.starts_with(&format!("{key}.")))
+        })?;
+        Some(Place {
+            file: leaf.file.clone(),
+            range: leaf.span.clone(),
+        })
+    })
 }
 
 /// The file a `# Source:` or error path (`web/templates/deploy.yaml`, first component the
@@ -530,6 +588,20 @@ mod tests {
         for old in ["v3.10.3", "v3.9.0", "v2.17.0", "", "vX", "v3"] {
             assert!(!helm_is_safe(old), "{old}");
         }
+    }
+
+    #[test]
+    fn helm_messages_are_one_line_without_helm_s_warnings() {
+        let stderr = "WARNING: Kubernetes configuration file is group-readable. This is insecure.\n\
+            Error: values don't meet the specifications of the schema(s) in the following chart(s):\n\
+            web:\n- image.tag: Invalid type. Expected: string, given: number\n\n\
+            Use --debug flag to render out invalid YAML\n";
+        assert_eq!(
+            helm_message(stderr),
+            "values don't meet the specifications of the schema(s) in the following chart(s): \
+             web: - image.tag: Invalid type. Expected: string, given: number"
+        );
+        assert_eq!(helm_message("Error: a\nb\n"), "a; b");
     }
 
     #[test]
