@@ -72,6 +72,8 @@ pub struct SetValue {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChartSettings {
     pub dir: PathBuf,
+    /// Where `path` is written in the config file.
+    pub path_span: Range<usize>,
     pub values: Vec<PathBuf>,
     /// Where each of `values` is written in the config file (same order).
     pub values_spans: Vec<Range<usize>>,
