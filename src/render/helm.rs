@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A `dependencies:` entry of Chart.yaml.
+/// A `dependencies:` entry of Chart.yaml (or, for `apiVersion: v1` charts, requirements.yaml).
 #[derive(Clone, Debug)]
 pub struct Dependency {
     pub name: Written,
     pub alias: Option<String>,
     pub repository: Option<String>,
+    /// The file that lists it.
+    pub file: Arc<SourceText>,
 }
 
 /// What the run needs from Chart.yaml.
@@ -27,11 +29,38 @@ pub struct ChartFile {
     pub library: bool,
 }
 
+/// The `dependencies:` list of a Chart.yaml or requirements.yaml.
+fn dependencies_in(file: &Arc<SourceText>) -> Vec<Dependency> {
+    let docs = parse_stream(&file.text, 0, &ParseLimits::default());
+    let Some(Ok(doc)) = docs.into_iter().next() else {
+        return Vec::new();
+    };
+    let Some(root) = doc.root() else {
+        return Vec::new();
+    };
+    root.get("dependencies")
+        .into_iter()
+        .flat_map(|l| l.items().collect::<Vec<_>>())
+        .filter_map(|d| {
+            let n = d.get("name")?;
+            Some(Dependency {
+                name: Written {
+                    text: n.as_str()?.to_string(),
+                    span: n.value_range(),
+                },
+                alias: d.str_at("alias").map(str::to_string),
+                repository: d.str_at("repository").map(str::to_string),
+                file: file.clone(),
+            })
+        })
+        .collect()
+}
+
 impl ChartFile {
     pub fn read(path: &Path) -> Option<ChartFile> {
         let file = SourceText::read(path)?;
         let docs = parse_stream(&file.text, 0, &ParseLimits::default());
-        let (name, dependencies, library) = match docs.into_iter().next() {
+        let (name, library, v1) = match docs.into_iter().next() {
             Some(Ok(doc)) => {
                 let root = doc.root();
                 let library = root
@@ -42,27 +71,24 @@ impl ChartFile {
                     .as_ref()
                     .and_then(|r| r.str_at("name"))
                     .map(str::to_string);
-                let deps = root
+                let v1 = root
                     .as_ref()
-                    .and_then(|r| r.get("dependencies"))
-                    .into_iter()
-                    .flat_map(|l| l.items().collect::<Vec<_>>())
-                    .filter_map(|d| {
-                        let n = d.get("name")?;
-                        Some(Dependency {
-                            name: Written {
-                                text: n.as_str()?.to_string(),
-                                span: n.value_range(),
-                            },
-                            alias: d.str_at("alias").map(str::to_string),
-                            repository: d.str_at("repository").map(str::to_string),
-                        })
-                    })
-                    .collect();
-                (name, deps, library)
+                    .and_then(|r| r.str_at("apiVersion"))
+                    .is_some_and(|v| v == "v1");
+                (name, library, v1)
             }
-            _ => (None, Vec::new(), false),
+            _ => (None, false, false),
         };
+        let mut dependencies = dependencies_in(&file);
+        // Helm 3 still reads a v1 chart's dependencies from requirements.yaml.
+        if v1
+            && dependencies.is_empty()
+            && let Some(requirements) = path
+                .parent()
+                .and_then(|dir| SourceText::read(&dir.join("requirements.yaml")))
+        {
+            dependencies = dependencies_in(&requirements);
+        }
         Some(ChartFile {
             file,
             name,
@@ -180,7 +206,7 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
                 d.repository.as_deref(),
             ),
             place: Place {
-                file: chart.file.clone(),
+                file: d.file.clone(),
                 range: d.name.span.clone(),
             },
         });
