@@ -73,8 +73,8 @@ if [ ! -f "$stamp" ] || [ ! -x "$registry" ]; then
     apt_update_once
   fi
   log "apt-get download docker-registry=$REGISTRY_VERSION"
-  # (apt warns that its _apt user cannot write into TOOLS_DIR and downloads as root: harmless)
-  (cd "$dir/deb" && apt-get download -qq "docker-registry=$REGISTRY_VERSION" >&2)
+  # (as root: apt's _apt user cannot write into TOOLS_DIR)
+  (cd "$dir/deb" && apt-get download -qq -o APT::Sandbox::User=root "docker-registry=$REGISTRY_VERSION" >&2)
   dpkg -x "$dir"/deb/docker-registry_*.deb "$dir/root"
   # Only the program: the package's service files and default config stay out.
   mv "$dir/root/usr/bin/docker-registry" "$registry"
