@@ -202,6 +202,10 @@ fn registry_token_auth_round_trip_refusals_and_count() {
         return;
     };
     let images = push_all(&registry);
+    eprintln!(
+        "token requests for the three pushes: {}",
+        registry.token_requests()
+    );
     assert_read_back(&registry, &images);
     let token = registry.token_server().expect("token endpoint");
     let history = token.history();
