@@ -4,9 +4,10 @@
 //! installed by `scripts/install-registry.sh`) on 127.0.0.1 and a free port, with its storage
 //! in a temp dir, anonymous or behind htpasswd Basic auth (bcrypt lines from Debian's
 //! `htpasswd -B`) or Bearer token auth, over plain HTTP or TLS with a CA made for the test. The
-//! token endpoint is the test's own ([`TokenServer`], in this file): distribution only verifies
-//! the JWTs it signs. Images are hand-built OCI layouts pushed with the real `skopeo`. Dropping
-//! a [`Registry`] kills its process and waits for it, and stops its token endpoint.
+//! token endpoint is the test's own ([`TokenServer`], `registry_support/token.rs`): distribution
+//! only verifies the JWTs it signs. Images are hand-built OCI layouts
+//! (`registry_support/layout.rs`) pushed with the real `skopeo`. Dropping a [`Registry`] kills
+//! its process and waits for it, and stops its token endpoint.
 //!
 //! Every connection goes to 127.0.0.1, every wait has a deadline.
 #![allow(dead_code)]
@@ -17,12 +18,17 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::ci_support;
+
+mod layout;
+mod token;
+
+use layout::OciLayout;
+#[allow(unused_imports)] // for the tests that name it
+pub use token::{TokenRequest, TokenServer};
 
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -30,8 +36,8 @@ pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 /// The four manifest types a client must accept (docs: ../shared/reference/registries.md).
 pub const ALL_MANIFEST_TYPES: [&str; 4] = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST];
-const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+pub const OCI_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /// The platforms of the multi-platform images, as `os/arch[/variant]`.
 pub const MULTI_PLATFORMS: [&str; 2] = ["linux/amd64", "linux/arm64/v8"];
@@ -824,9 +830,12 @@ pub fn run_bounded(cmd: &mut Command, deadline: Duration) -> Output {
     }
 }
 
-fn openssl(openssl: &Path, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+/// Runs openssl in `dir` with `args` (split at whitespace: file names relative to `dir`).
+pub(crate) fn openssl(openssl: &Path, dir: &Path, args: &str, stdin: Option<&[u8]>) -> Vec<u8> {
+    let args: Vec<&str> = args.split_whitespace().collect();
     let mut cmd = Command::new(openssl);
-    cmd.args(args)
+    cmd.args(&args)
+        .current_dir(dir)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -852,7 +861,12 @@ fn openssl(openssl: &Path, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
 
 /// `sha256:HEX` of the bytes (computed by openssl, not by the clients under test).
 pub fn sha256_digest(openssl_bin: &Path, data: &[u8]) -> String {
-    let raw = openssl(openssl_bin, &["dgst", "-sha256", "-binary"], Some(data));
+    let raw = openssl(
+        openssl_bin,
+        Path::new("/"),
+        "dgst -sha256 -binary",
+        Some(data),
+    );
     assert_eq!(
         raw.len(),
         32,
@@ -869,643 +883,35 @@ pub fn sha256_digest(openssl_bin: &Path, data: &[u8]) -> String {
 /// A CA and a server certificate for 127.0.0.1 (IP SAN) signed by it: `certs/ca.crt`,
 /// `server.crt`, `server.key` in `dir`.
 fn make_tls_files(openssl_bin: &Path, dir: &Path) {
-    let p = |name: &str| dir.join(name).display().to_string();
-    let ca_crt = dir.join("certs").join("ca.crt").display().to_string();
     fs::write(
         dir.join("server-ext.cnf"),
         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
          extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
     )
     .expect("write ext");
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
     openssl(
         openssl_bin,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &p("ca.key"),
-            "-out",
-            &ca_crt,
-            "-days",
-            "2",
-            "-subj",
-            "/CN=pullcheck test CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+        dir,
+        &format!(
+            "req -x509 {ec} -keyout ca.key -out certs/ca.crt -days 2 -subj /CN=pullcheck-test-CA \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
+        ),
         None,
     );
     openssl(
         openssl_bin,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &p("server.key"),
-            "-out",
-            &p("server.csr"),
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
+        dir,
+        &format!("req {ec} -keyout server.key -out server.csr -subj /CN=127.0.0.1"),
         None,
     );
     openssl(
         openssl_bin,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &p("server.csr"),
-            "-CA",
-            &ca_crt,
-            "-CAkey",
-            &p("ca.key"),
-            "-CAcreateserial",
-            "-out",
-            &p("server.crt"),
-            "-days",
-            "2",
-            "-extfile",
-            &p("server-ext.cnf"),
-        ],
+        dir,
+        "x509 -req -in server.csr -CA certs/ca.crt -CAkey ca.key -CAcreateserial \
+         -out server.crt -days 2 -extfile server-ext.cnf",
         None,
     );
-}
-
-// --- the token endpoint ---------------------------------------------------------------------
-
-/// The test's own token endpoint (distribution only verifies tokens): `GET /token?service=…&
-/// scope=…` with Basic credentials, answering RS256 JWTs signed by `openssl dgst` with a key
-/// whose self-signed certificate is the registry's `rootcertbundle` (the JWT carries it in
-/// `x5c`). Runs on a thread, on 127.0.0.1; counts and records every request.
-pub struct TokenServer {
-    port: u16,
-    cert: PathBuf,
-    stop: Arc<AtomicBool>,
-    requests: Arc<AtomicUsize>,
-    log: Arc<Mutex<Vec<TokenRequest>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-/// One request to the token endpoint, as it understood it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenRequest {
-    /// The Basic user sent, if any (whether or not the password was right).
-    pub user: Option<String>,
-    pub scopes: Vec<String>,
-    /// The HTTP status answered.
-    pub status: u16,
-    /// The access granted, `repository:NAME:ACTIONS` each.
-    pub granted: Vec<String>,
-}
-
-struct TokenPolicy {
-    user: String,
-    pass: String,
-    anonymous_pull: bool,
-    key: PathBuf,
-    x5c: String,
-    openssl: PathBuf,
-}
-
-impl TokenServer {
-    fn start(openssl_bin: &Path, dir: &Path, user: &str, pass: &str, anonymous_pull: bool) -> Self {
-        fs::create_dir_all(dir).expect("mkdir token");
-        let key = dir.join("signing.key");
-        let cert = dir.join("signing.crt");
-        openssl(
-            openssl_bin,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                &key.display().to_string(),
-                "-out",
-                &cert.display().to_string(),
-                "-days",
-                "2",
-                "-subj",
-                "/CN=pullcheck test token signer",
-            ],
-            None,
-        );
-        let der = openssl(
-            openssl_bin,
-            &[
-                "x509",
-                "-in",
-                &cert.display().to_string(),
-                "-outform",
-                "DER",
-            ],
-            None,
-        );
-        let policy = TokenPolicy {
-            user: user.into(),
-            pass: pass.into(),
-            anonymous_pull,
-            key,
-            x5c: base64(&der, STANDARD, true),
-            openssl: openssl_bin.into(),
-        };
-        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind token endpoint");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("addr").port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let requests = Arc::new(AtomicUsize::new(0));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let (stop, requests, log) = (stop.clone(), requests.clone(), log.clone());
-            std::thread::spawn(move || {
-                // Ends when the registry is dropped (`stop`).
-                while !stop.load(Ordering::Relaxed) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            if let Some(entry) = serve_token(stream, &policy) {
-                                requests.fetch_add(1, Ordering::SeqCst);
-                                log.lock().expect("token log").push(entry);
-                            }
-                        }
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                            std::thread::sleep(Duration::from_millis(5));
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            })
-        };
-        TokenServer {
-            port,
-            cert,
-            stop,
-            requests,
-            log,
-            thread: Some(thread),
-        }
-    }
-
-    /// `http://127.0.0.1:PORT/token`, the `realm` of the registry's challenges.
-    pub fn realm(&self) -> String {
-        format!("http://127.0.0.1:{}/token", self.port)
-    }
-    /// The self-signed certificate of the signing key (the registry's `rootcertbundle`).
-    pub fn cert_file(&self) -> &Path {
-        &self.cert
-    }
-    /// Requests answered so far (any status).
-    pub fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-    /// Every request answered so far, in order.
-    pub fn history(&self) -> Vec<TokenRequest> {
-        self.log.lock().expect("token log").clone()
-    }
-
-    fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for TokenServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// Answers one request; `None` when it was not a readable HTTP request.
-fn serve_token(mut stream: TcpStream, policy: &TokenPolicy) -> Option<TokenRequest> {
-    stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    // The head only (a GET has no body), at most 64 KiB.
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 || buf.len() > 64 * 1024 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let head = String::from_utf8_lossy(&buf).into_owned();
-    let mut lines = head.split("\r\n");
-    let target = lines.next()?.split_whitespace().nth(1)?.to_owned();
-    let authorization = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("authorization"))
-        .map(|(_, v)| v.trim().to_owned());
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let mut service = String::new();
-    let mut scopes = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = percent_decode(v);
-        match k {
-            "service" => service = v,
-            // A scope parameter may hold several scopes separated by spaces.
-            "scope" => scopes.extend(v.split(' ').filter(|s| !s.is_empty()).map(String::from)),
-            _ => {}
-        }
-    }
-    let credentials = authorization
-        .as_deref()
-        .and_then(|a| a.strip_prefix("Basic "))
-        .and_then(|b| base64_decode(b.trim()))
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())));
-    let user = credentials.as_ref().map(|(u, _)| u.clone());
-    let mut entry = TokenRequest {
-        user: user.clone(),
-        scopes: scopes.clone(),
-        status: 200,
-        granted: Vec::new(),
-    };
-    let respond = |stream: &mut TcpStream, status: u16, body: &str| {
-        let reason = match status {
-            200 => "OK",
-            400 => "Bad Request",
-            401 => "Unauthorized",
-            _ => "Not Found",
-        };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: \
-             {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = stream.flush();
-    };
-    if path != "/token" {
-        entry.status = 404;
-        respond(&mut stream, 404, r#"{"details":"not found"}"#);
-        return Some(entry);
-    }
-    if service != TOKEN_SERVICE {
-        entry.status = 400;
-        respond(&mut stream, 400, r#"{"details":"unknown service"}"#);
-        return Some(entry);
-    }
-    let authenticated = match &credentials {
-        None => false,
-        Some((u, p)) if *u == policy.user && *p == policy.pass => true,
-        Some(_) => {
-            entry.status = 401;
-            respond(
-                &mut stream,
-                401,
-                r#"{"details":"incorrect username or password"}"#,
-            );
-            return Some(entry);
-        }
-    };
-    let mut access = Vec::new();
-    for scope in &scopes {
-        // repository:NAME:ACTIONS (NAME has no ':' in a repository scope).
-        let mut parts = scope.splitn(3, ':');
-        let (Some(kind), Some(name), Some(actions)) = (parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
-        if kind != "repository" {
-            continue;
-        }
-        let granted: Vec<&str> = actions
-            .split(',')
-            .filter(|a| {
-                if authenticated {
-                    matches!(*a, "pull" | "push" | "delete" | "*")
-                } else {
-                    policy.anonymous_pull && *a == "pull"
-                }
-            })
-            .collect();
-        if !granted.is_empty() {
-            entry
-                .granted
-                .push(format!("repository:{name}:{}", granted.join(",")));
-            access.push(serde_json::json!({"type": kind, "name": name, "actions": granted}));
-        }
-    }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    static JTI: AtomicUsize = AtomicUsize::new(0);
-    let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5c": [policy.x5c]});
-    let claims = serde_json::json!({
-        "iss": TOKEN_ISSUER,
-        "sub": if authenticated { user.clone().unwrap_or_default() } else { String::new() },
-        "aud": TOKEN_SERVICE,
-        "exp": now + 300,
-        "nbf": now.saturating_sub(10),
-        "iat": now,
-        "jti": format!("pullcheck-{}", JTI.fetch_add(1, Ordering::Relaxed)),
-        "access": access,
-    });
-    let signing_input = format!(
-        "{}.{}",
-        base64(header.to_string().as_bytes(), URL_SAFE, false),
-        base64(claims.to_string().as_bytes(), URL_SAFE, false)
-    );
-    let signature = openssl(
-        &policy.openssl,
-        &[
-            "dgst",
-            "-sha256",
-            "-sign",
-            &policy.key.display().to_string(),
-        ],
-        Some(signing_input.as_bytes()),
-    );
-    let token = format!("{signing_input}.{}", base64(&signature, URL_SAFE, false));
-    let body = serde_json::json!({
-        "token": token,
-        "access_token": token,
-        "expires_in": 300,
-        "issued_at": "1970-01-01T00:00:00Z",
-    })
-    .to_string();
-    respond(&mut stream, 200, &body);
-    Some(entry)
-}
-
-const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-pub fn base64(data: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let chars = [(n >> 18) & 63, (n >> 12) & 63, (n >> 6) & 63, n & 63];
-        for (i, c) in chars.iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(alphabet[*c as usize] as char);
-            } else if pad {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes().filter(|c| *c != b'=') {
-        let v = STANDARD.iter().position(|a| *a == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = |b: u8| (b as char).to_digit(16);
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(hi), Some(lo)) => {
-                        out.push((hi * 16 + lo) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-// --- OCI layouts ----------------------------------------------------------------------------
-
-/// A hand-built OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`).
-struct OciLayout {
-    dir: PathBuf,
-    openssl: PathBuf,
-    repo: String,
-    tag: String,
-}
-
-/// A blob written to a layout: its digest and size.
-struct Blob {
-    digest: String,
-    size: usize,
-}
-
-impl OciLayout {
-    fn new(openssl_bin: &Path, registry_dir: &Path, repo: &str, tag: &str) -> OciLayout {
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
-        let dir = registry_dir.join(format!("layout-{}", SEQ.fetch_add(1, Ordering::Relaxed)));
-        fs::create_dir_all(dir.join("blobs").join("sha256")).expect("mkdir layout");
-        fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).expect("write");
-        OciLayout {
-            dir,
-            openssl: openssl_bin.into(),
-            repo: repo.into(),
-            tag: tag.into(),
-        }
-    }
-
-    fn blob(&self, data: &[u8]) -> Blob {
-        let digest = sha256_digest(&self.openssl, data);
-        let hex = digest.trim_start_matches("sha256:");
-        fs::write(self.dir.join("blobs").join("sha256").join(hex), data).expect("write blob");
-        Blob {
-            digest,
-            size: data.len(),
-        }
-    }
-
-    /// One image manifest for `os/arch[/variant]`: a config and a one-file gzip layer, both
-    /// naming the repository, tag and platform (so every image has its own digests).
-    fn image(&self, platform: &str) -> Blob {
-        let mut parts = platform.split('/');
-        let os = parts.next().unwrap_or("linux");
-        let arch = parts.next().unwrap_or("amd64");
-        let variant = parts.next();
-        let content = format!(
-            "pullcheck test image {}:{} for {platform}\n",
-            self.repo, self.tag
-        );
-        let tar = tar_one_file("pullcheck-test.txt", content.as_bytes());
-        let layer = self.blob(&gzip_stored(&tar));
-        let diff_id = sha256_digest(&self.openssl, &tar);
-        let mut config = serde_json::json!({
-            "created": "2024-01-01T00:00:00Z",
-            "architecture": arch,
-            "os": os,
-            "config": {"Labels": {"dev.pullcheck.test": format!("{}:{}", self.repo, self.tag)}},
-            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-            "history": [{"created": "2024-01-01T00:00:00Z", "created_by": "pullcheck tests"}],
-        });
-        if let Some(v) = variant {
-            config["variant"] = v.into();
-        }
-        let config = self.blob(config.to_string().as_bytes());
-        let manifest = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": OCI_CONFIG, "digest": config.digest, "size": config.size},
-            "layers": [{"mediaType": OCI_LAYER_GZIP, "digest": layer.digest, "size": layer.size}],
-        });
-        self.blob(manifest.to_string().as_bytes())
-    }
-
-    fn write_top(&self, media_type: &str, blob: &Blob) {
-        let index = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_INDEX,
-            "manifests": [{
-                "mediaType": media_type,
-                "digest": blob.digest,
-                "size": blob.size,
-                "annotations": {"org.opencontainers.image.ref.name": self.tag},
-            }],
-        });
-        fs::write(self.dir.join("index.json"), index.to_string()).expect("write index.json");
-    }
-
-    fn write_single(&self, platform: &str) {
-        let manifest = self.image(platform);
-        self.write_top(OCI_MANIFEST, &manifest);
-    }
-
-    fn write_index(&self, platforms: &[&str]) {
-        let manifests: Vec<serde_json::Value> = platforms
-            .iter()
-            .map(|platform| {
-                let blob = self.image(platform);
-                let mut parts = platform.split('/');
-                let mut p = serde_json::json!({
-                    "os": parts.next().unwrap_or("linux"),
-                    "architecture": parts.next().unwrap_or("amd64"),
-                });
-                if let Some(v) = parts.next() {
-                    p["variant"] = v.into();
-                }
-                serde_json::json!({
-                    "mediaType": OCI_MANIFEST, "digest": blob.digest, "size": blob.size,
-                    "platform": p,
-                })
-            })
-            .collect();
-        let index = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_INDEX,
-            "manifests": manifests,
-        });
-        let blob = self.blob(index.to_string().as_bytes());
-        self.write_top(OCI_INDEX, &blob);
-    }
-
-    /// The digest `index.json` points at (the image's manifest or index).
-    fn top_digest(&self) -> String {
-        let index: serde_json::Value =
-            serde_json::from_slice(&fs::read(self.dir.join("index.json")).expect("read"))
-                .expect("index.json");
-        index["manifests"][0]["digest"]
-            .as_str()
-            .expect("digest")
-            .to_owned()
-    }
-}
-
-/// A ustar archive holding one regular file.
-fn tar_one_file(name: &str, data: &[u8]) -> Vec<u8> {
-    let mut header = [0u8; 512];
-    let field = |header: &mut [u8; 512], at: usize, value: &[u8]| {
-        header[at..at + value.len()].copy_from_slice(value);
-    };
-    field(&mut header, 0, name.as_bytes());
-    field(&mut header, 100, b"0000644\0");
-    field(&mut header, 108, b"0000000\0");
-    field(&mut header, 116, b"0000000\0");
-    field(
-        &mut header,
-        124,
-        format!("{:011o}\0", data.len()).as_bytes(),
-    );
-    field(&mut header, 136, b"14556525400\0"); // 2024-01-01
-    field(&mut header, 148, b"        ");
-    header[156] = b'0';
-    field(&mut header, 257, b"ustar\0");
-    field(&mut header, 263, b"00");
-    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
-    field(&mut header, 148, format!("{sum:06o}\0 ").as_bytes());
-    let mut out = header.to_vec();
-    out.extend_from_slice(data);
-    out.resize(out.len().div_ceil(512) * 512, 0);
-    out.extend_from_slice(&[0u8; 1024]);
-    out
-}
-
-/// A gzip member whose deflate stream is stored blocks (valid gzip, no compression library).
-fn gzip_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    let chunks: Vec<&[u8]> = data.chunks(65535).collect();
-    if chunks.is_empty() {
-        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    }
-    for (i, chunk) in chunks.iter().enumerate() {
-        let last = u8::from(i + 1 == chunks.len());
-        let len = chunk.len() as u16;
-        out.push(last);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
-    out.extend_from_slice(&crc32(data).to_le_bytes());
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for b in data {
-        crc ^= u32::from(*b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// The addresses (hex `ADDR`, as /proc/net shows them) of the listening TCP sockets on `port`:
