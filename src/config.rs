@@ -201,6 +201,26 @@ pub fn load_as(explicit: Option<&Path>, trust: Trust) -> Result<Config, Box<Conf
         .filter(|d| !d.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     config.resolve_paths(&dir, &path);
+    // An entry that names no chart would otherwise be ignored without a word.
+    if let Some(chart) = config
+        .render
+        .charts
+        .iter()
+        .find(|c| !c.dir.join("Chart.yaml").is_file())
+    {
+        return Err(Box::new(ConfigError {
+            message: format!(
+                "`charts[].path` {} is not a chart: it holds no Chart.yaml",
+                crate::render::display_dir(&chart.dir)
+            ),
+            help: Some(
+                "paths in .pullcheck.yaml are relative to the config file's directory".into(),
+            ),
+            source: Some(NamedSource::new(path.display().to_string(), text.clone())),
+            span: chart.path_span.clone(),
+            label: "no chart here".into(),
+        }));
+    }
     config.path = Some(path);
     Ok(config)
 }
@@ -741,6 +761,7 @@ fn read_charts(
             match key.as_str().unwrap_or("") {
                 "path" => {
                     chart.dir = PathBuf::from(r.string(&v, "`charts[].path`")?);
+                    chart.path_span = v.report_range();
                     has_path = true;
                 }
                 "values" => {

@@ -30,15 +30,49 @@ pub(super) fn report(
 }
 
 /// Masks every string of every finding with the same rules as the snippets
-/// ([`crate::source::redact`]), knowing the Secret values of every file still held.
+/// ([`crate::source::redact`]): credential-shaped text everywhere, and a Secret's own values in
+/// the findings that point into them (a syntax error inside `data`). A Secret's value found in
+/// any other finding is not Secret data there: a Secret holding `latest` must not turn
+/// `nginx:latest` into `nginx:******` across the run, which would also tell its value.
 fn mask_secrets(sources: &SourceMap, findings: &mut [Finding]) {
-    let known = crate::source::redact::KnownSecrets::new(
-        sources.iter().flat_map(|(_, f)| f.secret_values()),
-    );
+    use crate::source::redact::{KnownSecrets, mask_str};
+    use std::collections::HashMap;
+    let none = KnownSecrets::new(std::iter::empty());
+    let mut known: HashMap<crate::source::FileId, KnownSecrets> = HashMap::new();
     for f in findings {
-        f.mask_texts(|s| match crate::source::redact::mask_str(s, &known) {
-            std::borrow::Cow::Owned(masked) => Some(masked),
-            std::borrow::Cow::Borrowed(_) => None,
+        let spans = std::iter::once(&f.span)
+            .chain(f.secondary.iter().map(|l| &l.span))
+            .chain(f.evidence.iter());
+        let mut touched: Vec<crate::source::FileId> = spans
+            .filter(|s| {
+                sources
+                    .get(s.file)
+                    .is_some_and(|file| file.touches_secret(&s.range()))
+            })
+            .map(|s| s.file)
+            .collect();
+        touched.sort_unstable_by_key(|id| id.0);
+        touched.dedup();
+        for id in &touched {
+            known.entry(*id).or_insert_with(|| {
+                KnownSecrets::new(sources.get(*id).into_iter().flat_map(|s| s.secret_values()))
+            });
+        }
+        let values: Vec<&KnownSecrets> = touched.iter().filter_map(|id| known.get(id)).collect();
+        let values = if values.is_empty() {
+            vec![&none]
+        } else {
+            values
+        };
+        f.mask_texts(|s| {
+            let mut out: Option<String> = None;
+            for k in &values {
+                let current = out.as_deref().unwrap_or(s);
+                if let std::borrow::Cow::Owned(masked) = mask_str(current, k) {
+                    out = Some(masked);
+                }
+            }
+            out
         });
     }
 }

@@ -449,6 +449,20 @@ fn process_render(
                     f.container = container.name_text().map(str::to_string);
                     f.image = Some(image.text.clone());
                 }
+                // One root problem per container: the number is why the reference is invalid
+                // (`repo:%!s(float64=2.1)`, `repo:4.4526276e+07`), so it is the one reported.
+                if result.findings.len() > start {
+                    let image_span = image.span.clone();
+                    let mut i = 0;
+                    result.findings.retain(|f| {
+                        let keep = i >= start
+                            || f.rule != rules::invalid_reference::META.name
+                            || f.span.range().start < image_span.start
+                            || f.span.range().end > image_span.end;
+                        i += 1;
+                        keep
+                    });
+                }
             }
         }
     }

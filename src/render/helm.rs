@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A `dependencies:` entry of Chart.yaml.
+/// A `dependencies:` entry of Chart.yaml (or, for `apiVersion: v1` charts, requirements.yaml).
 #[derive(Clone, Debug)]
 pub struct Dependency {
     pub name: Written,
     pub alias: Option<String>,
     pub repository: Option<String>,
+    /// The file that lists it.
+    pub file: Arc<SourceText>,
 }
 
 /// What the run needs from Chart.yaml.
@@ -27,11 +29,38 @@ pub struct ChartFile {
     pub library: bool,
 }
 
+/// The `dependencies:` list of a Chart.yaml or requirements.yaml.
+fn dependencies_in(file: &Arc<SourceText>) -> Vec<Dependency> {
+    let docs = parse_stream(&file.text, 0, &ParseLimits::default());
+    let Some(Ok(doc)) = docs.into_iter().next() else {
+        return Vec::new();
+    };
+    let Some(root) = doc.root() else {
+        return Vec::new();
+    };
+    root.get("dependencies")
+        .into_iter()
+        .flat_map(|l| l.items().collect::<Vec<_>>())
+        .filter_map(|d| {
+            let n = d.get("name")?;
+            Some(Dependency {
+                name: Written {
+                    text: n.as_str()?.to_string(),
+                    span: n.value_range(),
+                },
+                alias: d.str_at("alias").map(str::to_string),
+                repository: d.str_at("repository").map(str::to_string),
+                file: file.clone(),
+            })
+        })
+        .collect()
+}
+
 impl ChartFile {
     pub fn read(path: &Path) -> Option<ChartFile> {
         let file = SourceText::read(path)?;
         let docs = parse_stream(&file.text, 0, &ParseLimits::default());
-        let (name, dependencies, library) = match docs.into_iter().next() {
+        let (name, library, v1) = match docs.into_iter().next() {
             Some(Ok(doc)) => {
                 let root = doc.root();
                 let library = root
@@ -42,27 +71,24 @@ impl ChartFile {
                     .as_ref()
                     .and_then(|r| r.str_at("name"))
                     .map(str::to_string);
-                let deps = root
+                let v1 = root
                     .as_ref()
-                    .and_then(|r| r.get("dependencies"))
-                    .into_iter()
-                    .flat_map(|l| l.items().collect::<Vec<_>>())
-                    .filter_map(|d| {
-                        let n = d.get("name")?;
-                        Some(Dependency {
-                            name: Written {
-                                text: n.as_str()?.to_string(),
-                                span: n.value_range(),
-                            },
-                            alias: d.str_at("alias").map(str::to_string),
-                            repository: d.str_at("repository").map(str::to_string),
-                        })
-                    })
-                    .collect();
-                (name, deps, library)
+                    .and_then(|r| r.str_at("apiVersion"))
+                    .is_some_and(|v| v == "v1");
+                (name, library, v1)
             }
-            _ => (None, Vec::new(), false),
+            _ => (None, false, false),
         };
+        let mut dependencies = dependencies_in(&file);
+        // Helm 3 still reads a v1 chart's dependencies from requirements.yaml.
+        if v1
+            && dependencies.is_empty()
+            && let Some(requirements) = path
+                .parent()
+                .and_then(|dir| SourceText::read(&dir.join("requirements.yaml")))
+        {
+            dependencies = dependencies_in(&requirements);
+        }
         Some(ChartFile {
             file,
             name,
@@ -180,7 +206,7 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
                 d.repository.as_deref(),
             ),
             place: Place {
-                file: chart.file.clone(),
+                file: d.file.clone(),
                 range: d.name.span.clone(),
             },
         });
@@ -255,7 +281,9 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
             // Helm names the chart by the path it was given: the copy's, shown as the user's.
             let copy_prefix = format!("{}", copy.display());
             let message = helm_message(&stderr).replace(&copy_prefix, &job.display);
-            let place = error_place(job, chart.name.as_deref(), &message).unwrap_or(whole);
+            let place = error_place(job, chart.name.as_deref(), &message)
+                .or_else(|| values_error_place(job, &values, &message))
+                .unwrap_or(whole);
             out.problems.push(Problem {
                 finding: render_problems::render_failed(kind, &job.display, &message),
                 place,
@@ -372,15 +400,71 @@ pub fn helm_is_safe(version: &str) -> bool {
         || matches!((major, minor), (Some(3), Some(n)) if n >= 11)
 }
 
-/// Helm's message without its `Error: ` prefix and the `--debug` hint.
+/// Helm's message on one line, without its `Error: ` prefix, the `--debug` hint and its own
+/// `WARNING:` lines (about the environment, not the chart). Lines after one ending in `:` are
+/// its items (`… in the following chart(s): c: - a.b: Invalid type`); other lines are
+/// separate messages (`; `).
 fn helm_message(stderr: &str) -> String {
-    stderr
+    let mut out = String::new();
+    for line in stderr
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("Use --debug flag"))
+        .filter(|l| !l.starts_with("WARNING:") && !l.starts_with("walk.go:"))
         .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Where a message about the values points: a values file Helm could not parse
+/// (`failed to parse FILE: … yaml: line N: …`) at that line, or a value the chart's schema
+/// refuses (`- image.tag: Invalid type…`) at the last file that sets it.
+fn values_error_place(job: &Job, values: &[PathBuf], message: &str) -> Option<Place> {
+    if let Some(rest) = message.split("failed to parse ").nth(1) {
+        let (file, after) = rest.split_once(": ")?;
+        let path = values.iter().find(|v| v.as_os_str() == file)?;
+        let source = SourceText::read(path)?;
+        let line = after
+            .split("line ")
+            .nth(1)
+            .and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<usize>().ok());
+        let offset = line.map_or(0, |l| offset_of(&source.text, l, 1));
+        let end = super::next_char_end(&source.text, offset);
+        return Some(Place {
+            file: source,
+            range: offset..end,
+        });
+    }
+    if !message.contains("schema") {
+        return None;
+    }
+    // `- a.b: Invalid type…`: the first key path the schema names.
+    let key = message
+        .split("- ")
+        .skip(1)
+        .filter_map(|item| item.split_once(": ").map(|(k, _)| k.trim()))
+        .find(|k| !k.is_empty() && !k.starts_with('(') && !k.contains(' '))?;
+    let mut files: Vec<PathBuf> = vec![job.dir.join("values.yaml")];
+    files.extend(values.iter().cloned());
+    files.iter().rev().find_map(|path| {
+        let source = SourceText::read(path)?;
+        let leaves = super::values::leaves(&source, "");
+        let leaf = leaves.iter().find(|l| l.path == key).or_else(|| {
+            leaves
+                .iter()
+                .find(|l| l.path.starts_with(&format!("{key}.")))
+        })?;
+        Some(Place {
+            file: leaf.file.clone(),
+            range: leaf.span.clone(),
+        })
+    })
 }
 
 /// The file a `# Source:` or error path (`web/templates/deploy.yaml`, first component the
@@ -530,6 +614,20 @@ mod tests {
         for old in ["v3.10.3", "v3.9.0", "v2.17.0", "", "vX", "v3"] {
             assert!(!helm_is_safe(old), "{old}");
         }
+    }
+
+    #[test]
+    fn helm_messages_are_one_line_without_helm_s_warnings() {
+        let stderr = "WARNING: Kubernetes configuration file is group-readable. This is insecure.\n\
+            Error: values don't meet the specifications of the schema(s) in the following chart(s):\n\
+            web:\n- image.tag: Invalid type. Expected: string, given: number\n\n\
+            Use --debug flag to render out invalid YAML\n";
+        assert_eq!(
+            helm_message(stderr),
+            "values don't meet the specifications of the schema(s) in the following chart(s): \
+             web: - image.tag: Invalid type. Expected: string, given: number"
+        );
+        assert_eq!(helm_message("Error: a\nb\n"), "a; b");
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub struct SetValue {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChartSettings {
     pub dir: PathBuf,
+    /// Where `path` is written in the config file.
+    pub path_span: Range<usize>,
     pub values: Vec<PathBuf>,
     /// Where each of `values` is written in the config file (same order).
     pub values_spans: Vec<Range<usize>>,
@@ -285,6 +287,13 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
         Kind::Helm => helm::render(job, settings, default_namespace),
         Kind::Kustomize => kustomize::render(job, settings),
     }
+}
+
+/// The end of the character at `offset` (a one-character span to point at).
+pub(crate) fn next_char_end(text: &str, offset: usize) -> usize {
+    text.get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(offset, |c| offset + c.len_utf8())
 }
 
 /// The name reports use for a path: as given, without a leading `./`; an absolute path (a

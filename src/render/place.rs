@@ -83,6 +83,11 @@ impl Placer {
                 },
             );
             f.rendered = Some(Box::new(traced.rendered));
+            // Help written for manifests names `imagePullPolicy:`; in a values file the user
+            // edits the chart's key for it.
+            if let (Some(key), Some(help)) = (&traced.policy_key, &mut f.help) {
+                *help = help.replace("imagePullPolicy: ", &format!("{key}: "));
+            }
         }
         merge_shared(findings);
         for f in findings.iter_mut() {

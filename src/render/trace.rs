@@ -36,6 +36,11 @@ pub struct Traced {
     pub rendered: RenderedInfo,
     /// Tracing reached a values scalar or an `images:` entry (not just a file).
     pub exact: bool,
+    /// The values key (`image.pullPolicy`, or a config `set:` key) tracing reached, and the
+    /// pull-policy key beside it (`image.tag` → `image.pullPolicy`), for help that names what
+    /// the user edits rather than the rendered field.
+    pub values_key: Option<String>,
+    pub policy_key: Option<String>,
 }
 
 /// Which field of the rendered object a span is in.
@@ -155,14 +160,19 @@ impl Tracer {
         if let Some(h) = &hit {
             let part = flagged_part(text, &span, h.scalar);
             let exact = match self.kind {
-                Kind::Helm => self.values_place(h, part.clone(), numeric_only),
-                Kind::Kustomize => self.images_place(h, part.clone()),
+                Kind::Helm => self
+                    .values_place(h, part.clone(), numeric_only)
+                    .map(|(place, key)| (place, Some(key))),
+                Kind::Kustomize => self.images_place(h, part.clone()).map(|p| (p, None)),
             };
-            if let Some(place) = exact {
+            if let Some((place, values_key)) = exact {
+                let policy_key = values_key.as_deref().and_then(|k| self.policy_key_near(k));
                 return Traced {
                     place,
                     rendered: info,
                     exact: true,
+                    values_key,
+                    policy_key,
                 };
             }
             if self.kind == Kind::Kustomize
@@ -172,6 +182,8 @@ impl Tracer {
                     place,
                     rendered: info,
                     exact: false,
+                    values_key: None,
+                    policy_key: None,
                 };
             }
         }
@@ -181,6 +193,8 @@ impl Tracer {
                 place,
                 rendered: info,
                 exact: false,
+                values_key: None,
+                policy_key: None,
             };
         }
         let place = SourceText::read(&self.marker).map(|file| Place { file, range: 0..0 });
@@ -195,10 +209,31 @@ impl Tracer {
             }),
             rendered: info,
             exact: false,
+            values_key: None,
+            policy_key: None,
         }
     }
 
-    fn values_place(&self, h: &Hit<'_>, part: Range<usize>, numeric_only: bool) -> Option<Place> {
+    /// The pull-policy key of the values mapping that holds `key` (`image.tag` →
+    /// `image.pullPolicy`), or `key` itself when it is one.
+    fn policy_key_near(&self, key: &str) -> Option<String> {
+        if policy_key(key) {
+            return Some(key.to_string());
+        }
+        let parent = key.rsplit_once('.').map_or("", |(p, _)| p);
+        self.leaves
+            .iter()
+            .filter(|l| policy_key(&l.path))
+            .find(|l| l.path.rsplit_once('.').map_or("", |(p, _)| p) == parent)
+            .map(|l| l.path.clone())
+    }
+
+    fn values_place(
+        &self,
+        h: &Hit<'_>,
+        part: Range<usize>,
+        numeric_only: bool,
+    ) -> Option<(Place, String)> {
         let text = h.scalar.text.as_str();
         let candidates: Vec<&Leaf> = self
             .leaves
@@ -217,10 +252,13 @@ impl Tracer {
             })
             .collect();
         match candidates.as_slice() {
-            [only] => Some(Place {
-                file: only.file.clone(),
-                range: only.span.clone(),
-            }),
+            [only] => Some((
+                Place {
+                    file: only.file.clone(),
+                    range: only.span.clone(),
+                },
+                only.path.clone(),
+            )),
             _ => None,
         }
     }

@@ -26,13 +26,24 @@ pub struct NumberSource<'a> {
 
 /// `image` is a rendered image reference at `span`; `sources` the number-typed values leaves
 /// whose rendering is part of it.
+///
+/// Severity: an error when the number changed the image (`2.10` → `2.1`, a template's
+/// `printf "%s"` → `%!s(float64=2.1)`); a warning when it renders as written today (`tag: 3`):
+/// it pulls, but it is still a number, and the next edit (`3.0`, `3.10`) will not.
 pub fn check(span: Span, image: &str, sources: &[NumberSource<'_>], out: &mut Vec<Finding>) {
     for leaf in sources {
-        let changed = leaf.written != leaf.rendered;
+        // `printf "%s"` of a float64 prints Go's bad-verb form, whatever the number.
+        let bad_verb = format!("%!s(float64={})", leaf.rendered);
+        let printed = if image.contains(&bad_verb) {
+            bad_verb
+        } else {
+            leaf.rendered.to_string()
+        };
+        let changed = leaf.written != printed;
         let message = if changed {
             format!(
-                "`{}: {}` is a number to Helm and renders as `{}`: the image is `{image}`",
-                leaf.path, leaf.written, leaf.rendered
+                "`{}: {}` is a number to Helm and renders as `{printed}`: the image is `{image}`",
+                leaf.path, leaf.written
             )
         } else {
             format!(
@@ -41,14 +52,16 @@ pub fn check(span: Span, image: &str, sources: &[NumberSource<'_>], out: &mut Ve
                 leaf.path, leaf.written
             )
         };
-        out.push(
-            Finding::new(&META, span, message)
-                .label(format!("a YAML number; Helm prints `{}`", leaf.rendered))
-                .help(format!(
-                    "quote it: `{}: \"{}\"`",
-                    leaf.path.rsplit('.').next().unwrap_or(leaf.path),
-                    leaf.written
-                )),
-        );
+        let mut finding = Finding::new(&META, span, message)
+            .label(format!("a YAML number; Helm prints `{printed}`"))
+            .help(format!(
+                "quote it: `{}: \"{}\"`",
+                leaf.path.rsplit('.').next().unwrap_or(leaf.path),
+                leaf.written
+            ));
+        if !changed {
+            finding.severity = Severity::Warning;
+        }
+        out.push(finding);
     }
 }

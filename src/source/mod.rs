@@ -181,6 +181,13 @@ impl SourceFile {
         Some(redact::mask_ranges(shown, &ranges).into_boxed_str())
     }
 
+    /// Whether `range` overlaps a Secret's value (a structured redaction) of this file.
+    pub fn touches_secret(&self, range: &Range<usize>) -> bool {
+        self.redactions
+            .iter()
+            .any(|r| r.start < range.end.max(range.start + 1) && range.start < r.end)
+    }
+
     /// The secret values of this file (the structured redactions), for masking strings that
     /// rules built from its text.
     pub fn secret_values(&self) -> Vec<&str> {

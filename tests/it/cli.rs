@@ -316,3 +316,21 @@ fn untrusted_refuses_a_config_naming_a_program_with_exit_2() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_values_file_that_is_not_there_is_a_usage_error() {
+    let o = pullcheck(
+        &[
+            "fixtures/render-failed/pass/chart",
+            "--values",
+            "no-such-values.yaml",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--values no-such-values.yaml: no such file"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

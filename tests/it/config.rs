@@ -228,3 +228,22 @@ fn an_untrusted_config_may_not_name_programs() {
     let text = "render:\n  release: web\n  timeout: 30\n";
     assert!(config::parse_as(".pullcheck.yaml", text, config::Trust::Untrusted).is_ok());
 }
+
+#[test]
+fn a_charts_path_that_names_no_chart_is_a_config_error() {
+    let dir = crate::ci_support::temp_dir("config-no-chart");
+    std::fs::create_dir_all(dir.join("charts/web")).expect("mkdir");
+    std::fs::write(
+        dir.join("charts/web/Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    )
+    .expect("write");
+    let cfg = dir.join(".pullcheck.yaml");
+    std::fs::write(&cfg, "charts:\n  - path: charts/web\n").expect("write");
+    assert!(config::load(Some(&cfg)).is_ok());
+    let text = "charts:\n  - path: charts/web\n  - path: chrts/api\n";
+    std::fs::write(&cfg, text).expect("write");
+    let e = config::load(Some(&cfg)).expect_err("a path with no chart");
+    assert!(e.message.contains("is not a chart"), "{}", e.message);
+    assert_eq!(&text[e.span.clone()], "chrts/api");
+}

@@ -2,6 +2,7 @@
 
 mod ci_support;
 mod common;
+mod registry_support;
 
 mod architecture;
 mod ci_action;
@@ -33,6 +34,7 @@ mod kubectl_wrapping;
 mod list_streaming;
 mod new_rule;
 mod no_secret_leak;
+mod registry_harness;
 mod render;
 mod render_hostile;
 mod suppression;

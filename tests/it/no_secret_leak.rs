@@ -436,3 +436,29 @@ fn random_secrets_in_random_secrets_never_leak() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn a_secret_holding_a_common_word_masks_only_itself() {
+    // A Secret whose values are ordinary words: masking them everywhere would break every
+    // other finding (`nginx:******`) and tell the reader what the Secret holds.
+    let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  tag: latest\n  user: root\n  image: nginx\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: root, image: \"nginx:latest\"}\n";
+    let report = common::lint_text("all.yaml", text);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "latest-tag")
+        .expect("latest-tag");
+    assert_eq!(f.image.as_deref(), Some("nginx:latest"));
+    assert_eq!(f.container.as_deref(), Some("root"));
+    assert!(f.message.contains("nginx:latest"), "{}", f.message);
+    // The Secret's own bytes are still masked where they are shown.
+    let human = common::human(&report);
+    assert!(!human.contains("tag: latest"), "{human}");
+    // A finding inside a Secret's value still never quotes it.
+    let broken = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: \"latestSup3rS3cretPassw0rd\\q\"\n";
+    let report = common::lint_text("broken.yaml", broken);
+    for out in library_outputs(&report) {
+        let text = String::from_utf8_lossy(&out.1);
+        assert!(!text.contains("Sup3rS3cret"), "{}: {text}", out.0);
+    }
+}
