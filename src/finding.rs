@@ -16,6 +16,8 @@ pub enum Category {
     Diagnosis,
     /// About pullcheck's own annotations and comments.
     Meta,
+    /// What the image's registry answered (`--online` only).
+    Registry,
 }
 
 impl Category {
@@ -26,6 +28,7 @@ impl Category {
             Category::CrossObject => "cross-object",
             Category::Diagnosis => "diagnosis",
             Category::Meta => "meta",
+            Category::Registry => "registry",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! names, registry keys; never trees). Cross-object rules read it; it never reads text.
 
 pub mod keyring;
+pub mod online;
 
 use crate::image::ImageRef;
 use crate::model::secrets::RegistryKey;
@@ -218,6 +219,8 @@ pub struct Index<'a> {
     images: HashMap<&'a str, Option<(ImageRef, RegistryClass)>>,
     /// The `auths` keys of every indexed Secret, parsed once (keyed by the keys' address).
     secret_keys: HashMap<usize, Vec<Option<RegistryPattern>>>,
+    /// What the registry check (`--online`) found; empty offline.
+    pub availability: online::Availability,
 }
 
 fn patterns<'s>(list: impl IntoIterator<Item = &'s str>) -> Vec<RegistryPattern> {
@@ -257,6 +260,7 @@ impl<'a> Index<'a> {
                 .collect(),
             images: HashMap::new(),
             secret_keys: HashMap::new(),
+            availability: online::Availability::default(),
         };
         for &(file, object) in &objects {
             let at = Located { file, object };

@@ -22,6 +22,7 @@ pub mod missing_image;
 pub mod missing_tag;
 pub mod never_without_prepull;
 pub mod numeric_tag;
+pub mod online;
 pub mod parse_error;
 pub mod private_registry_without_pull_secret;
 pub mod pull_diagnosis;
@@ -61,6 +62,11 @@ pub const RULES: &[Rule] = &[
     rule(&pull_secret_malformed::META, &[CrossObject(pull_secret_malformed::check)]),
     rule(&registry_not_allowed::META, &[CrossObject(registry_not_allowed::check)]),
     rule(&numeric_tag::META, &[Rendered]),
+    rule(&online::IMAGE_NOT_FOUND, &[CrossObject(online::check_not_found)]),
+    rule(&online::IMAGE_UNAUTHORIZED, &[CrossObject(online::check_unauthorized)]),
+    rule(&online::IMAGE_PLATFORM_MISSING, &[CrossObject(online::check_platform_missing)]),
+    rule(&online::REGISTRY_UNREACHABLE, &[CrossObject(online::check_unreachable)]),
+    rule(&online::REGISTRY_RATE_LIMITED, &[CrossObject(online::check_rate_limited)]),
     // scripts/new-rule adds manifest rules above this line.
     rule(&parse_error::META, &[Input(parse_error::check)]),
     rule(&duplicate_key::META, &[Input(duplicate_key::check)]),
