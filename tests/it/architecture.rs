@@ -17,6 +17,7 @@ const LAYERS: &[&str] = &[
     "finding",
     "rules",
     "render",
+    "registry",
     "suppression",
     "report",
     "engine",

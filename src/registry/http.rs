@@ -1,0 +1,550 @@
+//! One guarded HTTP exchange, and the rules every request of the client obeys: the addresses it
+//! may reach (resolved and filtered before connecting), when plain HTTP is allowed, the budget
+//! (deadline, counts), the per-request timeout, size caps, redirects followed by hand (the
+//! `Authorization` header never crosses to another host), and one polite retry after a 429.
+
+use super::url::{Scheme, Url};
+use super::{Answer, Options};
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+/// Redirect hops followed for one request.
+pub(crate) const MAX_REDIRECTS: usize = 5;
+/// The longest `Retry-After` waited for, and the wait when a 429 names none.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(5);
+const DEFAULT_RETRY_WAIT: Duration = Duration::from_secs(1);
+/// Error bodies (401, 404, redirects) are read only this far: they are JSON of a few lines.
+const ERROR_BODY_CAP: u64 = 64 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Method {
+    Head,
+    Get,
+}
+
+/// What to send, apart from the URL and the credential.
+pub(crate) struct Req<'a> {
+    pub method: Method,
+    pub accept: &'a str,
+    /// Largest body read from a 2xx answer; anything larger is an error, read no further.
+    pub cap: u64,
+    /// A form body: turns the request into a POST (the OAuth2 refresh-token exchange).
+    pub form: Option<&'a [(&'a str, &'a str)]>,
+}
+
+pub(crate) struct Resp {
+    pub status: u16,
+    headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Where the answer came from, after redirects.
+    pub url: Url,
+}
+
+impl Resp {
+    /// The first header of that name (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn headers<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Addresses never connected to: link-local (where cloud metadata services answer) and AWS's
+/// IPv6 metadata address. A manifest under review names the hosts, so this is checked on the
+/// resolved address, not the name.
+pub(crate) fn forbidden_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return v4.is_link_local();
+            }
+            (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+        }
+    }
+}
+
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The error a refusing resolver returns, recognised again when ureq hands it back.
+#[derive(Debug)]
+struct ForbiddenAddress(String);
+
+impl std::fmt::Display for ForbiddenAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} resolves to a link-local or metadata address", self.0)
+    }
+}
+
+impl std::error::Error for ForbiddenAddress {}
+
+/// ureq's resolver, then a filter: the connector only ever sees addresses that passed it, so
+/// no connection is opened to a forbidden one, whatever the name or a redirect said. Refuses
+/// the whole answer when any address is forbidden: a name that also points at the metadata
+/// service is not a registry to talk to.
+#[derive(Debug, Default)]
+struct GuardResolver {
+    inner: DefaultResolver,
+}
+
+impl Resolver for GuardResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        if addrs.iter().any(|a| forbidden_ip(a.ip())) {
+            let host = uri.host().unwrap_or("the host").to_string();
+            return Err(ureq::Error::Io(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                ForbiddenAddress(host),
+            )));
+        }
+        Ok(addrs)
+    }
+}
+
+/// The HTTP side of a client: the agent and the budget, shared by every thread.
+pub(crate) struct Http {
+    agent: ureq::Agent,
+    pub opts: Options,
+    started: OnceLock<Instant>,
+    sent: AtomicUsize,
+    per_host: Mutex<HashMap<String, usize>>,
+    /// Hosts allowed plain HTTP that answered it after HTTPS failed: asked over HTTP from then on.
+    plain: Mutex<HashMap<String, ()>>,
+}
+
+/// An exchange that produced no HTTP answer: never sent, or no answer. `plain_may_help`: the
+/// HTTPS attempt failed in a way a server speaking plain HTTP would cause (not a certificate
+/// problem, not silence), so a host allowed plain HTTP may be asked again over it.
+struct Fail {
+    answer: Answer,
+    plain_may_help: bool,
+}
+
+impl From<Answer> for Fail {
+    fn from(answer: Answer) -> Fail {
+        Fail {
+            answer,
+            plain_may_help: false,
+        }
+    }
+}
+
+impl Http {
+    pub fn new(opts: Options, roots: Vec<ureq::tls::Certificate<'static>>) -> Http {
+        // ring's provider: rustls 0.23.48 deprecates it for lacking post-quantum key exchange,
+        // which only aws-lc-rs offers, at the cost of a CMake/C build and more compile time
+        // (docs/design.md, "Registry client"). A registry lookup reveals a digest, not a secret
+        // worth harvesting now to decrypt later.
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+            .unversioned_rustls_crypto_provider(Arc::new(provider))
+            .build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // Redirects are followed in `follow`, which drops the credential on a host change.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            // No proxy from the environment: the address filter must see the real target.
+            .proxy(None)
+            .user_agent(concat!("pullcheck/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls)
+            .max_response_header_size(64 * 1024)
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            GuardResolver::default(),
+        );
+        Http {
+            agent,
+            opts,
+            started: OnceLock::new(),
+            sent: AtomicUsize::new(0),
+            per_host: Mutex::new(HashMap::new()),
+            plain: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn requests_sent(&self) -> usize {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Plain HTTP is for loopback and the hosts the user listed as insecure.
+    pub fn plain_allowed(&self, url: &Url) -> bool {
+        is_loopback_host(url.host())
+            || self.opts.insecure.iter().any(|h| {
+                h.eq_ignore_ascii_case(&url.authority) || h.eq_ignore_ascii_case(url.host())
+            })
+    }
+
+    /// What is left of the whole check's time; the clock starts at the first request.
+    fn remaining(&self) -> Duration {
+        let started = *self.started.get_or_init(Instant::now);
+        self.opts.deadline.saturating_sub(started.elapsed())
+    }
+
+    /// Everything decided before a byte is sent; counts the request when it may go.
+    fn admit(&self, url: &Url) -> Result<Duration, Answer> {
+        if url.scheme == Scheme::Http && !self.plain_allowed(url) {
+            return Err(Answer::Refused {
+                why: format!(
+                    "plain HTTP to {}, which is neither loopback nor listed as insecure",
+                    url.authority
+                ),
+            });
+        }
+        if let Some(ip) = url.ip()
+            && forbidden_ip(ip)
+        {
+            return Err(refused_address(url.host()));
+        }
+        let remaining = self.remaining();
+        if remaining.is_zero() {
+            return Err(Answer::Refused {
+                why: format!(
+                    "the check's deadline ({} s) is spent",
+                    self.opts.deadline.as_secs_f32()
+                ),
+            });
+        }
+        {
+            let mut hosts = self.per_host.lock().unwrap_or_else(|e| e.into_inner());
+            let count = hosts.entry(url.authority.clone()).or_insert(0);
+            if *count >= self.opts.max_requests_per_host {
+                return Err(Answer::Refused {
+                    why: format!(
+                        "the budget of {} requests to {} is spent",
+                        self.opts.max_requests_per_host, url.authority
+                    ),
+                });
+            }
+            let admitted = self
+                .sent
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    (n < self.opts.max_requests).then_some(n + 1)
+                });
+            if admitted.is_err() {
+                return Err(Answer::Refused {
+                    why: format!("the budget of {} requests is spent", self.opts.max_requests),
+                });
+            }
+            *count += 1;
+        }
+        Ok(remaining.min(self.opts.request_timeout))
+    }
+
+    /// One request, no redirect followed. `auth` is a whole `Authorization` value.
+    fn send_once(&self, url: &Url, req: &Req, auth: Option<&str>) -> Result<Resp, Fail> {
+        let timeout = self.admit(url).map_err(Fail::from)?;
+        let target = url.to_string();
+        let mut headers: Vec<(&str, &str)> = vec![("accept", req.accept)];
+        if let Some(a) = auth {
+            headers.push(("authorization", a));
+        }
+        let result = match (req.method, req.form) {
+            (_, Some(form)) => {
+                let mut b = self.agent.post(&target);
+                for (k, v) in &headers {
+                    b = b.header(*k, *v);
+                }
+                b.config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .send_form(form.iter().copied())
+            }
+            (Method::Head, None) => {
+                let mut b = self.agent.head(&target);
+                for (k, v) in &headers {
+                    b = b.header(*k, *v);
+                }
+                b.config().timeout_global(Some(timeout)).build().call()
+            }
+            (Method::Get, None) => {
+                let mut b = self.agent.get(&target);
+                for (k, v) in &headers {
+                    b = b.header(*k, *v);
+                }
+                b.config().timeout_global(Some(timeout)).build().call()
+            }
+        };
+        let mut response = result.map_err(|e| describe(&e, url, timeout))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
+        let body = if req.method == Method::Head && req.form.is_none() {
+            Vec::new()
+        } else {
+            let cap = if (200..300).contains(&status) {
+                req.cap
+            } else {
+                ERROR_BODY_CAP.min(req.cap)
+            };
+            let body = response.body_mut();
+            if let Some(len) = body.content_length()
+                && len > cap
+                && (200..300).contains(&status)
+            {
+                return Err(too_large(url, cap).into());
+            }
+            match body.with_config().limit(cap).read_to_vec() {
+                Ok(b) => b,
+                // An error page larger than the cap is not worth reading further.
+                Err(ureq::Error::BodyExceedsLimit(_)) if !(200..300).contains(&status) => {
+                    Vec::new()
+                }
+                Err(ureq::Error::BodyExceedsLimit(_)) => return Err(too_large(url, cap).into()),
+                Err(e) => return Err(describe(&e, url, timeout)),
+            }
+        };
+        Ok(Resp {
+            status,
+            headers,
+            body,
+            url: url.clone(),
+        })
+    }
+
+    /// `send_once`, over HTTPS first; a host allowed plain HTTP whose HTTPS attempt fails for a
+    /// reason other than a certificate or a timeout is asked again over HTTP, and remembered
+    /// (Docker does the same for insecure registries).
+    fn send(&self, url: &Url, req: &Req, auth: Option<&str>) -> Result<Resp, Fail> {
+        if url.scheme == Scheme::Http || !self.plain_allowed(url) {
+            return self.send_once(url, req, auth);
+        }
+        let known_plain = self
+            .plain
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&url.authority);
+        if known_plain {
+            return self.send_once(&url.with_scheme(Scheme::Http), req, auth);
+        }
+        match self.send_once(url, req, auth) {
+            Err(Fail {
+                answer: Answer::Unreachable { error },
+                plain_may_help: true,
+            }) => {
+                let plain = url.with_scheme(Scheme::Http);
+                match self.send_once(&plain, req, auth) {
+                    Ok(resp) => {
+                        self.plain
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(url.authority.clone(), ());
+                        Ok(resp)
+                    }
+                    Err(Fail {
+                        answer: Answer::Unreachable { error: second },
+                        ..
+                    }) => Err(Answer::Unreachable {
+                        error: format!("over HTTPS, {error}; over plain HTTP, {second}"),
+                    }
+                    .into()),
+                    Err(other) => Err(other),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// `send`, following redirects by hand, at most [`MAX_REDIRECTS`] hops. The credential
+    /// goes only to the first host: blob and manifest redirects commonly point at object storage,
+    /// which must not receive it.
+    pub fn follow(&self, url: &Url, req: &Req, auth: Option<&str>) -> Result<Resp, Answer> {
+        let mut url = url.clone();
+        let mut auth = auth;
+        for _ in 0..=MAX_REDIRECTS {
+            let resp = self.send(&url, req, auth).map_err(|f| f.answer)?;
+            if !matches!(resp.status, 301 | 302 | 303 | 307 | 308) || req.form.is_some() {
+                return Ok(resp);
+            }
+            let Some(next) = resp.header("location").and_then(|l| resp.url.join(l)) else {
+                return Err(Answer::Unreachable {
+                    error: format!(
+                        "{} answered HTTP {} without a usable Location",
+                        url.authority, resp.status
+                    ),
+                });
+            };
+            if next.authority != url.authority {
+                auth = None;
+            }
+            url = next;
+        }
+        Err(Answer::Unreachable {
+            error: format!("more than {MAX_REDIRECTS} redirects"),
+        })
+    }
+
+    /// `follow`; on a 429, one retry after `Retry-After` when that is short (≤ 5 s) and within
+    /// the deadline, else `RateLimited`.
+    pub fn polite(&self, url: &Url, req: &Req, auth: Option<&str>) -> Result<Resp, Answer> {
+        let resp = self.follow(url, req, auth)?;
+        if resp.status != 429 {
+            return Ok(resp);
+        }
+        let retry_after = resp.header("retry-after").and_then(parse_retry_after);
+        let wait = retry_after.unwrap_or(DEFAULT_RETRY_WAIT);
+        if wait > MAX_RETRY_WAIT || wait >= self.remaining() {
+            return Err(Answer::RateLimited { retry_after });
+        }
+        std::thread::sleep(wait);
+        let again = self.follow(url, req, auth)?;
+        if again.status == 429 {
+            return Err(Answer::RateLimited {
+                retry_after: again.header("retry-after").and_then(parse_retry_after),
+            });
+        }
+        Ok(again)
+    }
+}
+
+fn refused_address(host: &str) -> Answer {
+    Answer::Refused {
+        why: format!("{host} is a link-local or cloud metadata address"),
+    }
+}
+
+fn too_large(url: &Url, cap: u64) -> Answer {
+    Answer::Unreachable {
+        error: format!(
+            "{} sent an answer larger than {} KiB; not read",
+            url.authority,
+            cap / 1024
+        ),
+    }
+}
+
+/// One human line for a failed exchange. Never holds a header: no credential can reach it.
+fn describe(e: &ureq::Error, url: &Url, timeout: Duration) -> Fail {
+    let host = &url.authority;
+    let silent = format!("{host}: no answer within {:.1} s", timeout.as_secs_f32());
+    let (error, plain_may_help) = match e {
+        ureq::Error::Io(io) => {
+            if let Some(f) = io
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<ForbiddenAddress>())
+            {
+                return Answer::Refused { why: f.to_string() }.into();
+            }
+            match io.kind() {
+                io::ErrorKind::ConnectionRefused => (format!("{host}: connection refused"), false),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (silent, false),
+                _ => (format!("{host}: {io}"), true),
+            }
+        }
+        ureq::Error::Timeout(_) => (silent, false),
+        ureq::Error::HostNotFound => (format!("{host}: host not found (DNS)"), false),
+        ureq::Error::ConnectionFailed => (format!("{host}: connection failed"), false),
+        ureq::Error::Rustls(rustls::Error::InvalidCertificate(c)) => (
+            format!("{host}: TLS certificate not trusted ({c:?})"),
+            false,
+        ),
+        ureq::Error::Rustls(r) => (format!("{host}: TLS: {r}"), true),
+        ureq::Error::Tls(t) => (format!("{host}: TLS: {t}"), true),
+        ureq::Error::LargeResponseHeader(_, _) => (
+            format!("{host}: response headers larger than 64 KiB"),
+            false,
+        ),
+        other => (format!("{host}: {other}"), true),
+    };
+    Fail {
+        answer: Answer::Unreachable { error },
+        plain_may_help,
+    }
+}
+
+/// `Retry-After` as seconds. An HTTP date is read as "unknown": waiting for a clock we do not
+/// share with the registry is not worth a date parser.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_and_link_local_addresses_are_forbidden() {
+        for ip in [
+            "169.254.169.254",
+            "169.254.0.1",
+            "fe80::1",
+            "febf::1",
+            "fd00:ec2::254",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(forbidden_ip(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "::1",
+            "fd00:ec2::253",
+            "fec0::1",
+            "8.8.8.8",
+        ] {
+            assert!(!forbidden_ip(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[test]
+    fn the_resolver_filters_before_any_connection() {
+        // The resolver alone, no connector: nothing can be sent whatever it answers.
+        let config = ureq::Agent::config_builder().build();
+        let resolve = |url: &str| {
+            let uri: ureq::http::Uri = url.parse().expect("uri");
+            GuardResolver::default().resolve(&uri, &config, NextTimeout::default())
+        };
+        for url in [
+            "http://169.254.169.254/latest/meta-data/",
+            "https://[fe80::1]:5000/v2/",
+            "http://[fd00:ec2::254]/",
+        ] {
+            match resolve(url) {
+                Err(ureq::Error::Io(e)) => assert!(
+                    e.get_ref()
+                        .is_some_and(|i| i.downcast_ref::<ForbiddenAddress>().is_some()),
+                    "{url}: {e}"
+                ),
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        assert!(resolve("http://127.0.0.1:5000/v2/").is_ok());
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+}
