@@ -104,6 +104,17 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
 
+    /// Ask each image's registry whether the pod could pull it (tag, digest, credentials,
+    /// platforms). Off by default: without it pullcheck makes no network connection, and the
+    /// config cannot turn it on.
+    #[arg(long)]
+    pub online: bool,
+
+    /// With `--online`: never use your Docker config (`~/.docker/config.json`) to tell a
+    /// missing image from a refused one.
+    #[arg(long, requires = "online")]
+    pub no_docker_config: bool,
+
     /// The tree comes from someone you do not trust (a pull request): its `.pullcheck.yaml` may
     /// not name programs to run (`render.helm`, `render.kustomize`); take them from PATH or
     /// `--helm`/`--kustomize`. The GitHub Action sets this by default.
@@ -324,6 +335,20 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
     // A renderer's output is a file like any other: the same cap.
     render.max_output = cli.max_file_size;
     opts.render = render;
+    if cli.online {
+        let client = crate::registry::Options {
+            insecure: config.online.insecure.clone(),
+            mirrors: config.online.mirrors.clone(),
+            ca_files: config.online.ca_files.clone(),
+            ..crate::registry::Options::default()
+        };
+        opts.online = Some(crate::engine::OnlineSettings {
+            client,
+            platforms: config.online.platforms.clone(),
+            docker_config: None,
+            no_docker_config: cli.no_docker_config,
+        });
+    }
     opts
 }
 

@@ -13,6 +13,19 @@ pub struct Summary {
     pub notes: usize,
 }
 
+/// What the check did, for the report's last line and JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OnlineSummary {
+    /// Distinct images asked about.
+    pub images: usize,
+    /// Distinct registries asked.
+    pub registries: usize,
+    pub requests: usize,
+    /// Images not asked about, and why (`registry credentials live on the nodes`).
+    pub skipped: Vec<(String, String)>,
+    pub elapsed: std::time::Duration,
+}
+
 /// The result of a run: every file read (for rendering) and the findings, sorted.
 #[derive(Debug)]
 pub struct Report {
@@ -21,6 +34,8 @@ pub struct Report {
     pub summary: Summary,
     /// A path the user named could not be read: exit code 2.
     pub input_failed: bool,
+    /// What the registry check did (`--online` only).
+    pub online: Option<OnlineSummary>,
 }
 
 impl Report {

@@ -172,6 +172,9 @@ pub fn write(report: &Report, opts: &HumanOptions, out: &mut dyn Write) -> std::
         }
         out.write_all(buf.as_bytes())?;
     }
+    if let Some(line) = super::online_line(report) {
+        writeln!(out, "{}", sanitize(&line))?;
+    }
     writeln!(out, "{}", summary_line(report))?;
     out.flush()
 }

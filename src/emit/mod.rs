@@ -102,6 +102,34 @@ pub fn summary_line(report: &Report) -> String {
     )
 }
 
+/// `14 images checked in 3 registries (52 requests) in 0.6 s; 2 not checked: …`, after a run
+/// with `--online`.
+pub fn online_line(report: &Report) -> Option<String> {
+    let o = report.online.as_ref()?;
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut line = format!(
+        "{} checked in {} ({}) in {:.1} s",
+        plural(o.images, "image", "images"),
+        plural(o.registries, "registry", "registries"),
+        plural(o.requests, "request", "requests"),
+        o.elapsed.as_secs_f64()
+    );
+    if let Some((image, why)) = o.skipped.first() {
+        line.push_str(&format!(
+            "; {} not checked ({image}: {why}{})",
+            plural(o.skipped.len(), "image", "images"),
+            if o.skipped.len() > 1 { ", …" } else { "" }
+        ));
+    }
+    Some(line)
+}
+
 /// The name a CI system should show for a finding's file: relative to the working directory
 /// (the repository root in CI), `/`-separated, without a leading `./`. `None` when the file is
 /// outside the working directory (an absolute path elsewhere) and so has no relative name.

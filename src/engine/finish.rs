@@ -26,6 +26,7 @@ pub(super) fn report(
         findings,
         summary,
         input_failed,
+        online: None,
     }
 }
 

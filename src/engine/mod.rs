@@ -20,12 +20,14 @@ mod attach;
 mod finish;
 mod inputs;
 mod lint_file;
+mod online;
 mod options;
 mod rehydrate;
 mod rule_set;
 mod schedule;
 
 pub use crate::report::{Report, Summary};
+pub use online::{OnlineSettings, OnlineSummary};
 pub use options::LintOptions;
 pub use rule_set::RuleSet;
 
@@ -106,7 +108,13 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         .enumerate()
         .flat_map(|(i, list)| list.iter().map(move |o| (file_id(i), o)))
         .collect();
-    let index = Index::build(located.iter().copied(), &opts.settings);
+    let mut index = Index::build(located.iter().copied(), &opts.settings);
+    // The registry room is entered only when the person running pullcheck asked for it.
+    let online = opts.online.as_ref().map(|settings| {
+        let (availability, summary) = online::check(&index, settings);
+        index.availability = availability;
+        summary
+    });
     let mut cross = run_cross_rules(&index, &ruleset, opts.jobs);
     attach_objects(&mut cross, &objects, &opts.settings.default_namespace);
     findings.extend(cross);
@@ -152,5 +160,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     if !tracers.is_empty() {
         placed.trace(&mut sources, &mut findings, &tracers, &objects, &opts.kinds);
     }
-    Ok(finish::report(sources, findings, summary, input_failed))
+    let mut report = finish::report(sources, findings, summary, input_failed);
+    report.online = online;
+    Ok(report)
 }

@@ -28,6 +28,8 @@ pub struct LintOptions {
     pub render: crate::render::RenderSettings,
     /// Where each kind keeps its images: `rules/kinds.yaml` and the config's `kinds`.
     pub kinds: std::sync::Arc<crate::model::KindTable>,
+    /// The registry check (`--online`). `None`, the default: no connection is ever made.
+    pub online: Option<super::online::OnlineSettings>,
 }
 
 impl Default for LintOptions {
@@ -45,6 +47,7 @@ impl Default for LintOptions {
             settings: RunSettings::new(),
             render: crate::render::RenderSettings::default(),
             kinds: crate::model::KindTable::builtin(),
+            online: None,
         }
     }
 }

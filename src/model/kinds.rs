@@ -650,6 +650,12 @@ pub fn extract(spec: &KindSpec, obj: &Cursor<'_>) -> Option<PodSpecFacts> {
             facts.pull_secrets_key = facts.pull_secrets_key.take().or(pod.pull_secrets_key);
             facts.image_pull_secrets.extend(pod.image_pull_secrets);
             facts.service_account = facts.service_account.take().or(pod.service_account);
+            // Several pods of one object (a driver and its executors) are checked as one: the
+            // first that names its platforms speaks for them.
+            if facts.node_os.is_empty() && facts.node_arch.is_empty() {
+                facts.node_os = pod.node_os;
+                facts.node_arch = pod.node_arch;
+            }
             for c in pod.containers {
                 push_container(&mut facts.containers, c);
             }

@@ -146,6 +146,11 @@ pub struct PodSpecFacts {
     /// A definition run by another object (a Tekton Task): pull secrets and ServiceAccount are
     /// the run's, so their absence here proves nothing.
     pub credentials_from_run: bool,
+    /// The operating systems and architectures the pod may be scheduled on, from its
+    /// `nodeSelector` and required node affinity (`kubernetes.io/os`, `kubernetes.io/arch`):
+    /// empty when it does not say.
+    pub node_os: Vec<String>,
+    pub node_arch: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -293,12 +298,79 @@ pub(crate) fn extract_pod_spec(spec: &Cursor<'_>) -> PodSpecFacts {
         }
     }
     (facts.pull_secrets_key, facts.image_pull_secrets) = pull_secrets_of(spec);
+    (facts.node_os, facts.node_arch) = node_platforms(spec);
     facts.service_account = ["serviceAccountName", "serviceAccount"]
         .iter()
         .find_map(|k| spec.get(k))
         .and_then(|n| Scalar::from_cursor(&n))
         .filter(|n| !n.is_null() && !n.text.is_empty());
     facts
+}
+
+/// The `kubernetes.io/os` and `kubernetes.io/arch` values a pod spec requires: a
+/// `nodeSelector` entry, or an `In` expression of a required node-affinity term (any term may
+/// match, so their values add up; a term that does not say leaves it open).
+fn node_platforms(spec: &Cursor<'_>) -> (Vec<String>, Vec<String>) {
+    const OS: [&str; 2] = ["kubernetes.io/os", "beta.kubernetes.io/os"];
+    const ARCH: [&str; 2] = ["kubernetes.io/arch", "beta.kubernetes.io/arch"];
+    let (mut os, mut arch) = (Vec::new(), Vec::new());
+    if let Some(selector) = spec.get("nodeSelector") {
+        for (k, v) in selector.entries() {
+            let (Some(k), Some(v)) = (k.as_str(), v.as_str()) else {
+                continue;
+            };
+            if OS.contains(&k) {
+                os.push(v.to_string());
+            } else if ARCH.contains(&k) {
+                arch.push(v.to_string());
+            }
+        }
+    }
+    if !os.is_empty() || !arch.is_empty() {
+        return (os, arch);
+    }
+    let terms = spec.path(&[
+        "affinity",
+        "nodeAffinity",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "nodeSelectorTerms",
+    ]);
+    let mut open = (false, false);
+    for term in terms.iter().flat_map(|t| t.items().collect::<Vec<_>>()) {
+        let mut said = (false, false);
+        for expr in term.get("matchExpressions").iter().flat_map(|e| e.items().collect::<Vec<_>>()) {
+            if expr.str_at("operator") != Some("In") {
+                continue;
+            }
+            let Some(key) = expr.str_at("key") else { continue };
+            let values = expr
+                .get("values")
+                .into_iter()
+                .flat_map(|v| v.items().collect::<Vec<_>>())
+                .filter_map(|v| v.as_str().map(str::to_string));
+            if OS.contains(&key) {
+                os.extend(values);
+                said.0 = true;
+            } else if ARCH.contains(&key) {
+                arch.extend(values);
+                said.1 = true;
+            }
+        }
+        open.0 |= !said.0;
+        open.1 |= !said.1;
+    }
+    // A term that leaves the OS or the architecture open allows any.
+    if open.0 {
+        os.clear();
+    }
+    if open.1 {
+        arch.clear();
+    }
+    os.sort();
+    os.dedup();
+    arch.sort();
+    arch.dedup();
+    (os, arch)
 }
 
 /// A container mapping: its name, image and pull policy as written.

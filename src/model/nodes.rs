@@ -8,6 +8,9 @@ use crate::syntax::Cursor;
 pub struct NodeFacts {
     /// Every name of every image the node reports (`repo:tag` and `repo@digest` forms).
     pub images: Vec<Scalar>,
+    /// `status.nodeInfo.operatingSystem` / `architecture`, when the node reports them.
+    pub os: Option<String>,
+    pub arch: Option<String>,
 }
 
 /// A node reports at most 50 images by default (`--node-status-max-images`); cap what we keep
@@ -32,5 +35,14 @@ pub fn extract_node(obj: &Cursor<'_>) -> NodeFacts {
         }
     }
     images.shrink_to_fit();
-    NodeFacts { images }
+    let info = |key: &str| {
+        obj.path(&["status", "nodeInfo", key])
+            .and_then(|v| v.as_str().map(str::to_string))
+            .filter(|v| !v.is_empty())
+    };
+    NodeFacts {
+        images,
+        os: info("operatingSystem"),
+        arch: info("architecture"),
+    }
 }

@@ -1,0 +1,484 @@
+//! The registry check (`--online`, issue 20): every distinct image of the run asked once from
+//! its registry, the way the pod would ask, and the answers turned into facts for the rules.
+//!
+//! This is the only place the engine enters `crate::registry`; without `--online` it is never
+//! called. For each container it decides what the kubelet would send (the pod's and its
+//! ServiceAccount's pull secrets that match the image's registry, else nothing; the user's
+//! Docker config for hosts whose credentials live on the nodes), which platforms the pod may
+//! run on, and what to ask; then it asks each distinct question once, in parallel, and, when
+//! the pod's answer is a refusal, asks again with the user's Docker config to tell "does not
+//! exist" from "exists, but the pod may not pull it".
+
+use crate::index::online::{Availability, Outcome, Verdict};
+pub use crate::report::OnlineSummary;
+use crate::index::{Index, RegistryClass, SecretStatus};
+use crate::registry::{Answer, Client, Credential, Platform, Query, Reference};
+use crate::rules::{ImageState, image_state};
+use crate::source::FileId;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// How the registry check runs (`--online` and the config's `registries`/`platforms`).
+#[derive(Clone, Debug, Default)]
+pub struct OnlineSettings {
+    pub client: crate::registry::Options,
+    /// What the nodes run, when no pod and no Node object of the run says.
+    pub platforms: Vec<String>,
+    /// The user's Docker config: `None` reads `$DOCKER_CONFIG/config.json` or
+    /// `~/.docker/config.json`; a path reads that file.
+    pub docker_config: Option<PathBuf>,
+    /// Never ask with the user's Docker config.
+    pub no_docker_config: bool,
+}
+
+/// How many questions are asked at once: registries are slow to answer, not to compute.
+const WORKERS: usize = 8;
+/// Tags read from a registry for suggestions, at most.
+const TAG_LIMIT: usize = 2000;
+
+/// One distinct question: the same image asked with the same credential.
+#[derive(Clone, Debug)]
+struct Ask {
+    registry: String,
+    repository: String,
+    reference: Reference,
+    credential: Credential,
+    /// How findings name the credential (`pull secret default/regcred`).
+    credential_name: String,
+    want_platforms: bool,
+}
+
+impl Ask {
+    fn key(&self) -> String {
+        // The credential's value never leaves this key: it only tells two questions apart.
+        format!(
+            "{}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{}",
+            self.registry,
+            self.repository,
+            self.reference,
+            credential_id(&self.credential),
+            self.want_platforms
+        )
+    }
+
+    fn query(&self) -> Query {
+        Query {
+            registry: self.registry.clone(),
+            repository: self.repository.clone(),
+            reference: self.reference.clone(),
+            credential: self.credential.clone(),
+            want_platforms: self.want_platforms,
+        }
+    }
+}
+
+/// An opaque identity for deduplication: equal credentials, equal ids.
+fn credential_id(c: &Credential) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match c {
+        Credential::Anonymous => 0u8.hash(&mut h),
+        Credential::Basic { username, password } => {
+            1u8.hash(&mut h);
+            username.hash(&mut h);
+            password.hash(&mut h);
+        }
+        Credential::IdentityToken(t) => {
+            2u8.hash(&mut h);
+            t.hash(&mut h);
+        }
+    }
+    format!("{:x}", h.finish())
+}
+
+/// One container to judge: where its image is, what the pod sends, what it may run on.
+struct Container {
+    file: FileId,
+    image_start: usize,
+    /// The questions for the pod, in the kubelet's order (each matching pull secret, else
+    /// anonymous): the first that finds the image decides.
+    asks: Vec<Ask>,
+    wanted: Vec<Platform>,
+    because: String,
+    docker_hub: bool,
+}
+
+/// Asks the registries about every container image of `index`; returns the facts for the
+/// rules and what was done.
+pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availability, OnlineSummary) {
+    let start = Instant::now();
+    let mut summary = OnlineSummary::default();
+    let client = match Client::new(settings.client.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            summary.skipped.push(("every image".into(), e));
+            return (Availability::default(), summary);
+        }
+    };
+    let docker_config = |registry: &str| -> Option<Credential> {
+        if settings.no_docker_config {
+            return None;
+        }
+        match &settings.docker_config {
+            Some(path) => crate::registry::credentials::credential_from_config(
+                path,
+                &std::env::var_os("PATH").unwrap_or_default(),
+                registry,
+            ),
+            None => crate::registry::docker_config_credential(registry),
+        }
+    };
+    let node_platforms = node_platforms(index);
+    let mut containers = Vec::new();
+    let mut user_logins: HashMap<String, Option<Credential>> = HashMap::new();
+    for pod in index.pods() {
+        let creds = index.credentials(&pod);
+        for c in &pod.pod.containers {
+            if c.explicit_pull_policy().is_some_and(|p| p.text == "Never") {
+                continue;
+            }
+            let ImageState::Valid(image, r) = image_state(c) else {
+                continue;
+            };
+            let reference = match (r.digest(&image.text), r.tag(&image.text)) {
+                (Some(d), _) => Reference::Digest(d.to_string()),
+                (None, Some(t)) => Reference::Tag(t.to_string()),
+                (None, None) => Reference::Tag("latest".to_string()),
+            };
+            let (wanted, because) = wanted_platforms(pod.pod, &node_platforms, &settings.platforms);
+            let base = Ask {
+                registry: r.registry.clone(),
+                repository: r.repository.clone(),
+                reference,
+                credential: Credential::Anonymous,
+                credential_name: "anonymous".into(),
+                want_platforms: !wanted.is_empty(),
+            };
+            let mut asks = Vec::new();
+            if index.classify(&r) == RegistryClass::NodeCredentials {
+                // The nodes log in by themselves (a credential provider): only the user's own
+                // login can ask, and without one the image is not judged.
+                let login = user_logins
+                    .entry(r.registry.clone())
+                    .or_insert_with(|| docker_config(&r.registry))
+                    .clone();
+                match login {
+                    Some(credential) => asks.push(Ask {
+                        credential,
+                        credential_name: "docker config".into(),
+                        ..base.clone()
+                    }),
+                    None => {
+                        summary.skipped.push((
+                            image.text.clone(),
+                            "its registry's credentials live on the nodes \
+                             (`registries.node-credentials`) and your Docker config has none"
+                                .into(),
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                for (name, status) in &creds.secrets {
+                    let SecretStatus::Usable(secret, keys) = status else {
+                        continue;
+                    };
+                    for key in keys.iter() {
+                        let Some(login) = &key.login else { continue };
+                        if !index.keys_match(std::slice::from_ref(key), &r) {
+                            continue;
+                        }
+                        let namespace = index.namespace_of(secret.object);
+                        asks.push(Ask {
+                            credential: Credential::Basic {
+                                username: login.username.clone(),
+                                password: login.password.clone(),
+                            },
+                            credential_name: format!("pull secret {namespace}/{}", name.text),
+                            ..base.clone()
+                        });
+                    }
+                }
+                if asks.is_empty() {
+                    asks.push(base.clone());
+                }
+            }
+            containers.push(Container {
+                file: pod.file,
+                image_start: image.span.start,
+                asks,
+                wanted,
+                because,
+                docker_hub: r.registry == "docker.io",
+            });
+        }
+    }
+    // Every distinct question once, in parallel.
+    let mut distinct: Vec<Ask> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    for c in &containers {
+        for a in &c.asks {
+            position.entry(a.key()).or_insert_with(|| {
+                distinct.push(a.clone());
+                distinct.len() - 1
+            });
+        }
+    }
+    let answers = ask_all(&client, &distinct);
+    let answer_of = |a: &Ask| position.get(&a.key()).and_then(|&i| answers.get(i));
+
+    let mut availability = Availability::default();
+    // Second questions (the user's login) and tag lists, asked at most once each.
+    let mut with_user: HashMap<String, Option<Answer>> = HashMap::new();
+    let mut tag_lists: HashMap<String, Vec<String>> = HashMap::new();
+    for c in &containers {
+        // The kubelet tries each matching credential: the first that finds the image wins.
+        let mut chosen = None;
+        for a in &c.asks {
+            let Some(answer) = answer_of(a) else { continue };
+            if matches!(answer, Answer::Found { .. }) || chosen.is_none() {
+                chosen = Some((a, answer));
+            }
+            if matches!(answer, Answer::Found { .. }) {
+                break;
+            }
+        }
+        let Some((ask, answer)) = chosen else { continue };
+        let mut verdict = Verdict {
+            outcome: Outcome::Pullable,
+            credentials: ask.credential_name.clone(),
+            digest: None,
+            platforms: Vec::new(),
+            cached: false,
+        };
+        verdict.outcome = match answer {
+            Answer::Found {
+                digest, platforms, ..
+            } => {
+                verdict.digest = Some(digest.clone());
+                let offered = platforms.clone().unwrap_or_default();
+                verdict.platforms = offered.iter().map(Platform::to_string).collect();
+                let missing: Vec<String> = c
+                    .wanted
+                    .iter()
+                    .filter(|w| !offered.iter().any(|o| crate::registry::platform_matches(w, o)))
+                    .map(Platform::to_string)
+                    .collect();
+                if platforms.is_some() && !missing.is_empty() {
+                    Outcome::PlatformMissing {
+                        wanted: missing,
+                        because: c.because.clone(),
+                    }
+                } else {
+                    Outcome::Pullable
+                }
+            }
+            Answer::NotFound { .. } => Outcome::NotFound {
+                what: what_of(ask),
+                maybe_private: false,
+                nearest: nearest_tags(&client, ask, &mut tag_lists),
+            },
+            Answer::Unauthorized { status, .. } => {
+                // Ask again as the user, to tell a missing image from a refused one.
+                let user = if ask.credential_name == "docker config" {
+                    None
+                } else {
+                    user_logins
+                        .entry(ask.registry.clone())
+                        .or_insert_with(|| docker_config(&ask.registry))
+                        .clone()
+                };
+                let again = user.map(|credential| {
+                    let user_ask = Ask {
+                        credential,
+                        credential_name: "docker config".into(),
+                        ..ask.clone()
+                    };
+                    with_user
+                        .entry(user_ask.key())
+                        .or_insert_with(|| Some(client.check(&user_ask.query())))
+                        .clone()
+                });
+                match again.flatten() {
+                    Some(Answer::Found { .. }) => Outcome::Unauthorized {
+                        status: *status,
+                        exists: Some(true),
+                    },
+                    Some(Answer::NotFound { .. }) => Outcome::NotFound {
+                        what: what_of(ask),
+                        maybe_private: false,
+                        nearest: Vec::new(),
+                    },
+                    // Docker Hub answers 401 for a repository that does not exist: without a
+                    // login that may ask, it cannot be told from a private one.
+                    _ if c.docker_hub && matches!(ask.credential, Credential::Anonymous) => {
+                        Outcome::NotFound {
+                            what: what_of(ask),
+                            maybe_private: true,
+                            nearest: Vec::new(),
+                        }
+                    }
+                    _ => Outcome::Unauthorized {
+                        status: *status,
+                        exists: None,
+                    },
+                }
+            }
+            Answer::RateLimited { retry_after } => Outcome::RateLimited {
+                retry_after_secs: retry_after.map(|d| d.as_secs()),
+            },
+            Answer::Unreachable { error } => Outcome::Unreachable {
+                error: error.clone(),
+            },
+            Answer::Refused { why } => Outcome::Unreachable {
+                error: format!("not asked: {why}"),
+            },
+        };
+        availability.insert(c.file, c.image_start, verdict);
+    }
+    summary.images = distinct
+        .iter()
+        .map(|a| (a.registry.as_str(), a.repository.as_str(), format!("{:?}", a.reference)))
+        .collect::<BTreeSet<_>>()
+        .len();
+    summary.registries = distinct
+        .iter()
+        .map(|a| a.registry.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    summary.requests = client.requests_sent();
+    summary.elapsed = start.elapsed();
+    (availability, summary)
+}
+
+/// `tag `1.4.3``, `digest `sha256:…``.
+fn what_of(ask: &Ask) -> String {
+    match &ask.reference {
+        Reference::Tag(t) => format!("tag `{t}`"),
+        Reference::Digest(d) => format!("digest `{d}`"),
+    }
+}
+
+fn ask_all(client: &Client, asks: &[Ask]) -> Vec<Answer> {
+    let next = AtomicUsize::new(0);
+    let answers: Vec<Mutex<Option<Answer>>> = asks.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS.min(asks.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(ask) = asks.get(i) else { break };
+                    let answer = client.check(&ask.query());
+                    if let Some(slot) = answers.get(i)
+                        && let Ok(mut slot) = slot.lock()
+                    {
+                        *slot = Some(answer);
+                    }
+                }
+            });
+        }
+    });
+    answers
+        .into_iter()
+        .map(|m| {
+            m.into_inner().ok().flatten().unwrap_or(Answer::Unreachable {
+                error: "not asked".into(),
+            })
+        })
+        .collect()
+}
+
+/// The existing tags closest to a missing one (at most three), from the registry's tag list.
+fn nearest_tags(client: &Client, ask: &Ask, lists: &mut HashMap<String, Vec<String>>) -> Vec<String> {
+    let Reference::Tag(wanted) = &ask.reference else {
+        return Vec::new();
+    };
+    let key = format!("{}\u{0}{}\u{0}{}", ask.registry, ask.repository, credential_id(&ask.credential));
+    let tags = lists.entry(key).or_insert_with(|| {
+        client
+            .tags(&ask.registry, &ask.repository, &ask.credential, TAG_LIMIT)
+            .unwrap_or_default()
+    });
+    let mut scored: Vec<(usize, &String)> = tags
+        .iter()
+        .map(|t| (edit_distance(wanted, t), t))
+        .filter(|(d, t)| *d <= wanted.len().max(t.len()) / 2 + 1)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, t)| t.clone()).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// The distinct platforms of the Node objects of the run.
+fn node_platforms(index: &Index<'_>) -> Vec<Platform> {
+    let mut out: Vec<Platform> = Vec::new();
+    for located in index.objects() {
+        let Some(node) = &located.object.node else {
+            continue;
+        };
+        let (Some(os), Some(arch)) = (&node.os, &node.arch) else {
+            continue;
+        };
+        if let Some(p) = Platform::parse(&format!("{os}/{arch}"))
+            && !out.contains(&p)
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The platforms a pod may run on, and where that comes from: its own node selection, else
+/// the run's Node objects, else the config's `platforms`; none when nothing says.
+fn wanted_platforms(
+    pod: &crate::model::PodSpecFacts,
+    nodes: &[Platform],
+    configured: &[String],
+) -> (Vec<Platform>, String) {
+    if !pod.node_arch.is_empty() || !pod.node_os.is_empty() {
+        let oses = if pod.node_os.is_empty() {
+            vec!["linux".to_string()]
+        } else {
+            pod.node_os.clone()
+        };
+        let arches = if pod.node_arch.is_empty() {
+            // The OS alone narrows nothing we can check without an architecture.
+            return (Vec::new(), String::new());
+        } else {
+            pod.node_arch.clone()
+        };
+        let wanted = oses
+            .iter()
+            .flat_map(|os| arches.iter().map(move |a| format!("{os}/{a}")))
+            .filter_map(|p| Platform::parse(&p))
+            .collect();
+        return (wanted, format!("the pod's node selection: {}", arches.join(", ")));
+    }
+    if !nodes.is_empty() {
+        return (nodes.to_vec(), "the Node objects of the run".into());
+    }
+    let wanted: Vec<Platform> = configured.iter().filter_map(|p| Platform::parse(p)).collect();
+    if wanted.is_empty() {
+        (Vec::new(), String::new())
+    } else {
+        (wanted, "the config's `platforms`".into())
+    }
+}
