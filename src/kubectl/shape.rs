@@ -119,11 +119,16 @@ const MAX_DEPTH: usize = 64;
 /// Whether a pull-failure marker sits in a value that kubectl prints there: every key on the
 /// way from the root is a Pod, Event, List or describe key (a container's, label's or
 /// annotation's own name aside). `groups[].rules[].expr`, `jobs.x.steps[].run`,
-/// `receivers[].slack_configs[].text` are not.
+/// `receivers[].slack_configs[].text` are not. Nor is a `message` or a `name` beside a root
+/// key kubectl never prints there (a Datadog monitor's `query`, `options`): the document is
+/// another tool's, whose keys merely share kubectl's words.
 pub fn marker_in_kubectl_place(doc: &Document<'_>) -> bool {
     let Some(root) = doc.root() else {
         return false;
     };
+    if foreign_root_key(doc).is_some() {
+        return false;
+    }
     // (value, every key so far is kubectl's, the key it is the value of, depth)
     let mut stack: Vec<(Cursor<'_>, bool, Option<&str>, usize)> = vec![(root, true, None, 0)];
     let mut seen = 0;
@@ -394,6 +399,13 @@ mod tests {
         // A kubectl key deeper down does not bring a foreign subtree back.
         assert!(!in_place(
             "panels:\n- targets:\n  - status:\n      message: ImagePullBackOff\n"
+        ));
+        // Kubectl's words at the root beside another tool's (a monitor's `query`).
+        assert!(!in_place(
+            "{\"name\": \"x\", \"query\": \"y\", \"message\": \"pod is in ImagePullBackOff\"}"
+        ));
+        assert!(!in_place(
+            "- type: query alert\n  message: ErrImagePull\n  options: {}\n"
         ));
         // A marker in a comment or a key is no value.
         assert!(!in_place("# ImagePullBackOff\nname: x\n"));
