@@ -607,7 +607,10 @@ fn read_registries(
 
 /// `mirrors: {docker.io: mirror.example.com:5000}`: hosts only, as containerd's `hosts.toml`
 /// names them.
-fn read_mirrors(r: &Reader<'_>, value: &Cursor<'_>) -> Result<Vec<(String, String)>, Box<ConfigError>> {
+fn read_mirrors(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+) -> Result<Vec<(String, String)>, Box<ConfigError>> {
     if value.is_null() {
         return Ok(Vec::new());
     }

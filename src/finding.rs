@@ -121,6 +121,20 @@ pub struct Finding {
     /// The lines a diagnosis of kubectl output was drawn from (JSON `evidence`); empty for
     /// manifest rules.
     pub evidence: Vec<Span>,
+    /// What the registry answered, for the registry check's findings (`--online`).
+    pub registry: Option<Box<RegistryInfo>>,
+}
+
+/// The registry's answer behind a finding: which credentials were used (by name), the digest
+/// and platforms it serves, and whether the answer came from the cache.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RegistryInfo {
+    pub credentials: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    pub cached: bool,
 }
 
 impl Finding {
@@ -138,6 +152,7 @@ impl Finding {
             image: None,
             extra: Vec::new(),
             rendered: None,
+            registry: None,
             evidence: Vec::new(),
         }
     }

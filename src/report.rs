@@ -14,7 +14,7 @@ pub struct Summary {
 }
 
 /// What the check did, for the report's last line and JSON.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OnlineSummary {
     /// Distinct images asked about.
     pub images: usize,
@@ -23,7 +23,10 @@ pub struct OnlineSummary {
     pub requests: usize,
     /// Images not asked about, and why (`registry credentials live on the nodes`).
     pub skipped: Vec<(String, String)>,
+    #[serde(rename = "elapsed_ms", serialize_with = "millis")]
     pub elapsed: std::time::Duration,
+    /// Every image asked about, once per credential it was asked with.
+    pub checked: Vec<CheckedImage>,
 }
 
 /// The result of a run: every file read (for rendering) and the findings, sorted.
@@ -42,4 +45,24 @@ impl Report {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+}
+
+/// One image the registry check asked about, and the answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CheckedImage {
+    pub image: String,
+    /// By name: `pull secret prod/regcred`, `docker config`, `anonymous`.
+    pub credentials: String,
+    /// `pullable`, `not-found`, `unauthorized`, `platform-missing`, `unreachable`,
+    /// `rate-limited`.
+    pub answer: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+    pub cached: bool,
+}
+
+fn millis<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -10,6 +10,9 @@ struct JsonReport<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     summary: JsonSummary,
+    /// Only with `--online`: every image checked and what its registry answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    online: Option<&'a crate::report::OnlineSummary>,
 }
 
 #[derive(Serialize)]
@@ -43,6 +46,9 @@ struct JsonFinding<'a> {
     /// Diagnoses only: every line the diagnosis used.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     evidence: Vec<JsonEvidence<'a>>,
+    /// The registry check's findings only (`--online`): what the registry answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registry: Option<&'a crate::finding::RegistryInfo>,
 }
 
 #[derive(Serialize)]
@@ -118,6 +124,7 @@ fn build(report: &Report) -> JsonReport<'_> {
                     .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
                     .collect(),
                 evidence: evidence(report, f),
+                registry: f.registry.as_deref(),
             }
         })
         .collect();
@@ -132,6 +139,7 @@ fn build(report: &Report) -> JsonReport<'_> {
             warnings: s.warnings,
             notes: s.notes,
         },
+        online: report.online.as_ref(),
     }
 }
 

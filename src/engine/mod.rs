@@ -116,6 +116,17 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         summary
     });
     let mut cross = run_cross_rules(&index, &ruleset, opts.jobs);
+    // Where the registry answered, its answer replaces the offline guess that the image may
+    // need credentials: it pulled without them, or `image-unauthorized` says why not.
+    if !index.availability.is_empty() {
+        cross.retain(|f| {
+            f.rule != rules::private_registry_without_pull_secret::META.name
+                || !index
+                    .availability
+                    .get(f.span.file, f.span.range().start)
+                    .is_some_and(|v| v.answered())
+        });
+    }
     attach_objects(&mut cross, &objects, &opts.settings.default_namespace);
     findings.extend(cross);
     ruleset.apply(&mut findings);

@@ -10,9 +10,9 @@
 //! exist" from "exists, but the pod may not pull it".
 
 use crate::index::online::{Availability, Outcome, Verdict};
-pub use crate::report::OnlineSummary;
 use crate::index::{Index, RegistryClass, SecretStatus};
 use crate::registry::{Answer, Client, Credential, Platform, Query, Reference};
+pub use crate::report::OnlineSummary;
 use crate::rules::{ImageState, image_state};
 use crate::source::FileId;
 use std::collections::{BTreeSet, HashMap};
@@ -96,8 +96,10 @@ fn credential_id(c: &Credential) -> String {
 
 /// One container to judge: where its image is, what the pod sends, what it may run on.
 struct Container {
+    unseen_service_account: Option<String>,
     file: FileId,
     image_start: usize,
+    image: String,
     /// The questions for the pod, in the kubelet's order (each matching pull secret, else
     /// anonymous): the first that finds the image decides.
     asks: Vec<Ask>,
@@ -207,8 +209,13 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 }
             }
             containers.push(Container {
+                unseen_service_account: creds
+                    .service_account
+                    .is_none()
+                    .then(|| pod.service_account_name().to_string()),
                 file: pod.file,
                 image_start: image.span.start,
+                image: image.text.clone(),
                 asks,
                 wanted,
                 because,
@@ -246,13 +253,16 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 break;
             }
         }
-        let Some((ask, answer)) = chosen else { continue };
+        let Some((ask, answer)) = chosen else {
+            continue;
+        };
         let mut verdict = Verdict {
             outcome: Outcome::Pullable,
             credentials: ask.credential_name.clone(),
             digest: None,
             platforms: Vec::new(),
             cached: false,
+            unseen_service_account: c.unseen_service_account.clone(),
         };
         verdict.outcome = match answer {
             Answer::Found {
@@ -264,7 +274,11 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 let missing: Vec<String> = c
                     .wanted
                     .iter()
-                    .filter(|w| !offered.iter().any(|o| crate::registry::platform_matches(w, o)))
+                    .filter(|w| {
+                        !offered
+                            .iter()
+                            .any(|o| crate::registry::platform_matches(w, o))
+                    })
                     .map(Platform::to_string)
                     .collect();
                 if platforms.is_some() && !missing.is_empty() {
@@ -337,11 +351,35 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 error: format!("not asked: {why}"),
             },
         };
+        let checked = crate::report::CheckedImage {
+            image: c.image.clone(),
+            credentials: verdict.credentials.clone(),
+            answer: match &verdict.outcome {
+                Outcome::Pullable => "pullable",
+                Outcome::NotFound { .. } => "not-found",
+                Outcome::Unauthorized { .. } => "unauthorized",
+                Outcome::PlatformMissing { .. } => "platform-missing",
+                Outcome::Unreachable { .. } => "unreachable",
+                Outcome::RateLimited { .. } => "rate-limited",
+            },
+            digest: verdict.digest.clone(),
+            platforms: verdict.platforms.clone(),
+            cached: verdict.cached,
+        };
+        if !summary.checked.contains(&checked) {
+            summary.checked.push(checked);
+        }
         availability.insert(c.file, c.image_start, verdict);
     }
     summary.images = distinct
         .iter()
-        .map(|a| (a.registry.as_str(), a.repository.as_str(), format!("{:?}", a.reference)))
+        .map(|a| {
+            (
+                a.registry.as_str(),
+                a.repository.as_str(),
+                format!("{:?}", a.reference),
+            )
+        })
         .collect::<BTreeSet<_>>()
         .len();
     summary.registries = distinct
@@ -349,6 +387,11 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
         .map(|a| a.registry.as_str())
         .collect::<BTreeSet<_>>()
         .len();
+    summary.checked.sort_by(|a, b| {
+        a.image
+            .cmp(&b.image)
+            .then(a.credentials.cmp(&b.credentials))
+    });
     summary.requests = client.requests_sent();
     summary.elapsed = start.elapsed();
     (availability, summary)
@@ -384,31 +427,61 @@ fn ask_all(client: &Client, asks: &[Ask]) -> Vec<Answer> {
     answers
         .into_iter()
         .map(|m| {
-            m.into_inner().ok().flatten().unwrap_or(Answer::Unreachable {
-                error: "not asked".into(),
-            })
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or(Answer::Unreachable {
+                    error: "not asked".into(),
+                })
         })
         .collect()
 }
 
 /// The existing tags closest to a missing one (at most three), from the registry's tag list.
-fn nearest_tags(client: &Client, ask: &Ask, lists: &mut HashMap<String, Vec<String>>) -> Vec<String> {
+fn nearest_tags(
+    client: &Client,
+    ask: &Ask,
+    lists: &mut HashMap<String, Vec<String>>,
+) -> Vec<String> {
     let Reference::Tag(wanted) = &ask.reference else {
         return Vec::new();
     };
-    let key = format!("{}\u{0}{}\u{0}{}", ask.registry, ask.repository, credential_id(&ask.credential));
+    let key = format!(
+        "{}\u{0}{}\u{0}{}",
+        ask.registry,
+        ask.repository,
+        credential_id(&ask.credential)
+    );
     let tags = lists.entry(key).or_insert_with(|| {
         client
             .tags(&ask.registry, &ask.repository, &ask.credential, TAG_LIMIT)
             .unwrap_or_default()
     });
-    let mut scored: Vec<(usize, &String)> = tags
+    // Fewest edits first; among equals, the longest shared prefix, then the nearest character
+    // where they part (`1.4.3` → `1.4.2` before `1.4.0`).
+    let mut scored: Vec<(usize, usize, u32, &String)> = tags
         .iter()
-        .map(|t| (edit_distance(wanted, t), t))
-        .filter(|(d, t)| *d <= wanted.len().max(t.len()) / 2 + 1)
+        .map(|t| {
+            let shared = wanted
+                .chars()
+                .zip(t.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let gap = wanted
+                .chars()
+                .zip(t.chars())
+                .find(|(a, b)| a != b)
+                .map_or(0, |(a, b)| u32::from(a).abs_diff(u32::from(b)));
+            (edit_distance(wanted, t), usize::MAX - shared, gap, t)
+        })
+        .filter(|(d, _, _, t)| *d <= wanted.len().max(t.len()) / 3 + 1)
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, t)| t.clone()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, _, _, t)| t.clone())
+        .collect()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -470,12 +543,18 @@ fn wanted_platforms(
             .flat_map(|os| arches.iter().map(move |a| format!("{os}/{a}")))
             .filter_map(|p| Platform::parse(&p))
             .collect();
-        return (wanted, format!("the pod's node selection: {}", arches.join(", ")));
+        return (
+            wanted,
+            format!("the pod's node selection: {}", arches.join(", ")),
+        );
     }
     if !nodes.is_empty() {
         return (nodes.to_vec(), "the Node objects of the run".into());
     }
-    let wanted: Vec<Platform> = configured.iter().filter_map(|p| Platform::parse(p)).collect();
+    let wanted: Vec<Platform> = configured
+        .iter()
+        .filter_map(|p| Platform::parse(p))
+        .collect();
     if wanted.is_empty() {
         (Vec::new(), String::new())
     } else {

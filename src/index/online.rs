@@ -42,6 +42,19 @@ pub struct Verdict {
     pub platforms: Vec<String>,
     /// Answered from the cache, without a request.
     pub cached: bool,
+    /// The pod's ServiceAccount when it is not among the linted files: pull secrets it may
+    /// add were not tried.
+    pub unseen_service_account: Option<String>,
+}
+
+impl Verdict {
+    /// The registry said something about the image itself (not: unreachable, rate limited).
+    pub fn answered(&self) -> bool {
+        !matches!(
+            self.outcome,
+            Outcome::Unreachable { .. } | Outcome::RateLimited { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +71,10 @@ pub enum Outcome {
     /// The registry refuses the credentials the pod would use, or wants some and the pod has
     /// none. `exists`: asked again with the user's Docker config, the image was found
     /// (`Some(true)`), or that could not be asked (`None`).
-    Unauthorized { status: u16, exists: Option<bool> },
+    Unauthorized {
+        status: u16,
+        exists: Option<bool>,
+    },
     /// No variant for a platform the pod may run on; `because` says where the platforms came
     /// from (`nodeSelector`, `Node objects`, `the config's platforms`).
     PlatformMissing {
@@ -66,6 +82,10 @@ pub enum Outcome {
         because: String,
     },
     /// DNS, connection, TLS or timeout: CI's network may differ from the nodes'.
-    Unreachable { error: String },
-    RateLimited { retry_after_secs: Option<u64> },
+    Unreachable {
+        error: String,
+    },
+    RateLimited {
+        retry_after_secs: Option<u64>,
+    },
 }

@@ -338,11 +338,17 @@ fn node_platforms(spec: &Cursor<'_>) -> (Vec<String>, Vec<String>) {
     let mut open = (false, false);
     for term in terms.iter().flat_map(|t| t.items().collect::<Vec<_>>()) {
         let mut said = (false, false);
-        for expr in term.get("matchExpressions").iter().flat_map(|e| e.items().collect::<Vec<_>>()) {
+        for expr in term
+            .get("matchExpressions")
+            .iter()
+            .flat_map(|e| e.items().collect::<Vec<_>>())
+        {
             if expr.str_at("operator") != Some("In") {
                 continue;
             }
-            let Some(key) = expr.str_at("key") else { continue };
+            let Some(key) = expr.str_at("key") else {
+                continue;
+            };
             let values = expr
                 .get("values")
                 .into_iter()

@@ -54,10 +54,12 @@ pub const REGISTRY_RATE_LIMITED: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/registry-rate-limited.md"),
 };
 
-/// Every container image of the run with its verdict, for the rule that wants it.
+/// Every container image of the run with its verdict, for the rule that wants it; each
+/// finding it adds carries the registry's answer.
 fn each_verdict<'i>(
     index: &'i Index<'_>,
-    mut visit: impl FnMut(Span, &str, &'i Verdict),
+    out: &mut Vec<Finding>,
+    mut visit: impl FnMut(Span, &str, &'i Verdict, &mut Vec<Finding>),
 ) {
     if index.availability.is_empty() {
         return;
@@ -68,14 +70,23 @@ fn each_verdict<'i>(
                 continue;
             };
             if let Some(v) = index.availability.get(pod.file, image.span.start) {
-                visit(Span::new(pod.file, image.span.clone()), &image.text, v);
+                let start = out.len();
+                visit(Span::new(pod.file, image.span.clone()), &image.text, v, out);
+                for f in out.iter_mut().skip(start) {
+                    f.registry = Some(Box::new(crate::finding::RegistryInfo {
+                        credentials: v.credentials.clone(),
+                        digest: v.digest.clone(),
+                        platforms: v.platforms.clone(),
+                        cached: v.cached,
+                    }));
+                }
             }
         }
     }
 }
 
 pub fn check_not_found(index: &Index<'_>, out: &mut Vec<Finding>) {
-    each_verdict(index, |span, image, v| {
+    each_verdict(index, out, |span, image, v, out| {
         let Outcome::NotFound {
             what,
             maybe_private,
@@ -119,19 +130,27 @@ pub fn check_not_found(index: &Index<'_>, out: &mut Vec<Finding>) {
 }
 
 pub fn check_unauthorized(index: &Index<'_>, out: &mut Vec<Finding>) {
-    each_verdict(index, |span, image, v| {
+    each_verdict(index, out, |span, image, v, out| {
         let Outcome::Unauthorized { status, exists } = &v.outcome else {
             return;
         };
         let exists = match exists {
-            Some(true) => "; it exists (your Docker login can pull it), so the pod's credentials are what is wrong",
+            Some(true) => {
+                "; it exists (your Docker login can pull it), so the pod's credentials are what is wrong"
+            }
             Some(false) => "",
             None => "",
         };
+        let unseen = v.unseen_service_account.as_ref().map_or_else(String::new, |sa| {
+            format!(
+                " (its ServiceAccount {sa:?} is not among the linted files: pull secrets it may \
+                 add were not tried)"
+            )
+        });
         let message = if v.credentials == "anonymous" {
             format!(
                 "the registry of image {image:?} wants credentials (HTTP {status}) and the pod \
-                 has no pull secret for it{exists}"
+                 has no pull secret for it{unseen}{exists}"
             )
         } else {
             format!(
@@ -153,7 +172,7 @@ pub fn check_unauthorized(index: &Index<'_>, out: &mut Vec<Finding>) {
 }
 
 pub fn check_platform_missing(index: &Index<'_>, out: &mut Vec<Finding>) {
-    each_verdict(index, |span, image, v| {
+    each_verdict(index, out, |span, image, v, out| {
         let Outcome::PlatformMissing { wanted, because } = &v.outcome else {
             return;
         };
@@ -181,7 +200,7 @@ pub fn check_platform_missing(index: &Index<'_>, out: &mut Vec<Finding>) {
 }
 
 pub fn check_unreachable(index: &Index<'_>, out: &mut Vec<Finding>) {
-    each_verdict(index, |span, image, v| {
+    each_verdict(index, out, |span, image, v, out| {
         let Outcome::Unreachable { error } = &v.outcome else {
             return;
         };
@@ -202,7 +221,7 @@ pub fn check_unreachable(index: &Index<'_>, out: &mut Vec<Finding>) {
 }
 
 pub fn check_rate_limited(index: &Index<'_>, out: &mut Vec<Finding>) {
-    each_verdict(index, |span, image, v| {
+    each_verdict(index, out, |span, image, v, out| {
         let Outcome::RateLimited { retry_after_secs } = &v.outcome else {
             return;
         };
@@ -219,7 +238,7 @@ pub fn check_rate_limited(index: &Index<'_>, out: &mut Vec<Finding>) {
             .label("rate limited")
             .help(
                 "log in (a Docker Hub account has a higher limit), pull through a mirror \
-                 (`registries.mirrors`), or run the check again later; answers are cached",
+                 (`registries.mirrors`), or run the check again later",
             ),
         );
     });

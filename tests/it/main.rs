@@ -34,6 +34,7 @@ mod kubectl_wrapping;
 mod list_streaming;
 mod new_rule;
 mod no_secret_leak;
+mod online;
 mod registry_harness;
 mod render;
 mod render_hostile;
