@@ -224,6 +224,18 @@ impl Client {
         match authed.resp.status {
             200 => {}
             404 => return self.not_found(&url, &credential, &scope),
+            // Some proxies in front of registries refuse HEAD: the GET answers the same question.
+            405 | 501 => {
+                return self.read_manifest(
+                    &url,
+                    &repo,
+                    &credential,
+                    &scope,
+                    None,
+                    String::new(),
+                    q.want_platforms,
+                );
+            }
             _ => return status_answer(&authed, &credential),
         }
         let digest = authed
