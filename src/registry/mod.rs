@@ -6,7 +6,7 @@
 //! all four manifest media types in `Accept`; on a 401 the challenge of `WWW-Authenticate`
 //! (a Bearer token exchange, or Basic); a GET of the manifest only when the platforms are
 //! wanted (then the config blob of a single manifest). Every request obeys the rules of
-//! [`http`]: no link-local or metadata address, plain HTTP only to loopback or an insecure
+//! `http.rs`: no link-local or metadata address, plain HTTP only to loopback or an insecure
 //! host, a credential only to its own host (and its token realm), bounded in time, count, size
 //! and redirects.
 
@@ -356,7 +356,9 @@ impl Client {
         scope: &str,
         manifest_body: &[u8],
     ) -> Result<Vec<Platform>, Fetch> {
-        let config = manifest::config_digest(manifest_body)?;
+        let Some(config) = manifest::config_digest(manifest_body)? else {
+            return Ok(Vec::new());
+        };
         if !valid_digest(&config) {
             return Err(Fetch::Garbled(
                 "a config digest that is not one".to_string(),

@@ -735,6 +735,25 @@ fn a_single_manifest_names_its_platform_in_its_config() {
 }
 
 #[test]
+fn an_artifact_that_is_not_an_image_offers_no_platform() {
+    let chart = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","size":1},"layers":[]}"#;
+    let server = Server::start(
+        "127.0.0.1",
+        Box::new(move |_, _| reply(200, &[("Content-Type", manifest::OCI_MANIFEST)], chart)),
+    );
+    let answer = client().check(&Query {
+        want_platforms: true,
+        ..query(&server, Credential::Anonymous)
+    });
+    assert!(
+        matches!(&answer, Answer::Found { platforms: Some(p), .. } if p.is_empty()),
+        "{answer:?}"
+    );
+    // HEAD and the manifest's GET; no config blob asked for.
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
 fn a_manifest_that_is_not_its_digest_is_garbled() {
     let server = Server::start(
         "127.0.0.1",
