@@ -841,22 +841,23 @@ fn docker_hub_names_and_mirrors() {
         ..Options::default()
     });
     let secret = basic("u", "p");
-    let (url, repo, cred) = c.target("docker.io", "nginx", &secret).expect("hub");
-    assert_eq!(url.authority, "registry-1.docker.io");
-    assert_eq!(repo, "library/nginx");
-    assert_eq!(cred, secret);
-    let (url, repo, _) = c
+    let t = c.target("docker.io", "nginx", &secret).expect("hub");
+    assert_eq!(t.authority, "registry-1.docker.io");
+    assert_eq!(t.repo, "library/nginx");
+    assert_eq!(t.scope, "repository:library/nginx:pull");
+    assert_eq!(t.credential, secret);
+    let t = c
         .target("index.docker.io", "team/app", &secret)
         .expect("hub");
     assert_eq!(
-        (url.authority.as_str(), repo.as_str()),
+        (t.authority.as_str(), t.repo.as_str()),
         ("registry-1.docker.io", "team/app")
     );
-    let (url, repo, cred) = c.target("quay.io", "team/app", &secret).expect("mirror");
-    assert_eq!(url.authority, "127.0.0.1:5000");
-    assert_eq!(repo, "team/app");
+    let t = c.target("quay.io", "team/app", &secret).expect("mirror");
+    assert_eq!(t.authority, "127.0.0.1:5000");
+    assert_eq!(t.repo, "team/app");
     assert_eq!(
-        cred,
+        t.credential,
         Credential::Anonymous,
         "a mirror is not given the registry's credential"
     );
@@ -1013,4 +1014,27 @@ fn one_client_serves_several_threads() {
         }
     });
     assert_eq!(server.seen().len(), 4);
+}
+
+#[test]
+fn a_digest_reference_is_its_own_digest_when_head_names_none() {
+    let server = Server::start(
+        "127.0.0.1",
+        Box::new(|_, _| reply(200, &[("Content-Type", manifest::OCI_INDEX)], b"")),
+    );
+    let answer = client().check(&Query {
+        reference: Reference::Digest(DIGEST.to_string()),
+        ..query(&server, Credential::Anonymous)
+    });
+    assert_eq!(
+        answer,
+        Answer::Found {
+            digest: DIGEST.to_string(),
+            media_type: manifest::OCI_INDEX.to_string(),
+            platforms: None,
+        }
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1, "HEAD only: {seen:?}");
+    assert_eq!(seen[0].path, format!("/v2/team/app/manifests/{DIGEST}"));
 }
