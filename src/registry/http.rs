@@ -73,6 +73,12 @@ pub(crate) fn forbidden_ip(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return v4.is_link_local();
             }
+            // NAT64's well-known prefix (RFC 6052) reaches IPv4 addresses through a gateway.
+            let [a, b, c, d, e, f, g, h] = v6.segments();
+            if [a, b, c, d, e, f] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                let v4 = std::net::Ipv4Addr::from((u32::from(g) << 16) | u32::from(h));
+                return v4.is_link_local();
+            }
             (v6.segments()[0] & 0xffc0) == 0xfe80
                 || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
         }
@@ -471,6 +477,8 @@ fn describe(e: &ureq::Error, url: &Url, timeout: Duration) -> Fail {
         ),
         ureq::Error::Rustls(r) => (format!("{host}: TLS: {r}"), true),
         ureq::Error::Tls(t) => (format!("{host}: TLS: {t}"), true),
+        // Its text would quote the URL, which may be a signed storage URL from a redirect.
+        ureq::Error::BadUri(_) => (format!("{host}: a URL the client cannot use"), false),
         ureq::Error::LargeResponseHeader(_, _) => (
             format!("{host}: response headers larger than 64 KiB"),
             false,
@@ -502,6 +510,7 @@ mod tests {
             "febf::1",
             "fd00:ec2::254",
             "::ffff:169.254.169.254",
+            "64:ff9b::169.254.169.254",
         ] {
             assert!(forbidden_ip(ip.parse().expect("ip")), "{ip}");
         }

@@ -56,11 +56,22 @@ pub(crate) fn index_platforms(body: &[u8]) -> Result<Vec<Platform>, String> {
     Ok(out)
 }
 
-/// The config blob's digest of a single manifest.
-pub(crate) fn config_digest(body: &[u8]) -> Result<String, String> {
+/// Config media types of runnable images. Anything else (a Helm chart, a signature, an SBOM
+/// stored as an OCI artifact) runs on no platform.
+const IMAGE_CONFIGS: &[&str] = &[
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
+
+/// The config blob's digest of a single manifest, `None` when it is not an image's config.
+pub(crate) fn config_digest(body: &[u8]) -> Result<Option<String>, String> {
     let manifest =
         ImageManifest::from_reader(body).map_err(|e| format!("unreadable manifest: {e}"))?;
-    Ok(manifest.config().digest().to_string())
+    let config = manifest.config();
+    let media_type = config.media_type().to_string();
+    Ok(IMAGE_CONFIGS
+        .contains(&media_type.as_str())
+        .then(|| config.digest().to_string()))
 }
 
 /// The platform an image config says it was built for.

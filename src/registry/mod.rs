@@ -6,7 +6,7 @@
 //! all four manifest media types in `Accept`; on a 401 the challenge of `WWW-Authenticate`
 //! (a Bearer token exchange, or Basic); a GET of the manifest only when the platforms are
 //! wanted (then the config blob of a single manifest). Every request obeys the rules of
-//! [`http`]: no link-local or metadata address, plain HTTP only to loopback or an insecure
+//! `http.rs`: no link-local or metadata address, plain HTTP only to loopback or an insecure
 //! host, a credential only to its own host (and its token realm), bounded in time, count, size
 //! and redirects.
 
@@ -194,44 +194,50 @@ impl Client {
     /// Whether `q`'s manifest exists for its credential, with its digest and, when wanted, its
     /// platforms.
     pub fn check(&self, q: &Query) -> Answer {
-        let (base, repo, credential) = match self.target(&q.registry, &q.repository, &q.credential)
-        {
+        let target = match self.target(&q.registry, &q.repository, &q.credential) {
             Ok(t) => t,
             Err(a) => return a,
         };
-        let reference = match &q.reference {
-            Reference::Tag(t) if valid_tag(t) => t.as_str(),
-            Reference::Digest(d) if valid_digest(d) => d.as_str(),
+        let (reference, requested_digest) = match &q.reference {
+            Reference::Tag(t) if valid_tag(t) => (t.as_str(), None),
+            Reference::Digest(d) if valid_digest(d) => (d.as_str(), Some(d.clone())),
             Reference::Tag(_) => return refused("not a valid tag"),
             Reference::Digest(_) => return refused("not a valid digest"),
         };
-        let url = Url::new(
-            base.scheme,
-            &base.authority,
-            &format!("/v2/{repo}/manifests/{reference}"),
-        );
-        let scope = format!("repository:{repo}:pull");
+        let url = target.at(&format!("/v2/{}/manifests/{reference}", target.repo));
         let head = Req {
             method: Method::Head,
             accept: ACCEPT_ANY,
             cap: 0,
             form: None,
         };
-        let authed = match self.authorized(&url, &head, &credential, &scope) {
+        let authed = match self.authorized(&url, &head, &target) {
             Ok(a) => a,
             Err(a) => return a,
         };
         match authed.resp.status {
             200 => {}
-            404 => return self.not_found(&url, &credential, &scope),
-            _ => return status_answer(&authed, &credential),
+            404 => return self.not_found(&url, &target),
+            // Some proxies in front of registries refuse HEAD: the GET answers the same question.
+            405 | 501 => {
+                let wanted = Wanted {
+                    digest: requested_digest,
+                    media_type: String::new(),
+                    platforms: q.want_platforms,
+                };
+                return self.read_manifest(&url, &target, wanted);
+            }
+            _ => return status_answer(&authed, &target.credential),
         }
+        // Old registries omit Docker-Content-Digest on HEAD: the digest asked for, else the
+        // GET body's hash.
         let digest = authed
             .resp
             .header("docker-content-digest")
             .map(str::trim)
             .filter(|d| valid_digest(d))
-            .map(str::to_string);
+            .map(str::to_string)
+            .or(requested_digest);
         let media_type = media_type_of(&authed.resp);
         if !q.want_platforms
             && let Some(digest) = digest
@@ -242,28 +248,24 @@ impl Client {
                 platforms: None,
             };
         }
-        // Old registries omit Docker-Content-Digest on HEAD: the digest is the body's hash.
-        self.read_manifest(
-            &url,
-            &repo,
-            &credential,
-            &scope,
+        let wanted = Wanted {
             digest,
             media_type,
-            q.want_platforms,
-        )
+            platforms: q.want_platforms,
+        };
+        self.read_manifest(&url, &target, wanted)
     }
 
     /// A 404 from HEAD has no body: one GET learns which code it was (`MANIFEST_UNKNOWN`,
     /// `NAME_UNKNOWN`), which tells a missing tag from a missing repository.
-    fn not_found(&self, url: &Url, credential: &Credential, scope: &str) -> Answer {
+    fn not_found(&self, url: &Url, target: &Target) -> Answer {
         let get = Req {
             method: Method::Get,
             accept: ACCEPT_ANY,
             cap: MANIFEST_CAP,
             form: None,
         };
-        let detail = match self.authorized(url, &get, credential, scope) {
+        let detail = match self.authorized(url, &get, target) {
             Ok(a) if a.resp.status == 404 => manifest::error_detail(&a.resp.body),
             _ => None,
         };
@@ -272,33 +274,24 @@ impl Client {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn read_manifest(
-        &self,
-        url: &Url,
-        repo: &str,
-        credential: &Credential,
-        scope: &str,
-        head_digest: Option<String>,
-        head_media_type: String,
-        want_platforms: bool,
-    ) -> Answer {
+    /// GET the manifest: its hash checked against the digest known so far, then its platforms.
+    fn read_manifest(&self, url: &Url, target: &Target, wanted: Wanted) -> Answer {
         let get = Req {
             method: Method::Get,
             accept: ACCEPT_ANY,
             cap: MANIFEST_CAP,
             form: None,
         };
-        let authed = match self.authorized(url, &get, credential, scope) {
+        let authed = match self.authorized(url, &get, target) {
             Ok(a) => a,
             Err(a) => return a,
         };
         if authed.resp.status != 200 {
-            return status_answer(&authed, credential);
+            return status_answer(&authed, &target.credential);
         }
         let body = &authed.resp.body;
         let hash = manifest::sha256(body);
-        let digest = match head_digest {
+        let digest = match wanted.digest {
             Some(d) if d.starts_with("sha256:") && d != hash => {
                 return garbled(url, "a manifest whose hash is not its digest");
             }
@@ -307,8 +300,8 @@ impl Client {
         };
         let media_type = Some(media_type_of(&authed.resp))
             .filter(|m| !m.is_empty())
-            .unwrap_or(head_media_type);
-        if !want_platforms {
+            .unwrap_or(wanted.media_type);
+        if !wanted.platforms {
             return Answer::Found {
                 digest,
                 media_type,
@@ -317,9 +310,7 @@ impl Client {
         }
         let platforms = match manifest::kind(&media_type, body) {
             Some(manifest::Kind::Index) => manifest::index_platforms(body).map_err(Fetch::Garbled),
-            Some(manifest::Kind::Manifest) => {
-                self.single_platform(url, repo, credential, scope, body)
-            }
+            Some(manifest::Kind::Manifest) => self.single_platform(target, body),
             None => Err(Fetch::Garbled(format!(
                 "a manifest of unknown type {media_type:?}"
             ))),
@@ -338,23 +329,18 @@ impl Client {
     /// The platform of a single-platform image: its config blob says it.
     fn single_platform(
         &self,
-        url: &Url,
-        repo: &str,
-        credential: &Credential,
-        scope: &str,
+        target: &Target,
         manifest_body: &[u8],
     ) -> Result<Vec<Platform>, Fetch> {
-        let config = manifest::config_digest(manifest_body)?;
+        let Some(config) = manifest::config_digest(manifest_body)? else {
+            return Ok(Vec::new());
+        };
         if !valid_digest(&config) {
             return Err(Fetch::Garbled(
                 "a config digest that is not one".to_string(),
             ));
         }
-        let blob_url = Url::new(
-            url.scheme,
-            &url.authority,
-            &format!("/v2/{repo}/blobs/{config}"),
-        );
+        let blob_url = target.at(&format!("/v2/{}/blobs/{config}", target.repo));
         let get = Req {
             method: Method::Get,
             accept: "application/vnd.oci.image.config.v1+json, application/vnd.docker.container.image.v1+json, */*",
@@ -362,10 +348,10 @@ impl Client {
             form: None,
         };
         let authed = self
-            .authorized(&blob_url, &get, credential, scope)
+            .authorized(&blob_url, &get, target)
             .map_err(Fetch::Answer)?;
         if authed.resp.status != 200 {
-            return Err(Fetch::Answer(status_answer(&authed, credential)));
+            return Err(Fetch::Answer(status_answer(&authed, &target.credential)));
         }
         if config.starts_with("sha256:") && manifest::sha256(&authed.resp.body) != config {
             return Err(Fetch::Garbled(
@@ -384,18 +370,13 @@ impl Client {
         credential: &Credential,
         limit: usize,
     ) -> Result<Vec<String>, Answer> {
-        let (base, repo, credential) = self.target(registry, repository, credential)?;
+        let target = self.target(registry, repository, credential)?;
         let mut out = Vec::new();
         if limit == 0 {
             return Ok(out);
         }
-        let scope = format!("repository:{repo}:pull");
         let n = limit.min(1000);
-        let mut url = Url::new(
-            base.scheme,
-            &base.authority,
-            &format!("/v2/{repo}/tags/list?n={n}"),
-        );
+        let mut url = target.at(&format!("/v2/{}/tags/list?n={n}", target.repo));
         let get = Req {
             method: Method::Get,
             accept: "application/json",
@@ -403,15 +384,9 @@ impl Client {
             form: None,
         };
         for _ in 0..MAX_TAG_PAGES {
-            let authed = self.authorized(&url, &get, &credential, &scope)?;
+            let authed = self.authorized(&url, &get, &target)?;
             if authed.resp.status != 200 {
-                return Err(match authed.resp.status {
-                    404 => Answer::NotFound {
-                        detail: manifest::error_detail(&authed.resp.body)
-                            .unwrap_or_else(|| format!("HTTP 404 from {}", url.authority)),
-                    },
-                    _ => status_answer(&authed, &credential),
-                });
+                return Err(status_answer(&authed, &target.credential));
             }
             #[derive(serde::Deserialize)]
             struct TagList {
@@ -435,15 +410,15 @@ impl Client {
         Ok(out)
     }
 
-    /// The URL base, the repository path and the credential to send, for a registry as an
-    /// image names it. A mirror is asked anonymously: the credential was chosen for the
-    /// registry, and a mirror named in a repository's config is not trusted with it.
+    /// Where and how to ask for a repository of a registry as an image names it. A mirror is
+    /// asked anonymously: the credential was chosen for the registry, and a mirror named in a
+    /// repository's config is not trusted with it.
     fn target(
         &self,
         registry: &str,
         repository: &str,
         credential: &Credential,
-    ) -> Result<(Url, String, Credential), Answer> {
+    ) -> Result<Target, Answer> {
         let registry = registry.trim().to_ascii_lowercase();
         if !url::valid_authority(&registry) {
             return Err(refused("not a valid registry host"));
@@ -469,18 +444,18 @@ impl Client {
             None if hub => (DOCKER_HUB_API.to_string(), credential.clone()),
             None => (registry, credential.clone()),
         };
-        Ok((Url::new(Scheme::Https, &host, "/"), repo, credential))
+        Ok(Target {
+            authority: host,
+            scope: format!("repository:{repo}:pull"),
+            repo,
+            credential,
+        })
     }
 
     /// `req` with the credential as the registry asks for it: a cached token first; on a 401
     /// one token exchange (or Basic) and one retry.
-    fn authorized(
-        &self,
-        url: &Url,
-        req: &Req,
-        credential: &Credential,
-        scope: &str,
-    ) -> Result<Authed, Answer> {
+    fn authorized(&self, url: &Url, req: &Req, target: &Target) -> Result<Authed, Answer> {
+        let (credential, scope) = (&target.credential, target.scope.as_str());
         let key = TokenKey::new(&url.authority, scope, credential);
         let cached = self.tokens.get(&key);
         let basic = match credential {
@@ -500,11 +475,12 @@ impl Client {
             _ => None,
         };
         let resp = self.http.polite(url, req, first.as_deref())?;
+        let plain = |resp| Authed {
+            resp,
+            exchanged: false,
+        };
         if resp.status != 401 {
-            return Ok(Authed {
-                resp,
-                exchanged: false,
-            });
+            return Ok(plain(resp));
         }
         match auth::parse_challenge(resp.headers("www-authenticate")) {
             Some(Challenge::Bearer {
@@ -513,6 +489,7 @@ impl Client {
                 scope: asked,
                 ..
             }) => {
+                // A cached token the registry refused is dropped: one fresh exchange, no more.
                 if cached.is_some() {
                     self.tokens.forget(&key);
                 }
@@ -534,23 +511,38 @@ impl Client {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .insert(url.authority.clone());
-                    let resp = self.http.polite(url, req, Some(&b))?;
-                    Ok(Authed {
-                        resp,
-                        exchanged: false,
-                    })
+                    Ok(plain(self.http.polite(url, req, Some(&b))?))
                 }
-                None => Ok(Authed {
-                    resp,
-                    exchanged: false,
-                }),
+                None => Ok(plain(resp)),
             },
-            _ => Ok(Authed {
-                resp,
-                exchanged: false,
-            }),
+            _ => Ok(plain(resp)),
         }
     }
+}
+
+/// Where a check asks, with what, for which scope.
+struct Target {
+    /// The host asked: the registry's API host or its mirror.
+    authority: String,
+    /// The repository path, `library/` added on Docker Hub.
+    repo: String,
+    credential: Credential,
+    scope: String,
+}
+
+impl Target {
+    /// HTTPS first; `http.rs` falls back to plain HTTP where that is allowed.
+    fn at(&self, path: &str) -> Url {
+        Url::new(Scheme::Https, &self.authority, path)
+    }
+}
+
+/// What a manifest GET is for: the digest known so far, the media type HEAD gave, and whether
+/// the platforms are wanted.
+struct Wanted {
+    digest: Option<String>,
+    media_type: String,
+    platforms: bool,
 }
 
 /// Why a platform lookup stopped.

@@ -16,6 +16,7 @@ struct Seen {
     method: String,
     path: String,
     headers: Vec<(String, String)>,
+    body: String,
 }
 
 impl Seen {
@@ -117,10 +118,28 @@ fn serve(mut stream: TcpStream, script: &Script, seen: &Mutex<Vec<Seen>>, stop: 
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
+        .min(64 * 1024);
+    let start = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(buf.len(), |p| p + 4);
+    let mut body = buf.get(start..).unwrap_or_default().to_vec();
+    while body.len() < length {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+        }
+    }
     let req = Seen {
         method,
         path,
         headers,
+        body: String::from_utf8_lossy(&body).to_string(),
     };
     let index = {
         let mut seen = seen.lock().expect("seen");
@@ -716,6 +735,25 @@ fn a_single_manifest_names_its_platform_in_its_config() {
 }
 
 #[test]
+fn an_artifact_that_is_not_an_image_offers_no_platform() {
+    let chart = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","size":1},"layers":[]}"#;
+    let server = Server::start(
+        "127.0.0.1",
+        Box::new(move |_, _| reply(200, &[("Content-Type", manifest::OCI_MANIFEST)], chart)),
+    );
+    let answer = client().check(&Query {
+        want_platforms: true,
+        ..query(&server, Credential::Anonymous)
+    });
+    assert!(
+        matches!(&answer, Answer::Found { platforms: Some(p), .. } if p.is_empty()),
+        "{answer:?}"
+    );
+    // HEAD and the manifest's GET; no config blob asked for.
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
 fn a_manifest_that_is_not_its_digest_is_garbled() {
     let server = Server::start(
         "127.0.0.1",
@@ -803,22 +841,23 @@ fn docker_hub_names_and_mirrors() {
         ..Options::default()
     });
     let secret = basic("u", "p");
-    let (url, repo, cred) = c.target("docker.io", "nginx", &secret).expect("hub");
-    assert_eq!(url.authority, "registry-1.docker.io");
-    assert_eq!(repo, "library/nginx");
-    assert_eq!(cred, secret);
-    let (url, repo, _) = c
+    let t = c.target("docker.io", "nginx", &secret).expect("hub");
+    assert_eq!(t.authority, "registry-1.docker.io");
+    assert_eq!(t.repo, "library/nginx");
+    assert_eq!(t.scope, "repository:library/nginx:pull");
+    assert_eq!(t.credential, secret);
+    let t = c
         .target("index.docker.io", "team/app", &secret)
         .expect("hub");
     assert_eq!(
-        (url.authority.as_str(), repo.as_str()),
+        (t.authority.as_str(), t.repo.as_str()),
         ("registry-1.docker.io", "team/app")
     );
-    let (url, repo, cred) = c.target("quay.io", "team/app", &secret).expect("mirror");
-    assert_eq!(url.authority, "127.0.0.1:5000");
-    assert_eq!(repo, "team/app");
+    let t = c.target("quay.io", "team/app", &secret).expect("mirror");
+    assert_eq!(t.authority, "127.0.0.1:5000");
+    assert_eq!(t.repo, "team/app");
     assert_eq!(
-        cred,
+        t.credential,
         Credential::Anonymous,
         "a mirror is not given the registry's credential"
     );
@@ -894,4 +933,108 @@ fn no_answer_carries_the_credential() {
     let answer = client().check(&query(&registry, basic("u", "pw-XYZZY")));
     assert!(!format!("{answer:?}").contains("XYZZY"), "{answer:?}");
     assert!(matches!(answer, Answer::Unreachable { .. }), "{answer:?}");
+}
+
+#[test]
+fn an_identity_token_is_exchanged_with_the_refresh_token_grant() {
+    let tokens = Server::start(
+        "127.0.0.1",
+        Box::new(|seen, _| {
+            let ok = seen.method == "POST"
+                && seen.header("authorization").is_none()
+                && seen.body.contains("grant_type=refresh_token")
+                && seen.body.contains("refresh_token=refresh-123")
+                && seen.body.contains("service=svc");
+            if ok {
+                reply(200, &[], br#"{"access_token":"tok2"}"#)
+            } else {
+                reply(400, &[], b"")
+            }
+        }),
+    );
+    let realm = format!(
+        r#"Bearer realm="http://{}/oauth2/token",service="svc""#,
+        tokens.host()
+    );
+    let registry = Server::start(
+        "127.0.0.1",
+        Box::new(move |seen, _| {
+            if seen.header("authorization") == Some("Bearer tok2") {
+                found()
+            } else {
+                reply(401, &[("WWW-Authenticate", realm.as_str())], b"")
+            }
+        }),
+    );
+    let answer = client().check(&query(
+        &registry,
+        Credential::IdentityToken("refresh-123".into()),
+    ));
+    assert!(matches!(answer, Answer::Found { .. }), "{answer:?}");
+    assert_eq!(tokens.seen().len(), 1);
+}
+
+#[test]
+fn a_registry_that_refuses_head_is_asked_with_get() {
+    let body = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    let server = Server::start(
+        "127.0.0.1",
+        Box::new(move |seen, _| {
+            if seen.method == "HEAD" {
+                reply(405, &[], b"")
+            } else {
+                reply(200, &[("Content-Type", manifest::OCI_INDEX)], body)
+            }
+        }),
+    );
+    assert_eq!(
+        client().check(&query(&server, Credential::Anonymous)),
+        Answer::Found {
+            digest: manifest::sha256(body),
+            media_type: manifest::OCI_INDEX.to_string(),
+            platforms: None,
+        }
+    );
+}
+
+#[test]
+fn one_client_serves_several_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    let server = Server::start("127.0.0.1", Box::new(|_, _| found()));
+    let c = client();
+    shared(&c);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                assert!(matches!(
+                    c.check(&query(&server, Credential::Anonymous)),
+                    Answer::Found { .. }
+                ));
+            });
+        }
+    });
+    assert_eq!(server.seen().len(), 4);
+}
+
+#[test]
+fn a_digest_reference_is_its_own_digest_when_head_names_none() {
+    let server = Server::start(
+        "127.0.0.1",
+        Box::new(|_, _| reply(200, &[("Content-Type", manifest::OCI_INDEX)], b"")),
+    );
+    let answer = client().check(&Query {
+        reference: Reference::Digest(DIGEST.to_string()),
+        ..query(&server, Credential::Anonymous)
+    });
+    assert_eq!(
+        answer,
+        Answer::Found {
+            digest: DIGEST.to_string(),
+            media_type: manifest::OCI_INDEX.to_string(),
+            platforms: None,
+        }
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1, "HEAD only: {seen:?}");
+    assert_eq!(seen[0].path, format!("/v2/team/app/manifests/{DIGEST}"));
 }
