@@ -346,7 +346,9 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
             client,
             platforms: config.online.platforms.clone(),
             docker_config: None,
-            no_docker_config: cli.no_docker_config,
+            // A pull request could otherwise learn which private images the CI job's own login
+            // can see ("exists" against "does not exist").
+            no_docker_config: cli.no_docker_config || cli.untrusted,
         });
     }
     opts

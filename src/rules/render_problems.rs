@@ -87,11 +87,16 @@ pub fn renderer_missing(kind: Kind, root: &str, why: &str) -> Finding {
         .help(help)
 }
 
-pub fn render_failed(kind: Kind, root: &str, message: &str) -> Finding {
-    let (what, tool) = match kind {
+/// How messages name a chart or root, and the command that renders it.
+fn subject(kind: Kind, root: &str) -> (String, &'static str) {
+    match kind {
         Kind::Helm => (format!("chart `{root}`"), "helm template"),
         Kind::Kustomize => (format!("Kustomize root `{root}`"), "kustomize build"),
-    };
+    }
+}
+
+pub fn render_failed(kind: Kind, root: &str, message: &str) -> Finding {
+    let (what, tool) = subject(kind, root);
     Finding::new(
         &RENDER_FAILED,
         unplaced(),
@@ -147,10 +152,7 @@ pub fn render_refused(kind: Kind, root: &str, why: &str, help: &str) -> Finding 
 
 /// A render whose output passed the cap (`--max-file-size`): stopped, nothing of it linted.
 pub fn render_too_large(kind: Kind, root: &str, limit: u64) -> Finding {
-    let (what, tool) = match kind {
-        Kind::Helm => (format!("chart `{root}`"), "helm template"),
-        Kind::Kustomize => (format!("Kustomize root `{root}`"), "kustomize build"),
-    };
+    let (what, tool) = subject(kind, root);
     Finding::new(
         &RENDER_FAILED,
         unplaced(),

@@ -182,3 +182,20 @@ impl Rng {
         self.below(100) < percent
     }
 }
+
+/// The report in every format the library writes (human, JSON, SARIF, GitLab, GitHub, short),
+/// for tests that search all of them for something that must not be there.
+pub fn every_format(report: &Report) -> Vec<String> {
+    let mut outputs = vec![human(report), json(report)];
+    for write in [
+        pullcheck::emit::sarif::write,
+        pullcheck::emit::gitlab::write,
+        pullcheck::emit::github::write,
+        pullcheck::emit::short::write,
+    ] {
+        let mut out = Vec::new();
+        write(report, &mut out).expect("write");
+        outputs.push(String::from_utf8_lossy(&out).into_owned());
+    }
+    outputs
+}

@@ -247,3 +247,50 @@ fn a_charts_path_that_names_no_chart_is_a_config_error() {
     assert!(e.message.contains("is not a chart"), "{}", e.message);
     assert_eq!(&text[e.span.clone()], "chrts/api");
 }
+
+#[test]
+fn the_registry_checks_settings_and_what_an_untrusted_config_may_not_set() {
+    let text = "registries:\n  mirrors:\n    docker.io: mirror.example.com:5000\n  insecure: [registry.lab:5000]\n  ca-files: [certs/ca.pem]\nplatforms: [linux/amd64, linux/arm64/v8]\n";
+    let c = config::parse(".pullcheck.yaml", text).expect("valid");
+    assert_eq!(
+        c.online.mirrors,
+        [(
+            "docker.io".to_string(),
+            "mirror.example.com:5000".to_string()
+        )]
+    );
+    assert_eq!(c.online.insecure, ["registry.lab:5000"]);
+    assert_eq!(c.online.platforms, ["linux/amd64", "linux/arm64/v8"]);
+    // Where credentials may travel in the clear, or whose certificates to trust: not up to a
+    // pull request.
+    for key in ["insecure", "ca-files"] {
+        let e = config::parse_as(".pullcheck.yaml", text, config::Trust::Untrusted)
+            .err()
+            .filter(|e| e.message.contains(&format!("`registries.{key}`")));
+        let only = text
+            .lines()
+            .filter(|l| {
+                !l.contains(if key == "insecure" {
+                    "ca-files"
+                } else {
+                    "insecure"
+                })
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let e = e
+            .or_else(|| config::parse_as(".pullcheck.yaml", &only, config::Trust::Untrusted).err());
+        let e = e.expect("refused when untrusted");
+        assert!(e.message.contains("--untrusted"), "{}", e.message);
+    }
+    // Mirrors get no credential: allowed.
+    let mirrors_only = "registries:\n  mirrors:\n    docker.io: mirror.example.com:5000\n";
+    assert!(config::parse_as(".pullcheck.yaml", mirrors_only, config::Trust::Untrusted).is_ok());
+    for bad in [
+        "platforms: [amd64]\n",
+        "registries:\n  mirrors:\n    docker.io: https://mirror/x\n",
+        "registries:\n  mirrors: [a]\n",
+    ] {
+        assert!(config::parse(".pullcheck.yaml", bad).is_err(), "{bad}");
+    }
+}

@@ -74,18 +74,7 @@ fn message<'r>(report: &'r Report, pod: &str) -> &'r str {
 }
 
 fn every_output(report: &Report) -> String {
-    let mut all = common::human(report) + &common::json(report);
-    for write in [
-        pullcheck::emit::sarif::write,
-        pullcheck::emit::gitlab::write,
-        pullcheck::emit::github::write,
-        pullcheck::emit::short::write,
-    ] {
-        let mut out = Vec::new();
-        write(report, &mut out).expect("write");
-        all.push_str(&String::from_utf8_lossy(&out));
-    }
-    all
+    common::every_format(report).concat()
 }
 
 #[test]

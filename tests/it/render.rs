@@ -375,18 +375,7 @@ fn credentials_in_values_files_and_rendered_secrets_are_never_printed() {
         at(&report, "latest-tag"),
         [("fixtures/render/secret-values/values.yaml".to_string(), 5)]
     );
-    let mut outputs = vec![crate::common::human(&report), crate::common::json(&report)];
-    for write in [
-        pullcheck::emit::sarif::write,
-        pullcheck::emit::gitlab::write,
-        pullcheck::emit::github::write,
-        pullcheck::emit::short::write,
-    ] {
-        let mut out = Vec::new();
-        write(&report, &mut out).expect("write");
-        outputs.push(String::from_utf8(out).expect("utf-8"));
-    }
-    for out in outputs {
+    for out in crate::common::every_format(&report) {
         assert!(!out.contains("s3cr3t-Hunter2-value"), "{out}");
     }
 }
