@@ -26,7 +26,7 @@ mod table;
 use std::ops::Range;
 
 pub use causes::{CauseInfo, cause_by_rule, causes, classify, failed};
-pub use detect::looks_like_kubectl_output;
+pub use shape::looks_like_kubectl_output;
 pub use shape::{PasteReading, paste_reading};
 pub use status::{ListDiagnoser, diagnose_document};
 

@@ -9,7 +9,7 @@
 //! whose keys are another tool's (`groups`, `services`, `jobs`, `receivers`, `panels`, …) is
 //! that tool's config, whatever its values say; a comment is never output.
 
-use super::detect::{is_describe_key, pull_marker};
+use super::detect::{SNIFF, is_describe_key, prompt, pull_marker, re};
 use crate::syntax::{Cursor, Document, ParseLimits, SyntaxError};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -356,10 +356,110 @@ pub fn has_marker_outside_comments(text: &str) -> bool {
         .any(|l| !is_comment(l) && pull_marker(l).is_some())
 }
 
+/// A line that declares a Kubernetes object: `kind: X` / `"kind": "X"` (YAML or JSON).
+static KIND_LINE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"(?m)^[\s{\[,-]*"?(?:kind|apiVersion)"?\s*:\s*"?[A-Za-z]"#));
+
+/// Whether `text` is saved or pasted kubectl output (describe, get pods, events, logs errors,
+/// fragments of a pod status) rather than a manifest. A YAML or JSON document that declares a
+/// `kind` is a manifest: `get pod -o yaml|json` output is read through the YAML tree. Text
+/// that declares no object but carries a pull-failure marker is kubectl output even when it
+/// also parses as YAML (the describe excerpt `State: Waiting` / `Reason: ImagePullBackOff`).
+pub fn looks_like_kubectl_output(text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---");
+    let declares_object = || KIND_LINE.is_match(text);
+    match first {
+        None => return false,
+        Some(l) if is_json_start(l) || l.starts_with("apiVersion:") || l.starts_with("kind:") => {
+            return !declares_object()
+                && has_marker_outside_comments(text)
+                && !another_tools_document(text);
+        }
+        _ => {}
+    }
+    // Kubectl's own headers settle it; loose kubectl phrases (an event row, a kubelet message)
+    // only count in a text that is not a manifest, where they could be a comment or a string.
+    let mut manifest = false;
+    let mut phrase = false;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        // A comment says what it likes (a runbook's "if pods sit in ImagePullBackOff").
+        if is_comment(line) {
+            continue;
+        }
+        let t = line.trim_start().trim_start_matches("- ");
+        if t.starts_with("apiVersion:") || t.starts_with("kind:") {
+            manifest = true;
+        }
+        let matched = SNIFF.matches(line);
+        if matched.iter().any(|i| STRONG.contains(&i)) {
+            return !another_tools_document(text);
+        }
+        // A `kubectl …` line may be a prompt, or a script inside a manifest.
+        phrase |= matched.matched_any() || prompt(line).is_some();
+    }
+    // Lines that look like kubectl's in a YAML or JSON document of another tool (a workflow
+    // step running `kubectl get pods | grep ErrImagePull`, an Alertmanager template quoting
+    // `Failed to pull image "{{ … }}"`) are its values, not output (issue 27).
+    (phrase || has_marker_outside_comments(text)) && !manifest && !another_tools_document(text)
+}
+
+/// Indices in `SNIFF` of the table and section headers only kubectl prints.
+const STRONG: &[usize] = &[0, 1, 2, 4];
+
+/// `{…` or a JSON array; not a `[root@host ~]#` prompt.
+fn is_json_start(line: &str) -> bool {
+    line.starts_with('{')
+        || line
+            .strip_prefix('[')
+            .map(str::trim_start)
+            .is_some_and(|r| r.is_empty() || r.starts_with(['{', '[', '"', ']']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::syntax::parse_stream;
+
+    #[test]
+    fn sniffing() {
+        assert!(looks_like_kubectl_output(
+            "NAME   READY   STATUS   RESTARTS   AGE\n"
+        ));
+        assert!(looks_like_kubectl_output(
+            "\u{feff}Failed to pull image \"x\": boom\r\n"
+        ));
+        assert!(looks_like_kubectl_output(
+            "Name:         web\nNamespace:    default\n"
+        ));
+        assert!(!looks_like_kubectl_output(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"
+        ));
+        assert!(!looks_like_kubectl_output(
+            "# c\n---\nkind: Pod\napiVersion: v1\nstatus:\n  containerStatuses:\n  - state:\n      waiting:\n        message: 'Back-off pulling image \"x\"'\n"
+        ));
+        assert!(!looks_like_kubectl_output("{\"kind\": \"Pod\"}"));
+        assert!(!looks_like_kubectl_output("[\n  {\"kind\": \"Pod\"}\n]"));
+        assert!(looks_like_kubectl_output(
+            "[root@m ~]# kubectl get pods\nNAME  READY  STATUS  RESTARTS  AGE\n"
+        ));
+        assert!(!looks_like_kubectl_output(""));
+        assert!(!looks_like_kubectl_output("hello world\n"));
+        assert!(!looks_like_kubectl_output(
+            "metadata:\n  name: x\napiVersion: v1\nName: x\n"
+        ));
+        // Kubelet phrases or a kubectl command inside a manifest do not make it kubectl output.
+        assert!(!looks_like_kubectl_output(
+            "# CronJob\nmetadata:\n  name: x\nkind: CronJob\nspec:\n  script: |\n    kubectl get pods -A\n    echo 'Warning  Failed  1s  kubelet  Error: ErrImagePull'\n"
+        ));
+        assert!(looks_like_kubectl_output(
+            "$ kubectl get pods\nweb  0/1  ErrImagePull  0  1m\n"
+        ));
+    }
 
     fn docs(text: &str) -> Vec<Result<Document<'_>, SyntaxError>> {
         parse_stream(text, 0, &ParseLimits::default())

@@ -77,30 +77,26 @@ pub enum Refusal {
 }
 
 impl Tree {
-    /// The tree of a run over `named` (command-line paths; `-` is skipped).
-    pub fn of(named: &[PathBuf]) -> Tree {
+    /// The tree of a run over `named` (command-line paths; `-` is skipped) and `also`: the
+    /// charts and roots that named paths lie in (pre-commit passes
+    /// `charts/web/templates/deploy.yaml`, outside a git work tree too).
+    pub fn of(named: &[PathBuf], also: &[PathBuf]) -> Tree {
         let mut roots = Vec::new();
-        for path in named {
-            if path.as_os_str() == "-" {
-                continue;
-            }
-            let dir = if path.is_dir() {
+        let named_dirs = named.iter().filter(|p| p.as_os_str() != "-").map(|path| {
+            if path.is_dir() {
                 path.clone()
             } else {
                 match path.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                     _ => PathBuf::from("."),
                 }
-            };
-            // A file or directory inside a chart or root names all of it (pre-commit passes
-            // `charts/web/templates/deploy.yaml`, outside a git work tree too).
-            let dirs = std::iter::once(dir).chain(super::discover::enclosing(path).map(|(_, d)| d));
-            for dir in dirs {
-                let Ok(dir) = std::fs::canonicalize(&dir) else {
-                    continue;
-                };
-                roots.push(git_work_tree(&dir).unwrap_or(dir));
             }
+        });
+        for dir in named_dirs.chain(also.iter().cloned()) {
+            let Ok(dir) = std::fs::canonicalize(&dir) else {
+                continue;
+            };
+            roots.push(git_work_tree(&dir).unwrap_or(dir));
         }
         roots.sort();
         roots.dedup();
@@ -283,7 +279,7 @@ mod tests {
         symlink("../.git/config", chart.join("git")).expect("link");
         // A chain: an in-tree link to a link that leaves.
         symlink("files/out.txt", chart.join("chain")).expect("link");
-        let tree = Tree::of(std::slice::from_ref(&tree_dir));
+        let tree = Tree::of(std::slice::from_ref(&tree_dir), &[]);
         let dest = base.join("copy");
         let Err(Refusal::Escapes(found)) = tree.copy_chart(&chart, &dest) else {
             panic!("links leaving the tree must be refused");
@@ -316,7 +312,7 @@ mod tests {
         std::fs::write(chart.join("templates/a.yaml"), "a").expect("write");
         symlink("templates/a.yaml", chart.join("b.yaml")).expect("link");
         let dest = base.join("copy");
-        Tree::of(std::slice::from_ref(&base))
+        Tree::of(std::slice::from_ref(&base), &[])
             .copy_chart(&chart, &dest)
             .expect("an in-tree chart is copied");
         assert_eq!(
@@ -328,7 +324,7 @@ mod tests {
         // A link loop within the tree ends in a refusal, not a hang.
         symlink(".", chart.join("templates/loop")).expect("link");
         let again = base.join("copy2");
-        let result = Tree::of(std::slice::from_ref(&base)).copy_chart(&chart, &again);
+        let result = Tree::of(std::slice::from_ref(&base), &[]).copy_chart(&chart, &again);
         assert!(matches!(result, Err(Refusal::TooLarge(_))), "{result:?}");
     }
 }

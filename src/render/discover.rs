@@ -155,7 +155,12 @@ pub fn plan(walked: &[PathBuf], named: &[PathBuf]) -> Plan {
         }
     }
     let mut plan = Plan::default();
-    let tree = std::sync::Arc::new(super::confine::Tree::of(named));
+    let enclosing_dirs: Vec<PathBuf> = named
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|p| enclosing(p).map(|(_, dir)| dir))
+        .collect();
+    let tree = std::sync::Arc::new(super::confine::Tree::of(named, &enclosing_dirs));
     for (key, dir) in &charts {
         plan.covered_dirs.push(key.clone());
         // A library chart only lends templates to other charts: `helm template` refuses it.
