@@ -5,7 +5,7 @@
 
 use super::url::{Scheme, Url};
 use super::{Answer, Options};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -138,7 +138,7 @@ pub(crate) struct Http {
     sent: AtomicUsize,
     per_host: Mutex<HashMap<String, usize>>,
     /// Hosts allowed plain HTTP that answered it after HTTPS failed: asked over HTTP from then on.
-    plain: Mutex<HashMap<String, ()>>,
+    plain: Mutex<HashSet<String>>,
 }
 
 /// An exchange that produced no HTTP answer: never sent, or no answer. `plain_may_help`: the
@@ -193,7 +193,7 @@ impl Http {
             started: OnceLock::new(),
             sent: AtomicUsize::new(0),
             per_host: Mutex::new(HashMap::new()),
-            plain: Mutex::new(HashMap::new()),
+            plain: Mutex::new(HashSet::new()),
         }
     }
 
@@ -350,7 +350,7 @@ impl Http {
             .plain
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&url.authority);
+            .contains(&url.authority);
         if known_plain {
             return self.send_once(&url.with_scheme(Scheme::Http), req, auth);
         }
@@ -365,7 +365,7 @@ impl Http {
                         self.plain
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
-                            .insert(url.authority.clone(), ());
+                            .insert(url.authority.clone());
                         Ok(resp)
                     }
                     Err(Fail {
