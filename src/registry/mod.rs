@@ -24,7 +24,7 @@
 //! - A mirror (`Options::mirrors`) is asked anonymously: the query's credential is for the
 //!   registry, not for the mirror. To check a mirror that needs credentials, query it by name.
 //! - On Docker Hub a HEAD does not count as a pull, a manifest GET does: `want_platforms`
-//!   costs one pull per distinct image (and a 404 one GET for its error code, not a pull).
+//!   costs one pull per distinct image. Elsewhere a 404 costs one GET more, for its error code.
 //! - No proxy from the environment (`HTTPS_PROXY`) is used: the address filter must see the
 //!   real target.
 
@@ -275,8 +275,15 @@ impl Client {
     }
 
     /// A 404 from HEAD has no body: one GET learns which code it was (`MANIFEST_UNKNOWN`,
-    /// `NAME_UNKNOWN`), which tells a missing tag from a missing repository.
+    /// `NAME_UNKNOWN`), which tells a missing tag from a missing repository. Not on Docker Hub,
+    /// where a manifest GET may count against the pull limit and a missing repository answers
+    /// 401 anyway.
     fn not_found(&self, url: &Url, target: &Target) -> Answer {
+        if target.authority == DOCKER_HUB_API {
+            return Answer::NotFound {
+                detail: format!("HTTP 404 from {DOCKER_HUB_API}"),
+            };
+        }
         let get = Req {
             method: Method::Get,
             accept: ACCEPT_ANY,
