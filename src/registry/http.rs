@@ -434,6 +434,16 @@ impl Http {
     }
 }
 
+/// A host that speaks TLS with a certificate we do not trust: never asked again in plain HTTP.
+fn untrusted(host: &str, why: &rustls::CertificateError) -> Fail {
+    Fail {
+        answer: Answer::Unreachable {
+            error: format!("{host}: TLS certificate not trusted ({why:?})"),
+        },
+        plain_may_help: false,
+    }
+}
+
 fn refused_address(host: &str) -> Answer {
     Answer::Refused {
         why: format!("{host} is a link-local or cloud metadata address"),
@@ -462,6 +472,12 @@ fn describe(e: &ureq::Error, url: &Url, timeout: Duration) -> Fail {
             {
                 return Answer::Refused { why: f.to_string() }.into();
             }
+            // rustls reports a failed handshake through the socket's io::Error.
+            if let Some(rustls::Error::InvalidCertificate(c)) =
+                io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+            {
+                return untrusted(host, c);
+            }
             match io.kind() {
                 io::ErrorKind::ConnectionRefused => (format!("{host}: connection refused"), false),
                 io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (silent, false),
@@ -471,10 +487,7 @@ fn describe(e: &ureq::Error, url: &Url, timeout: Duration) -> Fail {
         ureq::Error::Timeout(_) => (silent, false),
         ureq::Error::HostNotFound => (format!("{host}: host not found (DNS)"), false),
         ureq::Error::ConnectionFailed => (format!("{host}: connection failed"), false),
-        ureq::Error::Rustls(rustls::Error::InvalidCertificate(c)) => (
-            format!("{host}: TLS certificate not trusted ({c:?})"),
-            false,
-        ),
+        ureq::Error::Rustls(rustls::Error::InvalidCertificate(c)) => return untrusted(host, c),
         ureq::Error::Rustls(r) => (format!("{host}: TLS: {r}"), true),
         ureq::Error::Tls(t) => (format!("{host}: TLS: {t}"), true),
         // Its text would quote the URL, which may be a signed storage URL from a redirect.
