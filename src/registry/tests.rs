@@ -1162,14 +1162,7 @@ impl Drop for TestPki {
 
 /// A loopback HTTPS stand-in answering every request with `found()`'s headers; counts the
 /// requests that made it through the handshake.
-fn tls_server(
-    config: Arc<rustls::ServerConfig>,
-) -> (
-    SocketAddr,
-    Arc<Mutex<Vec<String>>>,
-    Arc<AtomicBool>,
-    JoinHandle<()>,
-) {
+fn tls_server(config: Arc<rustls::ServerConfig>) -> TlsServer {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let addr = listener.local_addr().expect("addr");
@@ -1215,7 +1208,29 @@ fn tls_server(
             let _ = tls.flush();
         }
     });
-    (addr, paths, stop, thread)
+    TlsServer {
+        addr,
+        seen: paths,
+        stop,
+        thread: Some(thread),
+    }
+}
+
+struct TlsServer {
+    addr: SocketAddr,
+    /// Request lines of the requests that got through the handshake.
+    seen: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 #[test]
@@ -1224,9 +1239,9 @@ fn https_is_trusted_through_an_extra_ca_and_never_downgraded() {
         eprintln!("skipped: the openssl command is needed to make a test CA");
         return;
     };
-    let (addr, seen, stop, thread) = tls_server(pki.server_config());
+    let server = tls_server(pki.server_config());
     let q = Query {
-        registry: addr.to_string(),
+        registry: server.addr.to_string(),
         repository: "team/app".into(),
         reference: Reference::Tag("1.0".into()),
         credential: Credential::Anonymous,
@@ -1246,9 +1261,7 @@ fn https_is_trusted_through_an_extra_ca_and_never_downgraded() {
         "{answer:?}"
     );
     assert_eq!(untrusting.requests_sent(), 1);
-    stop.store(true, Ordering::Relaxed);
-    let _ = thread.join();
-    assert_eq!(seen.lock().expect("seen").len(), 1);
+    assert_eq!(server.seen.lock().expect("seen").len(), 1);
     // A CA file that is not one is an error of the options, before anything is sent.
     assert!(
         Client::new(Options {
