@@ -63,12 +63,12 @@ pub fn credential_from_config(
                 .and_then(|(_, v)| v.as_str())
         });
     if let Some(helper) = helper_for_host
-        && let Some(c) = run_helper(helper, &server_url, search_path)
+        && let Some(c) = run_helper(helper, &server_url, search_path, HELPER_TIMEOUT)
     {
         return Some(c);
     }
     if let Some(store) = value.get("credsStore").and_then(|s| s.as_str())
-        && let Some(c) = run_helper(store, &server_url, search_path)
+        && let Some(c) = run_helper(store, &server_url, search_path, HELPER_TIMEOUT)
     {
         return Some(c);
     }
@@ -136,8 +136,15 @@ fn passed_through(name: &str) -> bool {
 }
 
 /// `docker-credential-<name> get`, the server URL on stdin; `{"Username", "Secret"}` out.
-/// Bounded: 10 s, 64 KiB of output; its stderr is dropped (it is not ours to print).
-fn run_helper(name: &str, server_url: &str, search_path: &OsStr) -> Option<Credential> {
+/// Bounded: 10 s, 64 KiB of output; its stderr is dropped (it is not ours to print). It runs
+/// in a process group of its own, killed when it ends, so nothing it started outlives it or
+/// keeps its output pipe open.
+fn run_helper(
+    name: &str,
+    server_url: &str,
+    search_path: &OsStr,
+    timeout: Duration,
+) -> Option<Credential> {
     if name.is_empty()
         || !name
             .bytes()
@@ -149,8 +156,10 @@ fn run_helper(name: &str, server_url: &str, search_path: &OsStr) -> Option<Crede
     let exe = std::env::split_paths(search_path)
         .map(|dir| dir.join(&program))
         .find(|p| p.is_file())?;
+    use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(exe);
-    cmd.arg("get")
+    cmd.process_group(0)
+        .arg("get")
         .env_clear()
         .env("PATH", search_path)
         .stdin(Stdio::piped())
@@ -176,21 +185,36 @@ fn run_helper(name: &str, server_url: &str, search_path: &OsStr) -> Option<Crede
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() < HELPER_TIMEOUT => {
+            Ok(None) if started.elapsed() < timeout => {
                 std::thread::sleep(Duration::from_millis(10))
             }
             _ => {
-                let _ = child.kill();
+                kill_group(child.id());
                 let _ = child.wait();
                 break None;
             }
         }
     };
+    kill_group(child.id());
     let out = reader.join().ok()?;
     if !status?.success() {
         return None;
     }
     parse_helper_output(&out)
+}
+
+/// SIGKILL to the helper's process group (its own pid: `process_group(0)`).
+fn kill_group(group: u32) {
+    if let Ok(pgid) = libc::pid_t::try_from(group)
+        && pgid > 1
+    {
+        // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
+        // The group is the one the helper was spawned into, and its leader was reaped at most
+        // just now, so the id cannot name another group.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
 }
 
 fn parse_helper_output(out: &[u8]) -> Option<Credential> {
@@ -331,6 +355,25 @@ mod tests {
         );
         std::fs::write(&config, r#"{"credsStore":"../../bin/sh"}"#).expect("write");
         assert_eq!(credential_from_config(&config, &path, "docker.io"), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_helper_that_hangs_is_stopped_with_what_it_started() {
+        let dir = scratch("hang");
+        let helper = dir.join("docker-credential-slow");
+        // The background sleep keeps stdout open after the helper itself is killed.
+        std::fs::write(&helper, "#!/bin/sh\nsleep 30 &\nsleep 30\n").expect("write");
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        // The helper's PATH is the one given: it needs /bin for sleep.
+        let path =
+            std::env::join_paths([dir.clone(), "/bin".into(), "/usr/bin".into()]).expect("PATH");
+        let limit = Duration::from_millis(300);
+        let started = Instant::now();
+        assert_eq!(run_helper("slow", "ghcr.io", &path, limit), None);
+        let took = started.elapsed();
+        // Returning at all proves the background sleep was killed too: it held the pipe.
+        assert!(took >= limit && took < Duration::from_secs(5), "{took:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

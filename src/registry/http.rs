@@ -5,7 +5,7 @@
 
 use super::url::{Scheme, Url};
 use super::{Answer, Options};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -138,7 +138,7 @@ pub(crate) struct Http {
     sent: AtomicUsize,
     per_host: Mutex<HashMap<String, usize>>,
     /// Hosts allowed plain HTTP that answered it after HTTPS failed: asked over HTTP from then on.
-    plain: Mutex<HashMap<String, ()>>,
+    plain: Mutex<HashSet<String>>,
 }
 
 /// An exchange that produced no HTTP answer: never sent, or no answer. `plain_may_help`: the
@@ -193,7 +193,7 @@ impl Http {
             started: OnceLock::new(),
             sent: AtomicUsize::new(0),
             per_host: Mutex::new(HashMap::new()),
-            plain: Mutex::new(HashMap::new()),
+            plain: Mutex::new(HashSet::new()),
         }
     }
 
@@ -350,7 +350,7 @@ impl Http {
             .plain
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .contains_key(&url.authority);
+            .contains(&url.authority);
         if known_plain {
             return self.send_once(&url.with_scheme(Scheme::Http), req, auth);
         }
@@ -365,7 +365,7 @@ impl Http {
                         self.plain
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
-                            .insert(url.authority.clone(), ());
+                            .insert(url.authority.clone());
                         Ok(resp)
                     }
                     Err(Fail {
@@ -434,6 +434,16 @@ impl Http {
     }
 }
 
+/// A host that speaks TLS with a certificate we do not trust: never asked again in plain HTTP.
+fn untrusted(host: &str, why: &rustls::CertificateError) -> Fail {
+    Fail {
+        answer: Answer::Unreachable {
+            error: format!("{host}: TLS certificate not trusted ({why:?})"),
+        },
+        plain_may_help: false,
+    }
+}
+
 fn refused_address(host: &str) -> Answer {
     Answer::Refused {
         why: format!("{host} is a link-local or cloud metadata address"),
@@ -462,6 +472,12 @@ fn describe(e: &ureq::Error, url: &Url, timeout: Duration) -> Fail {
             {
                 return Answer::Refused { why: f.to_string() }.into();
             }
+            // rustls reports a failed handshake through the socket's io::Error.
+            if let Some(rustls::Error::InvalidCertificate(c)) =
+                io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+            {
+                return untrusted(host, c);
+            }
             match io.kind() {
                 io::ErrorKind::ConnectionRefused => (format!("{host}: connection refused"), false),
                 io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (silent, false),
@@ -471,10 +487,7 @@ fn describe(e: &ureq::Error, url: &Url, timeout: Duration) -> Fail {
         ureq::Error::Timeout(_) => (silent, false),
         ureq::Error::HostNotFound => (format!("{host}: host not found (DNS)"), false),
         ureq::Error::ConnectionFailed => (format!("{host}: connection failed"), false),
-        ureq::Error::Rustls(rustls::Error::InvalidCertificate(c)) => (
-            format!("{host}: TLS certificate not trusted ({c:?})"),
-            false,
-        ),
+        ureq::Error::Rustls(rustls::Error::InvalidCertificate(c)) => return untrusted(host, c),
         ureq::Error::Rustls(r) => (format!("{host}: TLS: {r}"), true),
         ureq::Error::Tls(t) => (format!("{host}: TLS: {t}"), true),
         // Its text would quote the URL, which may be a signed storage URL from a redirect.

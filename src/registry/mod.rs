@@ -9,6 +9,24 @@
 //! `http.rs`: no link-local or metadata address, plain HTTP only to loopback or an insecure
 //! host, a credential only to its own host (and its token realm), bounded in time, count, size
 //! and redirects.
+//!
+//! For the engine and docs/online.md:
+//! - A manifest under review chooses the registry host, repository and reference, nothing
+//!   else: those are validated before use (a repository or tag that is not the grammar's is
+//!   `Refused`), and the client learns status codes, digests, media types and platforms.
+//! - Every host is asked over HTTPS first; loopback and `insecure` hosts that do not speak TLS
+//!   are asked again over plain HTTP and remembered (as Docker does), so `requests_sent`
+//!   counts that first attempt too. A certificate error is never retried over plain HTTP.
+//! - The token realm a registry names may be another host (Docker Hub's is
+//!   `auth.docker.io`): it receives the credential for the token request only. A registry
+//!   chosen by a manifest can thus send the credential the engine picked *for that registry*
+//!   to a realm of its choosing, never anyone else's.
+//! - A mirror (`Options::mirrors`) is asked anonymously: the query's credential is for the
+//!   registry, not for the mirror. To check a mirror that needs credentials, query it by name.
+//! - On Docker Hub a HEAD does not count as a pull, a manifest GET does: `want_platforms`
+//!   costs one pull per distinct image. Elsewhere a 404 costs one GET more, for its error code.
+//! - No proxy from the environment (`HTTPS_PROXY`) is used: the address filter must see the
+//!   real target.
 
 mod auth;
 pub mod credentials;
@@ -257,8 +275,15 @@ impl Client {
     }
 
     /// A 404 from HEAD has no body: one GET learns which code it was (`MANIFEST_UNKNOWN`,
-    /// `NAME_UNKNOWN`), which tells a missing tag from a missing repository.
+    /// `NAME_UNKNOWN`), which tells a missing tag from a missing repository. Not on Docker Hub,
+    /// where a manifest GET may count against the pull limit and a missing repository answers
+    /// 401 anyway.
     fn not_found(&self, url: &Url, target: &Target) -> Answer {
+        if target.authority == DOCKER_HUB_API {
+            return Answer::NotFound {
+                detail: format!("HTTP 404 from {DOCKER_HUB_API}"),
+            };
+        }
         let get = Req {
             method: Method::Get,
             accept: ACCEPT_ANY,

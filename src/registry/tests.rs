@@ -1038,3 +1038,236 @@ fn a_digest_reference_is_its_own_digest_when_head_names_none() {
     assert_eq!(seen.len(), 1, "HEAD only: {seen:?}");
     assert_eq!(seen[0].path, format!("/v2/team/app/manifests/{DIGEST}"));
 }
+
+/// A throwaway CA and a certificate for 127.0.0.1 signed by it, made with the `openssl` CLI
+/// (none is committed: a key in the tree would set off secret scanners).
+struct TestPki {
+    dir: std::path::PathBuf,
+}
+
+impl TestPki {
+    fn make() -> Option<TestPki> {
+        let dir = std::env::temp_dir().join(format!(
+            "pullcheck-registry-pki-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).ok()?;
+        std::fs::write(
+            dir.join("leaf.ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .ok()?;
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let steps: [Vec<&str>; 3] = [
+            [
+                &["req", "-x509"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.pem",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=pullcheck test CA",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign",
+                ],
+            ]
+            .concat(),
+            [
+                &["req"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "leaf.key",
+                    "-out",
+                    "leaf.csr",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ],
+            ]
+            .concat(),
+            vec![
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "leaf.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "leaf.ext",
+            ],
+        ];
+        for args in steps {
+            let ok = std::process::Command::new("openssl")
+                .args(&args)
+                .current_dir(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                let _ = std::fs::remove_dir_all(&dir);
+                return None;
+            }
+        }
+        Some(TestPki { dir })
+    }
+
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(self.dir.join("leaf.pem"))
+                .expect("leaf.pem")
+                .collect::<Result<_, _>>()
+                .expect("certs");
+        let key = PrivateKeyDer::from_pem_file(self.dir.join("leaf.key")).expect("leaf.key");
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server cert");
+        Arc::new(config)
+    }
+}
+
+impl Drop for TestPki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A loopback HTTPS stand-in answering every request with `found()`'s headers; counts the
+/// requests that made it through the handshake.
+fn tls_server(config: Arc<rustls::ServerConfig>) -> TlsServer {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let addr = listener.local_addr().expect("addr");
+    let paths = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (paths2, stop2) = (paths.clone(), stop.clone());
+    let thread = std::thread::spawn(move || {
+        let until = Instant::now() + Duration::from_secs(30);
+        while !stop2.load(Ordering::Relaxed) && Instant::now() < until {
+            let Ok((tcp, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            let _ = tcp.set_nonblocking(false);
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 64 * 1024 {
+                match tls.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            if buf.is_empty() {
+                continue;
+            }
+            let line = String::from_utf8_lossy(&buf)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            paths2.lock().expect("paths").push(line);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {DIGEST}\r\nContent-Type: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                manifest::OCI_INDEX
+            );
+            let _ = tls.write_all(head.as_bytes());
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    TlsServer {
+        addr,
+        seen: paths,
+        stop,
+        thread: Some(thread),
+    }
+}
+
+struct TlsServer {
+    addr: SocketAddr,
+    /// Request lines of the requests that got through the handshake.
+    seen: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn https_is_trusted_through_an_extra_ca_and_never_downgraded() {
+    let Some(pki) = TestPki::make() else {
+        eprintln!("skipped: the openssl command is needed to make a test CA");
+        return;
+    };
+    let server = tls_server(pki.server_config());
+    let q = Query {
+        registry: server.addr.to_string(),
+        repository: "team/app".into(),
+        reference: Reference::Tag("1.0".into()),
+        credential: Credential::Anonymous,
+        want_platforms: false,
+    };
+    let trusting = client_with(Options {
+        ca_files: vec![pki.dir.join("ca.pem")],
+        ..Options::default()
+    });
+    assert!(matches!(trusting.check(&q), Answer::Found { .. }));
+    assert_eq!(trusting.requests_sent(), 1, "HTTPS, no plain attempt");
+    // Without the CA: a certificate error, and no retry over plain HTTP even on loopback.
+    let untrusting = client();
+    let answer = untrusting.check(&q);
+    assert!(
+        matches!(&answer, Answer::Unreachable { error } if error.contains("certificate not trusted")),
+        "{answer:?}"
+    );
+    assert_eq!(untrusting.requests_sent(), 1);
+    assert_eq!(server.seen.lock().expect("seen").len(), 1);
+    // A CA file that is not one is an error of the options, before anything is sent.
+    assert!(
+        Client::new(Options {
+            ca_files: vec![pki.dir.join("leaf.ext")],
+            ..Options::default()
+        })
+        .is_err()
+    );
+}
