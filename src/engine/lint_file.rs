@@ -239,7 +239,21 @@ fn lint_file(
     // never a silent pass): read it as kubectl output. A marker in another tool's document (a
     // PromQL expression, a workflow's script, a template) or in a comment is not (issue 27).
     // Otherwise it is input that was not recognised. Syntax errors are reported all the same.
-    let paste = crate::kubectl::paste_reading(text, &docs);
+    // Only a file that may hold no object is read for a paste: every document parsed and
+    // declared an object (a plain manifest) needs none, and the reading costs more than the
+    // rest of a small file's run (issue 24).
+    let declares_object = |d: &Result<crate::syntax::Document, _>| {
+        d.as_ref().is_ok_and(|doc| {
+            doc.root().is_some_and(|r| {
+                r.str_at("kind").is_some() || r.items().any(|i| i.str_at("kind").is_some())
+            })
+        })
+    };
+    let paste = if docs.iter().all(declares_object) {
+        None
+    } else {
+        crate::kubectl::paste_reading(text, &docs)
+    };
     let as_paste = |result: &mut FileResult| {
         let mut diagnoses = crate::kubectl::diagnose(text);
         if let Some(crate::kubectl::PasteReading::Unsure(why)) = &paste {
