@@ -104,6 +104,11 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,
 
+    /// Also walk what `.gitignore`, `.ignore` and the global git excludes ignore
+    /// (`node_modules/`, build output). Paths named on the command line are always read.
+    #[arg(long)]
+    pub no_ignore: bool,
+
     /// Ask each image's registry whether the pod could pull it (tag, digest, credentials,
     /// platforms). Off by default: without it pullcheck makes no network connection, and the
     /// config cannot turn it on.
@@ -311,6 +316,7 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
         ignore: cli.ignore.clone(),
         severities: config.severities.clone(),
         max_file_size: cli.max_file_size,
+        respect_ignore: !cli.no_ignore,
         settings,
         kinds: crate::model::KindTable::with_user(&config.kinds),
         ..LintOptions::default()

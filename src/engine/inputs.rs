@@ -42,6 +42,7 @@ pub(super) fn gather_inputs(opts: &LintOptions) -> Result<Vec<Input>, String> {
     let walk = WalkOptions {
         exclude: opts.exclude.clone(),
         follow_links: opts.follow_links,
+        respect_ignore: opts.respect_ignore,
     };
     let mut walked = Vec::new();
     let mut problems = Vec::new();

@@ -21,6 +21,8 @@ pub struct LintOptions {
     pub jobs: usize,
     pub max_file_size: u64,
     pub follow_links: bool,
+    /// Skip what the repository ignores (`.gitignore`, `.ignore`, global git excludes).
+    pub respect_ignore: bool,
     /// What the cross-object rules know about the run: default namespace, registry lists,
     /// pre-pulled images, `--require-secrets`.
     pub settings: RunSettings,
@@ -44,6 +46,7 @@ impl Default for LintOptions {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             max_file_size: 64 * 1024 * 1024,
             follow_links: true,
+            respect_ignore: true,
             settings: RunSettings::new(),
             render: crate::render::RenderSettings::default(),
             kinds: crate::model::KindTable::builtin(),

@@ -7,6 +7,9 @@ pub struct WalkOptions {
     pub exclude: Vec<String>,
     /// Follow symlinks that point inside the walked tree (never outside it).
     pub follow_links: bool,
+    /// Skip what `.gitignore`, `.ignore` and the global git excludes ignore (`--no-ignore`
+    /// turns it off). Paths named on the command line are always read.
+    pub respect_ignore: bool,
 }
 
 /// One input to read: its path and the name used in reports.
@@ -92,16 +95,14 @@ fn walk_dir(
     // absolute path too. Only then, so a plain run builds no extra path per entry.
     let absolute_globs = opts.exclude.iter().any(|g| g.starts_with('/'));
     let absolute_root = comparable(root);
-    let skipped = std::cell::RefCell::new(Vec::new());
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(opts.follow_links)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
+    let skipped = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let filter = {
+        let (root, excludes, skipped) = (root.to_path_buf(), excludes.clone(), skipped.clone());
+        move |e: &ignore::DirEntry| {
             if e.depth() == 0 {
                 return true;
             }
-            let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+            let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
             // Globs match the path below the walked directory or the path as given.
             if is_hidden(e.file_name())
                 || excludes.is_match(rel)
@@ -112,35 +113,51 @@ fn walk_dir(
             }
             if e.path_is_symlink() {
                 // Never read outside the tree we were pointed at (hostile pull requests can
-                // add `evil.yaml -> /etc/shadow`), nor into its `.git` (`-> .git/config`, where
-                // CI keeps a token).
+                // add `evil.yaml -> /etc/shadow`), nor into its `.git` (`-> .git/config`,
+                // where CI keeps a token).
                 let inside = std::fs::canonicalize(e.path()).is_ok_and(|target| {
                     target
                         .strip_prefix(&canonical_root)
                         .is_ok_and(|below| !below.components().any(|c| is_vcs(c.as_os_str())))
                 });
                 if !inside {
-                    skipped.borrow_mut().push(WalkProblem {
-                        display: e.path().to_string_lossy().into_owned(),
-                        message: "symlink points outside the linted tree, into .git, or nowhere; \
-                             not followed"
-                            .into(),
-                        fatal: false,
-                    });
+                    if let Ok(mut list) = skipped.lock() {
+                        list.push(WalkProblem {
+                            display: e.path().to_string_lossy().into_owned(),
+                            message: "symlink points outside the linted tree, into .git, or \
+                                      nowhere; not followed"
+                                .into(),
+                            fatal: false,
+                        });
+                    }
                     return false;
                 }
             }
             true
-        });
+        }
+    };
+    // What the repository ignores (`.gitignore`, `.ignore`, the global git excludes) is not
+    // walked, as ripgrep and ruff do: `node_modules/`, build output (issue 24). Hidden entries
+    // are left out by the filter above, as before.
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .git_ignore(opts.respect_ignore)
+        .git_global(opts.respect_ignore)
+        .git_exclude(opts.respect_ignore)
+        .ignore(opts.respect_ignore)
+        .parents(opts.respect_ignore)
+        .follow_links(opts.follow_links)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(filter)
+        .build();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let display = e
-                    .path()
+                let display = error_path(&e)
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or_else(|| root.to_string_lossy().into_owned());
-                let (message, fatal) = if e.loop_ancestor().is_some() {
+                let (message, fatal) = if is_loop(&e) {
                     (
                         "symlink loop: this directory links back to one of its parents; not followed"
                             .to_string(),
@@ -157,7 +174,7 @@ fn walk_dir(
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
         let path = entry.path();
@@ -175,7 +192,33 @@ fn walk_dir(
             });
         }
     }
-    problems.append(&mut skipped.into_inner());
+    if let Ok(mut list) = skipped.lock() {
+        problems.append(&mut list);
+    }
+}
+
+/// Whether a walk error is a symlink loop (the `ignore` crate wraps errors in context).
+fn is_loop(e: &ignore::Error) -> bool {
+    match e {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        ignore::Error::Partial(errs) => errs.iter().any(is_loop),
+        _ => false,
+    }
+}
+
+/// The path a walk error is about, if it names one.
+fn error_path(e: &ignore::Error) -> Option<&Path> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
 }
 
 /// Directories nothing may be read from, through a link or a renderer: a checkout's credentials

@@ -334,3 +334,54 @@ fn a_values_file_that_is_not_there_is_a_usage_error() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn what_the_repository_ignores_is_not_walked_unless_named() {
+    let dir = crate::ci_support::temp_dir("cli-ignore");
+    let bad = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: nginx}\n";
+    for sub in ["deploy", "node_modules/pkg", "build"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        std::fs::write(dir.join(sub).join("pod.yaml"), bad).expect("write");
+    }
+    // A git work tree whose .gitignore names node_modules, and an .ignore (read with or
+    // without git) that names build.
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    std::fs::write(dir.join(".gitignore"), "node_modules/\n").expect("write");
+    std::fs::write(dir.join(".ignore"), "build/\n").expect("write");
+    let files = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pullcheck"))
+            .args(["--format", "short", "--fail-on", "never"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("run");
+        let mut seen: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| l.split(':').next().map(str::to_string))
+            .filter(|f| f.ends_with(".yaml"))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        seen
+    };
+    let mut expected = vec!["deploy/pod.yaml".to_string()];
+    if !git {
+        expected.push("node_modules/pkg/pod.yaml".to_string());
+    }
+    expected.sort();
+    assert_eq!(files(&["."]), expected);
+    assert_eq!(
+        files(&["--no-ignore", "."]),
+        [
+            "build/pod.yaml",
+            "deploy/pod.yaml",
+            "node_modules/pkg/pod.yaml"
+        ]
+    );
+    // Named on the command line, an ignored file is read all the same.
+    assert_eq!(files(&["build/pod.yaml"]), ["build/pod.yaml"]);
+}
