@@ -67,6 +67,7 @@ fn main() {
     let walk = WalkOptions {
         exclude: Vec::new(),
         follow_links: true,
+        respect_ignore: true,
     };
     let (inputs, _) = match collect_inputs(&[PathBuf::from(dir)], &walk) {
         Ok(found) => found,
