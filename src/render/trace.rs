@@ -188,7 +188,16 @@ impl Tracer {
             }
         }
         let field = hit.as_ref().map_or(Field::Other, |h| h.field);
-        if let Some(place) = template.and_then(|t| self.template_place(t, field)) {
+        // A value written literally in the template is its line, unless a values scalar could
+        // have printed it (a tie above is not a literal).
+        let literal = hit.as_ref().filter(|h| {
+            self.kind == Kind::Helm
+                && self
+                    .values_candidates(h, flagged_part(text, &span, h.scalar), numeric_only)
+                    .is_empty()
+        });
+        let literal = literal.map(|h| h.scalar.text.as_str());
+        if let Some(place) = template.and_then(|t| self.template_place(t, field, literal)) {
             return Traced {
                 place,
                 rendered: info,
@@ -234,9 +243,23 @@ impl Tracer {
         part: Range<usize>,
         numeric_only: bool,
     ) -> Option<(Place, String)> {
+        let candidates = self.values_candidates(h, part, numeric_only);
+        match candidates.as_slice() {
+            [only] => Some((
+                Place {
+                    file: only.file.clone(),
+                    range: only.span.clone(),
+                },
+                only.path.clone(),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The values scalars that could have printed `part` of the hit's field.
+    fn values_candidates(&self, h: &Hit<'_>, part: Range<usize>, numeric_only: bool) -> Vec<&Leaf> {
         let text = h.scalar.text.as_str();
-        let candidates: Vec<&Leaf> = self
-            .leaves
+        self.leaves
             .iter()
             .filter(|l| !numeric_only || l.is_number)
             .filter(|l| match h.field {
@@ -250,17 +273,7 @@ impl Tracer {
                 Field::PullSecret => secret_key(&l.path) && l.rendered == text,
                 Field::Other => false,
             })
-            .collect();
-        match candidates.as_slice() {
-            [only] => Some((
-                Place {
-                    file: only.file.clone(),
-                    range: only.span.clone(),
-                },
-                only.path.clone(),
-            )),
-            _ => None,
-        }
+            .collect()
     }
 
     fn images_place(&self, h: &Hit<'_>, part: Range<usize>) -> Option<Place> {
@@ -316,13 +329,19 @@ impl Tracer {
         None
     }
 
-    /// The template named by `# Source:`, at the one line that writes `field`.
-    fn template_place(&self, source: &str, field: Field) -> Option<Place> {
+    /// The template named by `# Source:`, at the one line that writes `field`: the only line
+    /// that writes `literal` (the rendered value, when no values scalar could have printed it)
+    /// as it is, else the only line of the template that writes the field at all.
+    fn template_place(&self, source: &str, field: Field, literal: Option<&str>) -> Option<Place> {
         let path = chart_file(&self.dir, source)?;
         let file = SourceText::read(&path)?;
         let range = field
             .key()
-            .and_then(|key| unique_key_line(&file.text, key))
+            .and_then(|key| {
+                literal
+                    .and_then(|l| literal_key_line(&file.text, key, l))
+                    .or_else(|| unique_key_line(&file.text, key))
+            })
             .unwrap_or(0..0);
         Some(Place { file, range })
     }
@@ -578,10 +597,40 @@ fn line_text(text: &str, at: usize) -> &str {
     text.get(start..end).unwrap_or("").trim()
 }
 
+/// The value part of the one line `key: VALUE` of a template that writes `value` literally
+/// (plain or quoted, no template action); `None` when none or several do.
+fn literal_key_line(text: &str, key: &str, value: &str) -> Option<Range<usize>> {
+    let mut found = None;
+    for range in key_lines(text, key) {
+        let written = text.get(range.clone()).unwrap_or("");
+        let written = written
+            .split(" #")
+            .next()
+            .unwrap_or(written)
+            .trim_end()
+            .trim_matches(|c| c == '"' || c == '\'');
+        if written == value && !written.contains("{{") {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(range);
+        }
+    }
+    found
+}
+
 /// The value part of the one line `key:` (or `- key:`) of a template; `None` when several lines
 /// (or none) could be it.
 fn unique_key_line(text: &str, key: &str) -> Option<Range<usize>> {
-    let mut found = None;
+    match key_lines(text, key).as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+/// The value part (else the key) of every line `key:` (or `- key:`) of a template.
+fn key_lines(text: &str, key: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
@@ -590,16 +639,13 @@ fn unique_key_line(text: &str, key: &str) -> Option<Range<usize>> {
         if let Some(rest) = body.strip_prefix(key)
             && rest.starts_with(':')
         {
-            if found.is_some() {
-                return None;
-            }
             let key_at = at + (content.len() - body.len());
             let value_from = key_at + key.len() + 1;
             let value = content.get(value_from - at..).unwrap_or("");
             let lead = value.len() - value.trim_start().len();
             let start = value_from + lead;
             let end = at + content.len();
-            found = Some(if start < end { start..end } else { key_at..end });
+            found.push(if start < end { start..end } else { key_at..end });
         }
         at += line.len();
     }
@@ -626,6 +672,16 @@ mod tests {
         assert_eq!(&t[r], "{{ x }}");
         assert_eq!(unique_key_line("image: a\nimage: b\n", "image"), None);
         assert_eq!(unique_key_line("images: a\n", "image"), None);
+    }
+
+    #[test]
+    fn a_literal_line_only_when_one_writes_it_as_is() {
+        let t = "- image: \"{{ .Values.x }}\"\n- image: busybox:latest # pinned later\n";
+        let r = literal_key_line(t, "image", "busybox:latest").unwrap();
+        assert_eq!(&t[r], "busybox:latest # pinned later");
+        assert_eq!(literal_key_line(t, "image", "nginx:latest"), None);
+        let twice = "image: busybox:latest\nimage: 'busybox:latest'\n";
+        assert_eq!(literal_key_line(twice, "image", "busybox:latest"), None);
     }
 
     #[test]

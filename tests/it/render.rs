@@ -480,3 +480,24 @@ fn a_config_values_file_beside_the_working_directory_is_named_relative_to_it() {
         assert!(dir.join("deploy").join(uri).is_file(), "{uri}");
     }
 }
+
+#[test]
+fn an_image_written_literally_in_a_template_is_blamed_on_its_line() {
+    if !renderers_available("render::literal") {
+        return;
+    }
+    // Issue 23, class 7: two `image:` lines in the template, the sidecar's a literal that no
+    // values scalar prints: that line, not the template's line 1 "not certain".
+    let report = run(&["fixtures/render/literal-image"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(
+            "fixtures/render/literal-image/templates/deployment.yaml".to_string(),
+            17
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+    let f = report.findings.first().expect("finding");
+    assert!(!f.label.contains("not certain"), "{}", f.label);
+}
