@@ -243,7 +243,10 @@ impl Tracer {
         part: Range<usize>,
         numeric_only: bool,
     ) -> Option<(Place, String)> {
-        let candidates = self.values_candidates(h, part, numeric_only);
+        let mut candidates = self.values_candidates(h, part, numeric_only);
+        if h.field == Field::PullPolicy && candidates.len() > 1 {
+            candidates = self.beside_the_image(candidates, h);
+        }
         match candidates.as_slice() {
             [only] => Some((
                 Place {
@@ -253,6 +256,43 @@ impl Tracer {
                 only.path.clone(),
             )),
             _ => None,
+        }
+    }
+
+    /// Of several pull-policy scalars that print the same word, the one whose mapping also
+    /// holds the container's image: every image-part scalar beside it (`repository`, `tag`,
+    /// `registry`, …; at least one) prints a component of that container's image. Charts keep
+    /// an image's policy beside its repository and tag (`image.pullPolicy`,
+    /// `metrics.image.pullPolicy`); when that does not single one out, none.
+    fn beside_the_image<'l>(&self, candidates: Vec<&'l Leaf>, h: &Hit<'_>) -> Vec<&'l Leaf> {
+        let Some(image) = h.image else {
+            return candidates;
+        };
+        let image = image.text.as_str();
+        let parent = |path: &str| path.rsplit_once('.').map_or("", |(p, _)| p).to_string();
+        let narrowed: Vec<&Leaf> = candidates
+            .iter()
+            .copied()
+            .filter(|c| {
+                let here = parent(&c.path);
+                let beside: Vec<&Leaf> = self
+                    .leaves
+                    .iter()
+                    .filter(|l| l.path != c.path && parent(&l.path) == here)
+                    .filter(|l| image_key(&l.path) && !l.rendered.is_empty())
+                    .collect();
+                !beside.is_empty()
+                    && beside.iter().all(|l| {
+                        l.renderings()
+                            .iter()
+                            .any(|r| component_at(image, r, 0..image.len(), true).is_some())
+                    })
+            })
+            .collect();
+        if narrowed.len() == 1 {
+            narrowed
+        } else {
+            candidates
         }
     }
 
@@ -517,6 +557,8 @@ struct Hit<'a> {
     field: Field,
     object: &'a ObjectFacts,
     container_name: Option<&'a str>,
+    /// The container's image, when the hit is another field of it.
+    image: Option<&'a Scalar>,
 }
 
 fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<'a>> {
@@ -531,6 +573,7 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     field: Field::Image,
                     object: o,
                     container_name: c.name_text(),
+                    image: None,
                 });
             }
             if let Some(s) = c.pull_policy.as_deref().filter(|s| inside(s)) {
@@ -539,6 +582,7 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     field: Field::PullPolicy,
                     object: o,
                     container_name: c.name_text(),
+                    image: c.image.as_ref(),
                 });
             }
         }
@@ -551,6 +595,7 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     field: Field::PullSecret,
                     object: o,
                     container_name: None,
+                    image: None,
                 });
             }
         }

@@ -501,3 +501,34 @@ fn an_image_written_literally_in_a_template_is_blamed_on_its_line() {
     let f = report.findings.first().expect("finding");
     assert!(!f.label.contains("not certain"), "{}", f.label);
 }
+
+#[test]
+fn a_default_pull_policy_is_blamed_on_the_values_line_beside_its_image() {
+    if !renderers_available("render::default_policy") {
+        return;
+    }
+    // Issue 23, class 8: the chart's own values.yaml says `pullPolicy: IfNotPresent` twice; the
+    // one beside the `latest` image is the one to edit, not the template's line 1.
+    let report = run(&["fixtures/render/default-policy"], &[]);
+    assert_eq!(
+        at(&report, "stale-if-not-present"),
+        [("fixtures/render/default-policy/values.yaml".to_string(), 6)],
+        "{}",
+        crate::common::human(&report)
+    );
+    // The same in a real chart (Bitnami's memcached: three `pullPolicy: IfNotPresent`), with
+    // the user's `image.tag: latest` in another file.
+    let report = run(
+        &["fixtures/render/real/helm/bitnami-memcached"],
+        &["fixtures/render/values-latest.yaml"],
+    );
+    assert_eq!(
+        at(&report, "stale-if-not-present"),
+        [(
+            "fixtures/render/real/helm/bitnami-memcached/values.yaml".to_string(),
+            94
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+}
