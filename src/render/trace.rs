@@ -49,6 +49,8 @@ pub enum Field {
     Image,
     PullPolicy,
     PullSecret,
+    /// A container's `name` (findings about a container with no image line to point at).
+    ContainerName,
     Other,
 }
 
@@ -58,7 +60,8 @@ impl Field {
             Field::Image => Some("image"),
             Field::PullPolicy => Some("imagePullPolicy"),
             Field::PullSecret => Some("imagePullSecrets"),
-            Field::Other => None,
+            // `name:` lines are everywhere in a template (ports, volumes): never one by text.
+            Field::ContainerName | Field::Other => None,
         }
     }
 }
@@ -311,7 +314,7 @@ impl Tracer {
                 }
                 Field::PullPolicy => policy_key(&l.path) && l.rendered == text,
                 Field::PullSecret => secret_key(&l.path) && l.rendered == text,
-                Field::Other => false,
+                Field::ContainerName | Field::Other => false,
             })
             .collect()
     }
@@ -345,7 +348,12 @@ impl Tracer {
     /// resources (patches are applied last). The first file whose object (same kind, a name
     /// the rendered name contains) has that container with that field wins.
     fn resource_place(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Place> {
-        h.field.key()?;
+        if !matches!(
+            h.field,
+            Field::Image | Field::PullPolicy | Field::ContainerName
+        ) {
+            return None;
+        }
         for k in &self.kustomizations {
             let dir = k.dir();
             let files = k
@@ -415,6 +423,7 @@ fn field_in_file(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<Range<usi
         let field = match h.field {
             Field::Image => c.image.as_ref(),
             Field::PullPolicy => c.pull_policy.as_deref(),
+            Field::ContainerName => c.name.as_ref(),
             _ => None,
         };
         if let Some(s) = field {
@@ -580,6 +589,15 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                 return Some(Hit {
                     scalar: s,
                     field: Field::PullPolicy,
+                    object: o,
+                    container_name: c.name_text(),
+                    image: c.image.as_ref(),
+                });
+            }
+            if let Some(s) = c.name.as_ref().filter(|s| inside(s)) {
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::ContainerName,
                     object: o,
                     container_name: c.name_text(),
                     image: c.image.as_ref(),

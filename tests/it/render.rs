@@ -532,3 +532,22 @@ fn a_default_pull_policy_is_blamed_on_the_values_line_beside_its_image() {
         crate::common::human(&report)
     );
 }
+
+#[test]
+fn a_container_with_no_image_in_a_kustomize_root_is_blamed_on_its_resource_file() {
+    if !renderers_available("render::kustomize_missing_image") {
+        return;
+    }
+    // Issue 23, class 6: no image line to trace; the container's name in the resource file
+    // that writes it (the rendered object is `prod-web`), not `kustomization.yaml:1:1`.
+    let report = run(&["fixtures/render/missing-image"], &[]);
+    assert_eq!(
+        at(&report, "missing-image"),
+        [(
+            "fixtures/render/missing-image/deployment.yaml".to_string(),
+            15
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+}
