@@ -8,10 +8,10 @@
 //! tracing falls back to the next step. The last step is the chart's or root's own file.
 
 use super::helm::{ChartFile, chart_file};
-use super::kustomize::{ImageEntry, Kustomization};
+use super::kustomize::{ImageEntry, InlinePatch, Kustomization};
 use super::values::{Leaf, leaves, set_leaves};
 use super::{ChartSettings, Job, Kind, Place, RenderedInfo, SourceText};
-use crate::model::{KindTable, ObjectFacts, PullSecretRef, Scalar};
+use crate::model::{ContainerKind, KindTable, ObjectFacts, PullSecretRef, Scalar};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,16 @@ pub enum Field {
 }
 
 impl Field {
+    /// The field's key in a container (a pull secret is not one).
+    fn key_in_pod(self) -> Option<&'static str> {
+        match self {
+            Field::Image => Some("image"),
+            Field::PullPolicy => Some("imagePullPolicy"),
+            Field::ContainerName => Some("name"),
+            Field::PullSecret | Field::Other => None,
+        }
+    }
+
     fn key(self) -> Option<&'static str> {
         match self {
             Field::Image => Some("image"),
@@ -354,7 +364,30 @@ impl Tracer {
         ) {
             return None;
         }
+        let order = self.container_order(h, kinds);
         for k in &self.kustomizations {
+            let mut written: Vec<Option<Range<usize>>> = k
+                .inline_patches
+                .iter()
+                .flat_map(|p| inline_patch_writes(p, &k.file.text, h, kinds, order.as_deref()))
+                .collect();
+            if !written.is_empty() {
+                // A patch of this kustomization writes the field; a patch file as well, or two
+                // of them, or one that cannot be read to the line: the kustomization, not
+                // certain — never the base line the patch replaced.
+                let files_too = k.patches.iter().any(|r| {
+                    SourceText::read(&k.dir().join(r))
+                        .is_some_and(|f| field_in_file(&f.text, h, kinds).is_some())
+                });
+                let range = match written.as_mut_slice() {
+                    [Some(r)] if !files_too => r.clone(),
+                    _ => 0..0,
+                };
+                return Some(Place {
+                    file: k.file.clone(),
+                    range,
+                });
+            }
             let dir = k.dir();
             let files = k
                 .patches
@@ -371,6 +404,49 @@ impl Tracer {
                 };
                 if let Some(range) = field_in_file(&file.text, h, kinds) {
                     return Some(Place { file, range });
+                }
+            }
+        }
+        None
+    }
+
+    /// The names of the containers of the hit's list (`containers`, `initContainers`), in the
+    /// order the resource file that defines the object writes them.
+    fn container_order(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Vec<Option<String>>> {
+        let (kind, _) = h.slot?;
+        for k in self.kustomizations.iter().rev() {
+            let dir = k.dir();
+            for r in k.local_references() {
+                let path = dir.join(r);
+                if !path.is_file() {
+                    continue;
+                }
+                let Some(file) = SourceText::read(&path) else {
+                    continue;
+                };
+                let docs = crate::syntax::parse_stream(&file.text, 0, &Default::default());
+                for o in docs
+                    .iter()
+                    .flatten()
+                    .flat_map(|doc| crate::model::extract_objects(doc, kinds))
+                {
+                    let (Some(orig), Some(rendered)) =
+                        (o.name.as_deref(), h.object.name.as_deref())
+                    else {
+                        continue;
+                    };
+                    if o.kind != h.object.kind || !rendered.contains(orig) {
+                        continue;
+                    }
+                    if let Some(pod) = &o.pod {
+                        return Some(
+                            pod.containers
+                                .iter()
+                                .filter(|c| c.kind == kind)
+                                .map(|c| c.name_text().map(str::to_string))
+                                .collect(),
+                        );
+                    }
                 }
             }
         }
@@ -397,20 +473,165 @@ impl Tracer {
 
 /// Where a resource or patch file writes the field `h` is about, if it writes it.
 fn field_in_file(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<Range<usize>> {
+    field_in_objects(text, h, kinds, true)
+}
+
+/// Whether a patch aimed at `kind`/`name` (a `target:`) may reach the object: `Some(true)` it
+/// does, `Some(false)` it does not, `None` it cannot be told (no kind and name, a name that
+/// is a regular expression, a label selector).
+fn target_reaches(kind: Option<&str>, name: Option<&str>, h: &Hit<'_>) -> Option<bool> {
+    if kind.is_some_and(|k| k != h.object.kind) {
+        return Some(false);
+    }
+    let name = name?;
+    if name.contains(['*', '.', '^', '$', '[', '(', '|', '+', '?', '\\']) {
+        return None;
+    }
+    let rendered = h.object.name.as_deref()?;
+    Some(rendered.contains(name) && kind.is_some())
+}
+
+/// Where an inline patch writes the field `h` is about: one entry per place it writes it,
+/// `None` when it may write it but not to a line that can be told.
+fn inline_patch_writes(
+    patch: &InlinePatch,
+    file: &str,
+    h: &Hit<'_>,
+    kinds: &KindTable,
+    order: Option<&[Option<String>]>,
+) -> Vec<Option<Range<usize>>> {
+    let reach = if patch.target_kind.is_some() || patch.target_name.is_some() {
+        target_reaches(
+            patch.target_kind.as_deref(),
+            patch.target_name.as_deref(),
+            h,
+        )
+    } else {
+        Some(true)
+    };
+    if reach == Some(false) {
+        return Vec::new();
+    }
+    let docs = crate::syntax::parse_stream(&patch.text, 0, &Default::default());
+    let Some(Ok(first)) = docs.first() else {
+        return Vec::new();
+    };
+    let in_text: Vec<Option<Range<usize>>> = if first.root().is_some_and(|r| r.is_seq()) {
+        json_patch_writes(first, h, order)
+    } else if patch.target_kind.is_some() || patch.target_name.is_some() {
+        // A strategic-merge patch with a target: its own kind and name do not matter.
+        vec![field_in_objects(&patch.text, h, kinds, false)]
+            .into_iter()
+            .flatten()
+            .map(Some)
+            .collect()
+    } else {
+        field_in_file(&patch.text, h, kinds)
+            .into_iter()
+            .map(Some)
+            .collect()
+    };
+    in_text
+        .into_iter()
+        .map(|r| {
+            r.filter(|_| reach == Some(true))
+                .and_then(|r| patch.in_file(file, &r))
+        })
+        .collect()
+}
+
+/// The `value` ranges (in the patch text) of the JSON 6902 operations that write the field
+/// `h` is about: `/…/containers/0/image`, a whole container (`/…/containers/-` with its
+/// `name`), or a list of them; `None` for one that may write it (an index whose container
+/// cannot be named). An index counts in the resource as written (`order`: its containers'
+/// names), never in the rendered object, whose containers a strategic merge may reorder.
+fn json_patch_writes(
+    doc: &crate::syntax::Document<'_>,
+    h: &Hit<'_>,
+    order: Option<&[Option<String>]>,
+) -> Vec<Option<Range<usize>>> {
+    let mut out = Vec::new();
+    let (Some(root), Some((kind, _)), Some(key)) = (doc.root(), h.slot, h.field.key_in_pod())
+    else {
+        return out;
+    };
+    // Whether the container at index `i` is the one the finding is about.
+    let is_ours = |i: &str| -> Option<bool> {
+        let i = i.parse::<usize>().ok()?;
+        let name = order?.get(i)?.as_deref()?;
+        Some(Some(name) == h.container_name)
+    };
+    for op in root.items() {
+        let (Some(path), Some(value)) = (op.str_at("path"), op.get("value")) else {
+            continue;
+        };
+        if !matches!(op.str_at("op"), Some("add" | "replace")) {
+            continue;
+        }
+        let segments: Vec<String> = path
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let Some(j) = segments.iter().position(|s| s == kind.field()) else {
+            continue;
+        };
+        let rest = segments.get(j + 1..).unwrap_or(&[]);
+        match rest {
+            [] => {
+                for c in value
+                    .items()
+                    .filter(|c| c.str_at("name") == h.container_name)
+                {
+                    out.extend(c.get(key).map(|v| Some(v.value_range())));
+                }
+            }
+            [i] => {
+                let ours = match value.str_at("name") {
+                    Some(n) => Some(Some(n) == h.container_name),
+                    None => is_ours(i),
+                };
+                if ours != Some(false)
+                    && let Some(v) = value.get(key)
+                {
+                    out.push(ours.map(|_| v.value_range()));
+                }
+            }
+            [i, k] if k == key => match is_ours(i) {
+                Some(false) => {}
+                Some(true) => out.push(Some(value.value_range())),
+                None => out.push(None),
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Where the objects of `text` write the field `h` is about; `by_name`: only an object of
+/// the rendered one's kind whose name the rendered name contains.
+fn field_in_objects(
+    text: &str,
+    h: &Hit<'_>,
+    kinds: &KindTable,
+    by_name: bool,
+) -> Option<Range<usize>> {
     let docs = crate::syntax::parse_stream(text, 0, &Default::default());
     for o in docs
         .iter()
         .flatten()
         .flat_map(|doc| crate::model::extract_objects(doc, kinds))
     {
-        if o.kind != h.object.kind {
-            continue;
-        }
-        let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref()) else {
-            continue;
-        };
-        if !rendered.contains(orig) {
-            continue;
+        if by_name {
+            if o.kind != h.object.kind {
+                continue;
+            }
+            let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref()) else {
+                continue;
+            };
+            if !rendered.contains(orig) {
+                continue;
+            }
         }
         let Some(pod) = &o.pod else { continue };
         let Some(c) = pod
@@ -568,6 +789,8 @@ struct Hit<'a> {
     container_name: Option<&'a str>,
     /// The container's image, when the hit is another field of it.
     image: Option<&'a Scalar>,
+    /// The container's list and its position there (`containers`, 0).
+    slot: Option<(ContainerKind, usize)>,
 }
 
 fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<'a>> {
@@ -575,7 +798,14 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
         |s: &Scalar| s.span.start <= span.start && span.end <= s.span.end.max(s.span.start + 1);
     for o in objects.iter().filter(|o| o.span.contains(&span.start)) {
         let Some(pod) = &o.pod else { continue };
-        for c in &pod.containers {
+        for (i, c) in pod.containers.iter().enumerate() {
+            let at = pod
+                .containers
+                .iter()
+                .take(i)
+                .filter(|x| x.kind == c.kind)
+                .count();
+            let slot = Some((c.kind, at));
             if let Some(s) = c.image.as_ref().filter(|s| inside(s)) {
                 return Some(Hit {
                     scalar: s,
@@ -583,6 +813,7 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     object: o,
                     container_name: c.name_text(),
                     image: None,
+                    slot,
                 });
             }
             if let Some(s) = c.pull_policy.as_deref().filter(|s| inside(s)) {
@@ -592,6 +823,7 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     object: o,
                     container_name: c.name_text(),
                     image: c.image.as_ref(),
+                    slot,
                 });
             }
             if let Some(s) = c.name.as_ref().filter(|s| inside(s)) {
@@ -601,6 +833,7 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     object: o,
                     container_name: c.name_text(),
                     image: c.image.as_ref(),
+                    slot,
                 });
             }
         }
@@ -614,6 +847,7 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     object: o,
                     container_name: None,
                     image: None,
+                    slot: None,
                 });
             }
         }

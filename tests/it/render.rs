@@ -551,3 +551,25 @@ fn a_container_with_no_image_in_a_kustomize_root_is_blamed_on_its_resource_file(
         crate::common::human(&report)
     );
 }
+
+#[test]
+fn a_patch_written_in_the_kustomization_is_blamed_not_the_base_line_it_replaced() {
+    if !renderers_available("render::inline_patch") {
+        return;
+    }
+    // Issue 23, class 1: a JSON 6902 operation's `value:` and a strategic-merge snippet's
+    // `image:`, both inline under `patches:`. The snippet moves `agent` first in the rendered
+    // object: the operation's index counts in the base as written.
+    let report = run(&["fixtures/render/inline-patch"], &[]);
+    let k = "fixtures/render/inline-patch/prod/kustomization.yaml".to_string();
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(k.clone(), 12)],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert_eq!(at(&report, "missing-tag"), [(k, 23)]);
+    for f in &report.findings {
+        assert!(!f.label.contains("not certain"), "{}", f.label);
+    }
+}
