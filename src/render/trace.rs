@@ -176,7 +176,7 @@ impl Tracer {
                 Kind::Helm => self
                     .values_place(h, part.clone(), numeric_only)
                     .map(|(place, key)| (place, Some(key))),
-                Kind::Kustomize => self.images_place(h, part.clone()).map(|p| (p, None)),
+                Kind::Kustomize => self.images_place(h, part.clone(), kinds).map(|p| (p, None)),
             };
             if let Some((place, values_key)) = exact {
                 let policy_key = values_key.as_deref().and_then(|k| self.policy_key_near(k));
@@ -329,13 +329,17 @@ impl Tracer {
             .collect()
     }
 
-    fn images_place(&self, h: &Hit<'_>, part: Range<usize>) -> Option<Place> {
+    fn images_place(&self, h: &Hit<'_>, part: Range<usize>, kinds: &KindTable) -> Option<Place> {
         if h.field != Field::Image {
             return None;
         }
         let image = h.scalar.text.as_str();
         let (name, tag, digest) = split_reference(image);
-        for k in &self.kustomizations {
+        let applies = self.images_scope(h, kinds);
+        for (i, k) in self.kustomizations.iter().enumerate() {
+            if applies.as_ref().is_some_and(|a| !a.contains(&i)) {
+                continue;
+            }
             for entry in &k.images {
                 let names_it = entry.name.as_ref().is_some_and(|n| n.text == name)
                     || entry.new_name.as_ref().is_some_and(|n| n.text == name);
@@ -410,6 +414,75 @@ impl Tracer {
         None
     }
 
+    /// The kustomizations (indices in `kustomizations`) whose `images:` reach the hit's
+    /// object: those whose resource files define it, what includes them (as a resource, base
+    /// or component), and the components those include. `None` when no resource file defines
+    /// it (a generator, a file that cannot be read): then every one may.
+    fn images_scope(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Vec<usize>> {
+        use super::discover::comparable;
+        let dirs: Vec<PathBuf> = self
+            .kustomizations
+            .iter()
+            .map(|k| comparable(&k.dir()))
+            .collect();
+        // What each kustomization includes, by index.
+        let includes: Vec<Vec<usize>> = self
+            .kustomizations
+            .iter()
+            .map(|k| {
+                let dir = k.dir();
+                k.local_references()
+                    .filter_map(|r| {
+                        let target = comparable(&dir.join(r));
+                        dirs.iter().position(|d| *d == target)
+                    })
+                    .collect()
+            })
+            .collect();
+        // Which kustomization's resource files define it, by the longest name the rendered name
+        // contains (`web-api` rather than `web` for `prod-web-api`).
+        let defined: Vec<(usize, usize)> = self
+            .kustomizations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| {
+                let dir = k.dir();
+                k.local_references()
+                    .map(|r| dir.join(r))
+                    .filter(|p| p.is_file())
+                    .filter_map(|p| SourceText::read(&p))
+                    .filter_map(|f| defines(&f.text, h, kinds))
+                    .max()
+                    .map(|len| (i, len))
+            })
+            .collect();
+        let longest = defined.iter().map(|&(_, len)| len).max()?;
+        let mut reached: Vec<usize> = defined
+            .iter()
+            .filter(|&&(_, len)| len == longest)
+            .map(|&(i, _)| i)
+            .collect();
+        // Up: every kustomization that includes one reached.
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for (i, inc) in includes.iter().enumerate() {
+                if !reached.contains(&i) && inc.iter().any(|c| reached.contains(c)) {
+                    reached.push(i);
+                    grew = true;
+                }
+            }
+        }
+        // The components those include apply to what they hold.
+        let components: Vec<usize> = reached
+            .iter()
+            .flat_map(|&i| includes.get(i).into_iter().flatten().copied())
+            .filter(|&c| self.kustomizations.get(c).is_some_and(|k| k.component))
+            .collect();
+        reached.extend(components);
+        Some(reached)
+    }
+
     /// The names of the containers of the hit's list (`containers`, `initContainers`), in the
     /// order the resource file that defines the object writes them.
     fn container_order(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Vec<Option<String>>> {
@@ -469,6 +542,20 @@ impl Tracer {
             .unwrap_or(0..0);
         Some(Place { file, range })
     }
+}
+
+/// Whether `text` defines the hit's object (its kind, a name the rendered name contains): the
+/// length of the longest such name.
+fn defines(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<usize> {
+    let docs = crate::syntax::parse_stream(text, 0, &Default::default());
+    let rendered = h.object.name.as_deref()?;
+    docs.iter()
+        .flatten()
+        .flat_map(|doc| crate::model::extract_objects(doc, kinds))
+        .filter(|o| o.kind == h.object.kind)
+        .filter_map(|o| o.name.filter(|n| rendered.contains(n.as_str())))
+        .map(|n| n.len())
+        .max()
 }
 
 /// Where a resource or patch file writes the field `h` is about, if it writes it.

@@ -573,3 +573,31 @@ fn a_patch_written_in_the_kustomization_is_blamed_not_the_base_line_it_replaced(
         assert!(!f.label.contains("not certain"), "{}", f.label);
     }
 }
+
+#[test]
+fn an_images_entry_is_blamed_only_for_the_objects_its_kustomization_holds() {
+    if !renderers_available("render::images_scope") {
+        return;
+    }
+    // Issue 23, class 2: `a`'s `newTag: latest` made `a`'s Deployment `nginx:latest`; `b`'s
+    // Deployment writes `nginx:latest` itself. Two findings, each at its own line (one was
+    // blamed on `a`'s entry and merged away).
+    let report = run(&["fixtures/render/images-scope"], &[]);
+    let mut got = at(&report, "latest-tag");
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "fixtures/render/images-scope/a/kustomization.yaml".to_string(),
+                5
+            ),
+            (
+                "fixtures/render/images-scope/b/deployment.yaml".to_string(),
+                14
+            ),
+        ],
+        "{}",
+        crate::common::human(&report)
+    );
+}
