@@ -601,3 +601,33 @@ fn an_images_entry_is_blamed_only_for_the_objects_its_kustomization_holds() {
         crate::common::human(&report)
     );
 }
+
+#[test]
+fn a_remote_resource_in_a_shared_base_is_reported_once_naming_its_roots() {
+    if !renderers_available("render::shared_remote") {
+        return;
+    }
+    // Issue 23, class 11: one line, two overlays that build from it: one finding, both roots.
+    let report = run(&["fixtures/render/shared-remote"], &[]);
+    assert_eq!(
+        at(&report, "remote-resource"),
+        [(
+            "fixtures/render/shared-remote/base/kustomization.yaml".to_string(),
+            4
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+    let f = report.findings.first().expect("finding");
+    let r = f.rendered.as_deref().expect("roots");
+    assert_eq!(r.root, "fixtures/render/shared-remote/prod");
+    assert_eq!(r.also, ["fixtures/render/shared-remote/staging"]);
+    assert!(
+        f.message.ends_with(
+            "(Kustomize roots `fixtures/render/shared-remote/prod`, \
+             `fixtures/render/shared-remote/staging`)"
+        ),
+        "{}",
+        f.message
+    );
+}
