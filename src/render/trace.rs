@@ -209,7 +209,7 @@ impl Tracer {
                     .values_candidates(h, flagged_part(text, &span, h.scalar), numeric_only)
                     .is_empty()
         });
-        let literal = literal.map(|h| h.scalar.text.as_str());
+        let literal = literal.map(|h| (h.scalar.text.as_str(), h.container_name));
         if let Some(place) = template.and_then(|t| self.template_place(t, field, literal)) {
             return Traced {
                 place,
@@ -528,15 +528,21 @@ impl Tracer {
 
     /// The template named by `# Source:`, at the one line that writes `field`: the only line
     /// that writes `literal` (the rendered value, when no values scalar could have printed it)
-    /// as it is, else the only line of the template that writes the field at all.
-    fn template_place(&self, source: &str, field: Field, literal: Option<&str>) -> Option<Place> {
+    /// as it is, in a container not literally named otherwise, else the only line of the
+    /// template that writes the field at all.
+    fn template_place(
+        &self,
+        source: &str,
+        field: Field,
+        literal: Option<(&str, Option<&str>)>,
+    ) -> Option<Place> {
         let path = chart_file(&self.dir, source)?;
         let file = SourceText::read(&path)?;
         let range = field
             .key()
             .and_then(|key| {
                 literal
-                    .and_then(|l| literal_key_line(&file.text, key, l))
+                    .and_then(|(l, container)| literal_key_line(&file.text, key, l, container))
                     .or_else(|| unique_key_line(&file.text, key))
             })
             .unwrap_or(0..0);
@@ -982,18 +988,20 @@ fn line_text(text: &str, at: usize) -> &str {
 }
 
 /// The value part of the one line `key: VALUE` of a template that writes `value` literally
-/// (plain or quoted, no template action); `None` when none or several do.
-fn literal_key_line(text: &str, key: &str, value: &str) -> Option<Range<usize>> {
+/// (plain or quoted, no template action) in a list item whose `name:` is not literally another
+/// than `container`; `None` when none or several do.
+fn literal_key_line(
+    text: &str,
+    key: &str,
+    value: &str,
+    container: Option<&str>,
+) -> Option<Range<usize>> {
     let mut found = None;
     for range in key_lines(text, key) {
-        let written = text.get(range.clone()).unwrap_or("");
-        let written = written
-            .split(" #")
-            .next()
-            .unwrap_or(written)
-            .trim_end()
-            .trim_matches(|c| c == '"' || c == '\'');
-        if written == value && !written.contains("{{") {
+        let written = unquoted(text.get(range.clone()).unwrap_or(""));
+        let other =
+            item_name(text, range.start).is_some_and(|n| !n.contains("{{") && Some(n) != container);
+        if written == value && !written.contains("{{") && !other {
             if found.is_some() {
                 return None;
             }
@@ -1001,6 +1009,78 @@ fn literal_key_line(text: &str, key: &str, value: &str) -> Option<Range<usize>> 
         }
     }
     found
+}
+
+/// A template value as YAML reads it, for plain or quoted scalars: comment and quotes off.
+fn unquoted(written: &str) -> &str {
+    written
+        .split(" #")
+        .next()
+        .unwrap_or(written)
+        .trim_end()
+        .trim_matches(|c| c == '"' || c == '\'')
+}
+
+/// The `name:` written in the same list item (the same mapping of a sequence) as the key
+/// whose value starts at `at`, as written; `None` when it has none or it cannot be told.
+fn item_name(text: &str, at: usize) -> Option<&str> {
+    let start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let key_line = text.get(start..)?.lines().next()?;
+    let spaces = key_line.len() - key_line.trim_start_matches(' ').len();
+    let column = spaces
+        + if key_line.trim_start().starts_with("- ") {
+            2
+        } else {
+            0
+        };
+    fn name_of(body: &str) -> Option<&str> {
+        body.strip_prefix("name:").map(|v| unquoted(v.trim()))
+    }
+    let mut lines: Vec<&str> = text.get(..start)?.lines().collect();
+    let first = key_line.trim_start().starts_with("- ");
+    // Up to the item's `- ` line (unless the key line is it).
+    if first {
+        if let Some(n) = name_of(key_line.trim_start().get(2..)?.trim_start()) {
+            return Some(n);
+        }
+    } else {
+        while let Some(line) = lines.pop() {
+            let rest = line.trim_start_matches(' ');
+            let sp = line.len() - rest.len();
+            if rest.is_empty() || rest.starts_with('#') || rest.starts_with("{{") || sp > column {
+                continue;
+            }
+            if let Some(body) = rest.strip_prefix("- ")
+                && sp + 2 == column
+            {
+                if let Some(n) = name_of(body.trim_start()) {
+                    return Some(n);
+                }
+                break;
+            }
+            if sp != column {
+                return None;
+            }
+            if let Some(n) = name_of(rest) {
+                return Some(n);
+            }
+        }
+    }
+    // Down to the next item.
+    for line in text.get(start..)?.lines().skip(1) {
+        let rest = line.trim_start_matches(' ');
+        let sp = line.len() - rest.len();
+        if rest.is_empty() || rest.starts_with('#') || rest.starts_with("{{") || sp > column {
+            continue;
+        }
+        if sp != column {
+            return None;
+        }
+        if let Some(n) = name_of(rest) {
+            return Some(n);
+        }
+    }
+    None
 }
 
 /// The value part of the one line `key:` (or `- key:`) of a template; `None` when several lines
@@ -1061,11 +1141,24 @@ mod tests {
     #[test]
     fn a_literal_line_only_when_one_writes_it_as_is() {
         let t = "- image: \"{{ .Values.x }}\"\n- image: busybox:latest # pinned later\n";
-        let r = literal_key_line(t, "image", "busybox:latest").unwrap();
+        let r = literal_key_line(t, "image", "busybox:latest", None).unwrap();
         assert_eq!(&t[r], "busybox:latest # pinned later");
-        assert_eq!(literal_key_line(t, "image", "nginx:latest"), None);
+        assert_eq!(literal_key_line(t, "image", "nginx:latest", None), None);
         let twice = "image: busybox:latest\nimage: 'busybox:latest'\n";
-        assert_eq!(literal_key_line(twice, "image", "busybox:latest"), None);
+        assert_eq!(
+            literal_key_line(twice, "image", "busybox:latest", None),
+            None
+        );
+        // Two containers with the same literal image: the one named as the rendered one.
+        let named = "containers:\n  - name: a\n    image: busybox:latest\n  - image: busybox:latest\n    name: \"b\"\n";
+        let r = literal_key_line(named, "image", "busybox:latest", Some("b")).unwrap();
+        assert_eq!(named[..r.start].lines().count(), 4);
+        let r = literal_key_line(named, "image", "busybox:latest", Some("a")).unwrap();
+        assert_eq!(named[..r.start].lines().count(), 3);
+        assert_eq!(
+            literal_key_line(named, "image", "busybox:latest", Some("c")),
+            None
+        );
     }
 
     #[test]
