@@ -28,6 +28,11 @@ pub struct InlinePatch {
     /// `target.kind` and `target.name`, when given.
     pub target_kind: Option<String>,
     pub target_name: Option<String>,
+    /// A `target:` is given (it, not the patch's own kind and name, picks the objects).
+    pub targeted: bool,
+    /// The target selects by `labelSelector` or `annotationSelector`, which the rendered
+    /// object alone cannot answer.
+    pub by_selector: bool,
     /// Where each line of `text` starts in the kustomization file; `None` when the scalar is
     /// written so that its lines are not the file's (folded, escaped): then nothing in it can
     /// be pointed at, only the kustomization.
@@ -58,6 +63,10 @@ impl InlinePatch {
                 .as_ref()
                 .and_then(|t| t.str_at("name"))
                 .map(str::to_string),
+            targeted: target.as_ref().is_some_and(Cursor::is_map),
+            by_selector: target.as_ref().is_some_and(|t| {
+                t.get("labelSelector").is_some() || t.get("annotationSelector").is_some()
+            }),
             lines,
         })
     }

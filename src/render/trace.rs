@@ -569,19 +569,28 @@ fn field_in_file(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<Range<usi
     field_in_objects(text, h, kinds, true)
 }
 
-/// Whether a patch aimed at `kind`/`name` (a `target:`) may reach the object: `Some(true)` it
-/// does, `Some(false)` it does not, `None` it cannot be told (no kind and name, a name that
-/// is a regular expression, a label selector).
-fn target_reaches(kind: Option<&str>, name: Option<&str>, h: &Hit<'_>) -> Option<bool> {
-    if kind.is_some_and(|k| k != h.object.kind) {
+/// Whether a patch's `target:` reaches the object: `Some(true)` it does, `Some(false)` it does
+/// not, `None` it cannot be told (a name that is a regular expression, a label or annotation
+/// selector).
+fn target_reaches(patch: &InlinePatch, h: &Hit<'_>) -> Option<bool> {
+    if patch
+        .target_kind
+        .as_deref()
+        .is_some_and(|k| k != h.object.kind)
+    {
         return Some(false);
     }
-    let name = name?;
+    if patch.by_selector {
+        return None;
+    }
+    let Some(name) = patch.target_name.as_deref() else {
+        return Some(true);
+    };
     if name.contains(['*', '.', '^', '$', '[', '(', '|', '+', '?', '\\']) {
         return None;
     }
     let rendered = h.object.name.as_deref()?;
-    Some(rendered.contains(name) && kind.is_some())
+    Some(rendered.contains(name))
 }
 
 /// Where an inline patch writes the field `h` is about: one entry per place it writes it,
@@ -593,12 +602,8 @@ fn inline_patch_writes(
     kinds: &KindTable,
     order: Option<&[Option<String>]>,
 ) -> Vec<Option<Range<usize>>> {
-    let reach = if patch.target_kind.is_some() || patch.target_name.is_some() {
-        target_reaches(
-            patch.target_kind.as_deref(),
-            patch.target_name.as_deref(),
-            h,
-        )
+    let reach = if patch.targeted {
+        target_reaches(patch, h)
     } else {
         Some(true)
     };
@@ -611,7 +616,7 @@ fn inline_patch_writes(
     };
     let in_text: Vec<Option<Range<usize>>> = if first.root().is_some_and(|r| r.is_seq()) {
         json_patch_writes(first, h, order)
-    } else if patch.target_kind.is_some() || patch.target_name.is_some() {
+    } else if patch.targeted {
         // A strategic-merge patch with a target: its own kind and name do not matter.
         vec![field_in_objects(&patch.text, h, kinds, false)]
             .into_iter()
