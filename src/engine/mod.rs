@@ -103,6 +103,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
             tracers.insert(id, tracer);
         }
     }
+    crate::render::place::merge_root_problems(&mut findings);
     let located: Vec<(FileId, &ObjectFacts)> = objects
         .iter()
         .enumerate()

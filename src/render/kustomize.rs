@@ -4,7 +4,7 @@
 use super::exec::{self, Outcome, Scratch};
 use super::{Job, Output, Place, Problem, RenderSettings, SourceText, Written};
 use crate::rules::render_problems;
-use crate::syntax::{Cursor, ParseLimits, parse_stream};
+use crate::syntax::{Cursor, ParseLimits, ScalarStyle, parse_stream};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +19,94 @@ pub struct ImageEntry {
     pub digest: Option<Written>,
 }
 
+/// A patch written in the kustomization itself (`patches[].patch`, `patchesJson6902[].patch`,
+/// an inline `patchesStrategicMerge` entry): its text as Kustomize reads it, and how to find a
+/// byte of that text in the kustomization file.
+#[derive(Clone, Debug)]
+pub struct InlinePatch {
+    pub text: String,
+    /// `target.kind` and `target.name`, when given.
+    pub target_kind: Option<String>,
+    pub target_name: Option<String>,
+    /// A `target:` is given (it, not the patch's own kind and name, picks the objects).
+    pub targeted: bool,
+    /// The target selects by `labelSelector` or `annotationSelector`, which the rendered
+    /// object alone cannot answer.
+    pub by_selector: bool,
+    /// Where each line of `text` starts in the kustomization file; `None` when the scalar is
+    /// written so that its lines are not the file's (folded, escaped): then nothing in it can
+    /// be pointed at, only the kustomization.
+    lines: Option<Vec<usize>>,
+}
+
+impl InlinePatch {
+    fn read(value: &Cursor<'_>, target: Option<Cursor<'_>>, file: &str) -> Option<InlinePatch> {
+        let (text, style, _) = value.scalar()?;
+        let range = value.value_range();
+        let lines = match style {
+            ScalarStyle::Literal => block_lines(file, range.start, text),
+            ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                if !text.contains('\n') =>
+            {
+                let quote = usize::from(style != ScalarStyle::Plain);
+                Some(vec![range.start + quote])
+            }
+            _ => None,
+        };
+        Some(InlinePatch {
+            text: text.to_string(),
+            target_kind: target
+                .as_ref()
+                .and_then(|t| t.str_at("kind"))
+                .map(str::to_string),
+            target_name: target
+                .as_ref()
+                .and_then(|t| t.str_at("name"))
+                .map(str::to_string),
+            targeted: target.as_ref().is_some_and(Cursor::is_map),
+            by_selector: target.as_ref().is_some_and(|t| {
+                t.get("labelSelector").is_some() || t.get("annotationSelector").is_some()
+            }),
+            lines,
+        })
+    }
+
+    /// Where `range` of the patch text is written in the kustomization file, checked against
+    /// the file's own bytes.
+    pub fn in_file(&self, file: &str, range: &Range<usize>) -> Option<Range<usize>> {
+        let lines = self.lines.as_ref()?;
+        let before = self.text.get(..range.start)?;
+        let n = before.matches('\n').count();
+        let col = range.start - before.rfind('\n').map_or(0, |i| i + 1);
+        let start = lines.get(n)? + col;
+        let out = start..start + range.len();
+        (file.get(out.clone())? == self.text.get(range.clone())?).then_some(out)
+    }
+}
+
+/// Where each line of a literal block scalar's `text` starts in `file`: the lines after the
+/// `|` header, past the block's indentation. `from` is where the reader says the scalar
+/// starts: its header, or its first line.
+fn block_lines(file: &str, from: usize, text: &str) -> Option<Vec<usize>> {
+    let after = file.get(from..)?;
+    let mut at = if after.starts_with('|') {
+        from + after.find('\n')? + 1
+    } else {
+        file.get(..from)?.rfind('\n').map_or(0, |i| i + 1)
+    };
+    let mut indent = None;
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        let file_line = file.get(at..)?.split('\n').next()?;
+        if indent.is_none() && !line.is_empty() {
+            indent = Some(file_line.len() - file_line.trim_start_matches(' ').len());
+        }
+        out.push(at + if line.is_empty() { 0 } else { indent? });
+        at += file_line.len() + 1;
+    }
+    Some(out)
+}
+
 #[derive(Clone, Debug)]
 pub struct Kustomization {
     pub file: Arc<SourceText>,
@@ -30,6 +118,8 @@ pub struct Kustomization {
     pub helm_charts: Option<Range<usize>>,
     /// Local patch files (`patches[].path`, `patchesStrategicMerge`), applied after resources.
     pub patches: Vec<String>,
+    /// Patches written in the kustomization, in the order listed.
+    pub inline_patches: Vec<InlinePatch>,
     /// Every other file it names (generator inputs, patches, transformer configs, …), checked
     /// against the tree before a build.
     pub files: Vec<Written>,
@@ -82,6 +172,31 @@ impl Kustomization {
                 .flat_map(|l| l.items().collect::<Vec<_>>())
                 .filter_map(|p| p.as_str().filter(|t| !t.contains('\n')).map(str::to_string)),
         );
+        let mut inline_patches = Vec::new();
+        for key in ["patches", "patchesJson6902"] {
+            for item in root
+                .get(key)
+                .into_iter()
+                .flat_map(|l| l.items().collect::<Vec<_>>())
+            {
+                if let Some(p) = item
+                    .get("patch")
+                    .and_then(|v| InlinePatch::read(&v, item.get("target"), &file.text))
+                {
+                    inline_patches.push(p);
+                }
+            }
+        }
+        for item in root
+            .get("patchesStrategicMerge")
+            .into_iter()
+            .flat_map(|l| l.items().collect::<Vec<_>>())
+            .filter(|p| p.as_str().is_some_and(|t| t.contains('\n')))
+        {
+            if let Some(p) = InlinePatch::read(&item, None, &file.text) {
+                inline_patches.push(p);
+            }
+        }
         let files = named_files(&root);
         drop(doc);
         Some(Kustomization {
@@ -91,6 +206,7 @@ impl Kustomization {
             images,
             helm_charts,
             patches,
+            inline_patches,
             files,
         })
     }
@@ -438,5 +554,36 @@ fn klog_free(stderr: &str) -> String {
             .replace("\\\"", "\"")
             .replace("\\\\", "\\"),
         None => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inline_patch_maps_back_to_the_kustomization_bytes() {
+        let dir = std::env::temp_dir().join(format!("pc-inline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("kustomization.yaml");
+        let text = "patches:\n  - patch: |-\n      - op: add\n\n        value: x:latest\n  - patch: '[{\"op\": \"add\", \"value\": \"y:1\"}]'\n";
+        std::fs::write(&file, text).expect("write");
+        let k = Kustomization::read(&file).expect("read");
+        let _ = std::fs::remove_dir_all(&dir);
+        let [block, flow] = k.inline_patches.as_slice() else {
+            panic!("{:?}", k.inline_patches);
+        };
+        let at = block.text.find("x:latest").expect("in patch");
+        let r = block.in_file(text, &(at..at + 8)).expect("mapped");
+        assert_eq!(&text[r], "x:latest");
+        let at = flow.text.find("y:1").expect("in patch");
+        let r = flow.in_file(text, &(at..at + 3)).expect("mapped");
+        assert_eq!(&text[r], "y:1");
+        // A range whose bytes the file does not hold at that place is not mapped.
+        let moved = InlinePatch {
+            lines: Some(vec![0]),
+            ..flow.clone()
+        };
+        assert_eq!(moved.in_file(text, &(at..at + 3)), None);
     }
 }

@@ -91,9 +91,33 @@ impl Placer {
         }
         merge_shared(findings);
         for f in findings.iter_mut() {
-            if let Some(r) = &f.rendered {
+            if let Some(r) = &f.rendered
+                && !is_root_problem(f)
+            {
                 f.message = format!("{} ({})", f.message, describe(r));
             }
+        }
+    }
+}
+
+/// A chart's or root's own problem that names its root in `rendered` (not rendered text).
+fn is_root_problem(f: &Finding) -> bool {
+    f.rule == crate::rules::render_problems::REMOTE_RESOURCE.name
+}
+
+/// The problems of roots that share a kustomization (a remote resource in a base several
+/// overlays build from): one finding per line, naming every root (`also`), each message
+/// ending with the roots it stopped.
+pub fn merge_root_problems(findings: &mut Vec<Finding>) {
+    merge_shared(findings);
+    for f in findings.iter_mut().filter(|f| is_root_problem(f)) {
+        if let Some(r) = &f.rendered {
+            let mut roots = format!("`{}`", r.root);
+            for other in &r.also {
+                roots.push_str(&format!(", `{other}`"));
+            }
+            let plural = if r.also.is_empty() { "" } else { "s" };
+            f.message = format!("{} (Kustomize root{plural} {roots})", f.message);
         }
     }
 }

@@ -8,10 +8,10 @@
 //! tracing falls back to the next step. The last step is the chart's or root's own file.
 
 use super::helm::{ChartFile, chart_file};
-use super::kustomize::{ImageEntry, Kustomization};
+use super::kustomize::{ImageEntry, InlinePatch, Kustomization};
 use super::values::{Leaf, leaves, set_leaves};
 use super::{ChartSettings, Job, Kind, Place, RenderedInfo, SourceText};
-use crate::model::{KindTable, ObjectFacts, PullSecretRef, Scalar};
+use crate::model::{ContainerKind, KindTable, ObjectFacts, PullSecretRef, Scalar};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -49,16 +49,29 @@ pub enum Field {
     Image,
     PullPolicy,
     PullSecret,
+    /// A container's `name` (findings about a container with no image line to point at).
+    ContainerName,
     Other,
 }
 
 impl Field {
+    /// The field's key in a container (a pull secret is not one).
+    fn key_in_pod(self) -> Option<&'static str> {
+        match self {
+            Field::Image => Some("image"),
+            Field::PullPolicy => Some("imagePullPolicy"),
+            Field::ContainerName => Some("name"),
+            Field::PullSecret | Field::Other => None,
+        }
+    }
+
     fn key(self) -> Option<&'static str> {
         match self {
             Field::Image => Some("image"),
             Field::PullPolicy => Some("imagePullPolicy"),
             Field::PullSecret => Some("imagePullSecrets"),
-            Field::Other => None,
+            // `name:` lines are everywhere in a template (ports, volumes): never one by text.
+            Field::ContainerName | Field::Other => None,
         }
     }
 }
@@ -163,7 +176,7 @@ impl Tracer {
                 Kind::Helm => self
                     .values_place(h, part.clone(), numeric_only)
                     .map(|(place, key)| (place, Some(key))),
-                Kind::Kustomize => self.images_place(h, part.clone()).map(|p| (p, None)),
+                Kind::Kustomize => self.images_place(h, part.clone(), kinds).map(|p| (p, None)),
             };
             if let Some((place, values_key)) = exact {
                 let policy_key = values_key.as_deref().and_then(|k| self.policy_key_near(k));
@@ -188,7 +201,16 @@ impl Tracer {
             }
         }
         let field = hit.as_ref().map_or(Field::Other, |h| h.field);
-        if let Some(place) = template.and_then(|t| self.template_place(t, field)) {
+        // A value written literally in the template is its line, unless a values scalar could
+        // have printed it (a tie above is not a literal).
+        let literal = hit.as_ref().filter(|h| {
+            self.kind == Kind::Helm
+                && self
+                    .values_candidates(h, flagged_part(text, &span, h.scalar), numeric_only)
+                    .is_empty()
+        });
+        let literal = literal.map(|h| (h.scalar.text.as_str(), h.container_name));
+        if let Some(place) = template.and_then(|t| self.template_place(t, field, literal)) {
             return Traced {
                 place,
                 rendered: info,
@@ -234,23 +256,10 @@ impl Tracer {
         part: Range<usize>,
         numeric_only: bool,
     ) -> Option<(Place, String)> {
-        let text = h.scalar.text.as_str();
-        let candidates: Vec<&Leaf> = self
-            .leaves
-            .iter()
-            .filter(|l| !numeric_only || l.is_number)
-            .filter(|l| match h.field {
-                Field::Image => {
-                    image_key(&l.path)
-                        && l.renderings()
-                            .iter()
-                            .any(|r| component_at(text, r, part.clone(), numeric_only).is_some())
-                }
-                Field::PullPolicy => policy_key(&l.path) && l.rendered == text,
-                Field::PullSecret => secret_key(&l.path) && l.rendered == text,
-                Field::Other => false,
-            })
-            .collect();
+        let mut candidates = self.values_candidates(h, part, numeric_only);
+        if h.field == Field::PullPolicy && candidates.len() > 1 {
+            candidates = self.beside_the_image(candidates, h);
+        }
         match candidates.as_slice() {
             [only] => Some((
                 Place {
@@ -263,13 +272,74 @@ impl Tracer {
         }
     }
 
-    fn images_place(&self, h: &Hit<'_>, part: Range<usize>) -> Option<Place> {
+    /// Of several pull-policy scalars that print the same word, the one whose mapping also
+    /// holds the container's image: every image-part scalar beside it (`repository`, `tag`,
+    /// `registry`, …; at least one) prints a component of that container's image. Charts keep
+    /// an image's policy beside its repository and tag (`image.pullPolicy`,
+    /// `metrics.image.pullPolicy`); when that does not single one out, none.
+    fn beside_the_image<'l>(&self, candidates: Vec<&'l Leaf>, h: &Hit<'_>) -> Vec<&'l Leaf> {
+        let Some(image) = h.image else {
+            return candidates;
+        };
+        let image = image.text.as_str();
+        let parent = |path: &str| path.rsplit_once('.').map_or("", |(p, _)| p).to_string();
+        let narrowed: Vec<&Leaf> = candidates
+            .iter()
+            .copied()
+            .filter(|c| {
+                let here = parent(&c.path);
+                let beside: Vec<&Leaf> = self
+                    .leaves
+                    .iter()
+                    .filter(|l| l.path != c.path && parent(&l.path) == here)
+                    .filter(|l| image_key(&l.path) && !l.rendered.is_empty())
+                    .collect();
+                !beside.is_empty()
+                    && beside.iter().all(|l| {
+                        l.renderings()
+                            .iter()
+                            .any(|r| component_at(image, r, 0..image.len(), true).is_some())
+                    })
+            })
+            .collect();
+        if narrowed.len() == 1 {
+            narrowed
+        } else {
+            candidates
+        }
+    }
+
+    /// The values scalars that could have printed `part` of the hit's field.
+    fn values_candidates(&self, h: &Hit<'_>, part: Range<usize>, numeric_only: bool) -> Vec<&Leaf> {
+        let text = h.scalar.text.as_str();
+        self.leaves
+            .iter()
+            .filter(|l| !numeric_only || l.is_number)
+            .filter(|l| match h.field {
+                Field::Image => {
+                    image_key(&l.path)
+                        && l.renderings()
+                            .iter()
+                            .any(|r| component_at(text, r, part.clone(), numeric_only).is_some())
+                }
+                Field::PullPolicy => policy_key(&l.path) && l.rendered == text,
+                Field::PullSecret => secret_key(&l.path) && l.rendered == text,
+                Field::ContainerName | Field::Other => false,
+            })
+            .collect()
+    }
+
+    fn images_place(&self, h: &Hit<'_>, part: Range<usize>, kinds: &KindTable) -> Option<Place> {
         if h.field != Field::Image {
             return None;
         }
         let image = h.scalar.text.as_str();
         let (name, tag, digest) = split_reference(image);
-        for k in &self.kustomizations {
+        let applies = self.images_scope(h, kinds);
+        for (i, k) in self.kustomizations.iter().enumerate() {
+            if applies.as_ref().is_some_and(|a| !a.contains(&i)) {
+                continue;
+            }
             for entry in &k.images {
                 let names_it = entry.name.as_ref().is_some_and(|n| n.text == name)
                     || entry.new_name.as_ref().is_some_and(|n| n.text == name);
@@ -292,8 +362,36 @@ impl Tracer {
     /// resources (patches are applied last). The first file whose object (same kind, a name
     /// the rendered name contains) has that container with that field wins.
     fn resource_place(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Place> {
-        h.field.key()?;
+        if !matches!(
+            h.field,
+            Field::Image | Field::PullPolicy | Field::ContainerName
+        ) {
+            return None;
+        }
+        let order = self.container_order(h, kinds);
         for k in &self.kustomizations {
+            let mut written: Vec<Option<Range<usize>>> = k
+                .inline_patches
+                .iter()
+                .flat_map(|p| inline_patch_writes(p, &k.file.text, h, kinds, order.as_deref()))
+                .collect();
+            if !written.is_empty() {
+                // A patch of this kustomization writes the field; a patch file as well, or two
+                // of them, or one that cannot be read to the line: the kustomization, not
+                // certain — never the base line the patch replaced.
+                let files_too = k.patches.iter().any(|r| {
+                    SourceText::read(&k.dir().join(r))
+                        .is_some_and(|f| field_in_file(&f.text, h, kinds).is_some())
+                });
+                let range = match written.as_mut_slice() {
+                    [Some(r)] if !files_too => r.clone(),
+                    _ => 0..0,
+                };
+                return Some(Place {
+                    file: k.file.clone(),
+                    range,
+                });
+            }
             let dir = k.dir();
             let files = k
                 .patches
@@ -316,34 +414,322 @@ impl Tracer {
         None
     }
 
-    /// The template named by `# Source:`, at the one line that writes `field`.
-    fn template_place(&self, source: &str, field: Field) -> Option<Place> {
+    /// The kustomizations (indices in `kustomizations`) whose `images:` reach the hit's
+    /// object: those whose resource files define it, what includes them (as a resource, base
+    /// or component), and the components those include. `None` when no resource file defines
+    /// it (a generator, a file that cannot be read): then every one may.
+    fn images_scope(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Vec<usize>> {
+        use super::discover::comparable;
+        let dirs: Vec<PathBuf> = self
+            .kustomizations
+            .iter()
+            .map(|k| comparable(&k.dir()))
+            .collect();
+        // What each kustomization includes, by index.
+        let includes: Vec<Vec<usize>> = self
+            .kustomizations
+            .iter()
+            .map(|k| {
+                let dir = k.dir();
+                k.local_references()
+                    .filter_map(|r| {
+                        let target = comparable(&dir.join(r));
+                        dirs.iter().position(|d| *d == target)
+                    })
+                    .collect()
+            })
+            .collect();
+        // Which kustomization's resource files define it, by the longest name the rendered name
+        // contains (`web-api` rather than `web` for `prod-web-api`).
+        let defined: Vec<(usize, usize)> = self
+            .kustomizations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| {
+                let dir = k.dir();
+                k.local_references()
+                    .map(|r| dir.join(r))
+                    .filter(|p| p.is_file())
+                    .filter_map(|p| SourceText::read(&p))
+                    .filter_map(|f| defines(&f.text, h, kinds))
+                    .max()
+                    .map(|len| (i, len))
+            })
+            .collect();
+        let longest = defined.iter().map(|&(_, len)| len).max()?;
+        let mut reached: Vec<usize> = defined
+            .iter()
+            .filter(|&&(_, len)| len == longest)
+            .map(|&(i, _)| i)
+            .collect();
+        // Up: every kustomization that includes one reached.
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for (i, inc) in includes.iter().enumerate() {
+                if !reached.contains(&i) && inc.iter().any(|c| reached.contains(c)) {
+                    reached.push(i);
+                    grew = true;
+                }
+            }
+        }
+        // The components those include apply to what they hold.
+        let components: Vec<usize> = reached
+            .iter()
+            .flat_map(|&i| includes.get(i).into_iter().flatten().copied())
+            .filter(|&c| self.kustomizations.get(c).is_some_and(|k| k.component))
+            .collect();
+        reached.extend(components);
+        Some(reached)
+    }
+
+    /// The names of the containers of the hit's list (`containers`, `initContainers`), in the
+    /// order the resource file that defines the object writes them.
+    fn container_order(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Vec<Option<String>>> {
+        let (kind, _) = h.slot?;
+        for k in self.kustomizations.iter().rev() {
+            let dir = k.dir();
+            for r in k.local_references() {
+                let path = dir.join(r);
+                if !path.is_file() {
+                    continue;
+                }
+                let Some(file) = SourceText::read(&path) else {
+                    continue;
+                };
+                let docs = crate::syntax::parse_stream(&file.text, 0, &Default::default());
+                for o in docs
+                    .iter()
+                    .flatten()
+                    .flat_map(|doc| crate::model::extract_objects(doc, kinds))
+                {
+                    let (Some(orig), Some(rendered)) =
+                        (o.name.as_deref(), h.object.name.as_deref())
+                    else {
+                        continue;
+                    };
+                    if o.kind != h.object.kind || !rendered.contains(orig) {
+                        continue;
+                    }
+                    if let Some(pod) = &o.pod {
+                        return Some(
+                            pod.containers
+                                .iter()
+                                .filter(|c| c.kind == kind)
+                                .map(|c| c.name_text().map(str::to_string))
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The template named by `# Source:`, at the one line that writes `field`: the only line
+    /// that writes `literal` (the rendered value, when no values scalar could have printed it)
+    /// as it is, in a container not literally named otherwise, else the only line of the
+    /// template that writes the field at all.
+    fn template_place(
+        &self,
+        source: &str,
+        field: Field,
+        literal: Option<(&str, Option<&str>)>,
+    ) -> Option<Place> {
         let path = chart_file(&self.dir, source)?;
         let file = SourceText::read(&path)?;
         let range = field
             .key()
-            .and_then(|key| unique_key_line(&file.text, key))
+            .and_then(|key| {
+                literal
+                    .and_then(|(l, container)| literal_key_line(&file.text, key, l, container))
+                    .or_else(|| unique_key_line(&file.text, key))
+            })
             .unwrap_or(0..0);
         Some(Place { file, range })
     }
 }
 
+/// Whether `text` defines the hit's object (its kind, a name the rendered name contains): the
+/// length of the longest such name.
+fn defines(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<usize> {
+    let docs = crate::syntax::parse_stream(text, 0, &Default::default());
+    let rendered = h.object.name.as_deref()?;
+    docs.iter()
+        .flatten()
+        .flat_map(|doc| crate::model::extract_objects(doc, kinds))
+        .filter(|o| o.kind == h.object.kind)
+        .filter_map(|o| o.name.filter(|n| rendered.contains(n.as_str())))
+        .map(|n| n.len())
+        .max()
+}
+
 /// Where a resource or patch file writes the field `h` is about, if it writes it.
 fn field_in_file(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<Range<usize>> {
+    field_in_objects(text, h, kinds, true)
+}
+
+/// Whether a patch's `target:` reaches the object: `Some(true)` it does, `Some(false)` it does
+/// not, `None` it cannot be told (a name that is a regular expression, a label or annotation
+/// selector).
+fn target_reaches(patch: &InlinePatch, h: &Hit<'_>) -> Option<bool> {
+    if patch
+        .target_kind
+        .as_deref()
+        .is_some_and(|k| k != h.object.kind)
+    {
+        return Some(false);
+    }
+    if patch.by_selector {
+        return None;
+    }
+    let Some(name) = patch.target_name.as_deref() else {
+        return Some(true);
+    };
+    if name.contains(['*', '.', '^', '$', '[', '(', '|', '+', '?', '\\']) {
+        return None;
+    }
+    let rendered = h.object.name.as_deref()?;
+    Some(rendered.contains(name))
+}
+
+/// Where an inline patch writes the field `h` is about: one entry per place it writes it,
+/// `None` when it may write it but not to a line that can be told.
+fn inline_patch_writes(
+    patch: &InlinePatch,
+    file: &str,
+    h: &Hit<'_>,
+    kinds: &KindTable,
+    order: Option<&[Option<String>]>,
+) -> Vec<Option<Range<usize>>> {
+    let reach = if patch.targeted {
+        target_reaches(patch, h)
+    } else {
+        Some(true)
+    };
+    if reach == Some(false) {
+        return Vec::new();
+    }
+    let docs = crate::syntax::parse_stream(&patch.text, 0, &Default::default());
+    let Some(Ok(first)) = docs.first() else {
+        return Vec::new();
+    };
+    let in_text: Vec<Option<Range<usize>>> = if first.root().is_some_and(|r| r.is_seq()) {
+        json_patch_writes(first, h, order)
+    } else if patch.targeted {
+        // A strategic-merge patch with a target: its own kind and name do not matter.
+        vec![field_in_objects(&patch.text, h, kinds, false)]
+            .into_iter()
+            .flatten()
+            .map(Some)
+            .collect()
+    } else {
+        field_in_file(&patch.text, h, kinds)
+            .into_iter()
+            .map(Some)
+            .collect()
+    };
+    in_text
+        .into_iter()
+        .map(|r| {
+            r.filter(|_| reach == Some(true))
+                .and_then(|r| patch.in_file(file, &r))
+        })
+        .collect()
+}
+
+/// The `value` ranges (in the patch text) of the JSON 6902 operations that write the field
+/// `h` is about: `/…/containers/0/image`, a whole container (`/…/containers/-` with its
+/// `name`), or a list of them; `None` for one that may write it (an index whose container
+/// cannot be named). An index counts in the resource as written (`order`: its containers'
+/// names), never in the rendered object, whose containers a strategic merge may reorder.
+fn json_patch_writes(
+    doc: &crate::syntax::Document<'_>,
+    h: &Hit<'_>,
+    order: Option<&[Option<String>]>,
+) -> Vec<Option<Range<usize>>> {
+    let mut out = Vec::new();
+    let (Some(root), Some((kind, _)), Some(key)) = (doc.root(), h.slot, h.field.key_in_pod())
+    else {
+        return out;
+    };
+    // Whether the container at index `i` is the one the finding is about.
+    let is_ours = |i: &str| -> Option<bool> {
+        let i = i.parse::<usize>().ok()?;
+        let name = order?.get(i)?.as_deref()?;
+        Some(Some(name) == h.container_name)
+    };
+    for op in root.items() {
+        let (Some(path), Some(value)) = (op.str_at("path"), op.get("value")) else {
+            continue;
+        };
+        if !matches!(op.str_at("op"), Some("add" | "replace")) {
+            continue;
+        }
+        let segments: Vec<String> = path
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let Some(j) = segments.iter().position(|s| s == kind.field()) else {
+            continue;
+        };
+        let rest = segments.get(j + 1..).unwrap_or(&[]);
+        match rest {
+            [] => {
+                for c in value
+                    .items()
+                    .filter(|c| c.str_at("name") == h.container_name)
+                {
+                    out.extend(c.get(key).map(|v| Some(v.value_range())));
+                }
+            }
+            [i] => {
+                let ours = match value.str_at("name") {
+                    Some(n) => Some(Some(n) == h.container_name),
+                    None => is_ours(i),
+                };
+                if ours != Some(false)
+                    && let Some(v) = value.get(key)
+                {
+                    out.push(ours.map(|_| v.value_range()));
+                }
+            }
+            [i, k] if k == key => match is_ours(i) {
+                Some(false) => {}
+                Some(true) => out.push(Some(value.value_range())),
+                None => out.push(None),
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Where the objects of `text` write the field `h` is about; `by_name`: only an object of
+/// the rendered one's kind whose name the rendered name contains.
+fn field_in_objects(
+    text: &str,
+    h: &Hit<'_>,
+    kinds: &KindTable,
+    by_name: bool,
+) -> Option<Range<usize>> {
     let docs = crate::syntax::parse_stream(text, 0, &Default::default());
     for o in docs
         .iter()
         .flatten()
         .flat_map(|doc| crate::model::extract_objects(doc, kinds))
     {
-        if o.kind != h.object.kind {
-            continue;
-        }
-        let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref()) else {
-            continue;
-        };
-        if !rendered.contains(orig) {
-            continue;
+        if by_name {
+            if o.kind != h.object.kind {
+                continue;
+            }
+            let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref()) else {
+                continue;
+            };
+            if !rendered.contains(orig) {
+                continue;
+            }
         }
         let Some(pod) = &o.pod else { continue };
         let Some(c) = pod
@@ -356,6 +742,7 @@ fn field_in_file(text: &str, h: &Hit<'_>, kinds: &KindTable) -> Option<Range<usi
         let field = match h.field {
             Field::Image => c.image.as_ref(),
             Field::PullPolicy => c.pull_policy.as_deref(),
+            Field::ContainerName => c.name.as_ref(),
             _ => None,
         };
         if let Some(s) = field {
@@ -498,6 +885,10 @@ struct Hit<'a> {
     field: Field,
     object: &'a ObjectFacts,
     container_name: Option<&'a str>,
+    /// The container's image, when the hit is another field of it.
+    image: Option<&'a Scalar>,
+    /// The container's list and its position there (`containers`, 0).
+    slot: Option<(ContainerKind, usize)>,
 }
 
 fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<'a>> {
@@ -505,13 +896,22 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
         |s: &Scalar| s.span.start <= span.start && span.end <= s.span.end.max(s.span.start + 1);
     for o in objects.iter().filter(|o| o.span.contains(&span.start)) {
         let Some(pod) = &o.pod else { continue };
-        for c in &pod.containers {
+        for (i, c) in pod.containers.iter().enumerate() {
+            let at = pod
+                .containers
+                .iter()
+                .take(i)
+                .filter(|x| x.kind == c.kind)
+                .count();
+            let slot = Some((c.kind, at));
             if let Some(s) = c.image.as_ref().filter(|s| inside(s)) {
                 return Some(Hit {
                     scalar: s,
                     field: Field::Image,
                     object: o,
                     container_name: c.name_text(),
+                    image: None,
+                    slot,
                 });
             }
             if let Some(s) = c.pull_policy.as_deref().filter(|s| inside(s)) {
@@ -520,6 +920,18 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     field: Field::PullPolicy,
                     object: o,
                     container_name: c.name_text(),
+                    image: c.image.as_ref(),
+                    slot,
+                });
+            }
+            if let Some(s) = c.name.as_ref().filter(|s| inside(s)) {
+                return Some(Hit {
+                    scalar: s,
+                    field: Field::ContainerName,
+                    object: o,
+                    container_name: c.name_text(),
+                    image: c.image.as_ref(),
+                    slot,
                 });
             }
         }
@@ -532,6 +944,8 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
                     field: Field::PullSecret,
                     object: o,
                     container_name: None,
+                    image: None,
+                    slot: None,
                 });
             }
         }
@@ -578,10 +992,114 @@ fn line_text(text: &str, at: usize) -> &str {
     text.get(start..end).unwrap_or("").trim()
 }
 
+/// The value part of the one line `key: VALUE` of a template that writes `value` literally
+/// (plain or quoted, no template action) in a list item whose `name:` is not literally another
+/// than `container`; `None` when none or several do.
+fn literal_key_line(
+    text: &str,
+    key: &str,
+    value: &str,
+    container: Option<&str>,
+) -> Option<Range<usize>> {
+    let mut found = None;
+    for range in key_lines(text, key) {
+        let written = unquoted(text.get(range.clone()).unwrap_or(""));
+        let other =
+            item_name(text, range.start).is_some_and(|n| !n.contains("{{") && Some(n) != container);
+        if written == value && !written.contains("{{") && !other {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(range);
+        }
+    }
+    found
+}
+
+/// A template value as YAML reads it, for plain or quoted scalars: comment and quotes off.
+fn unquoted(written: &str) -> &str {
+    written
+        .split(" #")
+        .next()
+        .unwrap_or(written)
+        .trim_end()
+        .trim_matches(|c| c == '"' || c == '\'')
+}
+
+/// The `name:` written in the same list item (the same mapping of a sequence) as the key
+/// whose value starts at `at`, as written; `None` when it has none or it cannot be told.
+fn item_name(text: &str, at: usize) -> Option<&str> {
+    let start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let key_line = text.get(start..)?.lines().next()?;
+    let spaces = key_line.len() - key_line.trim_start_matches(' ').len();
+    let column = spaces
+        + if key_line.trim_start().starts_with("- ") {
+            2
+        } else {
+            0
+        };
+    fn name_of(body: &str) -> Option<&str> {
+        body.strip_prefix("name:").map(|v| unquoted(v.trim()))
+    }
+    let mut lines: Vec<&str> = text.get(..start)?.lines().collect();
+    let first = key_line.trim_start().starts_with("- ");
+    // Up to the item's `- ` line (unless the key line is it).
+    if first {
+        if let Some(n) = name_of(key_line.trim_start().get(2..)?.trim_start()) {
+            return Some(n);
+        }
+    } else {
+        while let Some(line) = lines.pop() {
+            let rest = line.trim_start_matches(' ');
+            let sp = line.len() - rest.len();
+            if rest.is_empty() || rest.starts_with('#') || rest.starts_with("{{") || sp > column {
+                continue;
+            }
+            if let Some(body) = rest.strip_prefix("- ")
+                && sp + 2 == column
+            {
+                if let Some(n) = name_of(body.trim_start()) {
+                    return Some(n);
+                }
+                break;
+            }
+            if sp != column {
+                return None;
+            }
+            if let Some(n) = name_of(rest) {
+                return Some(n);
+            }
+        }
+    }
+    // Down to the next item.
+    for line in text.get(start..)?.lines().skip(1) {
+        let rest = line.trim_start_matches(' ');
+        let sp = line.len() - rest.len();
+        if rest.is_empty() || rest.starts_with('#') || rest.starts_with("{{") || sp > column {
+            continue;
+        }
+        if sp != column {
+            return None;
+        }
+        if let Some(n) = name_of(rest) {
+            return Some(n);
+        }
+    }
+    None
+}
+
 /// The value part of the one line `key:` (or `- key:`) of a template; `None` when several lines
 /// (or none) could be it.
 fn unique_key_line(text: &str, key: &str) -> Option<Range<usize>> {
-    let mut found = None;
+    match key_lines(text, key).as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+/// The value part (else the key) of every line `key:` (or `- key:`) of a template.
+fn key_lines(text: &str, key: &str) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
@@ -590,16 +1108,13 @@ fn unique_key_line(text: &str, key: &str) -> Option<Range<usize>> {
         if let Some(rest) = body.strip_prefix(key)
             && rest.starts_with(':')
         {
-            if found.is_some() {
-                return None;
-            }
             let key_at = at + (content.len() - body.len());
             let value_from = key_at + key.len() + 1;
             let value = content.get(value_from - at..).unwrap_or("");
             let lead = value.len() - value.trim_start().len();
             let start = value_from + lead;
             let end = at + content.len();
-            found = Some(if start < end { start..end } else { key_at..end });
+            found.push(if start < end { start..end } else { key_at..end });
         }
         at += line.len();
     }
@@ -626,6 +1141,29 @@ mod tests {
         assert_eq!(&t[r], "{{ x }}");
         assert_eq!(unique_key_line("image: a\nimage: b\n", "image"), None);
         assert_eq!(unique_key_line("images: a\n", "image"), None);
+    }
+
+    #[test]
+    fn a_literal_line_only_when_one_writes_it_as_is() {
+        let t = "- image: \"{{ .Values.x }}\"\n- image: busybox:latest # pinned later\n";
+        let r = literal_key_line(t, "image", "busybox:latest", None).unwrap();
+        assert_eq!(&t[r], "busybox:latest # pinned later");
+        assert_eq!(literal_key_line(t, "image", "nginx:latest", None), None);
+        let twice = "image: busybox:latest\nimage: 'busybox:latest'\n";
+        assert_eq!(
+            literal_key_line(twice, "image", "busybox:latest", None),
+            None
+        );
+        // Two containers with the same literal image: the one named as the rendered one.
+        let named = "containers:\n  - name: a\n    image: busybox:latest\n  - image: busybox:latest\n    name: \"b\"\n";
+        let r = literal_key_line(named, "image", "busybox:latest", Some("b")).unwrap();
+        assert_eq!(named[..r.start].lines().count(), 4);
+        let r = literal_key_line(named, "image", "busybox:latest", Some("a")).unwrap();
+        assert_eq!(named[..r.start].lines().count(), 3);
+        assert_eq!(
+            literal_key_line(named, "image", "busybox:latest", Some("c")),
+            None
+        );
     }
 
     #[test]

@@ -121,13 +121,23 @@ pub fn dependencies_missing(root: &str, name: &str, repository: Option<&str>) ->
     ))
 }
 
+/// A kustomization of a root lists a remote resource or `helmCharts:`: the root is not built.
+/// The message does not name the root: a base that several roots build from has one finding,
+/// and the render stage names the roots (`rendered.root` and `also`) when it merges them.
 pub fn remote_resource(root: &str, entry: &str, what: &str) -> Finding {
-    Finding::new(
+    let mut f = Finding::new(
         &REMOTE_RESOURCE,
         unplaced(),
-        format!("Kustomize root `{root}` needs a remote {what} ({entry}); it was not built"),
-    )
-    .label("would be fetched over the network")
+        format!("the kustomization needs a remote {what} ({entry}); it was not built"),
+    );
+    f.rendered = Some(Box::new(crate::finding::Rendered {
+        by: Kind::Kustomize.as_str(),
+        root: root.to_string(),
+        template: None,
+        text: entry.to_string(),
+        also: Vec::new(),
+    }));
+    f.label("would be fetched over the network")
     .help(
         "pullcheck never fetches: vendor the resource into the repository and refer to it by \
          a local path, or build it yourself and pipe the result: `kustomize build DIR | pullcheck -`",

@@ -480,3 +480,161 @@ fn a_config_values_file_beside_the_working_directory_is_named_relative_to_it() {
         assert!(dir.join("deploy").join(uri).is_file(), "{uri}");
     }
 }
+
+#[test]
+fn an_image_written_literally_in_a_template_is_blamed_on_its_line() {
+    if !renderers_available("render::literal") {
+        return;
+    }
+    // Issue 23, class 7: two `image:` lines in the template, the sidecar's a literal that no
+    // values scalar prints: that line, not the template's line 1 "not certain".
+    let report = run(&["fixtures/render/literal-image"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(
+            "fixtures/render/literal-image/templates/deployment.yaml".to_string(),
+            17
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+    let f = report.findings.first().expect("finding");
+    assert!(!f.label.contains("not certain"), "{}", f.label);
+}
+
+#[test]
+fn a_default_pull_policy_is_blamed_on_the_values_line_beside_its_image() {
+    if !renderers_available("render::default_policy") {
+        return;
+    }
+    // Issue 23, class 8: the chart's own values.yaml says `pullPolicy: IfNotPresent` twice; the
+    // one beside the `latest` image is the one to edit, not the template's line 1.
+    let report = run(&["fixtures/render/default-policy"], &[]);
+    assert_eq!(
+        at(&report, "stale-if-not-present"),
+        [("fixtures/render/default-policy/values.yaml".to_string(), 6)],
+        "{}",
+        crate::common::human(&report)
+    );
+    // The same in a real chart (Bitnami's memcached: three `pullPolicy: IfNotPresent`), with
+    // the user's `image.tag: latest` in another file.
+    let report = run(
+        &["fixtures/render/real/helm/bitnami-memcached"],
+        &["fixtures/render/values-latest.yaml"],
+    );
+    assert_eq!(
+        at(&report, "stale-if-not-present"),
+        [(
+            "fixtures/render/real/helm/bitnami-memcached/values.yaml".to_string(),
+            94
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+}
+
+#[test]
+fn a_container_with_no_image_in_a_kustomize_root_is_blamed_on_its_resource_file() {
+    if !renderers_available("render::kustomize_missing_image") {
+        return;
+    }
+    // Issue 23, class 6: no image line to trace; the container's name in the resource file
+    // that writes it (the rendered object is `prod-web`), not `kustomization.yaml:1:1`.
+    let report = run(&["fixtures/render/missing-image"], &[]);
+    assert_eq!(
+        at(&report, "missing-image"),
+        [(
+            "fixtures/render/missing-image/deployment.yaml".to_string(),
+            15
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+}
+
+#[test]
+fn a_patch_written_in_the_kustomization_is_blamed_not_the_base_line_it_replaced() {
+    if !renderers_available("render::inline_patch") {
+        return;
+    }
+    // Issue 23, class 1: a JSON 6902 operation's `value:` and a strategic-merge snippet's
+    // `image:`, both inline under `patches:`. The snippet moves `agent` first in the rendered
+    // object: the operation's index counts in the base as written.
+    let report = run(&["fixtures/render/inline-patch"], &[]);
+    let k = "fixtures/render/inline-patch/prod/kustomization.yaml".to_string();
+    // `selected` patches by label: which objects that reached cannot be told from the rendered
+    // one, so its kustomization is blamed, not certain — never the base line.
+    let selected = "fixtures/render/inline-patch/selected/kustomization.yaml".to_string();
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [(k.clone(), 12), (selected.clone(), 1)],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert_eq!(at(&report, "missing-tag"), [(k, 23)]);
+    for f in &report.findings {
+        let in_selected = f
+            .rendered
+            .as_deref()
+            .is_some_and(|r| r.root.ends_with("/selected"));
+        assert_eq!(f.label.contains("not certain"), in_selected, "{}", f.label);
+    }
+}
+
+#[test]
+fn an_images_entry_is_blamed_only_for_the_objects_its_kustomization_holds() {
+    if !renderers_available("render::images_scope") {
+        return;
+    }
+    // Issue 23, class 2: `a`'s `newTag: latest` made `a`'s Deployment `nginx:latest`; `b`'s
+    // Deployment writes `nginx:latest` itself. Two findings, each at its own line (one was
+    // blamed on `a`'s entry and merged away).
+    let report = run(&["fixtures/render/images-scope"], &[]);
+    let mut got = at(&report, "latest-tag");
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "fixtures/render/images-scope/a/kustomization.yaml".to_string(),
+                5
+            ),
+            (
+                "fixtures/render/images-scope/b/deployment.yaml".to_string(),
+                14
+            ),
+        ],
+        "{}",
+        crate::common::human(&report)
+    );
+}
+
+#[test]
+fn a_remote_resource_in_a_shared_base_is_reported_once_naming_its_roots() {
+    if !renderers_available("render::shared_remote") {
+        return;
+    }
+    // Issue 23, class 11: one line, two overlays that build from it: one finding, both roots.
+    let report = run(&["fixtures/render/shared-remote"], &[]);
+    assert_eq!(
+        at(&report, "remote-resource"),
+        [(
+            "fixtures/render/shared-remote/base/kustomization.yaml".to_string(),
+            4
+        )],
+        "{}",
+        crate::common::human(&report)
+    );
+    let f = report.findings.first().expect("finding");
+    let r = f.rendered.as_deref().expect("roots");
+    assert_eq!(r.root, "fixtures/render/shared-remote/prod");
+    assert_eq!(r.also, ["fixtures/render/shared-remote/staging"]);
+    assert!(
+        f.message.ends_with(
+            "(Kustomize roots `fixtures/render/shared-remote/prod`, \
+             `fixtures/render/shared-remote/staging`)"
+        ),
+        "{}",
+        f.message
+    );
+}
