@@ -11,7 +11,7 @@
 
 use crate::index::online::{Availability, Outcome, Verdict};
 use crate::index::{Index, RegistryClass, SecretStatus};
-use crate::registry::{Answer, Client, Credential, Platform, Query, Reference};
+use crate::registry::{Answer, Cache, Client, Credential, Platform, Query, Reference};
 pub use crate::report::OnlineSummary;
 use crate::rules::{ImageState, image_state};
 use crate::source::FileId;
@@ -32,6 +32,8 @@ pub struct OnlineSettings {
     pub docker_config: Option<PathBuf>,
     /// Never ask with the user's Docker config.
     pub no_docker_config: bool,
+    /// The answer cache between runs; `None`: every question is asked.
+    pub cache: Option<crate::registry::CacheSettings>,
 }
 
 /// How many questions are asked at once: registries are slow to answer, not to compute.
@@ -120,6 +122,16 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             return (Availability::default(), summary);
         }
     };
+    let cache = settings.cache.as_ref().and_then(|c| {
+        match Cache::open(c, &cache_context(&settings.client)) {
+            Ok(cache) => Some(cache),
+            Err(why) => {
+                summary.cache_problem = Some(why);
+                None
+            }
+        }
+    });
+    let cache = cache.as_ref();
     let docker_config = |registry: &str| -> Option<Credential> {
         if settings.no_docker_config {
             return None;
@@ -234,8 +246,25 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             });
         }
     }
-    let answers = ask_all(&client, &distinct);
-    let answer_of = |a: &Ask| position.get(&a.key()).and_then(|&i| answers.get(i));
+    let answers = ask_all(&client, cache, &distinct);
+    let answer_of = |a: &Ask| {
+        position
+            .get(&a.key())
+            .and_then(|&i| answers.get(i))
+            .map(|(answer, _)| answer)
+    };
+    let cached_of = |a: &Ask| {
+        position
+            .get(&a.key())
+            .and_then(|&i| answers.get(i))
+            .is_some_and(|(_, cached)| *cached)
+    };
+    // Images of which some question was asked of the registry: the others came from the cache.
+    let mut asked: BTreeSet<(String, String, String)> = distinct
+        .iter()
+        .filter(|a| !cached_of(a))
+        .map(image_of)
+        .collect();
 
     let mut availability = Availability::default();
     // Second questions (the user's login) and tag lists, asked at most once each.
@@ -261,7 +290,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             credentials: ask.credential_name.clone(),
             digest: None,
             platforms: Vec::new(),
-            cached: false,
+            cached: cached_of(ask),
             unseen_service_account: c.unseen_service_account.clone(),
         };
         verdict.outcome = match answer {
@@ -293,7 +322,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             Answer::NotFound { .. } => Outcome::NotFound {
                 what: what_of(ask),
                 maybe_private: false,
-                nearest: nearest_tags(&client, ask, &mut tag_lists),
+                nearest: nearest_tags(&client, cache, ask, &mut tag_lists),
             },
             Answer::Unauthorized { status, .. } => {
                 // Ask again as the user, to tell a missing image from a refused one.
@@ -313,7 +342,13 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                     };
                     with_user
                         .entry(user_ask.key())
-                        .or_insert_with(|| Some(client.check(&user_ask.query())))
+                        .or_insert_with(|| {
+                            let (answer, cached) = ask_one(&client, cache, &user_ask);
+                            if !cached {
+                                asked.insert(image_of(&user_ask));
+                            }
+                            Some(answer)
+                        })
                         .clone()
                 });
                 match again.flatten() {
@@ -371,17 +406,12 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
         }
         availability.insert(c.file, c.image_start, verdict);
     }
-    summary.images = distinct
-        .iter()
-        .map(|a| {
-            (
-                a.registry.as_str(),
-                a.repository.as_str(),
-                format!("{:?}", a.reference),
-            )
-        })
-        .collect::<BTreeSet<_>>()
-        .len();
+    let images: BTreeSet<_> = distinct.iter().map(image_of).collect();
+    summary.images = images.len();
+    summary.from_cache = images.difference(&asked).count();
+    if let Some(cache) = cache {
+        cache.prune();
+    }
     summary.registries = distinct
         .iter()
         .map(|a| a.registry.as_str())
@@ -405,16 +435,52 @@ fn what_of(ask: &Ask) -> String {
     }
 }
 
-fn ask_all(client: &Client, asks: &[Ask]) -> Vec<Answer> {
+/// An image as the summary counts it: registry, repository, reference.
+fn image_of(a: &Ask) -> (String, String, String) {
+    (
+        a.registry.clone(),
+        a.repository.clone(),
+        format!("{:?}", a.reference),
+    )
+}
+
+/// What else than the query decides an answer: where the registry is asked (mirrors), over
+/// what (insecure hosts) and whom it trusts (CA files). A change of any is a new cache key.
+fn cache_context(options: &crate::registry::Options) -> String {
+    let mut mirrors = options.mirrors.clone();
+    mirrors.sort();
+    let mut insecure = options.insecure.clone();
+    insecure.sort();
+    let mut ca_files = options.ca_files.clone();
+    ca_files.sort();
+    format!("{mirrors:?}\u{0}{insecure:?}\u{0}{ca_files:?}")
+}
+
+/// One question: from the cache when it has a fresh answer (nothing is sent), else from the
+/// registry, and a definite answer kept. The flag says whether it came from the cache.
+fn ask_one(client: &Client, cache: Option<&Cache>, ask: &Ask) -> (Answer, bool) {
+    let query = ask.query();
+    if let Some(answer) = cache.and_then(|c| c.answer(&query)) {
+        return (answer, true);
+    }
+    let answer = client.check(&query);
+    if let Some(cache) = cache {
+        cache.keep_answer(&query, &answer);
+    }
+    (answer, false)
+}
+
+fn ask_all(client: &Client, cache: Option<&Cache>, asks: &[Ask]) -> Vec<(Answer, bool)> {
     let next = AtomicUsize::new(0);
-    let answers: Vec<Mutex<Option<Answer>>> = asks.iter().map(|_| Mutex::new(None)).collect();
+    let answers: Vec<Mutex<Option<(Answer, bool)>>> =
+        asks.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..WORKERS.min(asks.len()) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(ask) = asks.get(i) else { break };
-                    let answer = client.check(&ask.query());
+                    let answer = ask_one(client, cache, ask);
                     if let Some(slot) = answers.get(i)
                         && let Ok(mut slot) = slot.lock()
                     {
@@ -427,12 +493,12 @@ fn ask_all(client: &Client, asks: &[Ask]) -> Vec<Answer> {
     answers
         .into_iter()
         .map(|m| {
-            m.into_inner()
-                .ok()
-                .flatten()
-                .unwrap_or(Answer::Unreachable {
+            m.into_inner().ok().flatten().unwrap_or((
+                Answer::Unreachable {
                     error: "not asked".into(),
-                })
+                },
+                false,
+            ))
         })
         .collect()
 }
@@ -440,6 +506,7 @@ fn ask_all(client: &Client, asks: &[Ask]) -> Vec<Answer> {
 /// The existing tags closest to a missing one (at most three), from the registry's tag list.
 fn nearest_tags(
     client: &Client,
+    cache: Option<&Cache>,
     ask: &Ask,
     lists: &mut HashMap<String, Vec<String>>,
 ) -> Vec<String> {
@@ -453,9 +520,20 @@ fn nearest_tags(
         credential_id(&ask.credential)
     );
     let tags = lists.entry(key).or_insert_with(|| {
-        client
-            .tags(&ask.registry, &ask.repository, &ask.credential, TAG_LIMIT)
-            .unwrap_or_default()
+        if let Some(tags) =
+            cache.and_then(|c| c.tags(&ask.registry, &ask.repository, &ask.credential))
+        {
+            return tags;
+        }
+        match client.tags(&ask.registry, &ask.repository, &ask.credential, TAG_LIMIT) {
+            Ok(tags) => {
+                if let Some(cache) = cache {
+                    cache.keep_tags(&ask.registry, &ask.repository, &ask.credential, &tags);
+                }
+                tags
+            }
+            Err(_) => Vec::new(),
+        }
     });
     // Fewest edits first; among equals, the longest shared prefix, then the nearest character
     // where they part (`1.4.3` → `1.4.2` before `1.4.0`).
