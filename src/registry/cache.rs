@@ -230,6 +230,10 @@ impl Cache {
     /// Removes what is beyond the bounds, oldest first, and temporary files left by a run that
     /// stopped. Errors are ignored: another run may be pruning too.
     pub fn prune(&self) {
+        self.prune_to(MAX_ENTRIES, MAX_BYTES);
+    }
+
+    fn prune_to(&self, max_entries: usize, max_bytes: u64) {
         let Ok(read) = fs::read_dir(&self.dir) else {
             return;
         };
@@ -257,13 +261,13 @@ impl Cache {
         }
         let mut total: u64 = entries.iter().map(|e| e.1).sum();
         let mut count = entries.len();
-        if count <= MAX_ENTRIES && total <= MAX_BYTES {
+        if count <= max_entries && total <= max_bytes {
             return;
         }
         entries.sort();
         // Down to nine tenths, so that the next runs do not prune at every entry.
         for (_, len, path) in entries {
-            if count <= MAX_ENTRIES * 9 / 10 && total <= MAX_BYTES / 10 * 9 {
+            if count <= max_entries * 9 / 10 && total <= max_bytes / 10 * 9 {
                 break;
             }
             if fs::remove_file(&path).is_ok() {
@@ -489,4 +493,120 @@ fn read_salt(path: &Path) -> Option<Vec<u8>> {
     let mut salt = Vec::new();
     file.take(SALT_LEN as u64 + 1).read_to_end(&mut salt).ok()?;
     (salt.len() == SALT_LEN).then_some(salt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(repository: &str, credential: Credential) -> Query {
+        Query {
+            registry: "registry.test".into(),
+            repository: repository.into(),
+            reference: Reference::Tag("1.0".into()),
+            credential,
+            want_platforms: false,
+        }
+    }
+
+    fn found(n: usize) -> Answer {
+        Answer::Found {
+            digest: format!("sha256:{n:064x}"),
+            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            platforms: None,
+        }
+    }
+
+    fn open(name: &str) -> (PathBuf, Cache) {
+        let dir = std::env::temp_dir()
+            .join(format!("pullcheck-cache-{name}-{}", std::process::id()))
+            .join("registry");
+        let _ = fs::remove_dir_all(&dir);
+        let settings = CacheSettings {
+            dir: dir.clone(),
+            tag_lifetime: DEFAULT_TAG_LIFETIME,
+            refresh: false,
+        };
+        let cache = Cache::open(&settings, "").expect("opens");
+        (dir, cache)
+    }
+
+    #[test]
+    fn the_oldest_entries_go_first_beyond_the_bound() {
+        let (dir, cache) = open("prune");
+        let start = SystemTime::now() - Duration::from_secs(1000);
+        for n in 0..30 {
+            let q = query(&format!("team/app{n}"), Credential::Anonymous);
+            cache.keep_answer(&q, &found(n));
+            let file = fs::File::options()
+                .write(true)
+                .open(dir.join(format!("{}.json", cache.query_key(&q))))
+                .expect("the entry");
+            file.set_modified(start + Duration::from_secs(n as u64))
+                .expect("set mtime");
+        }
+        cache.prune_to(20, MAX_BYTES);
+        let kept: Vec<bool> = (0..30)
+            .map(|n| {
+                cache
+                    .answer(&query(&format!("team/app{n}"), Credential::Anonymous))
+                    .is_some()
+            })
+            .collect();
+        assert_eq!(kept.iter().filter(|k| **k).count(), 18, "{kept:?}");
+        assert!(kept[12..].iter().all(|k| *k), "the newest stay: {kept:?}");
+        // Within bounds, nothing goes.
+        cache.prune_to(20, MAX_BYTES);
+        assert_eq!(
+            (0..30)
+                .filter(|n| cache
+                    .answer(&query(&format!("team/app{n}"), Credential::Anonymous))
+                    .is_some())
+                .count(),
+            18
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn only_definite_answers_are_kept_and_each_credential_has_its_own() {
+        let (dir, cache) = open("definite");
+        let basic = |password: &str| Credential::Basic {
+            username: "u".into(),
+            password: password.into(),
+        };
+        for (n, answer) in [
+            Answer::Unauthorized {
+                status: 401,
+                detail: String::new(),
+            },
+            Answer::RateLimited { retry_after: None },
+            Answer::Unreachable {
+                error: "down".into(),
+            },
+            Answer::Refused { why: "no".into() },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let q = query(&format!("team/x{n}"), Credential::Anonymous);
+            cache.keep_answer(&q, &answer);
+            assert_eq!(cache.answer(&q), None, "{answer:?}");
+        }
+        let q = query("team/app", basic("one"));
+        cache.keep_answer(&q, &found(1));
+        assert_eq!(cache.answer(&q), Some(found(1)));
+        assert_eq!(cache.answer(&query("team/app", basic("two"))), None);
+        assert_eq!(
+            cache.answer(&query("team/app", Credential::Anonymous)),
+            None
+        );
+        let missing = Answer::NotFound {
+            detail: "MANIFEST_UNKNOWN".into(),
+        };
+        let q = query("team/gone", Credential::Anonymous);
+        cache.keep_answer(&q, &missing);
+        assert_eq!(cache.answer(&q), Some(missing));
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

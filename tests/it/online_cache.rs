@@ -409,3 +409,36 @@ fn the_cli_keeps_answers_in_the_cache_dir_and_no_cache_keeps_none() {
     assert_eq!(requests(&warm), Some(0), "{text}");
     assert!(!entries(&xdg.join("pullcheck").join("registry")).is_empty());
 }
+
+#[test]
+fn a_directory_others_may_read_is_not_used() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let d = dir("loose");
+        let files = d.join("files");
+        std::fs::create_dir_all(&files).expect("mkdir");
+        // Port 1 on loopback: nothing listens, no registry needed.
+        std::fs::write(
+            files.join("pod.yaml"),
+            pod("app", "127.0.0.1:1/team/app:1.0", None),
+        )
+        .expect("write");
+        let store = d.join("cache");
+        std::fs::create_dir_all(&store).expect("mkdir");
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let report = run(&files, cache(&store, Duration::from_secs(300), false));
+        let online = report.online.as_ref().expect("summary");
+        let why = online.cache_problem.clone().unwrap_or_default();
+        assert!(why.contains("make it 0700"), "{why}");
+        assert!(common::human(&report).contains("cache not used"));
+        // Left as it was: not made private behind the user's back, nothing written into it.
+        let mode = std::fs::metadata(&store)
+            .expect("stat")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o755);
+        assert_eq!(std::fs::read_dir(&store).expect("read").count(), 0);
+    }
+}
