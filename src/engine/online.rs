@@ -17,8 +17,8 @@ use crate::rules::{ImageState, image_state};
 use crate::source::FileId;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// How the registry check runs (`--online` and the config's `registries`/`platforms`).
@@ -115,12 +115,11 @@ struct Container {
 pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availability, OnlineSummary) {
     let start = Instant::now();
     let mut summary = OnlineSummary::default();
-    let client = match Client::new(settings.client.clone()) {
-        Ok(c) => c,
-        Err(e) => {
-            summary.skipped.push(("every image".into(), e));
-            return (Availability::default(), summary);
-        }
+    // Made when the first question is not answered by the cache: a warm run never reads the
+    // trust store.
+    let client = LazyClient {
+        options: settings.client.clone(),
+        cell: OnceLock::new(),
     };
     let cache = settings.cache.as_ref().and_then(|c| {
         match Cache::open(c, &cache_context(&settings.client)) {
@@ -246,7 +245,17 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             });
         }
     }
-    let answers = ask_all(&client, cache, &distinct);
+    let from_cache: Vec<Option<Answer>> = distinct
+        .iter()
+        .map(|a| cache.and_then(|c| c.answer(&a.query())))
+        .collect();
+    if from_cache.iter().any(Option::is_none)
+        && let Err(e) = client.get()
+    {
+        summary.skipped.push(("every image".into(), e));
+        return (Availability::default(), summary);
+    }
+    let answers = ask_all(&client, cache, &distinct, from_cache);
     let answer_of = |a: &Ask| {
         position
             .get(&a.key())
@@ -319,11 +328,18 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                     Outcome::Pullable
                 }
             }
-            Answer::NotFound { .. } => Outcome::NotFound {
-                what: what_of(ask),
-                maybe_private: false,
-                nearest: nearest_tags(&client, cache, ask, &mut tag_lists),
-            },
+            Answer::NotFound { .. } => {
+                let mut sent = false;
+                let nearest = nearest_tags(&client, cache, ask, &mut tag_lists, &mut sent);
+                if sent {
+                    asked.insert(image_of(ask));
+                }
+                Outcome::NotFound {
+                    what: what_of(ask),
+                    maybe_private: false,
+                    nearest,
+                }
+            }
             Answer::Unauthorized { status, .. } => {
                 // Ask again as the user, to tell a missing image from a refused one.
                 let user = if ask.credential_name == "docker config" {
@@ -343,11 +359,13 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                     with_user
                         .entry(user_ask.key())
                         .or_insert_with(|| {
-                            let (answer, cached) = ask_one(&client, cache, &user_ask);
-                            if !cached {
-                                asked.insert(image_of(&user_ask));
+                            let query = user_ask.query();
+                            if let Some(answer) = cache.and_then(|c| c.answer(&query)) {
+                                return Some(answer);
                             }
-                            Some(answer)
+                            asked.insert(image_of(&user_ask));
+                            let client = client.get().ok()?;
+                            Some(ask_registry(client, cache, &query))
                         })
                         .clone()
                 });
@@ -422,7 +440,10 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             .cmp(&b.image)
             .then(a.credentials.cmp(&b.credentials))
     });
-    summary.requests = client.requests_sent();
+    summary.requests = client
+        .cell
+        .get()
+        .map_or(0, |c| c.as_ref().map_or(0, Client::requests_sent));
     summary.elapsed = start.elapsed();
     (availability, summary)
 }
@@ -456,40 +477,69 @@ fn cache_context(options: &crate::registry::Options) -> String {
     format!("{mirrors:?}\u{0}{insecure:?}\u{0}{ca_files:?}")
 }
 
-/// One question: from the cache when it has a fresh answer (nothing is sent), else from the
-/// registry, and a definite answer kept. The flag says whether it came from the cache.
-fn ask_one(client: &Client, cache: Option<&Cache>, ask: &Ask) -> (Answer, bool) {
-    let query = ask.query();
-    if let Some(answer) = cache.and_then(|c| c.answer(&query)) {
-        return (answer, true);
-    }
-    let answer = client.check(&query);
-    if let Some(cache) = cache {
-        cache.keep_answer(&query, &answer);
-    }
-    (answer, false)
+/// The registry client, made on first use.
+struct LazyClient {
+    options: crate::registry::Options,
+    cell: OnceLock<Result<Client, String>>,
 }
 
-fn ask_all(client: &Client, cache: Option<&Cache>, asks: &[Ask]) -> Vec<(Answer, bool)> {
-    let next = AtomicUsize::new(0);
-    let answers: Vec<Mutex<Option<(Answer, bool)>>> =
-        asks.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..WORKERS.min(asks.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(ask) = asks.get(i) else { break };
-                    let answer = ask_one(client, cache, ask);
-                    if let Some(slot) = answers.get(i)
-                        && let Ok(mut slot) = slot.lock()
-                    {
-                        *slot = Some(answer);
+impl LazyClient {
+    fn get(&self) -> Result<&Client, String> {
+        self.cell
+            .get_or_init(|| Client::new(self.options.clone()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// One question asked of the registry, and a definite answer kept in the cache.
+fn ask_registry(client: &Client, cache: Option<&Cache>, query: &Query) -> Answer {
+    let answer = client.check(query);
+    if let Some(cache) = cache {
+        cache.keep_answer(query, &answer);
+    }
+    answer
+}
+
+/// Every question not answered from the cache (`from_cache`, in the order of `asks`) asked of
+/// its registry, `WORKERS` at a time; each answer with whether it came from the cache.
+fn ask_all(
+    client: &LazyClient,
+    cache: Option<&Cache>,
+    asks: &[Ask],
+    from_cache: Vec<Option<Answer>>,
+) -> Vec<(Answer, bool)> {
+    let misses: Vec<usize> = from_cache
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    let answers: Vec<Mutex<Option<(Answer, bool)>>> = from_cache
+        .into_iter()
+        .map(|a| Mutex::new(a.map(|a| (a, true))))
+        .collect();
+    // Every question answered by the cache: no client is made, nothing is sent.
+    if let (false, Ok(client)) = (misses.is_empty(), client.get()) {
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..WORKERS.min(misses.len()) {
+                scope.spawn(|| {
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = misses.get(n) else { break };
+                        let Some(ask) = asks.get(i) else { break };
+                        let answer = ask_registry(client, cache, &ask.query());
+                        if let Some(slot) = answers.get(i)
+                            && let Ok(mut slot) = slot.lock()
+                        {
+                            *slot = Some((answer, false));
+                        }
                     }
-                }
-            });
-        }
-    });
+                });
+            }
+        });
+    }
     answers
         .into_iter()
         .map(|m| {
@@ -504,11 +554,13 @@ fn ask_all(client: &Client, cache: Option<&Cache>, asks: &[Ask]) -> Vec<(Answer,
 }
 
 /// The existing tags closest to a missing one (at most three), from the registry's tag list.
+/// `sent` becomes true when the tag list was asked of the registry (not found in the cache).
 fn nearest_tags(
-    client: &Client,
+    client: &LazyClient,
     cache: Option<&Cache>,
     ask: &Ask,
     lists: &mut HashMap<String, Vec<String>>,
+    sent: &mut bool,
 ) -> Vec<String> {
     let Reference::Tag(wanted) = &ask.reference else {
         return Vec::new();
@@ -525,6 +577,10 @@ fn nearest_tags(
         {
             return tags;
         }
+        *sent = true;
+        let Ok(client) = client.get() else {
+            return Vec::new();
+        };
         match client.tags(&ask.registry, &ask.repository, &ask.credential, TAG_LIMIT) {
             Ok(tags) => {
                 if let Some(cache) = cache {
