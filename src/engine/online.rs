@@ -520,7 +520,9 @@ fn ask_all(
         .map(|a| Mutex::new(a.map(|a| (a, true))))
         .collect();
     // Every question answered by the cache: no client is made, nothing is sent.
-    if let (false, Ok(client)) = (misses.is_empty(), client.get()) {
+    if !misses.is_empty()
+        && let Ok(client) = client.get()
+    {
         let next = AtomicUsize::new(0);
         std::thread::scope(|scope| {
             for _ in 0..WORKERS.min(misses.len()) {

@@ -84,6 +84,8 @@ pub struct Cache {
     context: String,
     tag_lifetime: Duration,
     refresh: bool,
+    /// Whether this run wrote an entry: only then can the bounds have been passed.
+    wrote: std::sync::atomic::AtomicBool,
 }
 
 /// What an entry holds.
@@ -122,6 +124,7 @@ impl Cache {
             context: context.to_string(),
             tag_lifetime: settings.tag_lifetime,
             refresh: settings.refresh,
+            wrote: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -227,10 +230,13 @@ impl Cache {
         });
     }
 
-    /// Removes what is beyond the bounds, oldest first, and temporary files left by a run that
-    /// stopped. Errors are ignored: another run may be pruning too.
+    /// After a run that wrote entries: removes what is beyond the bounds, oldest first, and
+    /// temporary files left by a run that stopped. Errors are ignored: another run may be
+    /// pruning too.
     pub fn prune(&self) {
-        self.prune_to(MAX_ENTRIES, MAX_BYTES);
+        if self.wrote.load(Ordering::Relaxed) {
+            self.prune_to(MAX_ENTRIES, MAX_BYTES);
+        }
     }
 
     fn prune_to(&self, max_entries: usize, max_bytes: u64) {
@@ -336,12 +342,25 @@ impl Cache {
     }
 
     fn read(&self, key: &str, lifetime: Duration) -> Option<Entry> {
-        let file = fs::File::open(self.dir.join(format!("{key}.json"))).ok()?;
-        let mut text = Vec::new();
-        file.take(ENTRY_CAP + 1).read_to_end(&mut text).ok()?;
-        if text.len() as u64 > ENTRY_CAP {
-            return None;
+        let mut file = fs::File::open(self.dir.join(format!("{key}.json"))).ok()?;
+        // Read by hand into a growing buffer: `read_to_end` on a file asks its size first, a
+        // system call per entry that a warm run would pay 200 times.
+        let mut text = vec![0u8; 4096];
+        let mut len = 0;
+        loop {
+            if len == text.len() {
+                text.resize(len * 2, 0);
+            }
+            let n = file.read(text.get_mut(len..)?).ok()?;
+            if n == 0 {
+                break;
+            }
+            len += n;
+            if len as u64 > ENTRY_CAP {
+                return None;
+            }
         }
+        text.truncate(len);
         let entry: Entry = serde_json::from_slice(&text).ok()?;
         if entry.v != FORMAT || entry.key != key {
             return None;
@@ -377,6 +396,8 @@ impl Cache {
             || fs::rename(&temp, self.dir.join(format!("{}.json", entry.key))).is_err()
         {
             let _ = fs::remove_file(&temp);
+        } else {
+            self.wrote.store(true, Ordering::Relaxed);
         }
     }
 }

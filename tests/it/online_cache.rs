@@ -40,10 +40,15 @@ fn cache(dir: &Path, tag_lifetime: Duration, refresh: bool) -> CacheSettings {
 }
 
 fn run(files: &Path, cache: CacheSettings) -> Report {
+    run_with(files, cache, pullcheck::registry::Options::default())
+}
+
+fn run_with(files: &Path, cache: CacheSettings, client: pullcheck::registry::Options) -> Report {
     let opts = LintOptions {
         paths: vec![files.to_path_buf()],
         jobs: 2,
         online: Some(OnlineSettings {
+            client,
             no_docker_config: true,
             cache: Some(cache),
             ..OnlineSettings::default()
@@ -159,6 +164,19 @@ fn a_second_run_asks_nothing_and_refresh_asks_again_about_tags() {
     );
     let json = common::json(&warm);
     assert!(json.contains("\"cached\": true"), "{json}");
+    // Every answer from the cache: no client is even made. One that cannot be made (a zero
+    // timeout) is not noticed; with a question to ask, it is.
+    let unusable = pullcheck::registry::Options {
+        request_timeout: Duration::ZERO,
+        ..pullcheck::registry::Options::default()
+    };
+    let warm = run_with(&files, cache(&store, lifetime, false), unusable.clone());
+    let online = warm.online.as_ref().expect("summary");
+    assert!(online.skipped.is_empty(), "{:?}", online.skipped);
+    assert_eq!(online.from_cache, 3);
+    let cold = run_with(&files, cache(&d.join("other"), lifetime, false), unusable);
+    let online = cold.online.as_ref().expect("summary");
+    assert_eq!(online.skipped.len(), 1, "{:?}", online.skipped);
 
     // --refresh: the tags are asked again, the digest is not.
     let digest_lines = logged(&registry, &pushed.digest);
