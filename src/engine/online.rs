@@ -245,10 +245,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             });
         }
     }
-    let from_cache: Vec<Option<Answer>> = distinct
-        .iter()
-        .map(|a| cache.and_then(|c| c.answer(&a.query())))
-        .collect();
+    let from_cache = cached_answers(cache, &distinct);
     if from_cache.iter().any(Option::is_none)
         && let Err(e) = client.get()
     {
@@ -475,6 +472,41 @@ fn cache_context(options: &crate::registry::Options) -> String {
     let mut ca_files = options.ca_files.clone();
     ca_files.sort();
     format!("{mirrors:?}\u{0}{insecure:?}\u{0}{ca_files:?}")
+}
+
+/// The cache's answer to each question (`None`: ask the registry), read on as many threads as
+/// the machine has cores: a warm run is this and the offline work, nothing else.
+fn cached_answers(cache: Option<&Cache>, asks: &[Ask]) -> Vec<Option<Answer>> {
+    let Some(cache) = cache else {
+        return vec![None; asks.len()];
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, WORKERS);
+    let chunk = asks.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = asks
+            .chunks(chunk)
+            .map(|part| {
+                let handle = scope.spawn(move || {
+                    part.iter()
+                        .map(|a| cache.answer(&a.query()))
+                        .collect::<Vec<_>>()
+                });
+                (part.len(), handle)
+            })
+            .collect();
+        // A part that failed is asked of the registry: one answer per question, in order.
+        parts
+            .into_iter()
+            .flat_map(|(len, h)| {
+                h.join()
+                    .ok()
+                    .filter(|v| v.len() == len)
+                    .unwrap_or_else(|| vec![None; len])
+            })
+            .collect()
+    })
 }
 
 /// The registry client, made on first use.

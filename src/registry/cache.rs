@@ -343,21 +343,23 @@ impl Cache {
 
     fn read(&self, key: &str, lifetime: Duration) -> Option<Entry> {
         let mut file = fs::File::open(self.dir.join(format!("{key}.json"))).ok()?;
-        // Read by hand into a growing buffer: `read_to_end` on a file asks its size first, a
-        // system call per entry that a warm run would pay 200 times.
+        // Read by hand: `read_to_end` asks a file's size first and reads until a read returns
+        // nothing, two system calls per entry more than needed. A short read of a regular file
+        // is its end; were it not, the JSON would be cut short, and a cut entry is a miss.
         let mut text = vec![0u8; 4096];
         let mut len = 0;
         loop {
             if len == text.len() {
                 text.resize(len * 2, 0);
             }
+            let room = text.len() - len;
             let n = file.read(text.get_mut(len..)?).ok()?;
-            if n == 0 {
-                break;
-            }
             len += n;
             if len as u64 > ENTRY_CAP {
                 return None;
+            }
+            if n < room {
+                break;
             }
         }
         text.truncate(len);
