@@ -53,7 +53,7 @@ impl Report {
 }
 
 /// One image the registry check asked about, and the answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct CheckedImage {
     pub image: String,
     /// By name: `pull secret prod/regcred`, `docker config`, `anonymous`.

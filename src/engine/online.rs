@@ -15,7 +15,7 @@ use crate::registry::{Answer, Cache, Client, Credential, Platform, Query, Refere
 pub use crate::report::OnlineSummary;
 use crate::rules::{ImageState, image_state};
 use crate::source::FileId;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -276,6 +276,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
     // Second questions (the user's login) and tag lists, asked at most once each.
     let mut with_user: HashMap<String, Option<Answer>> = HashMap::new();
     let mut tag_lists: HashMap<String, Vec<String>> = HashMap::new();
+    let mut seen: HashSet<crate::report::CheckedImage> = HashSet::new();
     for c in &containers {
         // The kubelet tries each matching credential: the first that finds the image wins.
         let mut chosen = None;
@@ -416,7 +417,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             platforms: verdict.platforms.clone(),
             cached: verdict.cached,
         };
-        if !summary.checked.contains(&checked) {
+        if seen.insert(checked.clone()) {
             summary.checked.push(checked);
         }
         availability.insert(c.file, c.image_start, verdict);

@@ -346,24 +346,33 @@ impl Cache {
         // Read by hand: `read_to_end` asks a file's size first and reads until a read returns
         // nothing, two system calls per entry more than needed. A short read of a regular file
         // is its end; were it not, the JSON would be cut short, and a cut entry is a miss.
-        let mut text = vec![0u8; 4096];
-        let mut len = 0;
-        loop {
-            if len == text.len() {
-                text.resize(len * 2, 0);
+        // An answer fits the stack buffer; a tag list may need the heap.
+        let mut first = [0u8; 8192];
+        let n = file.read(&mut first).ok()?;
+        let mut rest = Vec::new();
+        let text: &[u8] = if n < first.len() {
+            first.get(..n)?
+        } else {
+            rest.extend_from_slice(&first);
+            let mut len = rest.len();
+            loop {
+                if len == rest.len() {
+                    rest.resize(len * 2, 0);
+                }
+                let room = rest.len() - len;
+                let n = file.read(rest.get_mut(len..)?).ok()?;
+                len += n;
+                if len as u64 > ENTRY_CAP {
+                    return None;
+                }
+                if n < room {
+                    break;
+                }
             }
-            let room = text.len() - len;
-            let n = file.read(text.get_mut(len..)?).ok()?;
-            len += n;
-            if len as u64 > ENTRY_CAP {
-                return None;
-            }
-            if n < room {
-                break;
-            }
-        }
-        text.truncate(len);
-        let entry: Entry = serde_json::from_slice(&text).ok()?;
+            rest.truncate(len);
+            &rest
+        };
+        let entry: Entry = serde_json::from_slice(text).ok()?;
         if entry.v != FORMAT || entry.key != key {
             return None;
         }
@@ -416,10 +425,11 @@ fn now() -> u64 {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(out, "{b:02x}");
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     out
 }
@@ -588,6 +598,30 @@ mod tests {
                 .count(),
             18
         );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_long_tag_list_is_read_back_and_an_oversized_entry_is_a_miss() {
+        let (dir, cache) = open("long");
+        let tags: Vec<String> = (0..2000).map(|n| format!("1.{n}.0-build")).collect();
+        cache.keep_tags("registry.test", "team/app", &Credential::Anonymous, &tags);
+        assert_eq!(
+            cache.tags("registry.test", "team/app", &Credential::Anonymous),
+            Some(tags)
+        );
+        let q = query("team/app", Credential::Anonymous);
+        cache.keep_answer(&q, &found(1));
+        let file = dir.join(format!("{}.json", cache.query_key(&q)));
+        let mut text = fs::read(&file).expect("the entry");
+        text.truncate(text.len() - 1);
+        text.extend(std::iter::repeat_n(b' ', ENTRY_CAP as usize));
+        text.push(b'}');
+        fs::write(&file, &text).expect("write");
+        assert_eq!(cache.answer(&q), None);
+        text.drain(text.len() - 1 - ENTRY_CAP as usize..text.len() - 1);
+        fs::write(&file, &text).expect("write");
+        assert_eq!(cache.answer(&q), Some(found(1)));
         let _ = fs::remove_dir_all(&dir);
     }
 
