@@ -10,12 +10,12 @@
 # takes at most 1.2x the offline run. Ratios are measured in one run of this script, on one
 # machine: never in a timed test.
 #
-# Usage: scripts/bench-online.sh [N]   (needs what scripts/install-registry.sh installs)
+# Usage: [RUNS=3] scripts/bench-online.sh [N]   (needs what scripts/install-registry.sh installs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 n=${1:-200}
-runs=3
+runs=${RUNS:-3}
 tools=target/ci-tools
 vars=$(scripts/install-registry.sh "$tools" 2>/dev/null) || {
     echo "bench-online: scripts/install-registry.sh $tools failed" >&2
@@ -55,37 +55,35 @@ done
 mapfile -t logs < <(cut -d' ' -f2 "$work/ready")
 files="$work/manifests"
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+now_us() { echo $(($(date +%s%N) / 1000)); }
 
-# measure NAME CACHE-MODE: runs the binary $runs times; prints "NAME requests median runs…".
-# CACHE-MODE: offline | cold (a new empty cache each run) | warm (one cache, filled first).
-measure() {
-    local name=$1 mode=$2 times=() requests=() args=()
+# one MODE I: one run of the binary, its wall time in microseconds on stdout and its JSON
+# report in $work/MODE-I.json. MODE: offline | cold (a new empty cache) | warm (one cache).
+one() {
+    local mode=$1 i=$2 args=() start end
     case $mode in
-        warm)
-            "$bin" --online --no-docker-config --cache-dir "$work/cache-warm" --format json \
-                "$files" >/dev/null || true
-            ;;
+        offline) args=() ;;
+        cold) args=(--online --no-docker-config --cache-dir "$work/cache-cold-$i") ;;
+        warm) args=(--online --no-docker-config --cache-dir "$work/cache-warm") ;;
     esac
-    for i in $(seq 1 "$runs"); do
-        case $mode in
-            offline) args=() ;;
-            cold) args=(--online --no-docker-config --cache-dir "$work/cache-cold-$i") ;;
-            warm) args=(--online --no-docker-config --cache-dir "$work/cache-warm") ;;
-        esac
-        local start end
-        start=$(now_ms)
-        "$bin" "${args[@]}" --format json "$files" >"$work/$name-$i.json" || true
-        end=$(now_ms)
-        times+=($((end - start)))
-        requests+=("$(jq -r '.online.requests // "-"' "$work/$name-$i.json")")
-    done
-    local median
-    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
-    echo "$name ${requests[*]} | $median | ${times[*]}"
+    start=$(now_us)
+    "$bin" "${args[@]}" --format json "$files" >"$work/$mode-$i.json" || true
+    end=$(now_us)
+    echo $((end - start))
 }
 
-offline=$(measure offline offline)
+# summary MODE TIMES…: "MODE requests… | median ms | runs ms…".
+summary() {
+    local mode=$1 requests=() i
+    shift
+    for i in $(seq 1 "$runs"); do
+        requests+=("$(jq -r '.online.requests // "-"' "$work/$mode-$i.json")")
+    done
+    local median
+    median=$(printf '%s\n' "$@" | sort -n | sed -n "$(((runs + 1) / 2))p")
+    echo "$mode ${requests[*]} | $(ms "$median") | $(for t in "$@"; do printf '%s ' "$(ms "$t")"; done)"
+}
+ms() { awk -v t="$1" 'BEGIN { printf "%.1f", t / 1000 }'; }
 
 # The registries' HEAD lines during one cold run: how often each reference was asked.
 before=()
@@ -99,11 +97,23 @@ heads=$(
 )
 asked=$(printf '%s\n' "$heads" | grep -c . || true)
 most=$(printf '%s\n' "$heads" | grep . | sort | uniq -c | sort -rn | awk 'NR==1 {print $1}')
-cold=$(measure cold cold)
-warm=$(measure warm warm)
 
-median_of() { echo "$1" | awk -F' [|] ' '{print $2}'; }
-ratio=$(awk -v w="$(median_of "$warm")" -v o="$(median_of "$offline")" \
+cold_times=()
+for i in $(seq 1 "$runs"); do cold_times+=("$(one cold "$i")"); done
+# Offline and warm runs interleaved, so that a busy moment of the machine falls on both.
+"$bin" --online --no-docker-config --cache-dir "$work/cache-warm" --format json "$files" \
+    >/dev/null || true
+offline_times=() warm_times=()
+for i in $(seq 1 "$runs"); do
+    offline_times+=("$(one offline "$i")")
+    warm_times+=("$(one warm "$i")")
+done
+offline=$(summary offline "${offline_times[@]}")
+cold=$(summary cold "${cold_times[@]}")
+warm=$(summary warm "${warm_times[@]}")
+
+med() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
+ratio=$(awk -v w="$(med "${warm_times[@]}")" -v o="$(med "${offline_times[@]}")" \
     'BEGIN { printf "%.2f", (o > 0 ? w / o : 0) }')
 warm_requests=$(jq -r '.online.requests' "$work/warm-1.json")
 checked=$(jq -r '.online.images' "$work/cold-1.json")
@@ -113,7 +123,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ /
 echo "date: $(date -u +%Y-%m-%d); machine: ${cpu:-unknown}, $(nproc) cores, $(uname -sr)"
 echo "images: $n over ${#logs[@]} registries; runs per mode: $runs (median)"
 echo
-echo "mode requests-per-run | median-ms | runs-ms"
+echo "mode requests-per-run | median ms | runs ms"
 echo "$offline"
 echo "$cold"
 echo "$warm"
