@@ -237,13 +237,18 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
     // Every distinct question once, in parallel.
     let mut distinct: Vec<Ask> = Vec::new();
     let mut position: HashMap<String, usize> = HashMap::new();
+    // For each container, where each of its questions is in `distinct`: keys are made once.
+    let mut ids: Vec<Vec<usize>> = Vec::with_capacity(containers.len());
     for c in &containers {
+        let mut mine = Vec::with_capacity(c.asks.len());
         for a in &c.asks {
-            position.entry(a.key()).or_insert_with(|| {
+            let i = *position.entry(a.key()).or_insert_with(|| {
                 distinct.push(a.clone());
                 distinct.len() - 1
             });
+            mine.push(i);
         }
+        ids.push(mine);
     }
     let from_cache = cached_answers(cache, &distinct);
     if from_cache.iter().any(Option::is_none)
@@ -253,23 +258,12 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
         return (Availability::default(), summary);
     }
     let answers = ask_all(&client, cache, &distinct, from_cache);
-    let answer_of = |a: &Ask| {
-        position
-            .get(&a.key())
-            .and_then(|&i| answers.get(i))
-            .map(|(answer, _)| answer)
-    };
-    let cached_of = |a: &Ask| {
-        position
-            .get(&a.key())
-            .and_then(|&i| answers.get(i))
-            .is_some_and(|(_, cached)| *cached)
-    };
     // Images of which some question was asked of the registry: the others came from the cache.
     let mut asked: BTreeSet<(String, String, String)> = distinct
         .iter()
-        .filter(|a| !cached_of(a))
-        .map(image_of)
+        .zip(&answers)
+        .filter(|(_, (_, cached))| !cached)
+        .map(|(a, _)| image_of(a))
         .collect();
 
     let mut availability = Availability::default();
@@ -277,19 +271,21 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
     let mut with_user: HashMap<String, Option<Answer>> = HashMap::new();
     let mut tag_lists: HashMap<String, Vec<String>> = HashMap::new();
     let mut seen: HashSet<crate::report::CheckedImage> = HashSet::new();
-    for c in &containers {
+    for (c, mine) in containers.iter().zip(&ids) {
         // The kubelet tries each matching credential: the first that finds the image wins.
         let mut chosen = None;
-        for a in &c.asks {
-            let Some(answer) = answer_of(a) else { continue };
+        for (a, i) in c.asks.iter().zip(mine) {
+            let Some((answer, cached)) = answers.get(*i) else {
+                continue;
+            };
             if matches!(answer, Answer::Found { .. }) || chosen.is_none() {
-                chosen = Some((a, answer));
+                chosen = Some((a, answer, *cached));
             }
             if matches!(answer, Answer::Found { .. }) {
                 break;
             }
         }
-        let Some((ask, answer)) = chosen else {
+        let Some((ask, answer, cached)) = chosen else {
             continue;
         };
         let mut verdict = Verdict {
@@ -297,7 +293,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             credentials: ask.credential_name.clone(),
             digest: None,
             platforms: Vec::new(),
-            cached: cached_of(ask),
+            cached,
             unseen_service_account: c.unseen_service_account.clone(),
         };
         verdict.outcome = match answer {
