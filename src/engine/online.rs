@@ -38,6 +38,8 @@ pub struct OnlineSettings {
 
 /// How many questions are asked at once: registries are slow to answer, not to compute.
 const WORKERS: usize = 8;
+/// Threads reading the answer cache, at most (reading is quick: more would cost more to start).
+const CACHE_READERS: usize = 4;
 /// Tags read from a registry for suggestions, at most.
 const TAG_LIMIT: usize = 2000;
 
@@ -236,7 +238,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
     }
     // Every distinct question once, in parallel.
     let mut distinct: Vec<Ask> = Vec::new();
-    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut position: HashMap<String, usize> = HashMap::with_capacity(containers.len());
     // For each container, where each of its questions is in `distinct`: keys are made once.
     let mut ids: Vec<Vec<usize>> = Vec::with_capacity(containers.len());
     for c in &containers {
@@ -471,15 +473,14 @@ fn cache_context(options: &crate::registry::Options) -> String {
     format!("{mirrors:?}\u{0}{insecure:?}\u{0}{ca_files:?}")
 }
 
-/// The cache's answer to each question (`None`: ask the registry), read on as many threads as
-/// the machine has cores: a warm run is this and the offline work, nothing else.
+/// The cache's answer to each question (`None`: ask the registry), read on a few threads (a
+/// warm run is this and the offline work), at least 32 questions each: a thread costs more
+/// than a few reads.
 fn cached_answers(cache: Option<&Cache>, asks: &[Ask]) -> Vec<Option<Answer>> {
     let Some(cache) = cache else {
         return vec![None; asks.len()];
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, WORKERS);
+    let threads = asks.len().div_ceil(32).clamp(1, CACHE_READERS);
     let chunk = asks.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let parts: Vec<_> = asks
