@@ -48,6 +48,8 @@ const SCAN_CAP: usize = 4 * MAX_ENTRIES;
 const SALT_LEN: usize = 32;
 const SALT_FILE: &str = "salt";
 const FORMAT: u32 = 1;
+/// Numbers the temporary files of this process.
+static TEMP_SEQ: AtomicUsize = AtomicUsize::new(0);
 
 /// How the cache is used in a run.
 #[derive(Clone, Debug)]
@@ -389,7 +391,6 @@ impl Cache {
     /// Writes an entry atomically: a temporary file, then a rename. A failure is not an error
     /// of the run: the answer is simply not kept.
     fn write(&self, entry: Entry) {
-        static SEQ: AtomicUsize = AtomicUsize::new(0);
         let Ok(text) = serde_json::to_vec(&entry) else {
             return;
         };
@@ -399,7 +400,7 @@ impl Cache {
         let temp = self.dir.join(format!(
             ".tmp-{}-{}-{}",
             std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed),
+            TEMP_SEQ.fetch_add(1, Ordering::Relaxed),
             &entry.key
         ));
         let written = private_file(&temp).and_then(|mut f| f.write_all(&text));
@@ -501,20 +502,31 @@ fn salt(dir: &Path) -> Result<Vec<u8>, String> {
         let mut fresh = vec![0u8; SALT_LEN];
         ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut fresh)
             .map_err(|_| "no random source for the cache's salt".to_string())?;
-        let temp = dir.join(format!(".tmp-salt-{}", std::process::id()));
-        let _ = fs::remove_file(&temp);
+        // Unique to this process and this attempt: threads of one process may open the same
+        // cache at once too.
+        let temp = dir.join(format!(
+            ".tmp-salt-{}-{}",
+            std::process::id(),
+            TEMP_SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
         private_file(&temp)
             .and_then(|mut f| f.write_all(&fresh))
             .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
-        let linked = if path.exists() {
-            // There but unreadable or of the wrong length: replaced (its entries become misses).
-            fs::rename(&temp, &path)
-        } else {
-            let linked = fs::hard_link(&temp, &path);
-            let _ = fs::remove_file(&temp);
-            linked
+        // A link fails if the salt is there: made meanwhile by another run (then it is read),
+        // or unreadable or of the wrong length (then replaced: its entries become misses).
+        let placed = match fs::hard_link(&temp, &path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Some(salt) = read_salt(&path) {
+                    let _ = fs::remove_file(&temp);
+                    return Ok(salt);
+                }
+                fs::rename(&temp, &path).is_ok()
+            }
+            Err(_) => false,
         };
-        if linked.is_ok() {
+        let _ = fs::remove_file(&temp);
+        if placed {
             return Ok(fresh);
         }
     }

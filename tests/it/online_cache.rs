@@ -460,3 +460,49 @@ fn a_directory_others_may_read_is_not_used() {
         assert_eq!(std::fs::read_dir(&store).expect("read").count(), 0);
     }
 }
+
+#[test]
+fn concurrent_runs_share_one_cache() {
+    let Some(registry) = Registry::start(Auth::Anonymous, false) else {
+        return;
+    };
+    let host = registry.host();
+    let d = dir("concurrent");
+    let files = d.join("files");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    let mut pods = Vec::new();
+    for n in 0..6 {
+        registry.push_single(&format!("team/app{n}"), "1.0");
+        pods.push(pod(
+            &format!("p{n}"),
+            &format!("{host}/team/app{n}:1.0"),
+            None,
+        ));
+    }
+    std::fs::write(files.join("pods.yaml"), pods.join("---\n")).expect("write");
+    let store = d.join("cache");
+    let lifetime = Duration::from_secs(300);
+    // Four runs at once on a cache that does not exist yet: one salt, whole entries, no error.
+    let reports: Vec<Report> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| run(&files, cache(&store, lifetime, false))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a run"))
+            .collect()
+    });
+    for report in &reports {
+        let online = report.online.as_ref().expect("summary");
+        assert_eq!(online.cache_problem, None);
+        assert!(
+            checked(report).iter().all(|c| c.1 == "pullable"),
+            "{:?}",
+            checked(report)
+        );
+    }
+    assert_eq!(entries(&store).len(), 6);
+    let warm = run(&files, cache(&store, lifetime, false));
+    assert_eq!(requests(&warm), 0, "{}", common::human(&warm));
+    assert!(checked(&warm).iter().all(|c| c.2));
+}
