@@ -246,7 +246,9 @@ impl Cache {
             return;
         };
         let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
-        let stale_temp = SystemTime::now() - Duration::from_secs(3600);
+        let stale_temp = SystemTime::now()
+            .checked_sub(Duration::from_secs(3600))
+            .unwrap_or(UNIX_EPOCH);
         for item in read.take(SCAN_CAP).flatten() {
             let path = item.path();
             let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
