@@ -413,6 +413,15 @@ fn the_cli_keeps_answers_in_the_cache_dir_and_no_cache_keeps_none() {
     assert!(requests(&refreshed).is_some_and(|n| n > 0), "{text}");
     assert_eq!(cached(&refreshed), Some(false));
     assert!(!xdg.exists(), "--cache-dir was not the only cache");
+    // The config's tag lifetime: 0 asks about every tag each run.
+    let config = d.join("pullcheck.yaml");
+    std::fs::write(&config, "online:\n  tag-lifetime: 0\n").expect("write");
+    let config_arg = config.to_string_lossy().into_owned();
+    for _ in 0..2 {
+        let (text, json) = pullcheck(&["--cache-dir", &store_arg, "--config", &config_arg]);
+        assert!(requests(&json).is_some_and(|n| n > 0), "{text}");
+        assert_eq!(cached(&json), Some(false));
+    }
 
     // --no-cache: asked every time, nothing written anywhere.
     for _ in 0..2 {
