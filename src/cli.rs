@@ -120,6 +120,26 @@ pub struct Cli {
     #[arg(long, requires = "online")]
     pub no_docker_config: bool,
 
+    /// With `--online`: where answers are kept between runs (default
+    /// `$XDG_CACHE_HOME/pullcheck/registry`, else `~/.cache/pullcheck/registry`). No credential
+    /// is ever stored.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "online",
+        conflicts_with = "no_cache"
+    )]
+    pub cache_dir: Option<PathBuf>,
+
+    /// With `--online`: neither read nor write the answer cache.
+    #[arg(long, requires = "online")]
+    pub no_cache: bool,
+
+    /// With `--online`: ask again about every tag, ignoring cached answers (and keep the fresh
+    /// ones); answers about digests are still reused.
+    #[arg(long, requires = "online", conflicts_with = "no_cache")]
+    pub refresh: bool,
+
     /// The tree comes from someone you do not trust (a pull request): its `.pullcheck.yaml` may
     /// not name programs to run (`render.helm`, `render.kustomize`); take them from PATH or
     /// `--helm`/`--kustomize`. The GitHub Action sets this by default.
@@ -355,6 +375,18 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
             // A pull request could otherwise learn which private images the CI job's own login
             // can see ("exists" against "does not exist").
             no_docker_config: cli.no_docker_config || cli.untrusted,
+            cache: if cli.no_cache {
+                None
+            } else {
+                cli.cache_dir
+                    .clone()
+                    .or_else(crate::registry::CacheSettings::default_dir)
+                    .map(|dir| crate::registry::CacheSettings {
+                        dir,
+                        tag_lifetime: config.online.tag_lifetime,
+                        refresh: cli.refresh,
+                    })
+            },
         });
     }
     opts

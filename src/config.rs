@@ -38,7 +38,7 @@ pub struct Config {
 
 /// The registry check's settings. The config can tune the check but never switch it on: only
 /// `--online` on the command line does.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OnlineConfig {
     /// `registries.insecure`: hosts spoken to over plain HTTP (loopback always may be).
     pub insecure: Vec<String>,
@@ -49,7 +49,24 @@ pub struct OnlineConfig {
     pub ca_files: Vec<PathBuf>,
     /// `platforms`: what the nodes run (`linux/amd64`), when no pod or Node object says.
     pub platforms: Vec<String>,
+    /// `online.tag-lifetime`: how long a cached answer about a tag is reused.
+    pub tag_lifetime: std::time::Duration,
 }
+
+impl Default for OnlineConfig {
+    fn default() -> OnlineConfig {
+        OnlineConfig {
+            insecure: Vec::new(),
+            mirrors: Vec::new(),
+            ca_files: Vec::new(),
+            platforms: Vec::new(),
+            tag_lifetime: crate::registry::cache::DEFAULT_TAG_LIFETIME,
+        }
+    }
+}
+
+/// The longest `online.tag-lifetime`: a tag moves, and a day-old answer about it is a guess.
+const MAX_TAG_LIFETIME_SECS: u64 = 24 * 3600;
 
 impl Config {
     /// Makes the config's paths (charts, values files, renderers, `exclude` globs with a `/`)
@@ -315,7 +332,9 @@ const TOP_KEYS: &[&str] = &[
     "charts",
     "kinds",
     "platforms",
+    "online",
 ];
+const ONLINE_KEYS: &[&str] = &["tag-lifetime"];
 const RENDER_KEYS: &[&str] = &["helm", "kustomize", "release", "timeout"];
 const CHART_KEYS: &[&str] = &["path", "values", "set", "release", "namespace"];
 const REGISTRY_KEYS: &[&str] = &[
@@ -435,6 +454,7 @@ pub fn parse_as(name: &str, text: &str, trust: Trust) -> Result<Config, Box<Conf
             "render" => read_render(&r, &value, &mut config)?,
             "charts" => read_charts(&r, &value, &mut config)?,
             "kinds" => read_kinds(&r, &value, &mut config)?,
+            "online" => read_online(&r, &value, &mut config)?,
             _ => return Err(r.unknown_key(&key, TOP_KEYS, "")),
         }
     }
@@ -715,6 +735,57 @@ fn read_render(
                 config.render.timeout = std::time::Duration::from_secs(secs);
             }
             _ => return Err(r.unknown_key(&key, RENDER_KEYS, " under `render`")),
+        }
+    }
+    Ok(())
+}
+
+fn read_online(
+    r: &Reader<'_>,
+    value: &Cursor<'_>,
+    config: &mut Config,
+) -> Result<(), Box<ConfigError>> {
+    if value.is_null() {
+        return Ok(());
+    }
+    if !value.is_map() {
+        return Err(r.error(
+            value.report_range(),
+            "`online` must be a mapping".into(),
+            "expected a mapping",
+            Some(format!(
+                "known keys in `online`: {}",
+                ONLINE_KEYS.join(", ")
+            )),
+        ));
+    }
+    for (key, v) in value.entries() {
+        match key.as_str().unwrap_or("") {
+            "tag-lifetime" => {
+                let text = r.string(&v, "`online.tag-lifetime`")?;
+                let secs = text
+                    .strip_suffix('s')
+                    .unwrap_or(&text)
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| *s <= MAX_TAG_LIFETIME_SECS);
+                let Some(secs) = secs else {
+                    return Err(r.error(
+                        v.report_range(),
+                        format!(
+                            "`online.tag-lifetime` {text:?} is not a number of seconds from 0 to \
+                             {MAX_TAG_LIFETIME_SECS}"
+                        ),
+                        "expected seconds",
+                        Some(
+                            "e.g. `online: {tag-lifetime: 300}`; 0 asks about every tag each run"
+                                .into(),
+                        ),
+                    ));
+                };
+                config.online.tag_lifetime = std::time::Duration::from_secs(secs);
+            }
+            _ => return Err(r.unknown_key(&key, ONLINE_KEYS, " under `online`")),
         }
     }
     Ok(())

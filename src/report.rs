@@ -21,6 +21,11 @@ pub struct OnlineSummary {
     /// Distinct registries asked.
     pub registries: usize,
     pub requests: usize,
+    /// Distinct images answered from the cache alone (no request sent for them).
+    pub from_cache: usize,
+    /// Why the cache was not used, when it was asked for and could not be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_problem: Option<String>,
     /// Images not asked about, and why (`registry credentials live on the nodes`).
     pub skipped: Vec<(String, String)>,
     #[serde(rename = "elapsed_ms", serialize_with = "millis")]
@@ -48,7 +53,7 @@ impl Report {
 }
 
 /// One image the registry check asked about, and the answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct CheckedImage {
     pub image: String,
     /// By name: `pull secret prod/regcred`, `docker config`, `anonymous`.

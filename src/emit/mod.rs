@@ -113,8 +113,13 @@ pub fn online_line(report: &Report) -> Option<String> {
             format!("{n} {many}")
         }
     };
+    let cached = if o.from_cache > 0 {
+        format!("{} from cache, ", o.from_cache)
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "{} checked in {} ({}) in {:.1} s",
+        "{} checked in {} ({cached}{}) in {:.1} s",
         plural(o.images, "image", "images"),
         plural(o.registries, "registry", "registries"),
         plural(o.requests, "request", "requests"),
@@ -126,6 +131,9 @@ pub fn online_line(report: &Report) -> Option<String> {
             plural(o.skipped.len(), "image", "images"),
             if o.skipped.len() > 1 { ", …" } else { "" }
         ));
+    }
+    if let Some(why) = &o.cache_problem {
+        line.push_str(&format!("; cache not used: {why}"));
     }
     Some(line)
 }

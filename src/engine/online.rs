@@ -11,14 +11,14 @@
 
 use crate::index::online::{Availability, Outcome, Verdict};
 use crate::index::{Index, RegistryClass, SecretStatus};
-use crate::registry::{Answer, Client, Credential, Platform, Query, Reference};
+use crate::registry::{Answer, Cache, Client, Credential, Platform, Query, Reference};
 pub use crate::report::OnlineSummary;
 use crate::rules::{ImageState, image_state};
 use crate::source::FileId;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// How the registry check runs (`--online` and the config's `registries`/`platforms`).
@@ -32,10 +32,14 @@ pub struct OnlineSettings {
     pub docker_config: Option<PathBuf>,
     /// Never ask with the user's Docker config.
     pub no_docker_config: bool,
+    /// The answer cache between runs; `None`: every question is asked.
+    pub cache: Option<crate::registry::CacheSettings>,
 }
 
 /// How many questions are asked at once: registries are slow to answer, not to compute.
 const WORKERS: usize = 8;
+/// Threads reading the answer cache, at most (reading is quick: more would cost more to start).
+const CACHE_READERS: usize = 4;
 /// Tags read from a registry for suggestions, at most.
 const TAG_LIMIT: usize = 2000;
 
@@ -113,13 +117,22 @@ struct Container {
 pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availability, OnlineSummary) {
     let start = Instant::now();
     let mut summary = OnlineSummary::default();
-    let client = match Client::new(settings.client.clone()) {
-        Ok(c) => c,
-        Err(e) => {
-            summary.skipped.push(("every image".into(), e));
-            return (Availability::default(), summary);
-        }
+    // Made when the first question is not answered by the cache: a warm run never reads the
+    // trust store.
+    let client = LazyClient {
+        options: settings.client.clone(),
+        cell: OnceLock::new(),
     };
+    let cache = settings.cache.as_ref().and_then(|c| {
+        match Cache::open(c, &cache_context(&settings.client)) {
+            Ok(cache) => Some(cache),
+            Err(why) => {
+                summary.cache_problem = Some(why);
+                None
+            }
+        }
+    });
+    let cache = cache.as_ref();
     let docker_config = |registry: &str| -> Option<Credential> {
         if settings.no_docker_config {
             return None;
@@ -225,35 +238,56 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
     }
     // Every distinct question once, in parallel.
     let mut distinct: Vec<Ask> = Vec::new();
-    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut position: HashMap<String, usize> = HashMap::with_capacity(containers.len());
+    // For each container, where each of its questions is in `distinct`: keys are made once.
+    let mut ids: Vec<Vec<usize>> = Vec::with_capacity(containers.len());
     for c in &containers {
+        let mut mine = Vec::with_capacity(c.asks.len());
         for a in &c.asks {
-            position.entry(a.key()).or_insert_with(|| {
+            let i = *position.entry(a.key()).or_insert_with(|| {
                 distinct.push(a.clone());
                 distinct.len() - 1
             });
+            mine.push(i);
         }
+        ids.push(mine);
     }
-    let answers = ask_all(&client, &distinct);
-    let answer_of = |a: &Ask| position.get(&a.key()).and_then(|&i| answers.get(i));
+    let from_cache = cached_answers(cache, &distinct);
+    if from_cache.iter().any(Option::is_none)
+        && let Err(e) = client.get()
+    {
+        summary.skipped.push(("every image".into(), e));
+        return (Availability::default(), summary);
+    }
+    let answers = ask_all(&client, cache, &distinct, from_cache);
+    // Images of which some question was asked of the registry: the others came from the cache.
+    let mut asked: BTreeSet<(String, String, String)> = distinct
+        .iter()
+        .zip(&answers)
+        .filter(|(_, (_, cached))| !cached)
+        .map(|(a, _)| image_of(a))
+        .collect();
 
     let mut availability = Availability::default();
     // Second questions (the user's login) and tag lists, asked at most once each.
     let mut with_user: HashMap<String, Option<Answer>> = HashMap::new();
     let mut tag_lists: HashMap<String, Vec<String>> = HashMap::new();
-    for c in &containers {
+    let mut seen: HashSet<crate::report::CheckedImage> = HashSet::new();
+    for (c, mine) in containers.iter().zip(&ids) {
         // The kubelet tries each matching credential: the first that finds the image wins.
         let mut chosen = None;
-        for a in &c.asks {
-            let Some(answer) = answer_of(a) else { continue };
+        for (a, i) in c.asks.iter().zip(mine) {
+            let Some((answer, cached)) = answers.get(*i) else {
+                continue;
+            };
             if matches!(answer, Answer::Found { .. }) || chosen.is_none() {
-                chosen = Some((a, answer));
+                chosen = Some((a, answer, *cached));
             }
             if matches!(answer, Answer::Found { .. }) {
                 break;
             }
         }
-        let Some((ask, answer)) = chosen else {
+        let Some((ask, answer, cached)) = chosen else {
             continue;
         };
         let mut verdict = Verdict {
@@ -261,7 +295,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             credentials: ask.credential_name.clone(),
             digest: None,
             platforms: Vec::new(),
-            cached: false,
+            cached,
             unseen_service_account: c.unseen_service_account.clone(),
         };
         verdict.outcome = match answer {
@@ -290,11 +324,18 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                     Outcome::Pullable
                 }
             }
-            Answer::NotFound { .. } => Outcome::NotFound {
-                what: what_of(ask),
-                maybe_private: false,
-                nearest: nearest_tags(&client, ask, &mut tag_lists),
-            },
+            Answer::NotFound { .. } => {
+                let mut sent = false;
+                let nearest = nearest_tags(&client, cache, ask, &mut tag_lists, &mut sent);
+                if sent {
+                    asked.insert(image_of(ask));
+                }
+                Outcome::NotFound {
+                    what: what_of(ask),
+                    maybe_private: false,
+                    nearest,
+                }
+            }
             Answer::Unauthorized { status, .. } => {
                 // Ask again as the user, to tell a missing image from a refused one.
                 let user = if ask.credential_name == "docker config" {
@@ -313,7 +354,15 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                     };
                     with_user
                         .entry(user_ask.key())
-                        .or_insert_with(|| Some(client.check(&user_ask.query())))
+                        .or_insert_with(|| {
+                            let query = user_ask.query();
+                            if let Some(answer) = cache.and_then(|c| c.answer(&query)) {
+                                return Some(answer);
+                            }
+                            asked.insert(image_of(&user_ask));
+                            let client = client.get().ok()?;
+                            Some(ask_registry(client, cache, &query))
+                        })
                         .clone()
                 });
                 match again.flatten() {
@@ -366,22 +415,17 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             platforms: verdict.platforms.clone(),
             cached: verdict.cached,
         };
-        if !summary.checked.contains(&checked) {
+        if seen.insert(checked.clone()) {
             summary.checked.push(checked);
         }
         availability.insert(c.file, c.image_start, verdict);
     }
-    summary.images = distinct
-        .iter()
-        .map(|a| {
-            (
-                a.registry.as_str(),
-                a.repository.as_str(),
-                format!("{:?}", a.reference),
-            )
-        })
-        .collect::<BTreeSet<_>>()
-        .len();
+    let images: BTreeSet<_> = distinct.iter().map(image_of).collect();
+    summary.images = images.len();
+    summary.from_cache = images.difference(&asked).count();
+    if let Some(cache) = cache {
+        cache.prune();
+    }
     summary.registries = distinct
         .iter()
         .map(|a| a.registry.as_str())
@@ -392,7 +436,10 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
             .cmp(&b.image)
             .then(a.credentials.cmp(&b.credentials))
     });
-    summary.requests = client.requests_sent();
+    summary.requests = client
+        .cell
+        .get()
+        .map_or(0, |c| c.as_ref().map_or(0, Client::requests_sent));
     summary.elapsed = start.elapsed();
     (availability, summary)
 }
@@ -405,43 +452,147 @@ fn what_of(ask: &Ask) -> String {
     }
 }
 
-fn ask_all(client: &Client, asks: &[Ask]) -> Vec<Answer> {
-    let next = AtomicUsize::new(0);
-    let answers: Vec<Mutex<Option<Answer>>> = asks.iter().map(|_| Mutex::new(None)).collect();
+/// An image as the summary counts it: registry, repository, reference.
+fn image_of(a: &Ask) -> (String, String, String) {
+    (
+        a.registry.clone(),
+        a.repository.clone(),
+        format!("{:?}", a.reference),
+    )
+}
+
+/// What else than the query decides an answer: where the registry is asked (mirrors), over
+/// what (insecure hosts) and whom it trusts (CA files). A change of any is a new cache key.
+fn cache_context(options: &crate::registry::Options) -> String {
+    let mut mirrors = options.mirrors.clone();
+    mirrors.sort();
+    let mut insecure = options.insecure.clone();
+    insecure.sort();
+    let mut ca_files = options.ca_files.clone();
+    ca_files.sort();
+    format!("{mirrors:?}\u{0}{insecure:?}\u{0}{ca_files:?}")
+}
+
+/// The cache's answer to each question (`None`: ask the registry), read on a few threads (a
+/// warm run is this and the offline work), at least 32 questions each: a thread costs more
+/// than a few reads.
+fn cached_answers(cache: Option<&Cache>, asks: &[Ask]) -> Vec<Option<Answer>> {
+    let Some(cache) = cache else {
+        return vec![None; asks.len()];
+    };
+    let threads = asks.len().div_ceil(32).clamp(1, CACHE_READERS);
+    let chunk = asks.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        for _ in 0..WORKERS.min(asks.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(ask) = asks.get(i) else { break };
-                    let answer = client.check(&ask.query());
-                    if let Some(slot) = answers.get(i)
-                        && let Ok(mut slot) = slot.lock()
-                    {
-                        *slot = Some(answer);
+        let parts: Vec<_> = asks
+            .chunks(chunk)
+            .map(|part| {
+                let handle = scope.spawn(move || {
+                    part.iter()
+                        .map(|a| cache.answer(&a.query()))
+                        .collect::<Vec<_>>()
+                });
+                (part.len(), handle)
+            })
+            .collect();
+        // A part that failed is asked of the registry: one answer per question, in order.
+        parts
+            .into_iter()
+            .flat_map(|(len, h)| {
+                h.join()
+                    .ok()
+                    .filter(|v| v.len() == len)
+                    .unwrap_or_else(|| vec![None; len])
+            })
+            .collect()
+    })
+}
+
+/// The registry client, made on first use.
+struct LazyClient {
+    options: crate::registry::Options,
+    cell: OnceLock<Result<Client, String>>,
+}
+
+impl LazyClient {
+    fn get(&self) -> Result<&Client, String> {
+        self.cell
+            .get_or_init(|| Client::new(self.options.clone()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// One question asked of the registry, and a definite answer kept in the cache.
+fn ask_registry(client: &Client, cache: Option<&Cache>, query: &Query) -> Answer {
+    let answer = client.check(query);
+    if let Some(cache) = cache {
+        cache.keep_answer(query, &answer);
+    }
+    answer
+}
+
+/// Every question not answered from the cache (`from_cache`, in the order of `asks`) asked of
+/// its registry, `WORKERS` at a time; each answer with whether it came from the cache.
+fn ask_all(
+    client: &LazyClient,
+    cache: Option<&Cache>,
+    asks: &[Ask],
+    from_cache: Vec<Option<Answer>>,
+) -> Vec<(Answer, bool)> {
+    let misses: Vec<usize> = from_cache
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    let answers: Vec<Mutex<Option<(Answer, bool)>>> = from_cache
+        .into_iter()
+        .map(|a| Mutex::new(a.map(|a| (a, true))))
+        .collect();
+    // Every question answered by the cache: no client is made, nothing is sent.
+    if !misses.is_empty()
+        && let Ok(client) = client.get()
+    {
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..WORKERS.min(misses.len()) {
+                scope.spawn(|| {
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = misses.get(n) else { break };
+                        let Some(ask) = asks.get(i) else { break };
+                        let answer = ask_registry(client, cache, &ask.query());
+                        if let Some(slot) = answers.get(i)
+                            && let Ok(mut slot) = slot.lock()
+                        {
+                            *slot = Some((answer, false));
+                        }
                     }
-                }
-            });
-        }
-    });
+                });
+            }
+        });
+    }
     answers
         .into_iter()
         .map(|m| {
-            m.into_inner()
-                .ok()
-                .flatten()
-                .unwrap_or(Answer::Unreachable {
+            m.into_inner().ok().flatten().unwrap_or((
+                Answer::Unreachable {
                     error: "not asked".into(),
-                })
+                },
+                false,
+            ))
         })
         .collect()
 }
 
 /// The existing tags closest to a missing one (at most three), from the registry's tag list.
+/// `sent` becomes true when the tag list was asked of the registry (not found in the cache).
 fn nearest_tags(
-    client: &Client,
+    client: &LazyClient,
+    cache: Option<&Cache>,
     ask: &Ask,
     lists: &mut HashMap<String, Vec<String>>,
+    sent: &mut bool,
 ) -> Vec<String> {
     let Reference::Tag(wanted) = &ask.reference else {
         return Vec::new();
@@ -453,9 +604,24 @@ fn nearest_tags(
         credential_id(&ask.credential)
     );
     let tags = lists.entry(key).or_insert_with(|| {
-        client
-            .tags(&ask.registry, &ask.repository, &ask.credential, TAG_LIMIT)
-            .unwrap_or_default()
+        if let Some(tags) =
+            cache.and_then(|c| c.tags(&ask.registry, &ask.repository, &ask.credential))
+        {
+            return tags;
+        }
+        *sent = true;
+        let Ok(client) = client.get() else {
+            return Vec::new();
+        };
+        match client.tags(&ask.registry, &ask.repository, &ask.credential, TAG_LIMIT) {
+            Ok(tags) => {
+                if let Some(cache) = cache {
+                    cache.keep_tags(&ask.registry, &ask.repository, &ask.credential, &tags);
+                }
+                tags
+            }
+            Err(_) => Vec::new(),
+        }
     });
     // Fewest edits first; among equals, the longest shared prefix, then the nearest character
     // where they part (`1.4.3` → `1.4.2` before `1.4.0`).

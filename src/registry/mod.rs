@@ -29,6 +29,7 @@
 //!   real target.
 
 mod auth;
+pub mod cache;
 pub mod credentials;
 mod http;
 mod manifest;
@@ -37,6 +38,7 @@ mod platform;
 mod tests;
 mod url;
 
+pub use cache::{Cache, CacheSettings};
 pub use credentials::docker_config_credential;
 pub use platform::{Platform, platform_matches};
 

@@ -8,7 +8,7 @@
 //! - `registry-unreachable`: DNS, connection, TLS or timeout (a warning: CI is not the nodes);
 //! - `registry-rate-limited`: 429, after honouring `Retry-After` within a bounded wait.
 
-use super::{Category, ImageState, RuleMeta, image_state};
+use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
 use crate::index::Index;
 use crate::index::online::{Outcome, Verdict};
@@ -66,7 +66,9 @@ fn each_verdict<'i>(
     }
     for pod in index.pods() {
         for c in &pod.pod.containers {
-            let ImageState::Valid(image, _) = image_state(c) else {
+            // Only a valid reference has a verdict: the lookup decides, without parsing the
+            // reference again for each of the five rules.
+            let Ok(image) = crate::model::image_state::image_to_parse(c) else {
                 continue;
             };
             if let Some(v) = index.availability.get(pod.file, image.span.start) {

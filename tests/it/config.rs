@@ -283,6 +283,27 @@ fn the_registry_checks_settings_and_what_an_untrusted_config_may_not_set() {
         let e = e.expect("refused when untrusted");
         assert!(e.message.contains("--untrusted"), "{}", e.message);
     }
+    // The cache's tag lifetime: seconds, 300 by default, at most a day.
+    assert_eq!(c.online.tag_lifetime, std::time::Duration::from_secs(300));
+    for (text, secs) in [
+        ("online:\n  tag-lifetime: 60\n", 60),
+        ("online: {tag-lifetime: 0}\n", 0),
+        ("online: {tag-lifetime: 90s}\n", 90),
+    ] {
+        let c = config::parse_as(".pullcheck.yaml", text, config::Trust::Untrusted).expect(text);
+        assert_eq!(c.online.tag_lifetime, std::time::Duration::from_secs(secs));
+    }
+    for bad in [
+        "online: {tag-lifetime: -1}\n",
+        "online: {tag-lifetime: soon}\n",
+        "online: {tag-lifetime: 86401}\n",
+        "online: {tag-lifetime: [1]}\n",
+        "online: [tag-lifetime]\n",
+        "online: {lifetime: 60}\n",
+    ] {
+        let e = config::parse(".pullcheck.yaml", bad).expect_err(bad);
+        assert!(e.message.contains("online"), "{bad}: {}", e.message);
+    }
     // Mirrors get no credential: allowed.
     let mirrors_only = "registries:\n  mirrors:\n    docker.io: mirror.example.com:5000\n";
     assert!(config::parse_as(".pullcheck.yaml", mirrors_only, config::Trust::Untrusted).is_ok());

@@ -35,6 +35,7 @@ mod list_streaming;
 mod new_rule;
 mod no_secret_leak;
 mod online;
+mod online_cache;
 mod registry_harness;
 mod render;
 mod render_hostile;
