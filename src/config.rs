@@ -303,6 +303,28 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// A section of mappings (`registries:`, `render:`, `online:`): `false` when it is empty
+    /// (null), an error naming its keys when it is not a mapping.
+    fn section(
+        &self,
+        value: &Cursor<'_>,
+        name: &str,
+        keys: &[&str],
+    ) -> Result<bool, Box<ConfigError>> {
+        if value.is_null() {
+            return Ok(false);
+        }
+        if !value.is_map() {
+            return Err(self.error(
+                value.report_range(),
+                format!("`{name}` must be a mapping"),
+                "expected a mapping",
+                Some(format!("known keys in `{name}`: {}", keys.join(", "))),
+            ));
+        }
+        Ok(true)
+    }
+
     fn unknown_key(&self, key: &Cursor<'_>, known: &[&str], within: &str) -> Box<ConfigError> {
         let name = key.as_str().unwrap_or("");
         let close = closest_name(name, known.iter().copied());
@@ -565,19 +587,8 @@ fn read_registries(
     value: &Cursor<'_>,
     config: &mut Config,
 ) -> Result<(), Box<ConfigError>> {
-    if value.is_null() {
+    if !r.section(value, "registries", REGISTRY_KEYS)? {
         return Ok(());
-    }
-    if !value.is_map() {
-        return Err(r.error(
-            value.report_range(),
-            "`registries` must be a mapping".into(),
-            "expected a mapping",
-            Some(format!(
-                "known keys in `registries`: {}",
-                REGISTRY_KEYS.join(", ")
-            )),
-        ));
     }
     for (key, list) in value.entries() {
         let field = key.as_str().unwrap_or("");
@@ -680,19 +691,8 @@ fn read_render(
     value: &Cursor<'_>,
     config: &mut Config,
 ) -> Result<(), Box<ConfigError>> {
-    if value.is_null() {
+    if !r.section(value, "render", RENDER_KEYS)? {
         return Ok(());
-    }
-    if !value.is_map() {
-        return Err(r.error(
-            value.report_range(),
-            "`render` must be a mapping".into(),
-            "expected a mapping",
-            Some(format!(
-                "known keys in `render`: {}",
-                RENDER_KEYS.join(", ")
-            )),
-        ));
     }
     for (key, v) in value.entries() {
         let name = key.as_str().unwrap_or("");
@@ -745,19 +745,8 @@ fn read_online(
     value: &Cursor<'_>,
     config: &mut Config,
 ) -> Result<(), Box<ConfigError>> {
-    if value.is_null() {
+    if !r.section(value, "online", ONLINE_KEYS)? {
         return Ok(());
-    }
-    if !value.is_map() {
-        return Err(r.error(
-            value.report_range(),
-            "`online` must be a mapping".into(),
-            "expected a mapping",
-            Some(format!(
-                "known keys in `online`: {}",
-                ONLINE_KEYS.join(", ")
-            )),
-        ));
     }
     for (key, v) in value.entries() {
         match key.as_str().unwrap_or("") {
