@@ -9,7 +9,7 @@ use super::rule_set::RuleSet;
 use crate::finding::Finding;
 use crate::model::{ObjectFacts, extract_object, extract_objects};
 use crate::rules::{self, ContainerCheck, InputEvent};
-use crate::source::{FileId, Origin, ReadProblem, SourceFile, Span};
+use crate::source::{FileId, Origin, ReadProblem, SourceFile, Span, next_char_end};
 use crate::suppression::{self, Suppression};
 use crate::syntax::{Document, ListEvent, ParseLimits, Streamed, parse_stream, parse_stream_items};
 
@@ -518,12 +518,6 @@ fn syntax_finding(id: FileId, text: &str, e: &crate::syntax::SyntaxError) -> Opt
         },
         Span::new(id, offset..end),
     )
-}
-
-fn next_char_end(text: &str, offset: usize) -> usize {
-    text.get(offset..)
-        .and_then(|rest| rest.chars().next())
-        .map_or(offset, |c| offset + c.len_utf8())
 }
 
 fn check_object(

@@ -435,7 +435,7 @@ fn values_error_place(job: &Job, values: &[PathBuf], message: &str) -> Option<Pl
             .and_then(|l| l.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|n| n.parse::<usize>().ok());
         let offset = line.map_or(0, |l| offset_of(&source.text, l, 1));
-        let end = super::next_char_end(&source.text, offset);
+        let end = crate::source::next_char_end(&source.text, offset);
         return Some(Place {
             file: source,
             range: offset..end,
@@ -514,11 +514,7 @@ pub fn error_place(job: &Job, chart_name: Option<&str>, message: &str) -> Option
         Some(line) => offset_of(&file.text, line, column.unwrap_or(1)),
         None => 0,
     };
-    let end = file
-        .text
-        .get(offset..)
-        .and_then(|r| r.chars().next())
-        .map_or(offset, |c| offset + c.len_utf8());
+    let end = crate::source::next_char_end(&file.text, offset);
     Some(Place {
         file,
         range: offset..end,

@@ -289,13 +289,6 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
     }
 }
 
-/// The end of the character at `offset` (a one-character span to point at).
-pub(crate) fn next_char_end(text: &str, offset: usize) -> usize {
-    text.get(offset..)
-        .and_then(|rest| rest.chars().next())
-        .map_or(offset, |c| offset + c.len_utf8())
-}
-
 /// The name reports use for a path: as given, without a leading `./`; an absolute path (a
 /// config's resolved paths) relative to the working directory, with `..` when it lies beside
 /// it (a config above the working directory naming `values/prod.yaml`), as every other path of

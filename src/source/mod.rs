@@ -406,6 +406,14 @@ pub fn read_stdin(limit: u64) -> Result<String, ReadProblem> {
     read_capped(std::io::stdin().lock(), limit, 0)
 }
 
+/// The end of the character at `offset` in `text` (a one-character span to point at), or
+/// `offset` at the end of the text.
+pub fn next_char_end(text: &str, offset: usize) -> usize {
+    text.get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(offset, |c| offset + c.len_utf8())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
