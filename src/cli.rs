@@ -387,9 +387,41 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
                         refresh: cli.refresh,
                     })
             },
+            progress: progress_line(cli),
         });
     }
     opts
+}
+
+/// The registry check's progress on the terminal, once it has taken more than a second: one
+/// line on stderr, rewritten in place and erased when the check ends. Never in machine formats
+/// or when stderr is a file or a CI log.
+fn progress_line(cli: &Cli) -> Option<crate::engine::Progress> {
+    let human = matches!(cli.format, Format::Human | Format::Short) && cli.output.is_empty();
+    if !human || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let start = std::time::Instant::now();
+    let shown = std::sync::atomic::AtomicBool::new(false);
+    Some(crate::engine::Progress(std::sync::Arc::new(
+        move |answered: usize, asked: usize| {
+            use std::sync::atomic::Ordering;
+            let mut err = std::io::stderr().lock();
+            if answered >= asked {
+                if shown.swap(false, Ordering::Relaxed) {
+                    let _ = write!(err, "\r\x1b[K");
+                }
+            } else if start.elapsed() >= std::time::Duration::from_secs(1) {
+                shown.store(true, Ordering::Relaxed);
+                let _ = write!(
+                    err,
+                    "\r\x1b[Kpullcheck: asking registries: {answered} of {asked} answered ({:.0} s)",
+                    start.elapsed().as_secs_f64()
+                );
+            }
+            let _ = err.flush();
+        },
+    )))
 }
 
 fn run_lint(

@@ -27,7 +27,7 @@ mod rule_set;
 mod schedule;
 
 pub use crate::report::{Report, Summary};
-pub use online::{OnlineSettings, OnlineSummary};
+pub use online::{OnlineSettings, OnlineSummary, Progress};
 pub use options::LintOptions;
 pub use rule_set::RuleSet;
 

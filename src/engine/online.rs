@@ -34,7 +34,23 @@ pub struct OnlineSettings {
     pub no_docker_config: bool,
     /// The answer cache between runs; `None`: every question is asked.
     pub cache: Option<crate::registry::CacheSettings>,
+    /// Told how far the questions sent to registries have got (the CLI's progress line).
+    pub progress: Option<Progress>,
 }
+
+/// A callback told `(answered, asked)` while registries are being asked: about every
+/// `PROGRESS_TICK` and once at the end. Only questions the cache could not answer count.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// How often the progress callback hears from a running check.
+const PROGRESS_TICK: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// How many questions are asked at once: registries are slow to answer, not to compute.
 const WORKERS: usize = 8;
@@ -259,7 +275,13 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
         summary.skipped.push(("every image".into(), e));
         return (Availability::default(), summary);
     }
-    let answers = ask_all(&client, cache, &distinct, from_cache);
+    let answers = ask_all(
+        &client,
+        cache,
+        &distinct,
+        from_cache,
+        settings.progress.as_ref(),
+    );
     // Images of which some question was asked of the registry: the others came from the cache.
     let mut asked: BTreeSet<(String, String, String)> = distinct
         .iter()
@@ -538,6 +560,7 @@ fn ask_all(
     cache: Option<&Cache>,
     asks: &[Ask],
     from_cache: Vec<Option<Answer>>,
+    progress: Option<&Progress>,
 ) -> Vec<(Answer, bool)> {
     let misses: Vec<usize> = from_cache
         .iter()
@@ -554,22 +577,44 @@ fn ask_all(
         && let Ok(client) = client.get()
     {
         let next = AtomicUsize::new(0);
+        let answered = AtomicUsize::new(0);
+        let (finished, ticker_wait) = std::sync::mpsc::channel::<()>();
         std::thread::scope(|scope| {
-            for _ in 0..WORKERS.min(misses.len()) {
-                scope.spawn(|| {
-                    loop {
-                        let n = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = misses.get(n) else { break };
-                        let Some(ask) = asks.get(i) else { break };
-                        let answer = ask_registry(client, cache, &ask.query());
-                        if let Some(slot) = answers.get(i)
-                            && let Ok(mut slot) = slot.lock()
-                        {
-                            *slot = Some((answer, false));
-                        }
+            if let Some(progress) = progress {
+                let answered = &answered;
+                let total = misses.len();
+                scope.spawn(move || {
+                    // Wakes every tick until the workers are done (the sender is dropped).
+                    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                        ticker_wait.recv_timeout(PROGRESS_TICK)
+                    {
+                        (progress.0)(answered.load(Ordering::Relaxed), total);
                     }
+                    (progress.0)(answered.load(Ordering::Relaxed), total);
                 });
             }
+            let workers: Vec<_> = (0..WORKERS.min(misses.len()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        loop {
+                            let n = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&i) = misses.get(n) else { break };
+                            let Some(ask) = asks.get(i) else { break };
+                            let answer = ask_registry(client, cache, &ask.query());
+                            if let Some(slot) = answers.get(i)
+                                && let Ok(mut slot) = slot.lock()
+                            {
+                                *slot = Some((answer, false));
+                            }
+                            answered.fetch_add(1, Ordering::Relaxed);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                let _ = worker.join();
+            }
+            drop(finished);
         });
     }
     answers

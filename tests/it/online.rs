@@ -7,6 +7,7 @@ use crate::common;
 use crate::registry_support::{Auth, MULTI_PLATFORMS, Registry};
 use pullcheck::engine::{LintOptions, OnlineSettings, Report, lint};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("pullcheck-online-{name}-{}", std::process::id()));
@@ -432,4 +433,75 @@ fn the_registry_rules_fixtures_fire_online_and_are_snapshotted() {
             }
         }
     }
+}
+
+/// A loopback server that waits before answering 404 to every request: slow enough for the
+/// progress callback to tick while questions are outstanding. Serves at most `max` connections
+/// and stops by itself within `deadline`.
+fn slow_server(delay: Duration, max: usize, deadline: Duration) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("addr").port();
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let until = std::time::Instant::now() + deadline;
+        let mut served = 0;
+        while served < max && std::time::Instant::now() < until {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    served += 1;
+                    std::thread::spawn(move || {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                        let mut buf = [0u8; 4096];
+                        let _ = stream.read(&mut buf);
+                        std::thread::sleep(delay);
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        );
+                    });
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn progress_is_told_while_registries_answer_and_once_at_the_end() {
+    let port = slow_server(Duration::from_millis(700), 40, Duration::from_secs(30));
+    let d = dir("progress");
+    for name in ["a", "b", "c"] {
+        std::fs::write(
+            d.join(format!("{name}.yaml")),
+            pod(name, &format!("127.0.0.1:{port}/team/{name}:1.0"), ""),
+        )
+        .expect("write");
+    }
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(usize, usize)>::new()));
+    let seen = calls.clone();
+    let opts = LintOptions {
+        paths: vec![d.clone()],
+        jobs: 1,
+        online: Some(OnlineSettings {
+            no_docker_config: true,
+            progress: Some(pullcheck::engine::Progress(std::sync::Arc::new(
+                move |answered, asked| seen.lock().expect("lock").push((answered, asked)),
+            ))),
+            ..OnlineSettings::default()
+        }),
+        ..LintOptions::default()
+    };
+    let report = lint(&opts).expect("lint runs");
+    assert_eq!(report.online.as_ref().map(|o| o.images), Some(3));
+    let calls = calls.lock().expect("lock").clone();
+    // Ticks while the three questions were outstanding, counts never going back, and a last
+    // call saying all were answered.
+    assert!(
+        calls.iter().any(|&(answered, asked)| answered < asked),
+        "no tick before the end: {calls:?}"
+    );
+    assert!(calls.windows(2).all(|w| w[0].0 <= w[1].0), "{calls:?}");
+    assert_eq!(calls.last(), Some(&(3, 3)), "{calls:?}");
 }
