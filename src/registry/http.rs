@@ -418,7 +418,7 @@ impl Http {
         if resp.status != 429 {
             return Ok(resp);
         }
-        let retry_after = resp.header("retry-after").and_then(parse_retry_after);
+        let retry_after = retry_after_of(&resp);
         let wait = retry_after.unwrap_or(DEFAULT_RETRY_WAIT);
         if wait > MAX_RETRY_WAIT || wait >= self.remaining() {
             return Err(Answer::RateLimited { retry_after });
@@ -427,7 +427,7 @@ impl Http {
         let again = self.follow(url, req, auth)?;
         if again.status == 429 {
             return Err(Answer::RateLimited {
-                retry_after: again.header("retry-after").and_then(parse_retry_after),
+                retry_after: retry_after_of(&again),
             });
         }
         Ok(again)
@@ -504,10 +504,56 @@ fn describe(e: &ureq::Error, url: &Url, timeout: Duration) -> Fail {
     }
 }
 
-/// `Retry-After` as seconds. An HTTP date is read as "unknown": waiting for a clock we do not
-/// share with the registry is not worth a date parser.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// A response's `Retry-After`: seconds, or an HTTP date measured against the response's own
+/// `Date` header (the registry's clock, not ours; without `Date` the date is "unknown").
+fn retry_after_of(resp: &Resp) -> Option<Duration> {
+    parse_retry_after(resp.header("retry-after")?, resp.header("date"))
+}
+
+fn parse_retry_after(value: &str, date: Option<&str>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let until = http_date_secs(value)?;
+    let now = http_date_secs(date?)?;
+    Some(Duration::from_secs(until.saturating_sub(now)))
+}
+
+/// Seconds since the epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7,
+/// the form every current server sends); any other form is `None`.
+fn http_date_secs(text: &str) -> Option<u64> {
+    let (_weekday, rest) = text.trim().split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let day: u64 = parts.next()?.parse().ok()?;
+    let month = parts.next()?;
+    let year: u64 = parts.next()?.parse().ok()?;
+    let time = parts.next()?;
+    if parts.next()? != "GMT" || parts.next().is_some() {
+        return None;
+    }
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
+    let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if hms.next().is_some() || !(1..=31).contains(&day) || year < 1970 || h > 23 || m > 59 || s > 60
+    {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm, years from March).
+    let (y, mo) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y % 400;
+    let doy = (153 * mo + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
 }
 
 #[cfg(test)]
@@ -565,8 +611,53 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_seconds() {
-        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    fn retry_after_seconds_or_a_date_on_the_registrys_clock() {
+        assert_eq!(parse_retry_after(" 3 ", None), Some(Duration::from_secs(3)));
+        // A date needs the response's own `Date` to be measured against.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", None),
+            None
+        );
+        assert_eq!(
+            parse_retry_after(
+                "Wed, 21 Oct 2015 07:28:04 GMT",
+                Some("Wed, 21 Oct 2015 07:28:00 GMT")
+            ),
+            Some(Duration::from_secs(4))
+        );
+        // Across a month end, and a date already past.
+        assert_eq!(
+            parse_retry_after(
+                "Sun, 01 Mar 2026 00:00:02 GMT",
+                Some("Sat, 28 Feb 2026 23:59:59 GMT")
+            ),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after(
+                "Wed, 21 Oct 2015 07:27:00 GMT",
+                Some("Wed, 21 Oct 2015 07:28:00 GMT")
+            ),
+            Some(Duration::ZERO)
+        );
+        for bad in [
+            "Wed, 32 Oct 2015 07:28:00 GMT",
+            "Wed, 21 Foo 2015 07:28:00 GMT",
+            "Wednesday, 21-Oct-15 07:28:00 GMT",
+            "Wed, 21 Oct 2015 07:28 GMT",
+            "soon",
+            "",
+        ] {
+            assert_eq!(
+                parse_retry_after(bad, Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+                None,
+                "{bad}"
+            );
+        }
+        assert_eq!(http_date_secs("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            http_date_secs("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
     }
 }

@@ -434,6 +434,29 @@ fn a_429_is_retried_once_after_retry_after() {
     );
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(long.seen().len(), 1);
+
+    // An HTTP date is measured against the response's own `Date`: two hours on the registry's
+    // clock is not waited for, whatever ours says.
+    let dated = Server::start(
+        "127.0.0.1",
+        Box::new(|_, _| {
+            reply(
+                429,
+                &[
+                    ("Retry-After", "Wed, 21 Oct 2015 09:28:00 GMT"),
+                    ("Date", "Wed, 21 Oct 2015 07:28:00 GMT"),
+                ],
+                b"",
+            )
+        }),
+    );
+    assert_eq!(
+        client().check(&query(&dated, Credential::Anonymous)),
+        Answer::RateLimited {
+            retry_after: Some(Duration::from_secs(7200))
+        }
+    );
+    assert_eq!(dated.seen().len(), 1);
 }
 
 #[test]
