@@ -10,11 +10,14 @@
 #   - htpasswd (Debian apache2-utils), for the bcrypt lines distribution's htpasswd auth requires
 #     (openssl cannot make bcrypt hashes). No service either.
 #   - openssl, for the test CA, the TLS and token-signing keys and the token signatures.
+#   - tinyproxy (Debian tinyproxy-bin), unpacked like docker-registry: the HTTPS proxy the
+#     proxy tests start on 127.0.0.1 (the package's service never starts).
 # Prints KEY=VALUE lines on stdout for scripts/test.sh; progress goes to stderr.
 #   PULLCHECK_REGISTRY  the docker-registry executable
 #   PULLCHECK_SKOPEO    the skopeo executable
 #   PULLCHECK_HTPASSWD  the htpasswd executable
 #   PULLCHECK_OPENSSL   the openssl executable
+#   PULLCHECK_TINYPROXY the tinyproxy executable
 #   PULLCHECK_CURL      curl, when present (the tests use it if it is there)
 set -euo pipefail
 if [ $# -ne 1 ]; then
@@ -26,6 +29,7 @@ tools="$(cd "$1" && pwd)"
 
 # Pinned: a new registry or skopeo is a reviewed change, not a surprise in CI (Debian 12 versions).
 REGISTRY_VERSION=2.8.2+ds1-1
+TINYPROXY_VERSION=1.11.1-2.1+deb12u1
 SKOPEO_VERSION=1.9.3+ds1-1+b10
 
 log() { echo "install-registry: $*" >&2; }
@@ -61,28 +65,36 @@ apt_install() {
   return $rc
 }
 
-# --- docker-registry, unpacked ---------------------------------------------------------------
-dir="$tools/registry"
-registry="$dir/docker-registry"
-stamp="$dir/.installed-$REGISTRY_VERSION"
-if [ ! -f "$stamp" ] || [ ! -x "$registry" ]; then
-  start=$SECONDS
+# --- docker-registry and tinyproxy, unpacked ----------------------------------------------------
+# unpack PACKAGE VERSION DIR PROGRAM: the program alone, from the package downloaded and unpacked
+# (never installed: its service files and default config stay out), into DIR/PROGRAM.
+unpack() {
+  local package=$1 version=$2 dir=$3 program=$4
+  local stamp="$dir/.installed-$version"
+  if [ -f "$stamp" ] && [ -x "$dir/$program" ]; then
+    return 0
+  fi
+  local start=$SECONDS
   rm -rf "$dir"
   mkdir -p "$dir/deb"
-  if ! apt-cache show "docker-registry=$REGISTRY_VERSION" >/dev/null 2>&1; then
+  if ! apt-cache show "$package=$version" >/dev/null 2>&1; then
     apt_update_once
   fi
-  log "apt-get download docker-registry=$REGISTRY_VERSION"
+  log "apt-get download $package=$version"
   # (as root: apt's _apt user cannot write into TOOLS_DIR)
-  (cd "$dir/deb" && apt-get download -qq -o APT::Sandbox::User=root "docker-registry=$REGISTRY_VERSION" >&2)
-  dpkg -x "$dir"/deb/docker-registry_*.deb "$dir/root"
-  # Only the program: the package's service files and default config stay out.
-  mv "$dir/root/usr/bin/docker-registry" "$registry"
+  (cd "$dir/deb" && apt-get download -qq -o APT::Sandbox::User=root "$package=$version" >&2)
+  dpkg -x "$dir"/deb/"$package"_*.deb "$dir/root"
+  mv "$dir/root/usr/bin/$program" "$dir/$program"
   rm -rf "$dir/deb" "$dir/root"
   touch "$stamp"
-  log "docker-registry $REGISTRY_VERSION unpacked in $((SECONDS - start))s"
-fi
+  log "$package $version unpacked in $((SECONDS - start))s"
+}
+registry="$tools/registry/docker-registry"
+unpack docker-registry "$REGISTRY_VERSION" "$tools/registry" docker-registry
 "$registry" --version >/dev/null || { log "docker-registry does not run here: $registry"; exit 1; }
+tinyproxy="$tools/tinyproxy/tinyproxy"
+unpack tinyproxy-bin "$TINYPROXY_VERSION" "$tools/tinyproxy" tinyproxy
+"$tinyproxy" -v >/dev/null || { log "tinyproxy does not run here: $tinyproxy"; exit 1; }
 
 # --- skopeo, htpasswd, openssl from Debian ---------------------------------------------------
 packages=()
@@ -113,6 +125,7 @@ echo "PULLCHECK_REGISTRY=$registry"
 echo "PULLCHECK_SKOPEO=$skopeo"
 echo "PULLCHECK_HTPASSWD=$htpasswd"
 echo "PULLCHECK_OPENSSL=$openssl"
+echo "PULLCHECK_TINYPROXY=$tinyproxy"
 if command -v curl >/dev/null 2>&1; then
   echo "PULLCHECK_CURL=$(command -v curl)"
 fi

@@ -366,6 +366,7 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
             insecure: config.online.insecure.clone(),
             mirrors: config.online.mirrors.clone(),
             ca_files: config.online.ca_files.clone(),
+            proxy: crate::registry::ProxySettings::from_env(),
             ..crate::registry::Options::default()
         };
         opts.online = Some(crate::engine::OnlineSettings {

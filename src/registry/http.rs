@@ -130,9 +130,38 @@ impl Resolver for GuardResolver {
     }
 }
 
+/// The proxy of `settings`, for HTTPS only; the target is resolved by the proxy (a runner behind
+/// one often cannot resolve outside names itself), after `Http::proxied_name_allowed`.
+pub(crate) fn proxy(settings: &super::ProxySettings) -> Result<ureq::Proxy, String> {
+    // The URL may hold a password: errors name the variable, never the value.
+    let bad = || "the proxy (HTTPS_PROXY) is not a proxy URL such as http://host:port".to_string();
+    let parsed = ureq::Proxy::new(&settings.url).map_err(|_| bad())?;
+    let mut builder = ureq::Proxy::builder(parsed.protocol())
+        .host(parsed.host())
+        .port(parsed.port())
+        .resolve_target(false);
+    if let Some(user) = parsed.username() {
+        builder = builder.username(user);
+    }
+    if let Some(password) = parsed.password() {
+        builder = builder.password(password);
+    }
+    for host in &settings.no_proxy {
+        builder = builder.no_proxy(host);
+    }
+    builder.build().map_err(|_| bad())
+}
+
+/// How long a proxied name is given to resolve locally before it is left to the proxy.
+const PROXIED_RESOLVE_WAIT: Duration = Duration::from_secs(2);
+
 /// The HTTP side of a client: the agent and the budget, shared by every thread.
 pub(crate) struct Http {
     agent: ureq::Agent,
+    /// The HTTPS proxy the agent uses, to tell which hosts go through it.
+    proxy: Option<ureq::Proxy>,
+    /// Proxied names checked locally: `true` when they may be asked.
+    proxied_names: Mutex<HashMap<String, bool>>,
     pub opts: Options,
     started: OnceLock<Instant>,
     sent: AtomicUsize,
@@ -159,7 +188,11 @@ impl From<Answer> for Fail {
 }
 
 impl Http {
-    pub fn new(opts: Options, roots: Vec<ureq::tls::Certificate<'static>>) -> Http {
+    pub fn new(
+        opts: Options,
+        roots: Vec<ureq::tls::Certificate<'static>>,
+        proxy: Option<ureq::Proxy>,
+    ) -> Http {
         // ring's provider: rustls 0.23.48 deprecates it for lacking post-quantum key exchange,
         // which only aws-lc-rs offers, at the cost of a CMake/C build and more compile time
         // (docs/design.md, "Registry client"). A registry lookup reveals a digest, not a secret
@@ -176,8 +209,9 @@ impl Http {
             // Redirects are followed in `follow`, which drops the credential on a host change.
             .max_redirects(0)
             .max_redirects_will_error(false)
-            // No proxy from the environment: the address filter must see the real target.
-            .proxy(None)
+            // Never the environment's proxy implicitly: only the one in the options (HTTPS only),
+            // with the target's addresses checked in `admit` since the resolver does not see it.
+            .proxy(proxy.clone())
             .user_agent(concat!("pullcheck/", env!("CARGO_PKG_VERSION")))
             .tls_config(tls)
             .max_response_header_size(64 * 1024)
@@ -189,6 +223,8 @@ impl Http {
         );
         Http {
             agent,
+            proxy,
+            proxied_names: Mutex::new(HashMap::new()),
             opts,
             started: OnceLock::new(),
             sent: AtomicUsize::new(0),
@@ -207,6 +243,54 @@ impl Http {
             || self.opts.insecure.iter().any(|h| {
                 h.eq_ignore_ascii_case(&url.authority) || h.eq_ignore_ascii_case(url.host())
             })
+    }
+
+    /// Whether `url` goes through the proxy: HTTPS to a host not in `NO_PROXY`.
+    fn through_proxy(&self, url: &Url) -> bool {
+        let Some(proxy) = &self.proxy else {
+            return false;
+        };
+        url.scheme == Scheme::Https
+            && url
+                .to_string()
+                .parse::<ureq::http::Uri>()
+                .is_ok_and(|uri| !proxy.is_no_proxy(&uri))
+    }
+
+    /// A proxied host is resolved by the proxy, out of the resolver's sight: resolve it here
+    /// first and refuse it when any address it has is forbidden, as a direct connection would.
+    /// A name that does not resolve here (runners behind a proxy often cannot) is left to the
+    /// proxy, whose own link-local addresses are not this machine's.
+    fn proxied_name_allowed(&self, url: &Url) -> bool {
+        if url.ip().is_some() {
+            return true; // checked in `admit` already
+        }
+        let host = url.host().to_string();
+        if let Some(&known) = self
+            .proxied_names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&host)
+        {
+            return known;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let name = host.clone();
+        // getaddrinfo has no timeout of its own: a thread, waited for a bounded time.
+        std::thread::spawn(move || {
+            use std::net::ToSocketAddrs;
+            let forbidden = (name.as_str(), 443)
+                .to_socket_addrs()
+                .map(|mut addrs| addrs.any(|a| forbidden_ip(a.ip())))
+                .unwrap_or(false);
+            let _ = tx.send(forbidden);
+        });
+        let allowed = !rx.recv_timeout(PROXIED_RESOLVE_WAIT).unwrap_or(false);
+        self.proxied_names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(host, allowed);
+        allowed
     }
 
     /// What is left of the whole check's time; the clock starts at the first request.
@@ -228,6 +312,9 @@ impl Http {
         if let Some(ip) = url.ip()
             && forbidden_ip(ip)
         {
+            return Err(refused_address(url.host()));
+        }
+        if self.through_proxy(url) && !self.proxied_name_allowed(url) {
             return Err(refused_address(url.host()));
         }
         let remaining = self.remaining();
@@ -269,6 +356,8 @@ impl Http {
     fn send_once(&self, url: &Url, req: &Req, auth: Option<&str>) -> Result<Resp, Fail> {
         let timeout = self.admit(url).map_err(Fail::from)?;
         let target = url.to_string();
+        // Plain HTTP never goes through the proxy: it would see the credential.
+        let direct = url.scheme == Scheme::Http;
         let mut headers: Vec<(&str, &str)> = vec![("accept", req.accept)];
         if let Some(a) = auth {
             headers.push(("authorization", a));
@@ -279,27 +368,44 @@ impl Http {
                 for (k, v) in &headers {
                     b = b.header(*k, *v);
                 }
-                b.config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .send_form(form.iter().copied())
+                let config = b.config().timeout_global(Some(timeout));
+                let config = if direct { config.proxy(None) } else { config };
+                config.build().send_form(form.iter().copied())
             }
             (Method::Head, None) => {
                 let mut b = self.agent.head(&target);
                 for (k, v) in &headers {
                     b = b.header(*k, *v);
                 }
-                b.config().timeout_global(Some(timeout)).build().call()
+                let config = b.config().timeout_global(Some(timeout));
+                let config = if direct { config.proxy(None) } else { config };
+                config.build().call()
             }
             (Method::Get, None) => {
                 let mut b = self.agent.get(&target);
                 for (k, v) in &headers {
                     b = b.header(*k, *v);
                 }
-                b.config().timeout_global(Some(timeout)).build().call()
+                let config = b.config().timeout_global(Some(timeout));
+                let config = if direct { config.proxy(None) } else { config };
+                config.build().call()
             }
         };
-        let mut response = result.map_err(|e| describe(&e, url, timeout))?;
+        let mut response = result.map_err(|e| {
+            let mut fail = describe(&e, url, timeout);
+            // Which hop failed matters: the proxy, not the registry, may be what is down.
+            if let (Some(proxy), Answer::Unreachable { error }) = (&self.proxy, &mut fail.answer)
+                && !direct
+                && self.through_proxy(url)
+            {
+                error.push_str(&format!(
+                    " (through the HTTPS proxy {}:{})",
+                    proxy.host(),
+                    proxy.port()
+                ));
+            }
+            fail
+        })?;
         let status = response.status().as_u16();
         let headers = response
             .headers()

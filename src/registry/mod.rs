@@ -39,6 +39,7 @@ mod tests;
 mod url;
 
 pub use cache::{Cache, CacheSettings};
+
 pub use credentials::docker_config_credential;
 pub use platform::{Platform, platform_matches};
 
@@ -82,6 +83,55 @@ pub struct Options {
     pub ca_files: Vec<PathBuf>,
     /// Registry as an image names it → the host asked instead (a pull-through cache).
     pub mirrors: Vec<(String, String)>,
+    /// The HTTPS proxy registries are reached through (`HTTPS_PROXY`); `None`: direct.
+    pub proxy: Option<ProxySettings>,
+}
+
+/// An HTTPS proxy, as `HTTPS_PROXY` / `NO_PROXY` name it. Only HTTPS goes through it, in a
+/// `CONNECT` tunnel: TLS runs end to end, so the proxy never sees a credential. Plain HTTP
+/// (loopback, `registries.insecure`) always goes direct.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// `http://[user:password@]host:port` (the password is never printed).
+    pub url: String,
+    /// Hosts reached directly (`NO_PROXY`: names, `.suffix`, `*.suffix`, IPs, `*`).
+    pub no_proxy: Vec<String>,
+}
+
+impl std::fmt::Debug for ProxySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxySettings")
+            .field("url", &"…")
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
+}
+
+impl ProxySettings {
+    /// From the environment as curl and Go read it: `HTTPS_PROXY` / `https_proxy`, else
+    /// `ALL_PROXY` / `all_proxy`; `NO_PROXY` / `no_proxy`. `HTTP_PROXY` is not read: it is for
+    /// plain HTTP, which never goes through a proxy here.
+    pub fn from_env() -> Option<ProxySettings> {
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .filter_map(|n| std::env::var(n).ok())
+                .find(|v| !v.trim().is_empty())
+        };
+        let url = var(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])?;
+        let no_proxy = var(&["NO_PROXY", "no_proxy"])
+            .map(|v| {
+                v.split(',')
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(ProxySettings {
+            url: url.trim().to_string(),
+            no_proxy,
+        })
+    }
 }
 
 impl Default for Options {
@@ -94,6 +144,7 @@ impl Default for Options {
             insecure: Vec::new(),
             ca_files: Vec::new(),
             mirrors: Vec::new(),
+            proxy: None,
         }
     }
 }
@@ -199,8 +250,9 @@ impl Client {
             }
         }
         let roots = trust(&opts.ca_files)?;
+        let proxy = opts.proxy.as_ref().map(http::proxy).transpose()?;
         Ok(Client {
-            http: Http::new(opts, roots),
+            http: Http::new(opts, roots, proxy),
             tokens: Tokens::default(),
             basic_hosts: Mutex::new(HashSet::new()),
         })
