@@ -133,6 +133,74 @@ fn every_rendered_file_is_diagnosed_as_expected() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// The rows a file must give, by how much they say: rows naming a cause, then rows naming an
+/// image, then rows.
+fn informed(rows: &[Row]) -> (usize, usize, usize) {
+    (
+        rows.iter().filter(|r| r.2 != "pull-failed").count(),
+        rows.iter().filter(|r| r.1 != "-").count(),
+        rows.len(),
+    )
+}
+
+/// Issue 26: every pair of files of one run (pods.json + events.json, a describe and the events
+/// pasted apart) merges every view of a pod: for each pod, the rows of the best single view of
+/// it, never two rows for one container.
+#[test]
+fn every_pair_of_rendered_files_merges_into_the_best_view() {
+    let mut wrong = Vec::new();
+    let mut pairs = 0;
+    for dir in &scenarios() {
+        let want = expectations(dir);
+        let rows_of = |file: &str| {
+            let mut rows = want
+                .get(file)
+                .or_else(|| want.get("*"))
+                .cloned()
+                .unwrap_or_default();
+            rows.sort();
+            rows
+        };
+        for (i, a) in FILES.iter().enumerate() {
+            for b in FILES.iter().skip(i + 1) {
+                let (ra, rb) = (rows_of(a), rows_of(b));
+                // Per pod (a `get pods -A` shows pods that `get pod NAME` does not).
+                let pods: std::collections::BTreeSet<&String> =
+                    ra.iter().chain(&rb).map(|r| &r.0).collect();
+                let mut expected = Vec::new();
+                for pod in pods {
+                    let of = |rows: &[Row]| -> Vec<Row> {
+                        rows.iter().filter(|r| &r.0 == pod).cloned().collect()
+                    };
+                    let (pa, pb) = (of(&ra), of(&rb));
+                    expected.extend(if informed(&pb) > informed(&pa) {
+                        pb
+                    } else {
+                        pa
+                    });
+                }
+                expected.sort();
+                let pa = rel(&dir.join(a));
+                let pb = rel(&dir.join(b));
+                let got = diagnoses(&lint_paths(&[&pa, &pb]));
+                pairs += 1;
+                if got != expected {
+                    wrong.push(format!(
+                        "{pa} + {b}\n  expected {expected:?}\n  got      {got:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(pairs >= 15 * 91, "{pairs} pairs");
+    assert!(
+        wrong.is_empty(),
+        "{} of {pairs} pairs:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
 /// What an on-call engineer reads for a few of them.
 #[test]
 fn rendered_human_output() {
