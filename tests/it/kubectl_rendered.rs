@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Every command the render script runs, by the file it writes.
-const FILES: &[&str] = &[
+pub(crate) const FILES: &[&str] = &[
     "get-pods.txt",
     "get-pods-wide.txt",
     "get-pods-A.txt",
@@ -33,7 +33,7 @@ fn rendered() -> PathBuf {
     repo().join("fixtures/kubectl/rendered")
 }
 
-fn scenarios() -> Vec<PathBuf> {
+pub(crate) fn scenarios() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(rendered())
         .expect("fixtures/kubectl/rendered")
         .flatten()
@@ -44,11 +44,11 @@ fn scenarios() -> Vec<PathBuf> {
     out
 }
 
-type Row = (String, String, String);
+pub(crate) type Row = (String, String, String);
 
 /// `expected.tsv`: file (or `*`) → the (pod, image or `-`, rule) rows; rule `none` says the
 /// file gives no diagnosis.
-fn expectations(dir: &Path) -> BTreeMap<String, Vec<Row>> {
+pub(crate) fn expectations(dir: &Path) -> BTreeMap<String, Vec<Row>> {
     let path = dir.join("expected.tsv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out: BTreeMap<String, Vec<Row>> = BTreeMap::new();
@@ -75,7 +75,7 @@ fn expectations(dir: &Path) -> BTreeMap<String, Vec<Row>> {
 }
 
 /// The diagnoses of a report as (pod, image or `-`, rule), sorted.
-fn diagnoses(report: &Report) -> Vec<Row> {
+pub(crate) fn diagnoses(report: &Report) -> Vec<Row> {
     let mut out: Vec<Row> = report
         .findings
         .iter()
@@ -135,7 +135,7 @@ fn every_rendered_file_is_diagnosed_as_expected() {
 
 /// The rows a file must give, by how much they say: rows naming a cause, then rows naming an
 /// image, then rows.
-fn informed(rows: &[Row]) -> (usize, usize, usize) {
+pub(crate) fn informed(rows: &[Row]) -> (usize, usize, usize) {
     (
         rows.iter().filter(|r| r.2 != "pull-failed").count(),
         rows.iter().filter(|r| r.1 != "-").count(),

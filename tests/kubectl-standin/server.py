@@ -794,6 +794,15 @@ class Handler(BaseHTTPRequestHandler):
 # forbid-serviceaccounts, forbid-secrets) and `slow-<resource>-<seconds>` (the answer waits).
 
 
+# Served besides the base list (discovery: kubectl resolves `secret` and `serviceaccount`).
+CORE_RESOURCES["resources"].extend(
+    [
+        {"name": "secrets", "singularName": "secret", "namespaced": True, "kind": "Secret", "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]},
+        {"name": "serviceaccounts", "singularName": "serviceaccount", "namespaced": True, "kind": "ServiceAccount", "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], "shortNames": ["sa"]},
+    ]
+)
+
+
 def pods_conditions(path):
     """'/x/forbid-events+slow-pods-3/s/name/api/v1/…' -> ({'forbid': {...}, 'slow': {...}}, '/s/name/api/v1/…')."""
     m = re.match(r"^/x/([A-Za-z0-9_.+-]+)(/s/.*)$", path)
