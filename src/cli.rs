@@ -550,6 +550,12 @@ fn run_pods(
     out: &mut dyn Write,
 ) -> std::io::Result<i32> {
     use crate::cluster::{Request, Scope};
+    // `pullcheck pods` was a directory's name before it was a command.
+    if std::path::Path::new("pods").is_dir() {
+        eprintln!(
+            "pullcheck pods: reading the cluster; to lint the directory ./pods, run `pullcheck ./pods`"
+        );
+    }
     let request = Request {
         pods: args.pods.clone(),
         scope: match (&args.namespace, args.all_namespaces) {

@@ -97,8 +97,8 @@ pub fn diagnose(
     })
 }
 
-/// `7 pods read (namespace shop of context prod): 2 with a failed pull (3 containers), 5 pull
-/// fine`.
+/// `7 pods read (namespace shop of context prod): 2 with a failed pull (3 containers), 5
+/// without`.
 pub fn summary_line(reading: &Reading, d: &Diagnosed) -> String {
     let plural = |n: usize, one: &str, many: &str| {
         if n == 1 {
@@ -118,7 +118,7 @@ pub fn summary_line(reading: &Reading, d: &Diagnosed) -> String {
         )
     };
     format!(
-        "{} read ({}): {failing}, {} pull fine",
+        "{} read ({}): {failing}, {} without",
         plural(d.pods, "pod", "pods"),
         reading.scope,
         fine
