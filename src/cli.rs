@@ -235,6 +235,15 @@ pub struct PodsArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Also ask each failing image's registry, from here, whether it can be pulled: the
+    /// diagnosis says whether the answer confirms or contradicts it (docs/online.md).
+    #[arg(long)]
+    pub online: bool,
+
+    /// With `--online`: never use your Docker config to tell a missing image from a refused one.
+    #[arg(long, requires = "online")]
+    pub no_docker_config: bool,
+
     /// Exit 1 when a finding of at least this severity is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
@@ -461,19 +470,31 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
     render.max_output = cli.max_file_size;
     opts.render = render;
     if cli.online {
+        opts.online = Some(online_settings(cli, config, cli.no_docker_config));
+    }
+    opts
+}
+
+/// `--online`'s settings from the config and the cache flags.
+fn online_settings(
+    cli: &Cli,
+    config: &crate::config::Config,
+    no_docker_config: bool,
+) -> crate::engine::OnlineSettings {
+    {
         let client = crate::registry::Options {
             insecure: config.online.insecure.clone(),
             mirrors: config.online.mirrors.clone(),
             ca_files: config.online.ca_files.clone(),
             ..crate::registry::Options::default()
         };
-        opts.online = Some(crate::engine::OnlineSettings {
+        crate::engine::OnlineSettings {
             client,
             platforms: config.online.platforms.clone(),
             docker_config: None,
             // A pull request could otherwise learn which private images the CI job's own login
             // can see ("exists" against "does not exist").
-            no_docker_config: cli.no_docker_config || cli.untrusted,
+            no_docker_config: no_docker_config || cli.untrusted,
             cache: if cli.no_cache {
                 None
             } else {
@@ -486,9 +507,8 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
                         refresh: cli.refresh,
                     })
             },
-        });
+        }
     }
-    opts
 }
 
 fn run_lint(
@@ -592,6 +612,9 @@ fn run_pods(
     };
     let mut opts = options(cli, config);
     opts.paths.clear();
+    if args.online {
+        opts.online = Some(online_settings(cli, config, args.no_docker_config));
+    }
     let diagnosed = match crate::cluster::diagnose(&reading, &names, &opts) {
         Ok(d) => d,
         Err(message) => {

@@ -43,6 +43,9 @@ pub fn diagnose(
     let mut opts = opts.clone();
     // Every referenced pull Secret was looked up: one that is not there is missing.
     opts.settings.require_secrets |= reading.secrets_complete;
+    // The registries are asked only about the images of pods that fail (below), not about
+    // every pod of the namespace.
+    let online = opts.online.take();
     let files: Vec<(&str, &str)> = names
         .iter()
         .zip(&reading.files)
@@ -79,6 +82,13 @@ pub fn diagnose(
             None => true,
         }
     });
+    if let Some(settings) = online {
+        let asked = ask_registries(reading, names, &failing, &opts, settings)?;
+        for f in report.findings.iter_mut().filter(|f| now(f)) {
+            judge(f, &asked);
+        }
+        report.online = Some(asked);
+    }
     let containers = report.findings.iter().filter(|f| now(f)).count();
     let s = &mut report.summary;
     (s.errors, s.warnings, s.notes) = (0, 0, 0);
@@ -123,4 +133,77 @@ pub fn summary_line(reading: &Reading, d: &Diagnosed) -> String {
         reading.scope,
         fine
     )
+}
+
+/// `--online`: the images of the failing pods asked of their registries, from here, with the
+/// credentials the run holds (a Secret's data is never read, so a pod's pull Secret is not
+/// among them: such an image is asked anonymously or with your Docker login).
+fn ask_registries(
+    reading: &Reading,
+    names: &[String],
+    failing: &BTreeSet<String>,
+    opts: &LintOptions,
+    settings: crate::engine::OnlineSettings,
+) -> Result<crate::report::OnlineSummary, String> {
+    let pods = names
+        .iter()
+        .zip(&reading.files)
+        .find(|(_, (file, _))| file == "pods.json");
+    let Some((name, (_, text))) = pods else {
+        return Ok(Default::default());
+    };
+    let mut list: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("pods.json: {e}"))?;
+    if let Some(items) = list
+        .get_mut("items")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        items.retain(|p| failing.contains(&super::objects::pod_id(p)));
+    }
+    let text = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
+    let mut opts = opts.clone();
+    opts.online = Some(settings);
+    let report = lint_memory(&[(name.as_str(), text.as_str())], &opts)?;
+    Ok(report.online.unwrap_or_default())
+}
+
+/// What the registry answered from here about a diagnosis' image, against its cause: said in
+/// the message, and as `online` (`confirmed`, `contradicted`, `other`) in JSON.
+fn judge(f: &mut Finding, asked: &crate::report::OnlineSummary) {
+    let Some(image) = f.image.as_deref().map(crate::kubectl::image_key) else {
+        return;
+    };
+    let Some(answer) = asked
+        .checked
+        .iter()
+        .find(|c| crate::kubectl::image_key(&c.image) == image)
+    else {
+        return;
+    };
+    let cause = f.rule.strip_prefix("pull-").unwrap_or(f.rule);
+    let network = matches!(
+        cause,
+        "dns" | "network-timeout" | "connection-refused" | "tls" | "http-on-https"
+    );
+    let verdict = match (cause, answer.answer) {
+        ("not-found", "not-found")
+        | ("unauthorized", "unauthorized")
+        | ("platform-mismatch", "platform-missing")
+        | ("rate-limited", "rate-limited") => "confirmed",
+        (_, "unreachable") if network => "confirmed",
+        ("failed", _) => "other",
+        (_, "pullable") => "contradicted",
+        _ => "other",
+    };
+    let said = match verdict {
+        "confirmed" => "confirmed",
+        "contradicted" => "contradicted",
+        _ => "for comparison",
+    };
+    f.message.push_str(&format!(
+        " (asked from here ({}), the registry answers {}: {said}; the node's network and \
+         credentials may differ)",
+        answer.credentials, answer.answer
+    ));
+    f.extra.push(("online", verdict.to_string()));
 }

@@ -501,3 +501,95 @@ fn kubectl_runs_it_as_a_plugin() {
     let listed = run(&["plugin", "list"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("kubectl-pullcheck"));
 }
+
+/// A failing pod as `pods.json` holds it, and the kubelet's event saying the tag is missing.
+fn failing_pod(name: &str, image: &str) -> (serde_json::Value, serde_json::Value) {
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "prod"},
+        "spec": {"containers": [{"name": "app", "image": image}]},
+        "status": {"phase": "Pending", "containerStatuses": [{"name": "app", "image": image,
+            "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ImagePullBackOff",
+                "message": format!("Back-off pulling image \"{image}\"")}}}]},
+    });
+    let event = serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{name}.1"), "namespace": "prod"},
+        "involvedObject": {"kind": "Pod", "name": name, "namespace": "prod",
+            "fieldPath": "spec.containers{app}"},
+        "reason": "Failed", "type": "Warning", "count": 3,
+        "message": format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"),
+    });
+    (pod, event)
+}
+
+/// `pullcheck pods --online`: each failing image asked of its registry (the real one of
+/// tests/registry), confirming one diagnosis and contradicting the other.
+#[test]
+fn online_confirms_or_contradicts_each_diagnosis() {
+    use crate::registry_support::{Auth, Registry};
+    let Some(registry) = Registry::start(Auth::Anonymous, false) else {
+        return;
+    };
+    let host = registry.host();
+    registry.push_single("team/app", "1.0");
+    let (gone, gone_event) = failing_pod("gone", &format!("{host}/team/app:9.9"));
+    let (there, there_event) = failing_pod("there", &format!("{host}/team/app:1.0"));
+    let list = |kind: &str, items: Vec<serde_json::Value>| {
+        serde_json::to_string_pretty(
+            &serde_json::json!({"apiVersion": "v1", "kind": kind, "items": items}),
+        )
+        .expect("JSON")
+    };
+    let reading = pullcheck::cluster::Reading {
+        files: vec![
+            ("pods.json".into(), list("PodList", vec![gone, there])),
+            (
+                "events.json".into(),
+                list("EventList", vec![gone_event, there_event]),
+            ),
+        ],
+        pods: vec!["prod/gone".into(), "prod/there".into()],
+        scope: "namespace prod".into(),
+        ..Default::default()
+    };
+    let names: Vec<String> = reading.files.iter().map(|(n, _)| n.clone()).collect();
+    let opts = pullcheck::engine::LintOptions {
+        jobs: 2,
+        online: Some(pullcheck::engine::OnlineSettings {
+            no_docker_config: true,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let d = pullcheck::cluster::diagnose(&reading, &names, &opts).expect("diagnosed");
+    let verdict = |pod: &str| {
+        d.report
+            .findings
+            .iter()
+            .find(|f| {
+                f.rule == "pull-not-found" && f.extra.iter().any(|(k, v)| *k == "pod" && v == pod)
+            })
+            .map(|f| {
+                let online = f
+                    .extra
+                    .iter()
+                    .find(|(k, _)| *k == "online")
+                    .map(|(_, v)| v.clone());
+                (online, f.message.clone())
+            })
+            .unwrap_or_else(|| panic!("no pull-not-found for {pod}: {:?}", d.report.findings))
+    };
+    let (v, m) = verdict("gone");
+    assert_eq!(v.as_deref(), Some("confirmed"), "{m}");
+    assert!(
+        m.contains("the node's network and credentials may differ"),
+        "{m}"
+    );
+    let (v, m) = verdict("there");
+    assert_eq!(v.as_deref(), Some("contradicted"), "{m}");
+    let online = d.report.online.as_ref().expect("online summary");
+    assert_eq!(online.checked.len(), 2, "{online:?}");
+    assert_eq!(d.failing.len(), 2);
+}
