@@ -535,21 +535,10 @@ fn run_lint(
             display_paths(&cli.paths)
         );
     }
-    // Files first: a closed stdout (`| head`) must not leave a report file unwritten.
-    for spec in &cli.output {
-        let format = spec.format.unwrap_or(cli.format);
-        if let Err(e) = write_file(&report, format, &spec.path) {
-            eprintln!("pullcheck: cannot write {}: {e}", spec.path.display());
-            return Ok(EXIT_USAGE);
-        }
-    }
-    let stdout_format = if cli.output.is_empty() {
-        cli.format
-    } else {
-        Format::Human
+    let Some(stdout_format) = write_outputs(&report, cli.format, &cli.output, cli.color, out)?
+    else {
+        return Ok(EXIT_USAGE);
     };
-    let color = use_color(cli.color);
-    write_report(&report, stdout_format, color, out)?;
     out.flush()?;
     let github = stdout_format == Format::Github
         || cli
@@ -622,19 +611,16 @@ fn run_pods(
             return Ok(EXIT_USAGE);
         }
     };
-    for spec in &args.output {
-        let format = spec.format.unwrap_or(args.format);
-        if let Err(e) = write_file(&diagnosed.report, format, &spec.path) {
-            eprintln!("pullcheck: cannot write {}: {e}", spec.path.display());
-            return Ok(EXIT_USAGE);
-        }
-    }
-    let stdout_format = if args.output.is_empty() {
-        args.format
-    } else {
-        Format::Human
+    let Some(stdout_format) = write_outputs(
+        &diagnosed.report,
+        args.format,
+        &args.output,
+        args.color,
+        out,
+    )?
+    else {
+        return Ok(EXIT_USAGE);
     };
-    write_report(&diagnosed.report, stdout_format, use_color(args.color), out)?;
     // The counts and what was not read: on the terminal after the report, on standard error
     // beside a machine-readable one.
     let mut lines = vec![crate::cluster::summary_line(&reading, &diagnosed)];
@@ -655,6 +641,31 @@ fn run_pods(
     }
     out.flush()?;
     Ok(exit_code(&diagnosed.report, args.fail_on))
+}
+
+/// Writes each `--output` file, then the report on standard output (the human one when files
+/// were asked for) and returns its format; `None` when a file could not be written (said).
+fn write_outputs(
+    report: &Report,
+    format: Format,
+    outputs: &[OutputSpec],
+    color: ColorChoice,
+    out: &mut dyn Write,
+) -> std::io::Result<Option<Format>> {
+    // Files first: a closed stdout (`| head`) must not leave a report file unwritten.
+    for spec in outputs {
+        if let Err(e) = write_file(report, spec.format.unwrap_or(format), &spec.path) {
+            eprintln!("pullcheck: cannot write {}: {e}", spec.path.display());
+            return Ok(None);
+        }
+    }
+    let stdout_format = if outputs.is_empty() {
+        format
+    } else {
+        Format::Human
+    };
+    write_report(report, stdout_format, use_color(color), out)?;
+    Ok(Some(stdout_format))
 }
 
 fn write_report(

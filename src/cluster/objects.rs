@@ -153,15 +153,7 @@ pub fn path_segment(s: &str) -> String {
 
 /// Percent-encoding of everything but unreserved characters.
 pub fn query_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::registry::encode_query(s)
 }
 
 #[cfg(test)]
