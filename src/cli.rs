@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Catch Kubernetes image-pull failures before they happen, offline.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 // The version line names the commit for builds from a git checkout (see build.rs).
 #[command(
     name = "pullcheck",
@@ -147,7 +147,7 @@ pub struct Cli {
     pub untrusted: bool,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// List every rule with its severity and what it catches.
     Rules,
@@ -470,31 +470,19 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
     render.max_output = cli.max_file_size;
     opts.render = render;
     if cli.online {
-        opts.online = Some(online_settings(cli, config, cli.no_docker_config));
-    }
-    opts
-}
-
-/// `--online`'s settings from the config and the cache flags.
-fn online_settings(
-    cli: &Cli,
-    config: &crate::config::Config,
-    no_docker_config: bool,
-) -> crate::engine::OnlineSettings {
-    {
         let client = crate::registry::Options {
             insecure: config.online.insecure.clone(),
             mirrors: config.online.mirrors.clone(),
             ca_files: config.online.ca_files.clone(),
             ..crate::registry::Options::default()
         };
-        crate::engine::OnlineSettings {
+        opts.online = Some(crate::engine::OnlineSettings {
             client,
             platforms: config.online.platforms.clone(),
             docker_config: None,
             // A pull request could otherwise learn which private images the CI job's own login
             // can see ("exists" against "does not exist").
-            no_docker_config: no_docker_config || cli.untrusted,
+            no_docker_config: cli.no_docker_config || cli.untrusted,
             cache: if cli.no_cache {
                 None
             } else {
@@ -507,8 +495,9 @@ fn online_settings(
                         refresh: cli.refresh,
                     })
             },
-        }
+        });
     }
+    opts
 }
 
 fn run_lint(
@@ -599,11 +588,14 @@ fn run_pods(
         },
         None => reading.files.iter().map(|(n, _)| n.clone()).collect(),
     };
-    let mut opts = options(cli, config);
-    opts.paths.clear();
-    if args.online {
-        opts.online = Some(online_settings(cli, config, args.no_docker_config));
-    }
+    // The lint options of the top-level command, with this command's report and `--online`.
+    let mut as_lint = cli.clone();
+    as_lint.online = args.online;
+    as_lint.no_docker_config = args.no_docker_config;
+    as_lint.format = args.format;
+    as_lint.output = args.output.clone();
+    as_lint.paths.clear();
+    let opts = options(&as_lint, config);
     let diagnosed = match crate::cluster::diagnose(&reading, &names, &opts) {
         Ok(d) => d,
         Err(message) => {
