@@ -198,7 +198,7 @@ fn judge(f: &mut Finding, asked: &crate::report::OnlineSummary) {
     let said = match verdict {
         "confirmed" => "confirmed",
         "contradicted" => "contradicted",
-        _ => "for comparison",
+        _ => "that neither confirms nor contradicts it",
     };
     f.message.push_str(&format!(
         " (asked from here ({}), the registry answers {}: {said}; the node's network and \
