@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Catch Kubernetes image-pull failures before they happen, offline.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 // The version line names the commit for builds from a git checkout (see build.rs).
 #[command(
     name = "pullcheck",
@@ -147,7 +147,7 @@ pub struct Cli {
     pub untrusted: bool,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// List every rule with its severity and what it catches.
     Rules,
@@ -163,6 +163,90 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `pullcheck man > ~/.local/share/man/man1/pullcheck.1`.
     Man,
+    /// Diagnose the pods of a cluster with your kubectl, read-only: one finding per container
+    /// whose image pull fails (docs/kubectl-output.md).
+    #[command(after_help = PODS_HELP)]
+    Pods(PodsArgs),
+}
+
+const PODS_HELP: &str = "Examples:\n  pullcheck pods                      # the current namespace\n  \
+    pullcheck pods -n shop web-7d9c5b8f4-x2x9q\n  pullcheck pods -A --format json\n  \
+    pullcheck pods -n shop --save incident-42/   # later: pullcheck incident-42/*\n  \
+    kubectl pullcheck pods -n shop      # as a kubectl plugin (kubectl-pullcheck on PATH)\n\n\
+    Only `kubectl get` is sent to the cluster (pods, events, ServiceAccounts, and the names and \
+    types of pull Secrets, never their data). Exit codes: 0 no failing pull (at --fail-on), 1 \
+    failing pulls, 2 nothing could be read (no kubectl, no context, unreachable, forbidden, no \
+    such namespace).";
+
+/// `pullcheck pods`: what to read and how to report it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PodsArgs {
+    /// Pods to diagnose (default: every pod of the namespace).
+    #[arg(value_name = "POD")]
+    pub pods: Vec<String>,
+
+    /// The namespace (default: the context's).
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Every namespace.
+    #[arg(long, short = 'A', conflicts_with = "pods")]
+    pub all_namespaces: bool,
+
+    /// The kubeconfig context (default: the current one).
+    #[arg(long, value_name = "CTX")]
+    pub context: Option<String>,
+
+    /// The kubeconfig file (default: kubectl's: `KUBECONFIG`, else `~/.kube/config`).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubectl program (default: `kubectl` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub kubectl: Option<PathBuf>,
+
+    /// Read at most this many pods (lists are read in pages of 500).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub limit: usize,
+
+    /// Each request's time limit, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    /// Also write what was read (masked JSON) into DIR: `pullcheck DIR/*` gives the same
+    /// diagnoses later.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Also write a report to FILE (`FORMAT=FILE` for another format; repeatable).
+    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub output: Vec<OutputSpec>,
+
+    /// When to colour the human report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Also ask each failing image's registry, from here, whether it can be pulled: the
+    /// diagnosis says whether the answer confirms or contradicts it (docs/online.md).
+    #[arg(long)]
+    pub online: bool,
+
+    /// With `--online`: never use your Docker config to tell a missing image from a refused one.
+    #[arg(long, requires = "online")]
+    pub no_docker_config: bool,
+
+    /// Exit 1 when a finding of at least this severity is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
 }
 
 pub use crate::emit::Format;
@@ -249,7 +333,7 @@ pub const EXIT_USAGE: i32 = 2;
 
 /// Runs the CLI; returns the process exit code.
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -294,6 +378,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         Some(Command::Rules) => print_rules(&config, &mut out).map(|()| EXIT_OK),
         Some(Command::Explain { rule }) => explain(rule, &mut out),
         Some(Command::Completions { .. } | Command::Man) => Ok(EXIT_OK),
+        Some(Command::Pods(args)) => run_pods(&cli, args, &config, &mut out),
         None => run_lint(&cli, &config, &mut out),
     };
     match code {
@@ -305,6 +390,29 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             EXIT_USAGE
         }
     }
+}
+
+/// The program's name when kubectl runs it as a plugin (`kubectl pullcheck …` runs
+/// `kubectl-pullcheck …` from PATH).
+pub const PLUGIN_NAME: &str = "kubectl-pullcheck";
+
+/// Parses the command line; run as `kubectl-pullcheck`, usage and help say `kubectl pullcheck`
+/// (krew's convention for a plugin's help).
+fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let plugin = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .is_some_and(|n| n == PLUGIN_NAME);
+    let mut command = Cli::command();
+    if plugin {
+        command = command
+            .name(PLUGIN_NAME)
+            .bin_name("kubectl pullcheck")
+            .display_name("kubectl pullcheck");
+    }
+    let matches = command.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 fn print_config_error(e: &crate::config::ConfigError, color: ColorChoice) {
@@ -449,21 +557,10 @@ fn run_lint(
             display_paths(&cli.paths)
         );
     }
-    // Files first: a closed stdout (`| head`) must not leave a report file unwritten.
-    for spec in &cli.output {
-        let format = spec.format.unwrap_or(cli.format);
-        if let Err(e) = write_file(&report, format, &spec.path) {
-            eprintln!("pullcheck: cannot write {}: {e}", spec.path.display());
-            return Ok(EXIT_USAGE);
-        }
-    }
-    let stdout_format = if cli.output.is_empty() {
-        cli.format
-    } else {
-        Format::Human
+    let Some(stdout_format) = write_outputs(&report, cli.format, &cli.output, cli.color, out)?
+    else {
+        return Ok(EXIT_USAGE);
     };
-    let color = use_color(cli.color);
-    write_report(&report, stdout_format, color, out)?;
     out.flush()?;
     let github = stdout_format == Format::Github
         || cli
@@ -474,6 +571,126 @@ fn run_lint(
         append_step_summary(&report);
     }
     Ok(exit_code(&report, cli.fail_on))
+}
+
+/// `pullcheck pods`: read the cluster with kubectl, then lint what was read.
+fn run_pods(
+    cli: &Cli,
+    args: &PodsArgs,
+    config: &crate::config::Config,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
+    use crate::cluster::{Request, Scope};
+    // `pullcheck pods` was a directory's name before it was a command.
+    if std::path::Path::new("pods").is_dir() {
+        eprintln!(
+            "pullcheck pods: reading the cluster; to lint the directory ./pods, run `pullcheck ./pods`"
+        );
+    }
+    let request = Request {
+        pods: args.pods.clone(),
+        scope: match (&args.namespace, args.all_namespaces) {
+            (Some(ns), _) => Scope::Namespace(ns.clone()),
+            (None, true) => Scope::All,
+            (None, false) => Scope::Current,
+        },
+        context: args.context.clone(),
+        kubeconfig: args.kubeconfig.clone(),
+        kubectl: args.kubectl.clone(),
+        limit: args.limit.max(1),
+        timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+        max_output: cli.max_file_size,
+    };
+    let reading = match crate::cluster::read(&request) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pullcheck pods: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let names: Vec<String> = match &args.save {
+        Some(dir) => match crate::cluster::save(&reading, dir) {
+            Ok(paths) => paths
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+            Err(e) => {
+                eprintln!("pullcheck pods: cannot write into {}: {e}", dir.display());
+                return Ok(EXIT_USAGE);
+            }
+        },
+        None => reading.files.iter().map(|(n, _)| n.clone()).collect(),
+    };
+    // The lint options of the top-level command, with this command's report and `--online`.
+    let mut as_lint = cli.clone();
+    as_lint.online = args.online;
+    as_lint.no_docker_config = args.no_docker_config;
+    as_lint.format = args.format;
+    as_lint.output = args.output.clone();
+    as_lint.paths.clear();
+    let opts = options(&as_lint, config);
+    let diagnosed = match crate::cluster::diagnose(&reading, &names, &opts) {
+        Ok(d) => d,
+        Err(message) => {
+            eprintln!("pullcheck pods: {message}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let Some(stdout_format) = write_outputs(
+        &diagnosed.report,
+        args.format,
+        &args.output,
+        args.color,
+        out,
+    )?
+    else {
+        return Ok(EXIT_USAGE);
+    };
+    // The counts and what was not read: on the terminal after the report, on standard error
+    // beside a machine-readable one.
+    let mut lines = vec![crate::cluster::summary_line(&reading, &diagnosed)];
+    lines.extend(reading.not_read.iter().map(|n| format!("not read: {n}")));
+    if let Some(dir) = &args.save {
+        lines.push(format!(
+            "saved what was read in {} (`pullcheck {}/*` diagnoses it again)",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    for line in lines {
+        if stdout_format == Format::Human {
+            writeln!(out, "{line}")?;
+        } else {
+            eprintln!("pullcheck pods: {line}");
+        }
+    }
+    out.flush()?;
+    Ok(exit_code(&diagnosed.report, args.fail_on))
+}
+
+/// Writes each `--output` file, then the report on standard output (the human one when files
+/// were asked for) and returns its format; `None` when a file could not be written (said).
+fn write_outputs(
+    report: &Report,
+    format: Format,
+    outputs: &[OutputSpec],
+    color: ColorChoice,
+    out: &mut dyn Write,
+) -> std::io::Result<Option<Format>> {
+    // Files first: a closed stdout (`| head`) must not leave a report file unwritten.
+    for spec in outputs {
+        if let Err(e) = write_file(report, spec.format.unwrap_or(format), &spec.path) {
+            eprintln!("pullcheck: cannot write {}: {e}", spec.path.display());
+            return Ok(None);
+        }
+    }
+    let stdout_format = if outputs.is_empty() {
+        format
+    } else {
+        Format::Human
+    };
+    write_report(report, stdout_format, use_color(color), out)?;
+    Ok(Some(stdout_format))
 }
 
 fn write_report(

@@ -123,6 +123,9 @@ pub struct Finding {
     pub evidence: Vec<Span>,
     /// What the registry answered, for the registry check's findings (`--online`).
     pub registry: Option<Box<RegistryInfo>>,
+    /// A diagnosis of kubectl output: what it knows of its pod and container, so that the views
+    /// of one pod in several files of a run merge into one finding (issue 26).
+    pub diagnosis: Option<Box<crate::kubectl::Diagnosis>>,
 }
 
 /// The registry's answer behind a finding: which credentials were used (by name), the digest
@@ -154,6 +157,7 @@ impl Finding {
             rendered: None,
             registry: None,
             evidence: Vec::new(),
+            diagnosis: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! pullcheck: an offline linter for Kubernetes image-pull failures.
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod emit;
 pub mod engine;

@@ -53,6 +53,9 @@ struct JsonFinding<'a> {
 
 #[derive(Serialize)]
 struct JsonEvidence<'a> {
+    /// Only for evidence in another file than the finding's (views merged across files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
     line: usize,
     column: usize,
     /// The evidence as written (a wrapped message keeps its line breaks), secrets masked.
@@ -151,6 +154,7 @@ fn evidence<'a>(report: &'a Report, f: &crate::finding::Finding) -> Vec<JsonEvid
             let (line, column) = file.line_col(span.start as usize);
             let text = file.shown(*span);
             Some(JsonEvidence {
+                file: (span.file != f.span.file).then_some(file.name.as_str()),
                 line,
                 column,
                 text: text.trim_end_matches(['\r', '\n']),

@@ -10,6 +10,7 @@
 //! - `lint_file`: one input read (or a chart or root rendered), parsed, checked by the
 //!   container rules;
 //! - `rehydrate`: the text of files kept without it, read again when a finding points there;
+//! - `views`: diagnoses of one pod's container read from several files become one finding;
 //! - `attach`: cross-object findings learn their object, container and image;
 //! - `finish`: findings in rendered text traced to the files a user edits, masked, sorted,
 //!   counted.
@@ -25,6 +26,7 @@ mod options;
 mod rehydrate;
 mod rule_set;
 mod schedule;
+mod views;
 
 pub use crate::report::{Report, Summary};
 pub use online::{OnlineSettings, OnlineSummary, Progress};
@@ -104,6 +106,7 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         }
     }
     crate::render::place::merge_root_problems(&mut findings);
+    views::merge(&mut findings);
     let located: Vec<(FileId, &ObjectFacts)> = objects
         .iter()
         .enumerate()

@@ -24,6 +24,15 @@ pub struct CauseInfo {
     pub specificity: u8,
 }
 
+/// Causes are one per rule (`rules/causes.yaml`): the rule names the cause.
+impl PartialEq for CauseInfo {
+    fn eq(&self, other: &CauseInfo) -> bool {
+        self.rule == other.rule
+    }
+}
+
+impl Eq for CauseInfo {}
+
 impl CauseInfo {
     /// Whether some pattern matches `text` (honouring the exceptions).
     pub fn matches(&self, text: &str) -> bool {

@@ -98,7 +98,7 @@ impl Confidence {
 }
 
 /// One failing container (or pod sandbox), merged across every view of it in the input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnosis {
     pub pod: Option<String>,
     pub namespace: Option<String>,

@@ -14,6 +14,9 @@ use std::ops::Range;
 pub const DOCKER_CONFIG_JSON: &str = "kubernetes.io/dockerconfigjson";
 pub const DOCKERCFG: &str = "kubernetes.io/dockercfg";
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+/// Set by `pullcheck pods` on the Secrets it read as metadata only (name and type, never the
+/// data): there is nothing of their config to check, and its absence is no fault.
+pub const METADATA_ONLY: &str = "pullcheck.dev/metadata-only";
 
 #[derive(Clone, Debug, Default)]
 pub struct SecretFacts {
@@ -140,6 +143,15 @@ pub fn extract_secret(obj: &Cursor<'_>) -> SecretFacts {
         .and_then(|a| a.get(LAST_APPLIED))
     {
         facts.value_spans.push(v.value_range());
+    }
+    let metadata_only = obj
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(METADATA_ONLY))
+        .and_then(|v| v.scalar().map(|(text, _, _)| text == "true"))
+        .unwrap_or(false);
+    if metadata_only {
+        return facts;
     }
     let key = match facts.type_text() {
         DOCKER_CONFIG_JSON => ".dockerconfigjson",

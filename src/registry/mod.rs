@@ -42,6 +42,8 @@ pub use cache::{Cache, CacheSettings};
 
 pub use credentials::docker_config_credential;
 pub use platform::{Platform, platform_matches};
+/// Also how `pullcheck pods` escapes names in API paths and field selectors.
+pub(crate) use url::encode_query;
 
 use auth::{Challenge, TokenKey, Tokens};
 use http::{Http, Method, Req, Resp};

@@ -119,18 +119,75 @@ pub fn run(
     scratch: &Scratch,
     limits: Limits,
 ) -> Outcome {
-    use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
+    cmd.args(args);
+    minimal_env(&mut cmd, scratch);
+    let done = match capture(cmd, limits) {
+        Ok(done) => done,
+        Err(e) => return Outcome::NotRun(e),
+    };
+    match done.ended {
+        Ended::TooLarge => Outcome::TooLarge {
+            limit: limits.max_output,
+        },
+        Ended::TimedOut => Outcome::TimedOut,
+        Ended::Exited(s) if s.success() => Outcome::Ok {
+            stdout: done.stdout,
+        },
+        Ended::Exited(_) => Outcome::Failed {
+            stderr: done.stderr,
+        },
+    }
+}
+
+/// What a program printed and how it ended, both streams kept (kubectl prints the pods it
+/// found and the names it did not find in one run).
+#[derive(Debug)]
+pub struct Captured {
+    /// The exit code; `None` when it was stopped (timeout, output cap) or killed by a signal.
+    pub code: Option<i32>,
+    pub timed_out: bool,
+    pub too_large: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `program args` in the user's own environment (their kubeconfig, credential plugins,
+/// proxy), with the same bounds as [`run`]: a timeout, an output cap, its process group
+/// stopped when it ends. `Err` when it could not be started.
+pub fn run_as_user(
+    program: &Path,
+    args: &[std::ffi::OsString],
+    limits: Limits,
+) -> Result<Captured, String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let done = capture(cmd, limits)?;
+    Ok(Captured {
+        code: match done.ended {
+            Ended::Exited(s) => s.code(),
+            _ => None,
+        },
+        timed_out: matches!(done.ended, Ended::TimedOut),
+        too_large: matches!(done.ended, Ended::TooLarge),
+        stdout: done.stdout,
+        stderr: done.stderr,
+    })
+}
+
+struct Done {
+    ended: Ended,
+    stdout: String,
+    stderr: String,
+}
+
+fn capture(mut cmd: Command, limits: Limits) -> Result<Done, String> {
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    minimal_env(&mut cmd, scratch);
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => return Outcome::NotRun(e.to_string()),
-    };
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
     let group = child.id();
     let over = Arc::new(AtomicBool::new(false));
     let out = child
@@ -160,23 +217,22 @@ pub fn run(
             }
         }
     };
-    // Whatever the renderer left running (it has no business doing so) goes with it.
+    // Whatever the program left running (it has no business doing so) goes with it.
     kill_group(group);
     let deadline = Instant::now() + PIPE_GRACE;
     let stdout = out.and_then(|r| r.finish(deadline)).unwrap_or_default();
     let stderr = err.and_then(|r| r.finish(deadline)).unwrap_or_default();
-    match status {
-        Ended::TooLarge => Outcome::TooLarge {
-            limit: limits.max_output,
-        },
-        // The cap may be passed between the last check and the exit.
-        _ if over.load(Ordering::Relaxed) => Outcome::TooLarge {
-            limit: limits.max_output,
-        },
-        Ended::TimedOut => Outcome::TimedOut,
-        Ended::Exited(s) if s.success() => Outcome::Ok { stdout },
-        Ended::Exited(_) => Outcome::Failed { stderr },
-    }
+    // The cap may be passed between the last check and the exit.
+    let ended = if over.load(Ordering::Relaxed) {
+        Ended::TooLarge
+    } else {
+        status
+    };
+    Ok(Done {
+        ended,
+        stdout,
+        stderr,
+    })
 }
 
 enum Ended {

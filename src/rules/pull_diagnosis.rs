@@ -170,6 +170,30 @@ fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
     }
     f.container = d.container.clone();
     f.image = d.image.clone();
+    f.extra = extras(d);
+    f.diagnosis = Some(Box::new(d.clone()));
+    f.evidence = d.evidence_all.iter().map(span).collect();
+    // The other lines it was drawn from, as labels (a few at most: a long back-off repeats).
+    let labelled: Vec<std::ops::Range<usize>> = std::iter::once(proof.clone())
+        .chain(f.secondary.iter().map(|l| l.span.range()))
+        .chain(std::iter::once(d.evidence.clone()))
+        .collect();
+    let more: Vec<Span> = d
+        .evidence_all
+        .iter()
+        .filter(|r| !labelled.iter().any(|l| overlaps(l, r)))
+        .take(MAX_EVIDENCE_LABELS)
+        .map(span)
+        .collect();
+    for s in more {
+        f = f.secondary(s, "evidence");
+    }
+    f
+}
+
+/// The JSON fields of a diagnosis: `pod`, `namespace`, `reason`, `cause`, `confidence`,
+/// `source`, and `init`, `recovered`, `count`, `last_seen` when they apply.
+pub fn extras(d: &Diagnosis) -> Vec<(&'static str, String)> {
     let mut extra = Vec::new();
     for (key, value) in [
         ("pod", d.pod.clone()),
@@ -195,24 +219,7 @@ fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
     if let Some(t) = &d.last_seen {
         extra.push(("last_seen", t.clone()));
     }
-    f.extra = extra;
-    f.evidence = d.evidence_all.iter().map(span).collect();
-    // The other lines it was drawn from, as labels (a few at most: a long back-off repeats).
-    let labelled: Vec<std::ops::Range<usize>> = std::iter::once(proof.clone())
-        .chain(f.secondary.iter().map(|l| l.span.range()))
-        .chain(std::iter::once(d.evidence.clone()))
-        .collect();
-    let more: Vec<Span> = d
-        .evidence_all
-        .iter()
-        .filter(|r| !labelled.iter().any(|l| overlaps(l, r)))
-        .take(MAX_EVIDENCE_LABELS)
-        .map(span)
-        .collect();
-    for s in more {
-        f = f.secondary(s, "evidence");
-    }
-    f
+    extra
 }
 
 /// Evidence lines labelled in the human output besides the proof, image and reason.
@@ -223,7 +230,7 @@ fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
 }
 
 /// `container "web" of pod "shop/web-1" cannot pull "nginx:1.999": <title>`.
-fn message(d: &Diagnosis) -> String {
+pub fn message(d: &Diagnosis) -> String {
     let pod = match (&d.namespace, &d.pod) {
         (Some(ns), Some(p)) => Some(format!("{ns}/{p}")),
         (None, Some(p)) => Some(p.clone()),

@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "suppression",
     "report",
     "engine",
+    "cluster",
     "emit",
     "config",
     "generate",

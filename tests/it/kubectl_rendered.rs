@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Every command the render script runs, by the file it writes.
-const FILES: &[&str] = &[
+pub(crate) const FILES: &[&str] = &[
     "get-pods.txt",
     "get-pods-wide.txt",
     "get-pods-A.txt",
@@ -33,7 +33,7 @@ fn rendered() -> PathBuf {
     repo().join("fixtures/kubectl/rendered")
 }
 
-fn scenarios() -> Vec<PathBuf> {
+pub(crate) fn scenarios() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(rendered())
         .expect("fixtures/kubectl/rendered")
         .flatten()
@@ -44,11 +44,11 @@ fn scenarios() -> Vec<PathBuf> {
     out
 }
 
-type Row = (String, String, String);
+pub(crate) type Row = (String, String, String);
 
 /// `expected.tsv`: file (or `*`) → the (pod, image or `-`, rule) rows; rule `none` says the
 /// file gives no diagnosis.
-fn expectations(dir: &Path) -> BTreeMap<String, Vec<Row>> {
+pub(crate) fn expectations(dir: &Path) -> BTreeMap<String, Vec<Row>> {
     let path = dir.join("expected.tsv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out: BTreeMap<String, Vec<Row>> = BTreeMap::new();
@@ -75,7 +75,7 @@ fn expectations(dir: &Path) -> BTreeMap<String, Vec<Row>> {
 }
 
 /// The diagnoses of a report as (pod, image or `-`, rule), sorted.
-fn diagnoses(report: &Report) -> Vec<Row> {
+pub(crate) fn diagnoses(report: &Report) -> Vec<Row> {
     let mut out: Vec<Row> = report
         .findings
         .iter()
@@ -131,6 +131,74 @@ fn every_rendered_file_is_diagnosed_as_expected() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The rows a file must give, by how much they say: rows naming a cause, then rows naming an
+/// image, then rows.
+pub(crate) fn informed(rows: &[Row]) -> (usize, usize, usize) {
+    (
+        rows.iter().filter(|r| r.2 != "pull-failed").count(),
+        rows.iter().filter(|r| r.1 != "-").count(),
+        rows.len(),
+    )
+}
+
+/// Issue 26: every pair of files of one run (pods.json + events.json, a describe and the events
+/// pasted apart) merges every view of a pod: for each pod, the rows of the best single view of
+/// it, never two rows for one container.
+#[test]
+fn every_pair_of_rendered_files_merges_into_the_best_view() {
+    let mut wrong = Vec::new();
+    let mut pairs = 0;
+    for dir in &scenarios() {
+        let want = expectations(dir);
+        let rows_of = |file: &str| {
+            let mut rows = want
+                .get(file)
+                .or_else(|| want.get("*"))
+                .cloned()
+                .unwrap_or_default();
+            rows.sort();
+            rows
+        };
+        for (i, a) in FILES.iter().enumerate() {
+            for b in FILES.iter().skip(i + 1) {
+                let (ra, rb) = (rows_of(a), rows_of(b));
+                // Per pod (a `get pods -A` shows pods that `get pod NAME` does not).
+                let pods: std::collections::BTreeSet<&String> =
+                    ra.iter().chain(&rb).map(|r| &r.0).collect();
+                let mut expected = Vec::new();
+                for pod in pods {
+                    let of = |rows: &[Row]| -> Vec<Row> {
+                        rows.iter().filter(|r| &r.0 == pod).cloned().collect()
+                    };
+                    let (pa, pb) = (of(&ra), of(&rb));
+                    expected.extend(if informed(&pb) > informed(&pa) {
+                        pb
+                    } else {
+                        pa
+                    });
+                }
+                expected.sort();
+                let pa = rel(&dir.join(a));
+                let pb = rel(&dir.join(b));
+                let got = diagnoses(&lint_paths(&[&pa, &pb]));
+                pairs += 1;
+                if got != expected {
+                    wrong.push(format!(
+                        "{pa} + {b}\n  expected {expected:?}\n  got      {got:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(pairs >= 15 * 91, "{pairs} pairs");
+    assert!(
+        wrong.is_empty(),
+        "{} of {pairs} pairs:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 /// What an on-call engineer reads for a few of them.

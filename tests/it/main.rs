@@ -37,6 +37,7 @@ mod no_secret_leak;
 mod online;
 mod online_cache;
 mod online_proxy;
+mod pods_command;
 mod registry_harness;
 mod render;
 mod render_hostile;

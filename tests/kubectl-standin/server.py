@@ -707,6 +707,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": what, "reason": "NotFound", "details": {}, "code": 404}, 404)
 
     def do_GET(self):  # noqa: N802 (http.server's name)
+        if self.pods_command_extras():
+            return
         # Answer in the first half of a second, so that ages kubectl computes from the
         # timestamps we print (now - age, whole seconds) do not round up by one.
         now = int(time.time())
@@ -784,6 +786,138 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(body)
 
 
+# ---------------------------------------------------------------------------------------------
+# What `pullcheck pods` asks for besides pods and events (issue 26): ServiceAccounts, Secrets as
+# the API server's table (metadata only), namespaces; and test conditions chosen per request by
+# a path prefix `/x/<conditions>/s/<scenario>/…`, where conditions are `+`-joined:
+# `forbid-<resource>` (403 Forbidden for that resource, e.g. forbid-events,
+# forbid-serviceaccounts, forbid-secrets) and `slow-<resource>-<seconds>` (the answer waits).
+
+
+# Served besides the base list (discovery: kubectl resolves `secret` and `serviceaccount`).
+CORE_RESOURCES["resources"].extend(
+    [
+        {"name": "secrets", "singularName": "secret", "namespaced": True, "kind": "Secret", "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]},
+        {"name": "serviceaccounts", "singularName": "serviceaccount", "namespaced": True, "kind": "ServiceAccount", "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], "shortNames": ["sa"]},
+    ]
+)
+
+
+def pods_conditions(path):
+    """'/x/forbid-events+slow-pods-3/s/name/api/v1/…' -> ({'forbid': {...}, 'slow': {...}}, '/s/name/api/v1/…')."""
+    m = re.match(r"^/x/([A-Za-z0-9_.+-]+)(/s/.*)$", path)
+    if not m:
+        return {"forbid": set(), "slow": {}}, path
+    forbid, slow = set(), {}
+    for cond in m.group(1).split("+"):
+        if cond.startswith("forbid-"):
+            forbid.add(cond[len("forbid-"):])
+        sm = re.match(r"^slow-([a-z.]+)-(\d+)$", cond)
+        if sm:
+            slow[sm.group(1)] = min(int(sm.group(2)), 30)
+    return {"forbid": forbid, "slow": slow}, m.group(2)
+
+
+def service_account_object(spec, ns, name):
+    """A scenario's `serviceAccounts` entry, or the `default` account every namespace of its
+    pods has."""
+    for sa in spec.get("serviceAccounts", []):
+        if sa.get("namespace") == ns and sa["name"] == name:
+            body = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns, "uid": uid(ns, "sa", name)}}
+            if sa.get("imagePullSecrets"):
+                body["imagePullSecrets"] = [{"name": s} for s in sa["imagePullSecrets"]]
+            return body
+    namespaces = {p["namespace"] for p in spec["pods"]}
+    if name == "default" and ns in namespaces:
+        return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns, "uid": uid(ns, "sa", name)}}
+    return None
+
+
+SECRET_COLUMNS = [
+    ("Name", "string", "name", 0, "Name must be unique within a namespace."),
+    ("Type", "string", "", 0, "Used to facilitate programmatic handling of secret data."),
+    ("Data", "string", "", 0, "Data contains the secret data."),
+    ("Age", "string", "", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."),
+]
+
+
+def secret_object(spec, ns, name, now):
+    """A scenario's `secrets` entry, with data (a real server sends it to whoever asks for the
+    object itself; the test checks that `pullcheck pods` only ever asks for the table)."""
+    for sec in spec.get("secrets", []):
+        if sec.get("namespace") == ns and sec["name"] == name:
+            data = {".dockerconfigjson": "eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlIjp7ImF1dGgiOiJjM1JoYm1ScGJqcHpkR0Z1WkdsdSJ9fX0="}
+            return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns, "uid": uid(ns, "secret", name), "creationTimestamp": rfc3339(now - 86400)}, "type": sec.get("type", "kubernetes.io/dockerconfigjson"), "data": data}
+    return None
+
+
+def forbidden(handler, resource, ns):
+    where = f' in the namespace "{ns}"' if ns else " at the cluster scope"
+    group = "events.k8s.io" if "events.k8s.io" in handler.path else ""
+    msg = f'{resource} is forbidden: User "standin-user" cannot list resource "{resource}" in API group "{group}"{where}'
+    handler.send_json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": msg, "reason": "Forbidden", "details": {"kind": resource}, "code": 403}, 403)
+
+
+def _pods_command_extras(self):
+    """Answers what the base handler does not (or a chosen condition), True when it did."""
+    conditions, path = pods_conditions(self.path)
+    self.path = path
+    url = urllib.parse.urlsplit(path)
+    m = re.match(r"^/s/([A-Za-z0-9_.-]+)(/.*)?$", url.path)
+    if not m or m.group(1) not in self.specs:
+        return False
+    spec = self.specs[m.group(1)]
+    rest = (m.group(2) or "/").rstrip("/") or "/"
+    rm = re.match(r"^(?:/api/v1|/apis/events\.k8s\.io/v1)(?:/namespaces/([^/]+))?/([a-z]+)(?:/([^/]+))?$", rest)
+    nm = re.match(r"^/api/v1/namespaces/([^/]+)$", rest)
+    resource = rm.group(2) if rm else ("namespaces" if nm else None)
+    ns = rm.group(1) if rm else None
+    if resource in conditions["slow"]:
+        time.sleep(conditions["slow"][resource])
+    if resource in conditions["forbid"]:
+        forbidden(self, resource, ns)
+        return True
+    now = int(time.time())
+    if nm:
+        if nm.group(1) in {p["namespace"] for p in spec["pods"]} | set(spec.get("namespaces", [])):
+            self.send_json({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": nm.group(1), "uid": uid("ns", nm.group(1))}, "status": {"phase": "Active"}})
+        else:
+            self.not_found(f'namespaces "{nm.group(1)}" not found')
+        return True
+    if not rm or resource not in ("serviceaccounts", "secrets") or not rm.group(3) or ns is None:
+        return False
+    name = rm.group(3)
+    if resource == "serviceaccounts":
+        body = service_account_object(spec, ns, name)
+        if body is None:
+            self.not_found(f'serviceaccounts "{name}" not found')
+        else:
+            self.send_json(body)
+        return True
+    body = secret_object(spec, ns, name, now)
+    if body is None:
+        self.not_found(f'secrets "{name}" not found')
+    elif "as=Table" in self.headers.get("Accept", ""):
+        query = urllib.parse.parse_qs(url.query)
+        cells = [name, body["type"], len(body["data"]), since(now, body["metadata"]["creationTimestamp"])]
+        self.send_json(table(SECRET_COLUMNS, [(cells, body)], query.get("includeObject", ["Metadata"])[0]))
+    else:
+        self.send_json(body)
+    return True
+
+
+Handler.pods_command_extras = _pods_command_extras
+
+
+def load_specs(directory):
+    """The scenarios as written (ServiceAccounts, Secrets, namespaces: `pods_command_extras`)."""
+    out = {}
+    for path in sorted(Path(directory).glob("*/scenario.json")):
+        with open(path, encoding="utf-8") as f:
+            out[path.parent.name] = json.load(f)
+    return out
+
+
 def load(directory):
     out = {}
     for path in sorted(Path(directory).glob("*/scenario.json")):
@@ -798,6 +932,7 @@ def main():
         print("usage: server.py SCENARIO_DIR [PORT]", file=sys.stderr)
         return 2
     Handler.scenarios = load(sys.argv[1])
+    Handler.specs = load_specs(sys.argv[1])
     port = int(sys.argv[2]) if len(sys.argv) == 3 else 0
     # STANDIN_LOG=FILE records each request (path and Accept header), to see what kubectl asks.
     if os.environ.get("STANDIN_LOG"):
