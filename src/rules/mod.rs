@@ -6,11 +6,12 @@
 //! reads the table and never names a rule. The engine decides which rules run (`--select`,
 //! `--ignore`, config) and applies severity overrides; rules never do.
 
-use crate::finding::Finding;
+use crate::finding::{Applicability, Finding, Fix};
 pub use crate::finding::{Category, RuleMeta};
 pub use crate::model::image_state::{ImageState, image_state, is_templated};
 use crate::model::{ContainerFacts, ObjectFacts, Scalar};
 use crate::source::{FileId, Span};
+use crate::syntax::ScalarStyle;
 
 pub mod duplicate_key;
 pub mod empty_input;
@@ -287,12 +288,86 @@ impl ContainerCheck<'_> {
         finding.secondary(self.span(at), format!("value defined here, at {anchor}"))
     }
 
+    /// The fix that makes `scalar`'s text `new`: only when the text is written verbatim (plain,
+    /// or quoted without escapes, on one line) and `new` can be written in the same style, so
+    /// the quoting the user chose is kept. Through an alias it edits the anchored value, which
+    /// every alias of it shares: a suggestion then, whatever `applicability` says.
+    pub fn scalar_fix(
+        &self,
+        scalar: &Scalar,
+        new: &str,
+        applicability: Applicability,
+        description: &str,
+    ) -> Option<Fix> {
+        let range = scalar.text_range(self.source, 0..scalar.text.len());
+        if self.source.get(range.clone()) != Some(scalar.text.as_str())
+            || !writable_as(new, scalar.style)
+            || new == scalar.text
+        {
+            return None;
+        }
+        let (applicability, description) = if scalar.via_alias() {
+            (
+                Applicability::Unsafe,
+                format!("{description} (at the anchor, which every alias of it shares)"),
+            )
+        } else {
+            (applicability, description.to_string())
+        };
+        Some(Fix::minimal(
+            self.file,
+            range,
+            &scalar.text,
+            new,
+            applicability,
+            description,
+        ))
+    }
+
+    /// The fix of an image that does not parse: the reference it was meant to be
+    /// ([`crate::image::correct`]), written over the one that does not.
+    pub fn reference_fix(&self, image: &Scalar) -> Option<Fix> {
+        let c = crate::image::correct(&image.text)?;
+        let applicability = if c.safe {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        };
+        let description = format!("{}: `{}`", c.steps.join(", then "), c.text);
+        self.scalar_fix(image, &c.text, applicability, &description)
+    }
+
     /// The tag or digest as written, for messages.
     pub fn tag(&self) -> Option<&str> {
         match &self.image {
             ImageState::Valid(s, r) => r.tag(&s.text),
             _ => None,
         }
+    }
+}
+
+/// Whether `text` can stand between the delimiters of a scalar of `style` as it is, and reads
+/// back as the same string (a plain scalar stays a string, needs no quotes).
+fn writable_as(text: &str, style: ScalarStyle) -> bool {
+    if text.is_empty() || text.contains(['\n', '\r']) {
+        return false;
+    }
+    match style {
+        ScalarStyle::DoubleQuoted => {
+            !text.contains(['"', '\\']) && !text.chars().any(char::is_control)
+        }
+        ScalarStyle::SingleQuoted => !text.contains('\''),
+        ScalarStyle::Plain => {
+            let first = text.chars().next().unwrap_or(' ');
+            !first.is_whitespace()
+                && !text.ends_with(char::is_whitespace)
+                && !"-?:,[]{}#&*!|>'\"%@`".contains(first)
+                && !text.contains(": ")
+                && !text.contains(" #")
+                && !text.ends_with(':')
+                && !crate::syntax::is_plain_non_string(text, ScalarStyle::Plain, false)
+        }
+        ScalarStyle::Literal | ScalarStyle::Folded => false,
     }
 }
 
