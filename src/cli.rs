@@ -293,12 +293,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             }
         };
     }
-    let trust = if cli.untrusted {
-        crate::config::Trust::Untrusted
-    } else {
-        crate::config::Trust::Trusted
-    };
-    let config = match crate::config::load_as(cli.config.as_deref(), trust) {
+    let config = match crate::config::load_as(cli.config.as_deref(), trust(&cli)) {
         Ok(c) => c,
         Err(e) => {
             print_config_error(&e, cli.color);
@@ -319,6 +314,14 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             eprintln!("pullcheck: {e}");
             EXIT_USAGE
         }
+    }
+}
+
+fn trust(cli: &Cli) -> crate::config::Trust {
+    if cli.untrusted {
+        crate::config::Trust::Untrusted
+    } else {
+        crate::config::Trust::Trusted
     }
 }
 
@@ -425,7 +428,12 @@ fn run_lint(
         return print_diff(&opts, settings, out);
     }
     let linted = if cli.fix {
-        crate::fix::fix(&opts, settings).map(|run| {
+        // Each pass reads the config again: a fix may have quoted one of its `set:` values.
+        let lint_pass = || match crate::config::load_as(cli.config.as_deref(), trust(cli)) {
+            Ok(config) => lint(&options(cli, &config)),
+            Err(e) => Err(e.to_string()),
+        };
+        crate::fix::fix_with(lint_pass, settings).map(|run| {
             say_what_was_fixed(&run);
             run.report
         })
@@ -656,6 +664,7 @@ fn explain(rule: &str, out: &mut dyn Write) -> std::io::Result<i32> {
     match find(rule) {
         Some(meta) => {
             out.write_all(meta.doc.as_bytes())?;
+            writeln!(out, "\n{}", explain_fix(meta.name))?;
             Ok(EXIT_OK)
         }
         None => {
@@ -671,6 +680,18 @@ fn explain(rule: &str, out: &mut dyn Write) -> std::io::Result<i32> {
             Ok(EXIT_USAGE)
         }
     }
+}
+
+/// The section `explain` adds to a rule's doc: whether and how `--fix` fixes it.
+pub fn explain_fix(rule: &str) -> String {
+    let body = match crate::rules::fix_summary(rule) {
+        Some(how) => format!("`pullcheck --fix` fixes it; {how}"),
+        None => "None: `pullcheck --fix` leaves it to you (the fix above needs a decision \
+                 pullcheck cannot make for you)."
+            .to_string(),
+    };
+    let wrapped = textwrap::fill(&body, textwrap::Options::new(96).break_words(false));
+    format!("## Automatic fix\n{wrapped}\n\nEvery fix: docs/fixes.md.")
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

@@ -102,8 +102,10 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     notes: usize,
-    /// Findings `--fix` fixes, and those only `--fix --unsafe-fixes` does.
+    /// Findings `--fix` fixes, and those only `--fix --unsafe-fixes` does (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
     fixable: usize,
+    #[serde(skip_serializing_if = "is_zero")]
     unsafe_fixable: usize,
 }
 
@@ -172,6 +174,10 @@ fn build(report: &Report) -> JsonReport<'_> {
         },
         online: report.online.as_ref(),
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn fix<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> Option<JsonFix<'a>> {

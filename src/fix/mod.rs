@@ -125,6 +125,8 @@ pub struct FileChange {
     pub shown_after: String,
     /// Findings fixed by this change.
     pub fixed: usize,
+    /// The edits applied (each once), by position: `after` is `before` with these.
+    pub edits: Vec<Edit>,
 }
 
 /// The fixes of one pass over `report`: per file, every applicable fix that does not overlap
@@ -166,7 +168,16 @@ pub fn plan(report: &Report, settings: FixSettings) -> Vec<FileChange> {
         {
             continue;
         }
+        let mut taken: Vec<Edit> = edits
+            .iter()
+            .zip(&applied.applied)
+            .filter(|(_, a)| **a)
+            .map(|(e, _)| e.clone())
+            .collect();
+        taken.sort_by_key(|e| (e.range.start, e.range.end));
+        taken.dedup();
         out.push(FileChange {
+            edits: taken,
             name: file.name.clone(),
             path,
             before: before.to_string(),
@@ -205,8 +216,17 @@ pub struct FixRun {
 /// Lints, applies the fixes, and lints again until nothing is left to fix (or
 /// [`MAX_PASSES`]); the report is the last lint's.
 pub fn fix(opts: &LintOptions, settings: FixSettings) -> Result<FixRun, String> {
+    fix_with(|| lint(opts), settings)
+}
+
+/// [`fix`] with the lint of each pass given: a fix may edit the config the options were
+/// built from (a `set:` value), so a caller that read one reads it again for every pass.
+pub fn fix_with(
+    mut lint_pass: impl FnMut() -> Result<Report, String>,
+    settings: FixSettings,
+) -> Result<FixRun, String> {
     let mut run = FixRun {
-        report: lint(opts)?,
+        report: lint_pass()?,
         fixed: 0,
         files: Vec::new(),
         problems: Vec::new(),
@@ -249,7 +269,7 @@ pub fn fix(opts: &LintOptions, settings: FixSettings) -> Result<FixRun, String> 
             return Ok(run);
         }
         run.passes += 1;
-        run.report = lint(opts)?;
+        run.report = lint_pass()?;
     }
 }
 

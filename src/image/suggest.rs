@@ -68,7 +68,20 @@ fn correction_step(text: &str, err: &RefError) -> Option<(String, bool, &'static
             Some((rest.to_string(), docker_pull, "drop the scheme prefix"))
         }
         K::Uppercase => {
-            let path = split_reference(text).path;
+            let split = split_reference(text);
+            // `Team/App`: the kubelet takes `Team` for a registry host only because of its
+            // capitals (no `.`, no `:`, not `localhost`). Meant was likely Docker Hub's
+            // `team/app`, but a host is not ours to rename: a suggestion.
+            let capital_host = split.domain.clone().filter(|d| {
+                text.get(d.clone())
+                    .is_some_and(|h| !h.contains(['.', ':']) && h != "localhost")
+            });
+            if let Some(d) = capital_host {
+                let name = d.start..split.path.end;
+                let lower = text.get(name.clone())?.to_ascii_lowercase();
+                return Some((splice(text, name, &lower)?, false, "lowercase the name"));
+            }
+            let path = split.path;
             let lower = text.get(path.clone())?.to_ascii_lowercase();
             Some((
                 splice(text, path, &lower)?,
@@ -227,6 +240,11 @@ mod correction_tests {
     fn a_guess_is_unsafe_and_no_reading_is_none() {
         assert_eq!(fixed("nginx :1.0"), Some(("nginx:1.0".into(), false)));
         assert_eq!(fixed("nginx:"), Some(("nginx".into(), false)));
+        // `Team` is a host to the kubelet only for its capitals.
+        assert_eq!(
+            fixed("Team/Migrate:1.0"),
+            Some(("team/migrate:1.0".into(), false))
+        );
         assert_eq!(fixed("docker://nginx:1"), Some(("nginx:1".into(), false)));
         // A digest of the wrong length is never guessed, uppercase or not.
         assert_eq!(fixed("nginx@sha256:ABC123"), None);

@@ -238,6 +238,42 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// What `--fix` does for a rule, for `pullcheck explain` and docs/fixes.md (a test keeps them
+/// in step); a rule not listed is never fixed automatically.
+#[rustfmt::skip]
+pub const FIXES: &[(&str, &str)] = &[
+    ("invalid-reference",
+        "safe, where exactly one reading is valid: uppercase letters in the repository path \
+         lowercased (never the registry host), whitespace around the reference removed, an \
+         `https://` or `http://` prefix dropped. Unsafe (`--unsafe-fixes`), as they may change \
+         the image meant: lowercasing `Team/App` whole (the kubelet reads `Team` as a registry \
+         host, for its capitals), removing an empty tag, a stray `/` or separator, whitespace inside \
+         the reference, another scheme. An image written through an anchor: unsafe."),
+    ("malformed-digest",
+        "safe: uppercase hex (or an uppercase `SHA256`) lowercased when the digest is otherwise \
+         valid. A digest of the wrong length or with other characters is never guessed."),
+    ("invalid-pull-policy",
+        "safe: a case or spacing variant of a valid policy (`always`, `\"IfNotPresent \"`, \
+         `if-not-present`) rewritten as the policy, in the quotes the user chose. Unsafe: the \
+         nearest policy to a typo (`IfNotPresnt`), and a value behind an anchor. No fix for a \
+         word that is no variant of a policy."),
+    ("numeric-tag",
+        "safe: the number in the values file (or the config's `set:`) quoted as written \
+         (`tag: 2.10` → `tag: \"2.10\"`), so Helm prints it as written."),
+    ("unused-suppression",
+        "safe: an unused name removed from its suppression, the comment or annotation removed \
+         when no name in it is used. Unsafe: a misspelt rule name replaced by the closest rule \
+         (it hides findings from then on), or removed when none is close."),
+];
+
+/// What `--fix` does for `rule`, if anything.
+pub fn fix_summary(rule: &str) -> Option<&'static str> {
+    FIXES
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, text)| *text)
+}
+
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
     CATALOG.iter().copied().find(|r| r.name == name)
 }
@@ -306,10 +342,15 @@ impl ContainerCheck<'_> {
         {
             return None;
         }
-        let (applicability, description) = if scalar.via_alias() {
+        // saphyr's span of an anchored scalar starts at its `&name` (or a tag before it).
+        let anchored = self
+            .source
+            .get(scalar.value_span.clone())
+            .is_some_and(|raw| raw.split_whitespace().take(2).any(|t| t.starts_with('&')));
+        let (applicability, description) = if scalar.via_alias() || anchored {
             (
                 Applicability::Unsafe,
-                format!("{description} (at the anchor, which every alias of it shares)"),
+                format!("{description} (at the anchor, which its aliases share)"),
             )
         } else {
             (applicability, description.to_string())
