@@ -114,8 +114,10 @@ fn multitool_finds_no_errors_or_warnings() {
     // Fixes (SARIF §3.55) are validated too: `imagePullPolicy: always` has a safe one.
     assert!(
         results.iter().any(
+            // The edit is the one changed byte: `a` → `A`.
             |r| r["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
-                == "Always"
+                == "A"
+                && r["fixes"][0]["description"]["text"] == "write `Always`."
                 && r["fixes"][0]["properties"]["applicability"] == "safe"
         ),
         "no fix in the SARIF log"
