@@ -74,7 +74,7 @@ impl Placer {
             f.fix = f
                 .fix
                 .take()
-                .filter(|_| traced.exact)
+                .filter(|_| traced.fixable)
                 .and_then(|fix| carry_fix(*fix, &text, &traced.place, id))
                 .map(Box::new);
             if !traced.exact && traced.place.range.is_empty() {

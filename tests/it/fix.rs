@@ -6,7 +6,9 @@
 //! the Go oracle of `yaml_differential`) as the same objects apart from the fixed values, and
 //! a second `--fix` changes nothing.
 
-use crate::common::{self, cases_in, needs_renderer, renderers_available, repo, with_renderers};
+use crate::common::{
+    self, case_options, cases_in, needs_renderer, renderers_available, repo, with_renderers,
+};
 use pullcheck::engine::{LintOptions, Report, lint};
 use pullcheck::finding::{Applicability, Category};
 use pullcheck::fix::{
@@ -29,8 +31,8 @@ fn scratch(tag: &str) -> PathBuf {
     dir
 }
 
-/// Copies a file or tree; links are copied as links (a fixture's link that leaves its tree
-/// must still leave it).
+/// Copies a file or tree; links are copied as links, unlike `ci_support::copy_tree` (a
+/// fixture's link that leaves its tree must still leave it).
 fn copy_tree(from: &Path, to: &Path) {
     let meta = std::fs::symlink_metadata(from).expect("stat");
     if meta.file_type().is_symlink() {
@@ -43,25 +45,6 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     } else {
         std::fs::copy(from, to).expect("copy");
-    }
-}
-
-/// The options `run_case` lints a fixture with, for its copy at `path`.
-fn options(path: &Path) -> LintOptions {
-    let cfg_path = path.join(pullcheck::config::FILE_NAME);
-    let cfg = if path.is_dir() && cfg_path.is_file() {
-        pullcheck::config::load(Some(&cfg_path)).expect("fixture config is valid")
-    } else {
-        pullcheck::config::Config::default()
-    };
-    LintOptions {
-        paths: vec![path.to_path_buf()],
-        jobs: 1,
-        settings: cfg.settings(),
-        severities: cfg.severities.clone(),
-        render: with_renderers(cfg.render.clone()),
-        kinds: pullcheck::model::KindTable::with_user(&cfg.kinds),
-        ..LintOptions::default()
     }
 }
 
@@ -118,7 +101,7 @@ struct Fixed {
 
 /// `--fix` as the CLI runs it: the fixture's config read again for every pass.
 fn fix_at(path: &Path, settings: FixSettings) -> FixRun {
-    fix_with(|| lint(&options(path)), settings).expect("fix runs")
+    fix_with(|| lint(&case_options(path)), settings).expect("fix runs")
 }
 
 /// `--fix` on a copy of a fixture case (`fixtures/…`, relative to the repository).
@@ -126,7 +109,7 @@ fn fix_copy(case: &Path, settings: FixSettings) -> Fixed {
     let dir = scratch("case");
     let copy = dir.join(case.file_name().expect("case name"));
     copy_tree(&repo().join(case), &copy);
-    let first = lint(&options(&copy)).expect("lint runs");
+    let first = lint(&case_options(&copy)).expect("lint runs");
     let before = contents(&dir);
     let run = fix_at(&copy, settings);
     let after = contents(&dir);
@@ -286,7 +269,7 @@ fn fixes_go_to_the_values_file_that_wins() {
     );
     let prod = dir.join("prod.yaml");
     std::fs::write(&prod, "image: {tag: 2.10, pullPolicy: never}  # prod\n").expect("write");
-    let mut opts = options(&chart);
+    let mut opts = case_options(&chart);
     opts.render.values.push(prod.clone());
     let chart_values = std::fs::read(chart.join("values.yaml")).expect("read");
     let run = fix(&opts, FixSettings::default()).expect("fix runs");
