@@ -335,6 +335,54 @@ mod tests {
         assert_eq!(&text[s[1].rules[1].1.clone()], "x");
     }
 
+    /// The text after removing what `removal_fix` says for name `j` of suppression `i`.
+    fn removed(text: &str, s: &[Suppression], i: usize, j: usize, all_go: bool) -> String {
+        let r = removal_fix(&s[i], j, all_go).expect("a removal");
+        format!("{}{}", &text[..r.start], &text[r.end..])
+    }
+
+    #[test]
+    fn removals_take_the_comment_or_one_name_and_keep_the_rest() {
+        let text = "a: 1   # pullcheck: ignore[latest-tag]\r\n# pullcheck: ignore[x, y]\nb: 2\n";
+        let s = comments(FileId(0), text);
+        assert_eq!(
+            removed(text, &s, 0, 0, false),
+            "a: 1\r\n# pullcheck: ignore[x, y]\nb: 2\n"
+        );
+        assert_eq!(removed(text, &s, 1, 0, false), &text.replace("x, ", "")[..]);
+        assert_eq!(removed(text, &s, 1, 1, false), &text.replace(", y", "")[..]);
+        let own_line_gone = "a: 1   # pullcheck: ignore[latest-tag]\r\nb: 2\n";
+        assert_eq!(removed(text, &s, 1, 1, true), own_line_gone);
+    }
+
+    fn annotation_removal(text: &str) -> Option<String> {
+        let docs = crate::syntax::parse_stream(text, 0, &Default::default());
+        let doc = docs.first()?.as_ref().ok()?;
+        let objects = crate::model::extract_objects(doc, &crate::model::KindTable::builtin());
+        let s = collect(FileId(0), text, &objects);
+        let r = s.first()?.removal.clone()?;
+        Some(format!("{}{}", &text[..r.start], &text[r.end..]))
+    }
+
+    #[test]
+    fn an_annotation_goes_with_its_line_and_an_emptied_annotations_key() {
+        let only = "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    pullcheck.dev/ignore: \"latest-tag\"\nspec: {}\n";
+        assert_eq!(
+            annotation_removal(only).as_deref(),
+            Some("kind: Pod\nmetadata:\n  name: a\nspec: {}\n")
+        );
+        let among = "kind: Pod\nmetadata:\n  annotations:\n    pullcheck.dev/ignore: latest-tag # old\n    team: web\n";
+        assert_eq!(
+            annotation_removal(among).as_deref(),
+            Some("kind: Pod\nmetadata:\n  annotations:\n    team: web\n")
+        );
+        // Flow style and JSON would need a comma mended: no removal.
+        let flow = "kind: Pod\nmetadata: {annotations: {pullcheck.dev/ignore: x}}\n";
+        assert_eq!(annotation_removal(flow), None);
+        let json = "{\"kind\": \"Pod\", \"metadata\": {\"annotations\": {\"pullcheck.dev/ignore\": \"x\"}}}";
+        assert_eq!(annotation_removal(json), None);
+    }
+
     #[test]
     fn hashes_in_values_are_not_comments() {
         assert_eq!(comment_start("image: \"a # pullcheck: ignore[x]\""), None);
