@@ -353,6 +353,44 @@ fn the_report_says_what_is_fixable() {
     );
 }
 
+/// Breaks a manifest in ways `--fix` mends: a pull policy in lowercase, the last component of a
+/// plain image reference capitalised (`bitnami/nginx:1.2` → `bitnami/Nginx:1.2`).
+fn break_like_people_do(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let end = &line[body.len()..];
+            let (indent, rest) = body.split_at(body.len() - body.trim_start().len());
+            let (dash, rest) = match rest.strip_prefix("- ") {
+                Some(r) => ("- ", r),
+                None => ("", rest),
+            };
+            if let Some(p) = rest.strip_prefix("imagePullPolicy: ")
+                && ["Always", "IfNotPresent", "Never"].contains(&p)
+            {
+                return format!("{indent}{dash}imagePullPolicy: {}{end}", p.to_lowercase());
+            }
+            let Some(image) = rest.strip_prefix("image: ") else {
+                return line.to_string();
+            };
+            let plain = !image.is_empty()
+                && image
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "./:_-@".contains(c));
+            let last = image.rfind('/').map_or(0, |i| i + 1);
+            match image[last..].chars().next() {
+                Some(c) if plain && c.is_ascii_lowercase() && !image.contains('@') => format!(
+                    "{indent}{dash}image: {}{}{}{end}",
+                    &image[..last],
+                    c.to_ascii_uppercase(),
+                    &image[last + 1..]
+                ),
+                _ => line.to_string(),
+            }
+        })
+        .collect()
+}
+
 /// `after` must be `before` with `edits` and nothing else: rebuilt here from `before`'s bytes
 /// between the edits, not by the code under test.
 fn rebuilt(before: &str, edits: &[Edit]) -> Vec<u8> {
@@ -435,8 +473,24 @@ fn fix_over_fixtures_and_corpus_changes_only_fixed_spans_and_settles() {
     let dir = scratch("property");
     copy_tree(&repo().join("fixtures"), &dir.join("fixtures"));
     let corpus = repo().join("../shared/corpus");
+    let mut mutated: BTreeMap<PathBuf, (Vec<u8>, Vec<u8>)> = BTreeMap::new();
     if corpus.is_dir() {
         copy_tree(&corpus, &dir.join("corpus"));
+        // Real-world files are clean: break them the way people do, so the fixes have work.
+        for path in common::files_under(&dir.join("corpus")) {
+            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let Some(text) = is_yaml
+                .then(|| std::fs::read_to_string(&path).ok())
+                .flatten()
+            else {
+                continue;
+            };
+            let broken = break_like_people_do(&text);
+            if broken != text {
+                std::fs::write(&path, &broken).expect("write");
+                mutated.insert(path, (text.into_bytes(), broken.into_bytes()));
+            }
+        }
     } else {
         eprintln!("corpus skipped: {} is absent", corpus.display());
     }
@@ -472,6 +526,39 @@ fn fix_over_fixtures_and_corpus_changes_only_fixed_spans_and_settles() {
         report = lint(&opts).expect("lint runs");
     }
     assert!(pairs.len() >= 15, "only {} files were fixed", pairs.len());
+    // Each broken line of the corpus is restored byte for byte where pullcheck lints it
+    // directly, and left as it was where it cannot tell (a chart's template, an anchor, an
+    // `image:` key that is no container's, such as an RBD volume's): never anything else.
+    let (mut broken_lines, mut restored) = (0, 0);
+    for (path, (original, broken)) in &mutated {
+        let now = std::fs::read(path).expect("read");
+        let lines =
+            |b: &[u8]| -> Vec<Vec<u8>> { b.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect() };
+        let (now, original, broken) = (lines(&now), lines(original), lines(broken));
+        assert_eq!(
+            now.len(),
+            original.len(),
+            "{}: lines added or removed",
+            path.display()
+        );
+        for ((n, o), b) in now.iter().zip(&original).zip(&broken) {
+            assert!(
+                n == o || n == b,
+                "{}: --fix wrote {:?}",
+                path.display(),
+                String::from_utf8_lossy(n)
+            );
+            broken_lines += usize::from(o != b);
+            restored += usize::from(o != b && n == o);
+        }
+    }
+    if !mutated.is_empty() {
+        eprintln!("corpus: {restored} of {broken_lines} broken lines restored");
+        assert!(
+            restored * 2 >= broken_lines,
+            "only {restored} of {broken_lines} restored"
+        );
+    }
     // Fixed point: another --fix writes nothing.
     let settled = contents(&dir);
     let again = fix(&opts, settings).expect("fix runs");
