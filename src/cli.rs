@@ -140,6 +140,21 @@ pub struct Cli {
     #[arg(long, requires = "online", conflicts_with = "no_cache")]
     pub refresh: bool,
 
+    /// Apply the safe fixes in place (the files a user edits: manifests, values files,
+    /// kustomizations), then lint again until nothing is left to fix, and report what is left.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Print the fixes as a unified diff instead of a report and write nothing; exit 1 when
+    /// there is something to fix.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// With `--fix` or `--diff`: also apply the unsafe fixes (suggestions that may change what
+    /// the manifest means).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// The tree comes from someone you do not trust (a pull request): its `.pullcheck.yaml` may
     /// not name programs to run (`render.helm`, `render.kustomize`); take them from PATH or
     /// `--helm`/`--kustomize`. The GitHub Action sets this by default.
@@ -362,12 +377,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
             }
         };
     }
-    let trust = if cli.untrusted {
-        crate::config::Trust::Untrusted
-    } else {
-        crate::config::Trust::Trusted
-    };
-    let config = match crate::config::load_as(cli.config.as_deref(), trust) {
+    let config = match crate::config::load_as(cli.config.as_deref(), trust(&cli)) {
         Ok(c) => c,
         Err(e) => {
             print_config_error(&e, cli.color);
@@ -413,6 +423,14 @@ fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
     }
     let matches = command.try_get_matches_from(args)?;
     Cli::from_arg_matches(&matches)
+}
+
+fn trust(cli: &Cli) -> crate::config::Trust {
+    if cli.untrusted {
+        crate::config::Trust::Untrusted
+    } else {
+        crate::config::Trust::Trusted
+    }
 }
 
 fn print_config_error(e: &crate::config::ConfigError, color: ColorChoice) {
@@ -543,7 +561,27 @@ fn run_lint(
         eprintln!("pullcheck: --values {}: no such file", missing.display());
         return Ok(EXIT_USAGE);
     }
-    let report = match lint(&options(cli, config)) {
+    let settings = crate::fix::FixSettings {
+        unsafe_fixes: cli.unsafe_fixes,
+    };
+    let opts = options(cli, config);
+    if cli.diff {
+        return print_diff(&opts, settings, out);
+    }
+    let linted = if cli.fix {
+        // Each pass reads the config again: a fix may have quoted one of its `set:` values.
+        let lint_pass = || match crate::config::load_as(cli.config.as_deref(), trust(cli)) {
+            Ok(config) => lint(&options(cli, &config)),
+            Err(e) => Err(e.to_string()),
+        };
+        crate::fix::fix_with(lint_pass, settings).map(|run| {
+            say_what_was_fixed(&run);
+            run.report
+        })
+    } else {
+        lint(&opts)
+    };
+    let report = match linted {
         Ok(r) => r,
         Err(message) => {
             eprintln!("pullcheck: {message}");
@@ -693,6 +731,59 @@ fn write_outputs(
     Ok(Some(stdout_format))
 }
 
+/// `--diff`: the fixes of one pass as a unified diff on stdout, what it would fix on stderr.
+fn print_diff(
+    opts: &LintOptions,
+    settings: crate::fix::FixSettings,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let report = match lint(opts) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("pullcheck: {message}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let (diff, fixed) = crate::fix::diff(&report, settings);
+    out.write_all(diff.as_bytes())?;
+    out.flush()?;
+    if fixed > 0 {
+        eprintln!(
+            "pullcheck: would fix {fixed} finding{} (run with --fix to write the files)",
+            if fixed == 1 { "" } else { "s" }
+        );
+    }
+    Ok(if report.input_failed {
+        EXIT_USAGE
+    } else if diff.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// `--fix`: what was written, and what could not be, on stderr (stdout holds the report).
+fn say_what_was_fixed(run: &crate::fix::FixRun) {
+    for problem in &run.problems {
+        eprintln!("pullcheck: warning: {}", crate::sanitize::sanitize(problem));
+    }
+    if run.fixed > 0 {
+        eprintln!(
+            "pullcheck: fixed {} finding{} in {} file{}",
+            run.fixed,
+            if run.fixed == 1 { "" } else { "s" },
+            run.files.len(),
+            if run.files.len() == 1 { "" } else { "s" }
+        );
+    }
+    if run.unsettled {
+        eprintln!(
+            "pullcheck: warning: fixes were still left after {} passes; run --fix again",
+            crate::fix::MAX_PASSES
+        );
+    }
+}
+
 fn write_report(
     report: &Report,
     format: Format,
@@ -823,6 +914,7 @@ fn explain(rule: &str, out: &mut dyn Write) -> std::io::Result<i32> {
     match find(rule) {
         Some(meta) => {
             out.write_all(meta.doc.as_bytes())?;
+            writeln!(out, "\n{}", explain_fix(meta.name))?;
             Ok(EXIT_OK)
         }
         None => {
@@ -838,6 +930,18 @@ fn explain(rule: &str, out: &mut dyn Write) -> std::io::Result<i32> {
             Ok(EXIT_USAGE)
         }
     }
+}
+
+/// The section `explain` adds to a rule's doc: whether and how `--fix` fixes it.
+pub fn explain_fix(rule: &str) -> String {
+    let body = match crate::rules::fix_summary(rule) {
+        Some(how) => format!("`pullcheck --fix` fixes it; {how}"),
+        None => "None: `pullcheck --fix` leaves it to you (the fix above needs a decision \
+                 pullcheck cannot make for you)."
+            .to_string(),
+    };
+    let wrapped = textwrap::fill(&body, textwrap::Options::new(96).break_words(false));
+    format!("## Automatic fix\n{wrapped}\n\nEvery fix: docs/fixes.md.")
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

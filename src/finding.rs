@@ -126,6 +126,94 @@ pub struct Finding {
     /// A diagnosis of kubectl output: what it knows of its pod and container, so that the views
     /// of one pod in several files of a run merge into one finding (issue 26).
     pub diagnosis: Option<Box<crate::kubectl::Diagnosis>>,
+    /// The edit that fixes it, when there is one (`--fix`, `--diff`; every format shows it).
+    pub fix: Option<Box<Fix>>,
+}
+
+/// Whether `--fix` applies a fix on its own (ruff's model): a safe fix has exactly one reading
+/// and keeps what the user meant; an unsafe one is a suggestion, applied only with
+/// `--unsafe-fixes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    Unsafe,
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// One edit that fixes a finding: replace the bytes of `span` with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+    pub applicability: Applicability,
+    /// What the edit does, in a few words (`lowercase the repository name`).
+    pub description: String,
+    /// For a finding in rendered text: how tracing carries the edit to the file a user edits.
+    pub traced: TracedFix,
+}
+
+/// How an edit in rendered text reaches the source (a values file, an `images:` entry). An
+/// edit tracing cannot carry is dropped: no fix is ever written into rendered text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TracedFix {
+    /// The edit is inside the rendered value; it is carried into the source scalar that
+    /// printed that part of it, when that scalar is written verbatim.
+    Carry,
+    /// The source scalar tracing reaches is replaced as a whole by the replacement, when it
+    /// is written exactly as `written` (`numeric-tag`: `2.10` → `"2.10"`).
+    ReplaceValue { written: String },
+}
+
+impl Fix {
+    /// The smallest edit that turns `old` (the text at `range` of `source`) into `new`: the
+    /// common prefix and suffix are left alone, so only the changed bytes are rewritten.
+    pub fn minimal(
+        file: crate::source::FileId,
+        range: std::ops::Range<usize>,
+        old: &str,
+        new: &str,
+        applicability: Applicability,
+        description: impl Into<String>,
+    ) -> Fix {
+        let prefix = old
+            .char_indices()
+            .zip(new.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(old.len().min(new.len()), |((i, _), _)| i);
+        let prefix = floor_boundary(new, prefix.min(new.len()));
+        let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
+        let suffix = old_rest
+            .chars()
+            .rev()
+            .zip(new_rest.chars().rev())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum::<usize>();
+        let start = range.start + prefix;
+        let end = range.start + old.len() - suffix;
+        Fix {
+            span: Span::new(file, start..end.max(start)),
+            replacement: new_rest[..new_rest.len() - suffix].to_string(),
+            applicability,
+            description: description.into(),
+            traced: TracedFix::Carry,
+        }
+    }
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// The registry's answer behind a finding: which credentials were used (by name), the digest
@@ -158,7 +246,13 @@ impl Finding {
             registry: None,
             evidence: Vec::new(),
             diagnosis: None,
+            fix: None,
         }
+    }
+
+    pub fn fix(mut self, fix: Option<Fix>) -> Finding {
+        self.fix = fix.map(Box::new);
+        self
     }
 
     pub fn label(mut self, text: impl Into<String>) -> Finding {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod emit;
 pub mod engine;
 pub mod finding;
+pub mod fix;
 pub mod generate;
 pub mod image;
 pub mod index;

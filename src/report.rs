@@ -11,6 +11,10 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Findings with a safe fix (`--fix` applies them), and with a suggestion
+    /// (`--unsafe-fixes`).
+    pub fixable: usize,
+    pub unsafe_fixable: usize,
 }
 
 /// What the check did, for the report's last line and JSON.

@@ -110,6 +110,12 @@ fn render<'a>(report: &'a Report, f: &'a Finding) -> Rendered<'a> {
         .as_deref()
         .map(sanitize_multiline)
         .unwrap_or_default();
+    if let Some(note) = super::fix_note(f) {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(&sanitize(&note));
+    }
     if !f.rule.is_empty() {
         if !help.is_empty() {
             help.push('\n');

@@ -49,6 +49,31 @@ struct JsonFinding<'a> {
     /// The registry check's findings only (`--online`): what the registry answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     registry: Option<&'a crate::finding::RegistryInfo>,
+    /// The edit that fixes the finding, when there is one (`--fix` applies the safe ones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    /// The file the edit is in (for a rendered chart, the values file or kustomization).
+    file: &'a str,
+    range: JsonRange,
+    replacement: &'a str,
+    /// `safe` (`--fix`) or `unsafe` (`--fix --unsafe-fixes`).
+    applicability: &'a str,
+    description: &'a str,
+}
+
+/// Byte offset and length, and the 1-based line and column (in characters) of both ends.
+#[derive(Serialize)]
+struct JsonRange {
+    offset: u32,
+    length: usize,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -80,6 +105,11 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Findings `--fix` fixes, and those only `--fix --unsafe-fixes` does (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    fixable: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    unsafe_fixable: usize,
 }
 
 pub fn to_value(report: &Report) -> serde_json::Value {
@@ -128,6 +158,7 @@ fn build(report: &Report) -> JsonReport<'_> {
                     .collect(),
                 evidence: evidence(report, f),
                 registry: f.registry.as_deref(),
+                fix: fix(report, f),
             }
         })
         .collect();
@@ -141,9 +172,36 @@ fn build(report: &Report) -> JsonReport<'_> {
             errors: s.errors,
             warnings: s.warnings,
             notes: s.notes,
+            fixable: s.fixable,
+            unsafe_fixable: s.unsafe_fixable,
         },
         online: report.online.as_ref(),
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn fix<'a>(report: &'a Report, f: &'a crate::finding::Finding) -> Option<JsonFix<'a>> {
+    let fix = f.fix.as_deref()?;
+    let file = report.sources.get(fix.span.file)?;
+    let (line, column) = file.line_col(fix.span.start as usize);
+    let (end_line, end_column) = file.line_col(fix.span.end as usize);
+    Some(JsonFix {
+        file: &file.name,
+        range: JsonRange {
+            offset: fix.span.start,
+            length: fix.span.len(),
+            line,
+            column,
+            end_line,
+            end_column,
+        },
+        replacement: &fix.replacement,
+        applicability: fix.applicability.as_str(),
+        description: &fix.description,
+    })
 }
 
 fn evidence<'a>(report: &'a Report, f: &crate::finding::Finding) -> Vec<JsonEvidence<'a>> {

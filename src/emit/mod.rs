@@ -92,14 +92,33 @@ pub fn summary_line(report: &Report) -> String {
             format!("{n} {word}s")
         }
     };
-    format!(
+    let mut line = format!(
         "{} checked ({}): {}, {}, {}",
         plural(s.files, "file"),
         plural(s.documents, "document"),
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
         plural(s.notes, "note"),
-    )
+    );
+    match (s.fixable, s.unsafe_fixable) {
+        (0, 0) => {}
+        (n, 0) => line.push_str(&format!("; {n} fixable with --fix")),
+        (0, u) => line.push_str(&format!("; {u} fixable with --fix --unsafe-fixes")),
+        (n, u) => line.push_str(&format!(
+            "; {n} fixable with --fix ({u} more with --unsafe-fixes)"
+        )),
+    }
+    line
+}
+
+/// What a finding's fix says in a report: `fixable with --fix: write `Always``.
+pub fn fix_note(f: &Finding) -> Option<String> {
+    let fix = f.fix.as_ref()?;
+    let how = match fix.applicability {
+        crate::finding::Applicability::Safe => "fixable with --fix",
+        crate::finding::Applicability::Unsafe => "suggested fix (--fix --unsafe-fixes)",
+    };
+    Some(format!("{how}: {}", fix.description))
 }
 
 /// `14 images checked in 3 registries (52 requests) in 0.6 s; 2 not checked: …`, after a run

@@ -106,6 +106,37 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// SARIF 2.1.0 §3.55: the edit `--fix` makes (safe) or suggests (unsafe).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+    properties: FixProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
+}
+
+#[derive(Serialize)]
+struct FixProperties {
+    /// `safe` (`--fix` applies it) or `unsafe` (`--fix --unsafe-fixes`).
+    applicability: &'static str,
 }
 
 #[derive(Serialize)]
@@ -377,7 +408,39 @@ fn result<'a>(report: &'a Report, f: &'a Finding, fingerprint: String) -> SarifR
         }],
         related_locations: related,
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+        fixes: fix(report, f).into_iter().collect(),
     }
+}
+
+/// The finding's fix as a SARIF `fix`: one replacement in the file a user edits.
+fn fix(report: &Report, f: &Finding) -> Option<SarifFix> {
+    let fix = f.fix.as_deref()?;
+    let file = report.sources.get(fix.span.file)?;
+    let (start_line, start_column) = file.utf16_line_col(fix.span.start as usize);
+    let (end_line, end_column) = file.utf16_line_col(fix.span.end as usize);
+    Some(SarifFix {
+        description: Text {
+            text: as_sentence(&fix.description),
+        },
+        artifact_changes: vec![ArtifactChange {
+            artifact_location: artifact(&file.name),
+            replacements: vec![Replacement {
+                deleted_region: Region {
+                    start_line,
+                    start_column,
+                    end_line,
+                    end_column,
+                    snippet: None,
+                },
+                inserted_content: Text {
+                    text: fix.replacement.clone(),
+                },
+            }],
+        }],
+        properties: FixProperties {
+            applicability: fix.applicability.as_str(),
+        },
+    })
 }
 
 fn build(report: &Report) -> Log<'_> {

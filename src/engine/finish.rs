@@ -1,7 +1,7 @@
 //! The end of a run: findings masked (no secret in any string), in their final, deterministic
 //! order (whatever the thread count) and the counts, as the [`Report`] every emitter receives.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Applicability, Finding, Severity};
 use crate::report::{Report, Summary};
 use crate::source::SourceMap;
 
@@ -13,12 +13,18 @@ pub(super) fn report(
     input_failed: bool,
 ) -> Report {
     mask_secrets(&sources, &mut findings);
+    drop_unwritable_fixes(&sources, &mut findings);
     sort_findings(&sources, &mut findings);
     for f in &findings {
         match f.severity {
             Severity::Error => summary.errors += 1,
             Severity::Warning => summary.warnings += 1,
             Severity::Note => summary.notes += 1,
+        }
+        match f.fix.as_ref().map(|x| x.applicability) {
+            Some(Applicability::Safe) => summary.fixable += 1,
+            Some(Applicability::Unsafe) => summary.unsafe_fixable += 1,
+            None => {}
         }
     }
     Report {
@@ -75,6 +81,32 @@ fn mask_secrets(sources: &SourceMap, findings: &mut [Finding]) {
             }
             out
         });
+    }
+}
+
+/// A fix is offered only where it can be written and shown: in a file a user edits (never
+/// rendered text: tracing carries fixes out of it or drops them), on text that was kept, and
+/// touching no secret, with a replacement that shows nothing the masking would hide.
+fn drop_unwritable_fixes(sources: &SourceMap, findings: &mut [Finding]) {
+    use crate::source::redact::{KnownSecrets, mask_str};
+    let none = KnownSecrets::new(std::iter::empty());
+    for f in findings {
+        let keep = f.fix.as_ref().is_some_and(|fix| {
+            sources.get(fix.span.file).is_some_and(|file| {
+                !matches!(file.origin, crate::source::Origin::Rendered)
+                    && file.raw_text().get(fix.span.range()).is_some()
+                    && !file.touches_secret(&fix.span.range())
+                    && file.display_text().get(fix.span.range())
+                        == file.raw_text().get(fix.span.range())
+                    && matches!(
+                        mask_str(&fix.replacement, &none),
+                        std::borrow::Cow::Borrowed(_)
+                    )
+            })
+        });
+        if !keep {
+            f.fix = None;
+        }
     }
 }
 

@@ -12,3 +12,4 @@ mod suggest;
 pub use constants::{DOCKER_HUB, DOCKER_HUB_LEGACY, NAME_MAX, OFFICIAL_PREFIX, TAG_MAX};
 pub use error::{RefError, RefErrorKind, RefPart};
 pub use reference::{ImageRef, parse_reference};
+pub use suggest::{Correction, correct};

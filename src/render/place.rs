@@ -4,7 +4,7 @@
 
 use super::trace::Tracer;
 use super::{Place, SourceText};
-use crate::finding::{Finding, Label};
+use crate::finding::{Finding, Fix, Label, TracedFix};
 use crate::model::ObjectFacts;
 use crate::source::{FileId, Origin, SourceFile, SourceMap, Span};
 use std::collections::HashMap;
@@ -70,6 +70,13 @@ impl Placer {
             let id = self.file_id(sources, &traced.place.file);
             let rendered_at = f.span;
             f.span = Span::new(id, traced.place.range.clone());
+            // A fix follows only to a scalar tracing is sure of; never into rendered text.
+            f.fix = f
+                .fix
+                .take()
+                .filter(|_| traced.fixable)
+                .and_then(|fix| carry_fix(*fix, &text, &traced.place, id))
+                .map(Box::new);
             if !traced.exact && traced.place.range.is_empty() {
                 f.label = format!("{} (the line that wrote it is not certain)", f.label)
                     .trim_start()
@@ -98,6 +105,59 @@ impl Placer {
             }
         }
     }
+}
+
+/// The fix of a finding in rendered `text`, moved to the source scalar at `place` (a values
+/// scalar, an `images:` field) that printed the part of the rendered value it edits:
+/// - [`TracedFix::Carry`]: the scalar, written verbatim (plain, or quoted without escapes),
+///   must occur once in the rendered text around the edit; the edit moves into it by offset;
+/// - [`TracedFix::ReplaceValue`]: the scalar must be written exactly as the fix expects, and
+///   is replaced whole.
+///
+/// `None` when that cannot be told: the fix is then not offered.
+fn carry_fix(fix: Fix, text: &str, place: &Place, id: FileId) -> Option<Fix> {
+    let written = place.file.text.get(place.range.clone())?;
+    let span = match &fix.traced {
+        TracedFix::ReplaceValue { written: expected } => {
+            (written == expected).then(|| Span::new(id, place.range.clone()))?
+        }
+        TracedFix::Carry => {
+            let (skip, value) = verbatim_value(written)?;
+            let edit = fix.span.range();
+            let covering: Vec<usize> = text
+                .match_indices(value)
+                .map(|(i, _)| i)
+                .filter(|&o| o <= edit.start && edit.end <= o + value.len())
+                .collect();
+            let [o] = covering.as_slice() else {
+                return None;
+            };
+            let start = place.range.start + skip + (edit.start - o);
+            Span::new(id, start..start + edit.len())
+        }
+    };
+    Some(Fix {
+        span,
+        traced: TracedFix::Carry,
+        ..fix
+    })
+}
+
+/// The text of a scalar as written when it reads as itself (plain, or quoted without escapes
+/// or doubled quotes), with the length of its opening quote.
+fn verbatim_value(written: &str) -> Option<(usize, &str)> {
+    let quoted = |q: char| {
+        written
+            .strip_prefix(q)
+            .and_then(|w| w.strip_suffix(q))
+            .filter(|inner| !(inner.contains(q) || q == '"' && inner.contains('\\')))
+    };
+    match written.chars().next()? {
+        '"' => quoted('"').map(|v| (1, v)),
+        '\'' => quoted('\'').map(|v| (1, v)),
+        _ => (!written.contains(['\n', '#', '"', '\''])).then_some((0, written)),
+    }
+    .filter(|(_, v)| !v.is_empty())
 }
 
 /// A chart's or root's own problem that names its root in `rendered` (not rendered text).

@@ -36,6 +36,10 @@ pub struct Traced {
     pub rendered: RenderedInfo,
     /// Tracing reached a values scalar or an `images:` entry (not just a file).
     pub exact: bool,
+    /// A fix may be carried to the place: it is exact, or the resource file (or patch) that
+    /// writes the field in a Kustomize tree with no `images:` entry, which could otherwise
+    /// stop matching the image once its name is fixed.
+    pub fixable: bool,
     /// The values key (`image.pullPolicy`, or a config `set:` key) tracing reached, and the
     /// pull-policy key beside it (`image.tag` → `image.pullPolicy`), for help that names what
     /// the user edits rather than the rendered field.
@@ -184,6 +188,7 @@ impl Tracer {
                     place,
                     rendered: info,
                     exact: true,
+                    fixable: true,
                     values_key,
                     policy_key,
                 };
@@ -195,6 +200,7 @@ impl Tracer {
                     place,
                     rendered: info,
                     exact: false,
+                    fixable: self.kustomizations.iter().all(|k| k.images.is_empty()),
                     values_key: None,
                     policy_key: None,
                 };
@@ -215,6 +221,7 @@ impl Tracer {
                 place,
                 rendered: info,
                 exact: false,
+                fixable: false,
                 values_key: None,
                 policy_key: None,
             };
@@ -231,6 +238,7 @@ impl Tracer {
             }),
             rendered: info,
             exact: false,
+            fixable: false,
             values_key: None,
             policy_key: None,
         }

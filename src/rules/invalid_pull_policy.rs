@@ -1,7 +1,7 @@
 //! `invalid-pull-policy`: `imagePullPolicy` must be exactly `Always`, `IfNotPresent` or `Never`.
 
 use super::{Category, ContainerCheck, RuleMeta};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Applicability, Finding, Severity};
 
 pub const META: RuleMeta = RuleMeta {
     name: "invalid-pull-policy",
@@ -30,14 +30,37 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
         ),
     );
     f = match closest_policy(&policy.text) {
-        Some(p) => f
-            .label(format!("did you mean `{p}`?"))
-            .help(format!("write `imagePullPolicy: {p}`")),
+        Some(p) => {
+            // Only a case or spacing variant has one reading; a typo's nearest word is a guess.
+            let applicability = if variant_of(&policy.text) == Some(p) {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            };
+            let fix = c.scalar_fix(policy, p, applicability, &format!("write `{p}`"));
+            f.label(format!("did you mean `{p}`?"))
+                .help(format!("write `imagePullPolicy: {p}`"))
+                .fix(fix)
+        }
         None => f
             .label("unknown policy")
             .help("use `IfNotPresent` for pinned tags or digests, `Always` for mutable tags"),
     };
     out.push(c.alias_note(policy, f));
+}
+
+/// The policy `text` is a case or spacing variant of (`always`, `"IfNotPresent "`,
+/// `if-not-present`, `NEVER`): the same letters once case, blanks, `-` and `_` are set aside.
+pub fn variant_of(text: &str) -> Option<&'static str> {
+    let squashed: String = text
+        .chars()
+        .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '_')))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    POLICIES
+        .iter()
+        .find(|p| p.to_ascii_lowercase() == squashed)
+        .copied()
 }
 
 /// The policy the user most likely meant: same letters ignoring case and separators, else
@@ -85,5 +108,17 @@ mod tests {
         assert_eq!(closest_policy("IfNotPresnt"), Some("IfNotPresent"));
         assert_eq!(closest_policy("Nevr"), Some("Never"));
         assert_eq!(closest_policy("sometimes"), None);
+    }
+
+    #[test]
+    fn only_case_and_spacing_variants_are_variants() {
+        use super::variant_of;
+        assert_eq!(variant_of("always"), Some("Always"));
+        assert_eq!(variant_of("IfNotPresent "), Some("IfNotPresent"));
+        assert_eq!(variant_of("if_not-present"), Some("IfNotPresent"));
+        assert_eq!(variant_of(" NEVER\t"), Some("Never"));
+        assert_eq!(variant_of("IfNotPresnt"), None);
+        assert_eq!(variant_of("Never!"), None);
+        assert_eq!(variant_of("sometimes"), None);
     }
 }

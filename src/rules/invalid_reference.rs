@@ -31,6 +31,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
                  `registry.example.com/team/app:1.4.2`"
                     .into()
             }));
+            let f = f.fix(c.reference_fix(image));
             out.push(c.alias_note_at(image, at, f));
         }
         ImageState::NotAString(image) => {

@@ -34,6 +34,7 @@ pub fn check(c: &ContainerCheck<'_>, out: &mut Vec<Finding>) {
         "copy the digest again from the registry (`crane digest IMAGE`, `docker buildx imagetools \
          inspect IMAGE`): sha256 digests are `sha256:` and 64 lowercase hex characters"
             .into()
-    }));
+    }))
+    .fix(c.reference_fix(image));
     out.push(c.alias_note_at(image, at, f));
 }

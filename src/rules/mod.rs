@@ -6,11 +6,12 @@
 //! reads the table and never names a rule. The engine decides which rules run (`--select`,
 //! `--ignore`, config) and applies severity overrides; rules never do.
 
-use crate::finding::Finding;
+use crate::finding::{Applicability, Finding, Fix};
 pub use crate::finding::{Category, RuleMeta};
 pub use crate::model::image_state::{ImageState, image_state, is_templated};
 use crate::model::{ContainerFacts, ObjectFacts, Scalar};
 use crate::source::{FileId, Span};
+use crate::syntax::ScalarStyle;
 
 pub mod duplicate_key;
 pub mod empty_input;
@@ -237,6 +238,42 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// What `--fix` does for a rule, for `pullcheck explain` and docs/fixes.md (a test keeps them
+/// in step); a rule not listed is never fixed automatically.
+#[rustfmt::skip]
+pub const FIXES: &[(&str, &str)] = &[
+    ("invalid-reference",
+        "safe, where exactly one reading is valid: uppercase letters in the repository path \
+         lowercased (never the registry host), whitespace around the reference removed, an \
+         `https://` or `http://` prefix dropped. Unsafe (`--unsafe-fixes`), as they may change \
+         the image meant: lowercasing `Team/App` whole (the kubelet reads `Team` as a registry \
+         host, for its capitals), removing an empty tag, a stray `/` or separator, whitespace inside \
+         the reference, another scheme. An image written through an anchor: unsafe."),
+    ("malformed-digest",
+        "safe: uppercase hex (or an uppercase `SHA256`) lowercased when the digest is otherwise \
+         valid. A digest of the wrong length or with other characters is never guessed."),
+    ("invalid-pull-policy",
+        "safe: a case or spacing variant of a valid policy (`always`, `\"IfNotPresent \"`, \
+         `if-not-present`) rewritten as the policy, in the quotes the user chose. Unsafe: the \
+         nearest policy to a typo (`IfNotPresnt`), and a value behind an anchor. No fix for a \
+         word that is no variant of a policy."),
+    ("numeric-tag",
+        "safe: the number in the values file (or the config's `set:`) quoted as written \
+         (`tag: 2.10` → `tag: \"2.10\"`), so Helm prints it as written."),
+    ("unused-suppression",
+        "safe: an unused name removed from its suppression, the comment or annotation removed \
+         when no name in it is used. Unsafe: a misspelt rule name replaced by the closest rule \
+         (it hides findings from then on), or removed when none is close."),
+];
+
+/// What `--fix` does for `rule`, if anything.
+pub fn fix_summary(rule: &str) -> Option<&'static str> {
+    FIXES
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, text)| *text)
+}
+
 pub fn find(name: &str) -> Option<&'static RuleMeta> {
     CATALOG.iter().copied().find(|r| r.name == name)
 }
@@ -287,12 +324,91 @@ impl ContainerCheck<'_> {
         finding.secondary(self.span(at), format!("value defined here, at {anchor}"))
     }
 
+    /// The fix that makes `scalar`'s text `new`: only when the text is written verbatim (plain,
+    /// or quoted without escapes, on one line) and `new` can be written in the same style, so
+    /// the quoting the user chose is kept. Through an alias it edits the anchored value, which
+    /// every alias of it shares: a suggestion then, whatever `applicability` says.
+    pub fn scalar_fix(
+        &self,
+        scalar: &Scalar,
+        new: &str,
+        applicability: Applicability,
+        description: &str,
+    ) -> Option<Fix> {
+        let range = scalar.text_range(self.source, 0..scalar.text.len());
+        if self.source.get(range.clone()) != Some(scalar.text.as_str())
+            || !writable_as(new, scalar.style)
+            || new == scalar.text
+        {
+            return None;
+        }
+        // saphyr's span of an anchored scalar starts at its `&name` (or a tag before it).
+        let anchored = self
+            .source
+            .get(scalar.value_span.clone())
+            .is_some_and(|raw| raw.split_whitespace().take(2).any(|t| t.starts_with('&')));
+        let (applicability, description) = if scalar.via_alias() || anchored {
+            (
+                Applicability::Unsafe,
+                format!("{description} (at the anchor, which its aliases share)"),
+            )
+        } else {
+            (applicability, description.to_string())
+        };
+        Some(Fix::minimal(
+            self.file,
+            range,
+            &scalar.text,
+            new,
+            applicability,
+            description,
+        ))
+    }
+
+    /// The fix of an image that does not parse: the reference it was meant to be
+    /// ([`crate::image::correct`]), written over the one that does not.
+    pub fn reference_fix(&self, image: &Scalar) -> Option<Fix> {
+        let c = crate::image::correct(&image.text)?;
+        let applicability = if c.safe {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        };
+        let description = format!("{}: `{}`", c.steps.join(", then "), c.text);
+        self.scalar_fix(image, &c.text, applicability, &description)
+    }
+
     /// The tag or digest as written, for messages.
     pub fn tag(&self) -> Option<&str> {
         match &self.image {
             ImageState::Valid(s, r) => r.tag(&s.text),
             _ => None,
         }
+    }
+}
+
+/// Whether `text` can stand between the delimiters of a scalar of `style` as it is, and reads
+/// back as the same string (a plain scalar stays a string, needs no quotes).
+fn writable_as(text: &str, style: ScalarStyle) -> bool {
+    if text.is_empty() || text.contains(['\n', '\r']) {
+        return false;
+    }
+    match style {
+        ScalarStyle::DoubleQuoted => {
+            !text.contains(['"', '\\']) && !text.chars().any(char::is_control)
+        }
+        ScalarStyle::SingleQuoted => !text.contains('\''),
+        ScalarStyle::Plain => {
+            let first = text.chars().next().unwrap_or(' ');
+            !first.is_whitespace()
+                && !text.ends_with(char::is_whitespace)
+                && !"-?:,[]{}#&*!|>'\"%@`".contains(first)
+                && !text.contains(": ")
+                && !text.contains(" #")
+                && !text.ends_with(':')
+                && !crate::syntax::is_plain_non_string(text, ScalarStyle::Plain, false)
+        }
+        ScalarStyle::Literal | ScalarStyle::Folded => false,
     }
 }
 

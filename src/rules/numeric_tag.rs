@@ -2,7 +2,7 @@
 //! and Helm prints it as a float64 (`2.10` → `2.1`, `44526276` → `4.4526276e+07`).
 
 use super::{Category, RuleMeta};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Applicability, Finding, Fix, Severity, TracedFix};
 use crate::source::Span;
 
 pub const META: RuleMeta = RuleMeta {
@@ -62,6 +62,17 @@ pub fn check(span: Span, image: &str, sources: &[NumberSource<'_>], out: &mut Ve
         if !changed {
             finding.severity = Severity::Warning;
         }
+        // Quoted, the scalar is the string the user wrote, and Helm prints it as written. The
+        // span is the rendered image's until tracing moves the fix onto the values scalar.
+        let finding = finding.fix(Some(Fix {
+            span,
+            replacement: format!("\"{}\"", leaf.written),
+            applicability: Applicability::Safe,
+            description: format!("quote it: `\"{}\"`", leaf.written),
+            traced: TracedFix::ReplaceValue {
+                written: leaf.written.to_string(),
+            },
+        }));
         out.push(finding);
     }
 }

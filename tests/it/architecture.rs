@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "engine",
     "cluster",
     "emit",
+    "fix",
     "config",
     "generate",
     "cli",

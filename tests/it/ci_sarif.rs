@@ -111,6 +111,17 @@ fn multitool_finds_no_errors_or_warnings() {
     let log: Value = serde_json::from_str(&std::fs::read_to_string(&tree).unwrap()).unwrap();
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert!(results.len() >= 10, "{}", results.len());
+    // Fixes (SARIF §3.55) are validated too: `imagePullPolicy: always` has a safe one.
+    assert!(
+        results.iter().any(
+            // The edit is the one changed byte: `a` → `A`.
+            |r| r["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
+                == "A"
+                && r["fixes"][0]["description"]["text"] == "write `Always`."
+                && r["fixes"][0]["properties"]["applicability"] == "safe"
+        ),
+        "no fix in the SARIF log"
+    );
     assert!(results.iter().any(|r| {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             == "odd%20dir/a%2Cb%3Ac%20%2525%20%C3%A9%23%3F.yaml"

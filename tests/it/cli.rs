@@ -199,8 +199,24 @@ fn rules_and_explain() {
     let o = pullcheck(&["explain", "missing-tag"], None);
     assert_eq!(
         stdout(&o),
-        pullcheck::rules::find("missing-tag").expect("rule").doc
+        format!(
+            "{}\n{}\n",
+            pullcheck::rules::find("missing-tag").expect("rule").doc,
+            pullcheck::cli::explain_fix("missing-tag")
+        )
     );
+    // Every rule says whether and how `--fix` fixes it.
+    for rule in pullcheck::rules::CATALOG {
+        let fix = pullcheck::cli::explain_fix(rule.name);
+        assert_eq!(
+            fix.contains("`pullcheck --fix` fixes it"),
+            pullcheck::rules::fix_summary(rule.name).is_some(),
+            "{}",
+            rule.name
+        );
+    }
+    let o = pullcheck(&["explain", "numeric-tag"], None);
+    assert!(stdout(&o).contains("## Automatic fix\n`pullcheck --fix` fixes it; safe: the number"));
     let o = pullcheck(&["explain", "missing"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing-tag"));

@@ -102,13 +102,18 @@ pub fn cases_in(dir: &Path) -> Vec<PathBuf> {
 /// Lints one fixture case (a file, or a directory linted together) with its `.pullcheck.yaml`.
 pub fn run_case(case: &Path) -> Report {
     std::env::set_current_dir(repo()).expect("repo root");
+    lint(&case_options(case)).expect("lint runs")
+}
+
+/// The options a fixture case is linted with: its `.pullcheck.yaml` (read now), the renderers.
+pub fn case_options(case: &Path) -> LintOptions {
     let cfg_path = case.join(pullcheck::config::FILE_NAME);
     let cfg = if case.is_dir() && cfg_path.is_file() {
         pullcheck::config::load(Some(&cfg_path)).expect("fixture config is valid")
     } else {
         pullcheck::config::Config::default()
     };
-    let opts = LintOptions {
+    LintOptions {
         paths: vec![case.to_path_buf()],
         jobs: 1,
         settings: cfg.settings(),
@@ -116,8 +121,7 @@ pub fn run_case(case: &Path) -> Report {
         render: with_renderers(cfg.render.clone()),
         kinds: pullcheck::model::KindTable::with_user(&cfg.kinds),
         ..LintOptions::default()
-    };
-    lint(&opts).expect("lint runs")
+    }
 }
 
 /// The renderers scripts/install-renderers.sh installed (`PULLCHECK_HELM`, `PULLCHECK_KUBECTL`),

@@ -16,6 +16,7 @@ mod completions;
 mod config;
 mod cross_object;
 mod docs;
+mod fix;
 mod fixtures;
 mod hostile;
 mod hostile_regressions;

@@ -615,6 +615,14 @@ pub(crate) fn unquote(quoted: &str) -> String {
 }
 
 fn run_oracle(oracle: &std::ffi::OsStr, inputs: &[&str]) -> Vec<Theirs> {
+    oracle_lines(oracle, inputs)
+        .into_iter()
+        .map(theirs_from)
+        .collect()
+}
+
+/// The oracle's answer for each input: its lines (`DOC\t…`, `ERR\t…`, `JSON`) before `END`.
+pub(crate) fn oracle_lines(oracle: &std::ffi::OsStr, inputs: &[&str]) -> Vec<Vec<String>> {
     let mut child = Command::new(oracle)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -633,7 +641,7 @@ fn run_oracle(oracle: &std::ffi::OsStr, inputs: &[&str]) -> Vec<Theirs> {
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("oracle output is UTF-8");
         if line == "END" {
-            results.push(theirs_from(std::mem::take(&mut current)));
+            results.push(std::mem::take(&mut current));
         } else {
             current.push(line);
         }
