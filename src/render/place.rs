@@ -2,7 +2,7 @@
 //! Files a finding points into are added to the run's [`SourceMap`] once each, with the values
 //! of secret-looking keys masked in snippets.
 
-use super::trace::Tracer;
+use super::trace::{Focus, Tracer};
 use super::{Place, SourceText};
 use crate::finding::{Finding, Label};
 use crate::model::ObjectFacts;
@@ -65,8 +65,7 @@ impl Placer {
             let file_objects = objects
                 .get(f.span.file.0 as usize)
                 .map_or(&[][..], Vec::as_slice);
-            let numeric = f.rule == crate::rules::numeric_tag::META.name;
-            let traced = tracer.trace(&text, f.span.range(), numeric, file_objects, kinds);
+            let traced = tracer.trace(&text, f.span.range(), focus(f.rule), file_objects, kinds);
             let id = self.file_id(sources, &traced.place.file);
             let rendered_at = f.span;
             f.span = Span::new(id, traced.place.range.clone());
@@ -97,6 +96,29 @@ impl Placer {
                 f.message = format!("{} ({})", f.message, describe(r));
             }
         }
+    }
+}
+
+/// What part of a flagged image a rule is about, for tracing.
+fn focus(rule: &str) -> Focus {
+    use crate::rules::{online, private_registry_without_pull_secret as private};
+    use crate::rules::{
+        pull_secret_registry_mismatch as mismatch, registry_not_allowed as allowed,
+    };
+    let registry_level = [
+        private::META.name,
+        allowed::META.name,
+        mismatch::META.name,
+        online::IMAGE_UNAUTHORIZED.name,
+        online::REGISTRY_UNREACHABLE.name,
+        online::REGISTRY_RATE_LIMITED.name,
+    ];
+    if rule == crate::rules::numeric_tag::META.name {
+        Focus::Number
+    } else if registry_level.contains(&rule) {
+        Focus::Registry
+    } else {
+        Focus::Span
     }
 }
 

@@ -43,6 +43,20 @@ pub struct Traced {
     pub policy_key: Option<String>,
 }
 
+/// Which part of the flagged value a finding is about, beyond its span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// The span says it (`latest-tag` spans the tag).
+    Span,
+    /// `numeric-tag`: only values typed as numbers can have printed it.
+    Number,
+    /// A finding about the image's registry (`registry-not-allowed`, a missing pull secret, an
+    /// unreachable registry): blamed where the registry is set (`image.registry`,
+    /// `global.imageRegistry`, an `images:` entry's `newName`), whatever the span covers. An
+    /// image without a registry host (Docker Hub) gets it where its repository is set.
+    Registry,
+}
+
 /// Which field of the rendered object a span is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
@@ -153,10 +167,11 @@ impl Tracer {
         &self,
         text: &str,
         span: Range<usize>,
-        numeric_only: bool,
+        focus: Focus,
         objects: &[ObjectFacts],
         kinds: &KindTable,
     ) -> Traced {
+        let numeric_only = focus == Focus::Number;
         let hit = scalar_at(objects, &span);
         let template = source_comment(text, span.start);
         let rendered_text = hit.as_ref().map_or_else(
@@ -171,7 +186,7 @@ impl Tracer {
             also: Vec::new(),
         };
         if let Some(h) = &hit {
-            let part = flagged_part(text, &span, h.scalar);
+            let part = focused_part(text, &span, h, focus);
             let exact = match self.kind {
                 Kind::Helm => self
                     .values_place(h, part.clone(), numeric_only)
@@ -206,7 +221,7 @@ impl Tracer {
         let literal = hit.as_ref().filter(|h| {
             self.kind == Kind::Helm
                 && self
-                    .values_candidates(h, flagged_part(text, &span, h.scalar), numeric_only)
+                    .values_candidates(h, focused_part(text, &span, h, focus), numeric_only)
                     .is_empty()
         });
         let literal = literal.map(|h| (h.scalar.text.as_str(), h.container_name));
@@ -951,6 +966,18 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
         }
     }
     None
+}
+
+/// The part of the hit's text the finding is about: the registry host (else the repository)
+/// for a registry finding on an image, else the flagged part.
+fn focused_part(text: &str, span: &Range<usize>, h: &Hit<'_>, focus: Focus) -> Range<usize> {
+    if focus == Focus::Registry
+        && h.field == Field::Image
+        && let Ok(r) = crate::image::parse_reference(&h.scalar.text)
+    {
+        return r.domain.clone().unwrap_or_else(|| r.path.clone());
+    }
+    flagged_part(text, span, h.scalar)
 }
 
 /// The flagged part of the scalar's text (byte range in `scalar.text`).

@@ -638,3 +638,51 @@ fn a_remote_resource_in_a_shared_base_is_reported_once_naming_its_roots() {
         f.message
     );
 }
+
+#[test]
+fn a_registry_finding_is_blamed_where_the_registry_is_set() {
+    if !renderers_available("render::registry") {
+        return;
+    }
+    // Issue 23, class 3: the chart's `image.registry`, the overlay's `newName` — not the
+    // template's line 1 or the base's image line — for both registry rules.
+    let report = crate::common::run_case(std::path::Path::new("fixtures/render/registry"));
+    let chart = ("fixtures/render/registry/chart/values.yaml".to_string(), 6);
+    let overlay = (
+        "fixtures/render/registry/kustomize/prod/kustomization.yaml".to_string(),
+        7,
+    );
+    for rule in [
+        "private-registry-without-pull-secret",
+        "registry-not-allowed",
+    ] {
+        let mut got = at(&report, rule);
+        got.sort();
+        assert_eq!(
+            got,
+            [chart.clone(), overlay.clone()],
+            "{rule}: {}",
+            crate::common::human(&report)
+        );
+    }
+    // `global.imageRegistry` wins when a user's file sets it, and is blamed.
+    let report = run(
+        &["fixtures/render/registry/chart"],
+        &["fixtures/render/registry/values-mirror.yaml"],
+    );
+    assert_eq!(
+        at(&report, "private-registry-without-pull-secret"),
+        [("fixtures/render/registry/values-mirror.yaml".to_string(), 2)]
+    );
+    // The same in a real chart: Bitnami's memcached behind a mirror.
+    let report = run(
+        &["fixtures/render/real/helm/bitnami-memcached"],
+        &["fixtures/render/values-mirror.yaml"],
+    );
+    assert_eq!(
+        at(&report, "private-registry-without-pull-secret"),
+        [("fixtures/render/values-mirror.yaml".to_string(), 3)],
+        "{}",
+        crate::common::human(&report)
+    );
+}
