@@ -4,7 +4,7 @@
 
 use super::trace::{Focus, Tracer};
 use super::{Place, SourceText};
-use crate::finding::{Finding, Label};
+use crate::finding::{AlsoObject, Finding, Label};
 use crate::model::ObjectFacts;
 use crate::source::{FileId, Origin, SourceFile, SourceMap, Span};
 use std::collections::HashMap;
@@ -161,35 +161,87 @@ fn describe(r: &crate::finding::Rendered) -> String {
         out.push_str(&format!(" in `{t}`"));
     }
     out.push_str(&format!(", {what}{plural} {roots}"));
+    for (i, o) in r.also_objects.iter().enumerate() {
+        out.push_str(if i == 0 { "; also " } else { ", " });
+        if let Some(c) = &o.container {
+            out.push_str(&format!("container `{c}` of "));
+        }
+        out.push_str(&format!("{} `{}`", o.object.kind, o.object.name));
+        if o.text != r.text {
+            out.push_str(&format!(" (`{}`)", o.text));
+        }
+    }
     out
 }
 
-/// One finding for what several roots share: same rule, same source span, same message.
+/// One finding for what several roots or containers share: the same rule at the same source
+/// line (a values key printed into several containers, a base line several overlays build).
+/// The first is kept; every other root goes to `also`, every other container to
+/// `also_objects` — none is dropped unnamed. Findings that reached only a file (no line) merge
+/// only when their messages are the same, as they may be about different things.
 fn merge_shared(findings: &mut Vec<Finding>) {
-    let mut first: HashMap<(&'static str, Span, String), usize> = HashMap::new();
+    type Key = (&'static str, Span, Option<String>);
+    let mut first: HashMap<Key, usize> = HashMap::new();
     let mut drop = vec![false; findings.len()];
-    let mut also: Vec<(usize, String)> = Vec::new();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
-        let Some(r) = &f.rendered else { continue };
-        let key = (f.rule, f.span, f.message.clone());
+        if f.rendered.is_none() {
+            continue;
+        }
+        let at_a_line = !f.span.range().is_empty() && !is_root_problem(f);
+        let key = (f.rule, f.span, (!at_a_line).then(|| f.message.clone()));
         match first.get(&key) {
             Some(&j) => {
                 if let Some(d) = drop.get_mut(i) {
                     *d = true;
                 }
-                also.push((j, r.root.clone()));
+                merged.push((j, i));
             }
             None => {
                 first.insert(key, i);
             }
         }
     }
-    for (j, root) in also {
-        if let Some(r) = findings.get_mut(j).and_then(|f| f.rendered.as_mut())
-            && r.root != root
-            && !r.also.contains(&root)
-        {
+    for (j, i) in merged {
+        let Some(other) = findings.get(i) else {
+            continue;
+        };
+        let Some(theirs) = other.rendered.as_deref() else {
+            continue;
+        };
+        let root = theirs.root.clone();
+        let object = AlsoObject {
+            root: root.clone(),
+            object: other.object.clone().unwrap_or_default(),
+            container: other.container.clone(),
+            text: theirs.text.clone(),
+        };
+        let label = other.secondary.first().cloned();
+        let Some(f) = findings.get_mut(j) else {
+            continue;
+        };
+        let same_object = f.object.as_ref().map(|o| (&o.kind, &o.name))
+            == Some((&object.object.kind, &object.object.name))
+            && f.container == object.container;
+        let rendered_at_new_line = label
+            .as_ref()
+            .is_some_and(|l| !f.secondary.iter().any(|s| s.span == l.span));
+        let Some(r) = f.rendered.as_mut() else {
+            continue;
+        };
+        if r.root != root && !r.also.contains(&root) {
             r.also.push(root);
+        }
+        // Overlays of one base render one object each, prefixes aside: named as roots. Other
+        // containers are named themselves, with where each was rendered.
+        let overlay_copy = object.object.kind == f.object.as_ref().map_or("", |o| o.kind.as_str())
+            && object.container == f.container
+            && object.root != r.root;
+        if !same_object && !overlay_copy && !r.also_objects.contains(&object) {
+            r.also_objects.push(object);
+            if rendered_at_new_line && let Some(l) = label {
+                f.secondary.push(l);
+            }
         }
     }
     let mut i = 0;

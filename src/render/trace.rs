@@ -184,6 +184,7 @@ impl Tracer {
             template: template.map(str::to_string),
             text: rendered_text,
             also: Vec::new(),
+            also_objects: Vec::new(),
         };
         if let Some(h) = &hit {
             let part = focused_part(text, &span, h, focus);

@@ -686,3 +686,75 @@ fn a_registry_finding_is_blamed_where_the_registry_is_set() {
         crate::common::human(&report)
     );
 }
+
+#[test]
+fn one_values_line_behind_several_containers_is_one_finding_naming_them_all() {
+    if !renderers_available("render::shared_value") {
+        return;
+    }
+    // Issue 23, class 5: `image.tag: latest` is printed into three containers (two of them the
+    // same image, which was merged away unnamed). One finding at the line, naming the others.
+    let report = run(&["fixtures/render/shared-value"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/shared-value/values.yaml".to_string(), 4)],
+        "{}",
+        crate::common::human(&report)
+    );
+    let r = report.findings[0].rendered.as_deref().expect("rendered");
+    let others: Vec<(&str, &str, Option<&str>, &str)> = r
+        .also_objects
+        .iter()
+        .map(|o| {
+            (
+                o.object.kind.as_str(),
+                o.object.name.as_str(),
+                o.container.as_deref(),
+                o.text.as_str(),
+            )
+        })
+        .collect();
+    let mut named = vec![(
+        report.findings[0]
+            .object
+            .as_ref()
+            .expect("object")
+            .name
+            .as_str(),
+        report.findings[0].container.as_deref(),
+    )];
+    named.extend(others.iter().map(|o| (o.1, o.2)));
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            ("release-name-migrate", Some("migrate")),
+            ("release-name-web", Some("web")),
+            ("release-name-worker", Some("worker")),
+        ]
+    );
+    let json = crate::common::json(&report);
+    assert!(json.contains("\"also_objects\": ["), "{json}");
+    assert!(
+        report.findings[0].message.contains("release-name-migrate"),
+        "{}",
+        report.findings[0].message
+    );
+    // A real chart: a mirror for Bitnami's memcached with its exporter on; the user's one
+    // `global.imageRegistry` line is behind both containers.
+    let report = run(
+        &["fixtures/render/real/helm/bitnami-memcached"],
+        &[
+            "fixtures/render/values-mirror.yaml",
+            "fixtures/render/values-metrics.yaml",
+        ],
+    );
+    assert_eq!(
+        at(&report, "private-registry-without-pull-secret"),
+        [("fixtures/render/values-mirror.yaml".to_string(), 3)],
+        "{}",
+        crate::common::human(&report)
+    );
+    let r = report.findings[0].rendered.as_deref().expect("rendered");
+    assert_eq!(r.also_objects.len(), 1, "{:?}", r.also_objects);
+}
