@@ -11,6 +11,8 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Extra renders of charts with a sentinel value, to decide ties in tracing (issue 23).
+    pub sentinel_renders: usize,
 }
 
 /// What the check did, for the report's last line and JSON.

@@ -153,6 +153,69 @@ pub fn values_files(job: &Job, settings: &RenderSettings) -> Vec<PathBuf> {
     files
 }
 
+/// One chart's `helm template` command, kept so that tracing can render the chart again with
+/// a sentinel value (issue 23: a tie between values keys is decided by rendering).
+#[derive(Debug)]
+pub struct HelmRun {
+    program: PathBuf,
+    release: String,
+    namespace: String,
+    values: Vec<PathBuf>,
+    set: Vec<super::SetValue>,
+    limits: exec::Limits,
+}
+
+impl HelmRun {
+    /// `template RELEASE COPY --namespace NS --values …`, then the config's `set:` as a values
+    /// file, then `extra` (a sentinel) as the last one, so that it wins.
+    fn args(
+        &self,
+        copy: &Path,
+        scratch: &Scratch,
+        extra: Option<&serde_json::Value>,
+    ) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "template".into(),
+            self.release.clone().into(),
+            copy.as_os_str().to_owned(),
+            "--namespace".into(),
+            self.namespace.clone().into(),
+        ];
+        for v in &self.values {
+            args.push("--values".into());
+            args.push(v.clone().into_os_string());
+        }
+        // The config's `set:` goes in last, as a values file: typed as written in YAML, so a
+        // number stays a number, exactly as a values file would give it.
+        let set = (!self.set.is_empty()).then(|| super::values::set_document(&self.set));
+        for (name, doc) in [
+            ("pullcheck-set.json", set.as_ref()),
+            ("pullcheck-sentinel.json", extra),
+        ] {
+            let Some(doc) = doc else { continue };
+            let file = scratch.dir.join(name);
+            if std::fs::write(&file, doc.to_string()).is_ok() {
+                args.push("--values".into());
+                args.push(file.into_os_string());
+            }
+        }
+        args
+    }
+
+    /// The chart rendered again with `extra` as the last values file, from a fresh private
+    /// copy; `None` when that does not render.
+    pub fn rerender(&self, job: &Job, extra: &serde_json::Value) -> Option<String> {
+        let scratch = Scratch::new().ok()?;
+        let copy = scratch.dir.join("chart");
+        job.tree.copy_chart(&job.dir, &copy).ok()?;
+        let args = self.args(&copy, &scratch, Some(extra));
+        match exec::run(&self.program, &args, &scratch, self.limits) {
+            Outcome::Ok { stdout } => Some(stdout),
+            _ => None,
+        }
+    }
+}
+
 pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> Output {
     let mut out = Output {
         text: None,
@@ -246,36 +309,30 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
         .and_then(|c| c.namespace.clone())
         .or_else(|| settings.namespace.clone())
         .unwrap_or_else(|| default_namespace.to_string());
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "template".into(),
-        release.into(),
-        copy.clone().into_os_string(),
-        "--namespace".into(),
-        namespace.into(),
-    ];
     let values = values_files(job, settings);
-    for v in &values {
-        args.push("--values".into());
-        args.push(v.clone().into_os_string());
-    }
-    // The config's `set:` goes in last, as a values file: typed as written in YAML, so a
-    // number stays a number, exactly as a values file would give it.
-    let set = chart_settings.map(|c| c.set.as_slice()).unwrap_or_default();
-    if !set.is_empty() {
-        let file = scratch.dir.join("pullcheck-set.json");
-        let json = super::values::set_document(set);
-        if std::fs::write(&file, json.to_string()).is_ok() {
-            args.push("--values".into());
-            args.push(file.into_os_string());
-        }
-    }
+    let run = HelmRun {
+        program,
+        release,
+        namespace,
+        values: values.clone(),
+        set: chart_settings.map(|c| c.set.clone()).unwrap_or_default(),
+        limits: settings.limits(),
+    };
+    let args = run.args(&copy, &scratch, None);
+    let program = run.program.clone();
     let start = Instant::now();
     let outcome = exec::run(&program, &args, &scratch, settings.limits());
     out.render_time = start.elapsed();
     match outcome {
         Outcome::Ok { stdout } => {
             out.text = Some(stdout);
-            out.tracer = Some(super::Tracer::helm(job, &chart, &values, chart_settings));
+            out.tracer = Some(super::Tracer::helm(
+                job,
+                &chart,
+                &values,
+                chart_settings,
+                run,
+            ));
         }
         Outcome::Failed { stderr } => {
             // Helm names the chart by the path it was given: the copy's, shown as the user's.

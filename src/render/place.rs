@@ -46,7 +46,8 @@ impl Placer {
     }
 
     /// Traces every finding in rendered text to its source, merges the findings that several
-    /// roots share (overlays of one base), and says in each message what was rendered.
+    /// roots share (overlays of one base), and says in each message what was rendered. Returns
+    /// how many extra renders deciding ties took.
     pub fn trace(
         &mut self,
         sources: &mut SourceMap,
@@ -54,7 +55,7 @@ impl Placer {
         tracers: &HashMap<FileId, Tracer>,
         objects: &[Vec<ObjectFacts>],
         kinds: &crate::model::KindTable,
-    ) {
+    ) -> usize {
         for f in findings.iter_mut() {
             let Some(tracer) = tracers.get(&f.span.file) else {
                 continue;
@@ -96,6 +97,7 @@ impl Placer {
                 f.message = format!("{} ({})", f.message, describe(r));
             }
         }
+        tracers.values().map(Tracer::sentinel_renders).sum()
     }
 }
 

@@ -7,7 +7,7 @@
 //! reference boundaries, under a key that names an image part; two candidates are a tie and
 //! tracing falls back to the next step. The last step is the chart's or root's own file.
 
-use super::helm::{ChartFile, chart_file};
+use super::helm::{ChartFile, HelmRun, chart_file};
 use super::kustomize::{ImageEntry, InlinePatch, Kustomization};
 use super::values::{Leaf, leaves, set_leaves};
 use super::{ChartSettings, Job, Kind, Place, RenderedInfo, SourceText};
@@ -28,6 +28,31 @@ pub struct Tracer {
     leaves: Vec<Leaf>,
     /// Kustomize: the root's kustomization first, then its bases.
     kustomizations: Vec<Kustomization>,
+    /// Helm: how to render the chart again, to decide a tie between values keys.
+    rerun: Option<Rerun>,
+}
+
+/// At most this many extra renders per chart: past it, a tie stays not certain.
+const MAX_SENTINEL_RENDERS: usize = 16;
+
+/// A chart rendered again with one values key set to a sentinel: a tie between keys that print
+/// the same text is decided by which key's sentinel reaches the flagged field. Each key is
+/// rendered once per run, and only for the findings that tie.
+#[derive(Debug)]
+struct Rerun {
+    run: HelmRun,
+    job: Job,
+    /// The chart refuses images it does not ship unless told (Bitnami's
+    /// `global.security.allowInsecureImages`): a sentinel is such an image.
+    allow_images: Option<String>,
+    done: std::sync::Mutex<Sentinels>,
+}
+
+#[derive(Debug, Default)]
+struct Sentinels {
+    /// Per values key: its sentinel and the objects rendered with it (`None`: did not render).
+    by_key: HashMap<String, Option<(String, Vec<ObjectFacts>)>>,
+    renders: usize,
 }
 
 /// Where a finding goes, and what it was rendered from.
@@ -96,6 +121,7 @@ impl Tracer {
         chart: &ChartFile,
         values: &[PathBuf],
         settings: Option<&ChartSettings>,
+        run: HelmRun,
     ) -> Tracer {
         let mut all: Vec<Leaf> = Vec::new();
         subchart_leaves(&job.dir, chart, "", 0, &mut all);
@@ -128,13 +154,24 @@ impl Tracer {
                 }
             }
         }
+        let leaves: Vec<Leaf> = effective.into_iter().flatten().collect();
+        let allow_images = leaves
+            .iter()
+            .find(|l| l.path.ends_with("security.allowInsecureImages"))
+            .map(|l| l.path.clone());
         Tracer {
             kind: Kind::Helm,
             root: job.display.clone(),
             dir: job.dir.clone(),
             marker: job.marker.clone(),
-            leaves: effective.into_iter().flatten().collect(),
+            leaves,
             kustomizations: Vec::new(),
+            rerun: Some(Rerun {
+                run,
+                job: job.clone(),
+                allow_images,
+                done: Default::default(),
+            }),
         }
     }
 
@@ -146,6 +183,7 @@ impl Tracer {
             marker: job.marker.clone(),
             leaves: Vec::new(),
             kustomizations: tree,
+            rerun: None,
         }
     }
 
@@ -190,7 +228,7 @@ impl Tracer {
             let part = focused_part(text, &span, h, focus);
             let exact = match self.kind {
                 Kind::Helm => self
-                    .values_place(h, part.clone(), numeric_only)
+                    .values_place(h, part.clone(), numeric_only, kinds)
                     .map(|(place, key)| (place, Some(key))),
                 Kind::Kustomize => self.images_place(h, part.clone(), kinds).map(|p| (p, None)),
             };
@@ -271,10 +309,17 @@ impl Tracer {
         h: &Hit<'_>,
         part: Range<usize>,
         numeric_only: bool,
+        kinds: &KindTable,
     ) -> Option<(Place, String)> {
         let mut candidates = self.values_candidates(h, part, numeric_only);
         if h.field == Field::PullPolicy && candidates.len() > 1 {
             candidates = self.beside_the_image(candidates, h);
+        }
+        if candidates.len() > 1 {
+            candidates = self
+                .decide_by_rendering(&candidates, h, kinds)
+                .into_iter()
+                .collect();
         }
         match candidates.as_slice() {
             [only] => Some((
@@ -286,6 +331,65 @@ impl Tracer {
             )),
             _ => None,
         }
+    }
+
+    /// Extra renders of the chart so far.
+    pub fn sentinel_renders(&self) -> usize {
+        self.rerun
+            .as_ref()
+            .and_then(|r| r.done.lock().ok().map(|d| d.renders))
+            .unwrap_or(0)
+    }
+
+    /// Of several values keys that print the same text into the hit's field, the one whose
+    /// sentinel reaches that field when the chart is rendered with it; `None` unless every
+    /// candidate could be tried (rendered, its object and container found again) and exactly
+    /// one reached it.
+    fn decide_by_rendering<'l>(
+        &self,
+        candidates: &[&'l Leaf],
+        h: &Hit<'_>,
+        kinds: &KindTable,
+    ) -> Option<&'l Leaf> {
+        let rerun = self.rerun.as_ref()?;
+        let mut done = rerun.done.lock().ok()?;
+        let mut found = None;
+        for c in candidates {
+            if !done.by_key.contains_key(&c.path) {
+                // A list element cannot be set alone, and past the budget nothing is tried.
+                if c.path.contains('[') || done.renders >= MAX_SENTINEL_RENDERS {
+                    return None;
+                }
+                done.renders += 1;
+                let sentinel = format!("pullcheck-sentinel-{}", done.renders);
+                let mut doc = serde_json::Map::new();
+                super::values::insert_path(&mut doc, &c.path, sentinel.clone().into());
+                if let Some(allow) = &rerun.allow_images {
+                    super::values::insert_path(&mut doc, allow, true.into());
+                }
+                let objects = rerun
+                    .run
+                    .rerender(&rerun.job, &serde_json::Value::Object(doc))
+                    .map(|text| {
+                        let docs = crate::syntax::parse_stream(&text, 0, &Default::default());
+                        let objects: Vec<ObjectFacts> = docs
+                            .iter()
+                            .flatten()
+                            .flat_map(|d| crate::model::extract_objects(d, kinds))
+                            .collect();
+                        (sentinel, objects)
+                    });
+                done.by_key.insert(c.path.clone(), objects);
+            }
+            let (sentinel, objects) = done.by_key.get(&c.path)?.as_ref()?;
+            if sentinel_reaches(objects, h, sentinel)? {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(*c);
+            }
+        }
+        found
     }
 
     /// Of several pull-policy scalars that print the same word, the one whose mapping also
@@ -564,6 +668,33 @@ impl Tracer {
             .unwrap_or(0..0);
         Some(Place { file, range })
     }
+}
+
+/// Whether `sentinel` is in the hit's field of the same object and container rendered again;
+/// `None` when they cannot be found there (the key changed what is rendered).
+fn sentinel_reaches(objects: &[ObjectFacts], h: &Hit<'_>, sentinel: &str) -> Option<bool> {
+    let o = objects
+        .iter()
+        .find(|o| o.kind == h.object.kind && o.name == h.object.name)?;
+    let pod = o.pod.as_ref()?;
+    if h.field == Field::PullSecret {
+        return Some(
+            pod.image_pull_secrets
+                .iter()
+                .any(|r| matches!(r, PullSecretRef::Named(s) if s.text.contains(sentinel))),
+        );
+    }
+    let (kind, at) = h.slot?;
+    let c = pod.containers.iter().filter(|c| c.kind == kind).nth(at)?;
+    if c.name_text() != h.container_name {
+        return None;
+    }
+    let field = match h.field {
+        Field::Image => c.image.as_ref(),
+        Field::PullPolicy => c.pull_policy.as_deref(),
+        _ => None,
+    };
+    Some(field.is_some_and(|s| s.text.contains(sentinel)))
 }
 
 /// Whether `text` defines the hit's object (its kind, a name the rendered name contains): the

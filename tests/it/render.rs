@@ -758,3 +758,59 @@ fn one_values_line_behind_several_containers_is_one_finding_naming_them_all() {
     let r = report.findings[0].rendered.as_deref().expect("rendered");
     assert_eq!(r.also_objects.len(), 1, "{:?}", r.also_objects);
 }
+
+#[test]
+fn a_tie_between_values_keys_is_decided_by_rendering_with_a_sentinel() {
+    if !renderers_available("render::ambiguous") {
+        return;
+    }
+    // Issue 23, class 4: `latest` is written three times (the image's tag, an unrelated
+    // `config.version`, a disabled subchart's tag). Text cannot tell them apart; one render
+    // with a sentinel at each can: `image.tag`, certain.
+    let report = run(&["fixtures/render/ambiguous"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/ambiguous/values.yaml".to_string(), 6)],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.label.contains("not certain"))
+    );
+    assert_eq!(report.summary.sentinel_renders, 3);
+    // A chart whose findings are all unambiguous renders once.
+    let report = run(&["fixtures/render/shared-value"], &[]);
+    assert_eq!(report.summary.sentinel_renders, 0);
+    // A real chart: only ghcr.io is allowed, and Bitnami's memcached writes `registry:
+    // docker.io` for each of its three images (two rendered, with the exporter on). Each
+    // finding at its own image's key; the chart refuses images it does not ship, which the
+    // sentinel renders tell it to allow.
+    std::env::set_current_dir(repo()).expect("repo root");
+    let cfg = pullcheck::config::load(Some(std::path::Path::new(
+        "fixtures/render/registry/.pullcheck.yaml",
+    )))
+    .expect("config");
+    let mut render = with_renderers(RenderSettings::default());
+    render.values = vec![PathBuf::from("fixtures/render/values-metrics.yaml")];
+    let report = lint(&LintOptions {
+        paths: vec![PathBuf::from("fixtures/render/real/helm/bitnami-memcached")],
+        jobs: 2,
+        settings: cfg.settings(),
+        render,
+        ..LintOptions::default()
+    })
+    .expect("lint runs");
+    let values = "fixtures/render/real/helm/bitnami-memcached/values.yaml".to_string();
+    let mut got = at(&report, "registry-not-allowed");
+    got.sort();
+    assert_eq!(
+        got,
+        [(values.clone(), 87), (values, 691)],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert_eq!(report.summary.sentinel_renders, 3);
+}
