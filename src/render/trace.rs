@@ -488,12 +488,15 @@ impl Tracer {
         ) {
             return None;
         }
-        let order = self.container_order(h, kinds);
+        let base = AsWritten {
+            order: self.container_order(h, kinds),
+            field: self.field_as_written(h, kinds),
+        };
         for k in &self.kustomizations {
             let mut written: Vec<Option<Range<usize>>> = k
                 .inline_patches
                 .iter()
-                .flat_map(|p| inline_patch_writes(p, &k.file.text, h, kinds, order.as_deref()))
+                .flat_map(|p| inline_patch_writes(p, &k.file.text, h, kinds, &base))
                 .collect();
             if !written.is_empty() {
                 // A patch of this kustomization writes the field; a patch file as well, or two
@@ -601,6 +604,31 @@ impl Tracer {
             .collect();
         reached.extend(components);
         Some(reached)
+    }
+
+    /// The resource file that defines the hit's object (the last kustomization's that does) and
+    /// where it writes the hit's field.
+    fn field_as_written(
+        &self,
+        h: &Hit<'_>,
+        kinds: &KindTable,
+    ) -> Option<(Arc<SourceText>, Range<usize>)> {
+        for k in self.kustomizations.iter().rev() {
+            let dir = k.dir();
+            for r in k.local_references() {
+                let path = dir.join(r);
+                if !path.is_file() {
+                    continue;
+                }
+                let Some(file) = SourceText::read(&path) else {
+                    continue;
+                };
+                if let Some(range) = field_in_file(&file.text, h, kinds) {
+                    return Some((file, range));
+                }
+            }
+        }
+        None
     }
 
     /// The names of the containers of the hit's list (`containers`, `initContainers`), in the
@@ -747,7 +775,7 @@ fn inline_patch_writes(
     file: &str,
     h: &Hit<'_>,
     kinds: &KindTable,
-    order: Option<&[Option<String>]>,
+    base: &AsWritten,
 ) -> Vec<Option<Range<usize>>> {
     let reach = if patch.targeted {
         target_reaches(patch, h)
@@ -762,7 +790,7 @@ fn inline_patch_writes(
         return Vec::new();
     };
     let in_text: Vec<Option<Range<usize>>> = if first.root().is_some_and(|r| r.is_seq()) {
-        json_patch_writes(first, h, order)
+        json_patch_writes(first, h, kinds, base)
     } else if patch.targeted {
         // A strategic-merge patch with a target: its own kind and name do not matter.
         vec![field_in_objects(&patch.text, h, kinds, false)]
@@ -793,8 +821,10 @@ fn inline_patch_writes(
 fn json_patch_writes(
     doc: &crate::syntax::Document<'_>,
     h: &Hit<'_>,
-    order: Option<&[Option<String>]>,
+    kinds: &KindTable,
+    base: &AsWritten,
 ) -> Vec<Option<Range<usize>>> {
+    let order = base.order.as_deref();
     let mut out = Vec::new();
     let (Some(root), Some((kind, _)), Some(key)) = (doc.root(), h.slot, h.field.key_in_pod())
     else {
@@ -819,6 +849,21 @@ fn json_patch_writes(
             .map(|s| s.replace("~1", "/").replace("~0", "~"))
             .collect();
         let Some(j) = segments.iter().position(|s| s == kind.field()) else {
+            // A kind that keeps containers elsewhere (a declared kind's `spec.jobs[].container`):
+            // the path is followed in the resource as written. It lands on the field: this
+            // operation's value; on what holds it (a whole job): it writes it, to a line that
+            // cannot be told; elsewhere: not this field.
+            let Some((file, field)) = &base.field else {
+                out.push(None);
+                continue;
+            };
+            match node_at(&file.text, h, kinds, &segments) {
+                Some(n) if n == *field => out.push(Some(value.value_range())),
+                Some(n) if n.start <= field.start && field.end <= n.end => out.push(None),
+                Some(_) => {}
+                None if segments.last().is_some_and(|s| s == key) => out.push(None),
+                None => {}
+            }
             continue;
         };
         let rest = segments.get(j + 1..).unwrap_or(&[]);
@@ -851,6 +896,40 @@ fn json_patch_writes(
         }
     }
     out
+}
+
+/// What the resource that defines the hit's object writes, for reading a patch's paths.
+struct AsWritten {
+    /// The names of the containers of the hit's list, in order.
+    order: Option<Vec<Option<String>>>,
+    /// The resource file and where it writes the hit's field.
+    field: Option<(Arc<SourceText>, Range<usize>)>,
+}
+
+/// The value range of the node at a JSON pointer's `segments` in the hit's object as `text`
+/// writes it; `None` when the path does not resolve there.
+fn node_at(
+    text: &str,
+    h: &Hit<'_>,
+    kinds: &KindTable,
+    segments: &[String],
+) -> Option<Range<usize>> {
+    let docs = crate::syntax::parse_stream(text, 0, &Default::default());
+    let rendered = h.object.name.as_deref()?;
+    let doc = docs.iter().flatten().find(|doc| {
+        crate::model::extract_objects(doc, kinds).iter().any(|o| {
+            o.kind == h.object.kind && o.name.as_deref().is_some_and(|n| rendered.contains(n))
+        })
+    })?;
+    let mut at = doc.root()?;
+    for s in segments {
+        at = if at.is_seq() {
+            at.items().nth(s.parse::<usize>().ok()?)?
+        } else {
+            at.get(s)?
+        };
+    }
+    Some(at.value_range())
 }
 
 /// Where the objects of `text` write the field `h` is about; `by_name`: only an object of

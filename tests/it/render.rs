@@ -814,3 +814,51 @@ fn a_tie_between_values_keys_is_decided_by_rendering_with_a_sentinel() {
     );
     assert_eq!(report.summary.sentinel_renders, 3);
 }
+
+#[test]
+fn findings_in_a_kind_the_config_declares_are_traced_like_built_in_ones() {
+    if !renderers_available("render::user_kind") {
+        return;
+    }
+    // Issue 23: a `Runner` keeps containers at `spec.jobs[].container`. Helm: the values line;
+    // Kustomize: the JSON 6902 operation's `value:` (its path followed in the resource as
+    // written), and the untouched job at its own line.
+    let report = crate::common::run_case(std::path::Path::new("fixtures/render/user-kind"));
+    let mut got: Vec<(&str, String, usize)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.span.file).expect("file");
+            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
+            (f.rule, file.name.clone(), line)
+        })
+        .collect();
+    got.sort();
+    let d = "fixtures/render/user-kind";
+    assert_eq!(
+        got,
+        [
+            ("latest-tag", format!("{d}/chart/values.yaml"), 4),
+            (
+                "latest-tag",
+                format!("{d}/kustomize/kustomization.yaml"),
+                11
+            ),
+            (
+                "missing-tag",
+                format!("{d}/chart/templates/runner.yaml"),
+                13
+            ),
+            ("missing-tag", format!("{d}/kustomize/runner.yaml"), 12),
+            ("stale-if-not-present", format!("{d}/chart/values.yaml"), 5),
+        ],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.label.contains("not certain"))
+    );
+}
