@@ -853,15 +853,18 @@ fn json_patch_writes(
             // the path is followed in the resource as written. It lands on the field: this
             // operation's value; on what holds it (a whole job): it writes it, to a line that
             // cannot be told; elsewhere: not this field.
+            let names_the_field = segments.last().is_some_and(|s| s == key);
             let Some((file, field)) = &base.field else {
-                out.push(None);
+                if names_the_field {
+                    out.push(None);
+                }
                 continue;
             };
             match node_at(&file.text, h, kinds, &segments) {
                 Some(n) if n == *field => out.push(Some(value.value_range())),
                 Some(n) if n.start <= field.start && field.end <= n.end => out.push(None),
                 Some(_) => {}
-                None if segments.last().is_some_and(|s| s == key) => out.push(None),
+                None if names_the_field => out.push(None),
                 None => {}
             }
             continue;

@@ -39,6 +39,7 @@ mod online_cache;
 mod registry_harness;
 mod render;
 mod render_hostile;
+mod render_invariant;
 mod suppression;
 mod third_party_licenses;
 mod version;
