@@ -473,9 +473,26 @@ fn helm_message(stderr: &str) -> String {
         if !out.is_empty() {
             out.push_str(if out.ends_with(':') { " " } else { "; " });
         }
+        // Helm 4 puts a template error's place alone on the first line (`web/t.yaml:6:15`, the
+        // rest indented below); Helm 3 writes `template: web/t.yaml:6:15: executing …`. One
+        // form, so the message and its place do not depend on the Helm that rendered.
+        if out.is_empty() && is_template_place(line) {
+            out.push_str(&format!("template: {line}:"));
+            continue;
+        }
         out.push_str(line);
     }
     out
+}
+
+/// `chart/templates/x.yaml:6:15`: a path, a line and a column, nothing else.
+fn is_template_place(line: &str) -> bool {
+    let mut parts = line.rsplitn(3, ':');
+    let (Some(column), Some(row), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    number(column) && number(row) && path.contains('/') && !path.contains(char::is_whitespace)
 }
 
 /// Where a message about the values points: a values file Helm could not parse
@@ -501,12 +518,24 @@ fn values_error_place(job: &Job, values: &[PathBuf], message: &str) -> Option<Pl
     if !message.contains("schema") {
         return None;
     }
-    // `- a.b: Invalid type…`: the first key path the schema names.
+    // `- a.b: Invalid type…` (Helm 3) or `- at '/a/b': got number…` (Helm 4, a JSON
+    // pointer): the first key path the schema names.
     let key = message
         .split("- ")
         .skip(1)
         .filter_map(|item| item.split_once(": ").map(|(k, _)| k.trim()))
+        .map(
+            |k| match k.strip_prefix("at '/").and_then(|p| p.strip_suffix('\'')) {
+                Some(pointer) => pointer
+                    .split('/')
+                    .map(|s| s.replace("~1", "/").replace("~0", "~"))
+                    .collect::<Vec<_>>()
+                    .join("."),
+                None => k.to_string(),
+            },
+        )
         .find(|k| !k.is_empty() && !k.starts_with('(') && !k.contains(' '))?;
+    let key = key.as_str();
     let mut files: Vec<PathBuf> = vec![job.dir.join("values.yaml")];
     files.extend(values.iter().cloned());
     files.iter().rev().find_map(|path| {
@@ -667,6 +696,15 @@ mod tests {
         for old in ["v3.10.3", "v3.9.0", "v2.17.0", "", "vX", "v3"] {
             assert!(!helm_is_safe(old), "{old}");
         }
+    }
+
+    #[test]
+    fn helm_4_template_errors_read_as_helm_3_s() {
+        let four = "Error: web/templates/configmap.yaml:6:15\n  executing \"web/templates/configmap.yaml\" at <.Values.missing.deeper>:\n    nil pointer evaluating interface {}.deeper\n\nUse --debug flag to render out invalid YAML\n";
+        let three = "Error: template: web/templates/configmap.yaml:6:15: executing \"web/templates/configmap.yaml\" at <.Values.missing.deeper>: nil pointer evaluating interface {}.deeper\n\nUse --debug flag to render out invalid YAML\n";
+        assert_eq!(helm_message(four), helm_message(three));
+        assert!(!is_template_place("Error: x:1:2"));
+        assert!(!is_template_place("web/t.yaml:6"));
     }
 
     #[test]

@@ -251,6 +251,10 @@ fn every_finding_in_the_real_charts_and_trees_points_at_its_value_or_says_why_no
         return;
     }
     let helm4 = std::env::var_os("PULLCHECK_HELM4").map(PathBuf::from);
+    assert!(
+        helm4.is_some() || std::env::var_os("PULLCHECK_REQUIRE_CLIENTS").is_none(),
+        "PULLCHECK_HELM4 is not set but PULLCHECK_REQUIRE_CLIENTS is"
+    );
     let scratch = repo().join("target").join("render-invariant");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("scratch");
@@ -339,4 +343,63 @@ fn every_finding_in_the_real_charts_and_trees_points_at_its_value_or_says_why_no
     );
     assert!(traced > 50, "{traced}");
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Chart directories under `dir` (not the subcharts under a chart's `charts/`).
+fn charts_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    if dir.join("Chart.yaml").is_file() {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && !p.is_symlink())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        charts_under(&d, out);
+    }
+}
+
+#[test]
+fn every_chart_in_fixtures_gives_the_same_findings_with_helm_3_and_helm_4() {
+    if !renderers_available("render_invariant::helm4") {
+        return;
+    }
+    let Some(helm4) = std::env::var_os("PULLCHECK_HELM4").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("PULLCHECK_REQUIRE_CLIENTS").is_none(),
+            "PULLCHECK_HELM4 is not set but PULLCHECK_REQUIRE_CLIENTS is"
+        );
+        eprintln!("skipping render_invariant::helm4: set PULLCHECK_HELM4");
+        return;
+    };
+    std::env::set_current_dir(repo()).expect("repo root");
+    let mut charts = Vec::new();
+    charts_under(Path::new("fixtures"), &mut charts);
+    // The real charts are compared with every override above; hostile inputs have their tests.
+    charts.retain(|c| !c.starts_with(REAL) && !c.starts_with("fixtures/hostile"));
+    assert!(charts.len() > 10, "{charts:?}");
+    for chart in &charts {
+        let three = seen(&lint_with(std::slice::from_ref(chart), &[], None));
+        let four = seen(&lint_with(std::slice::from_ref(chart), &[], Some(&helm4)));
+        // A schema's message is Helm's own words, which Helm 4's validator writes otherwise
+        // (`at '/image/tag': got number, want string`); where it points must not differ.
+        let place = |s: &Seen| (s.rule, s.file.clone(), s.line, s.column, s.label.clone());
+        assert_eq!(
+            three.iter().map(place).collect::<Vec<_>>(),
+            four.iter().map(place).collect::<Vec<_>>(),
+            "{}",
+            chart.display()
+        );
+        for (a, b) in three.iter().zip(&four) {
+            if !a.message.contains("schema") {
+                assert_eq!(a.message, b.message, "{}", chart.display());
+            }
+        }
+    }
 }
