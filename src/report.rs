@@ -15,6 +15,8 @@ pub struct Summary {
     /// (`--unsafe-fixes`).
     pub fixable: usize,
     pub unsafe_fixable: usize,
+    /// Extra renders of charts with a sentinel value, to decide ties in tracing (issue 23).
+    pub sentinel_renders: usize,
 }
 
 /// What the check did, for the report's last line and JSON.

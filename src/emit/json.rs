@@ -96,6 +96,19 @@ struct JsonRendered<'a> {
     /// Other roots that gave the same finding (overlays sharing a base).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     also: &'a [String],
+    /// Other containers the same rule flagged at the same source line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also_objects: Vec<JsonAlsoObject<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonAlsoObject<'a> {
+    root: &'a str,
+    kind: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+    container: Option<&'a str>,
+    text: &'a str,
 }
 
 #[derive(Serialize)]
@@ -150,6 +163,18 @@ fn build(report: &Report) -> JsonReport<'_> {
                     template: r.template.as_deref(),
                     text: &r.text,
                     also: &r.also,
+                    also_objects: r
+                        .also_objects
+                        .iter()
+                        .map(|o| JsonAlsoObject {
+                            root: &o.root,
+                            kind: &o.object.kind,
+                            namespace: &o.object.namespace,
+                            name: &o.object.name,
+                            container: o.container.as_deref(),
+                            text: &o.text,
+                        })
+                        .collect(),
                 }),
                 extra: f
                     .extra

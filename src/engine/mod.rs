@@ -173,7 +173,8 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     );
     // Traced before the masking in `finish`, so the traced texts are masked too.
     if !tracers.is_empty() {
-        placed.trace(&mut sources, &mut findings, &tracers, &objects, &opts.kinds);
+        summary.sentinel_renders =
+            placed.trace(&mut sources, &mut findings, &tracers, &objects, &opts.kinds);
     }
     let mut report = finish::report(sources, findings, summary, input_failed);
     report.online = online;

@@ -153,6 +153,69 @@ pub fn values_files(job: &Job, settings: &RenderSettings) -> Vec<PathBuf> {
     files
 }
 
+/// One chart's `helm template` command, kept so that tracing can render the chart again with
+/// a sentinel value (issue 23: a tie between values keys is decided by rendering).
+#[derive(Debug)]
+pub struct HelmRun {
+    program: PathBuf,
+    release: String,
+    namespace: String,
+    values: Vec<PathBuf>,
+    set: Vec<super::SetValue>,
+    limits: exec::Limits,
+}
+
+impl HelmRun {
+    /// `template RELEASE COPY --namespace NS --values …`, then the config's `set:` as a values
+    /// file, then `extra` (a sentinel) as the last one, so that it wins.
+    fn args(
+        &self,
+        copy: &Path,
+        scratch: &Scratch,
+        extra: Option<&serde_json::Value>,
+    ) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "template".into(),
+            self.release.clone().into(),
+            copy.as_os_str().to_owned(),
+            "--namespace".into(),
+            self.namespace.clone().into(),
+        ];
+        for v in &self.values {
+            args.push("--values".into());
+            args.push(v.clone().into_os_string());
+        }
+        // The config's `set:` goes in last, as a values file: typed as written in YAML, so a
+        // number stays a number, exactly as a values file would give it.
+        let set = (!self.set.is_empty()).then(|| super::values::set_document(&self.set));
+        for (name, doc) in [
+            ("pullcheck-set.json", set.as_ref()),
+            ("pullcheck-sentinel.json", extra),
+        ] {
+            let Some(doc) = doc else { continue };
+            let file = scratch.dir.join(name);
+            if std::fs::write(&file, doc.to_string()).is_ok() {
+                args.push("--values".into());
+                args.push(file.into_os_string());
+            }
+        }
+        args
+    }
+
+    /// The chart rendered again with `extra` as the last values file, from a fresh private
+    /// copy; `None` when that does not render.
+    pub fn rerender(&self, job: &Job, extra: &serde_json::Value) -> Option<String> {
+        let scratch = Scratch::new().ok()?;
+        let copy = scratch.dir.join("chart");
+        job.tree.copy_chart(&job.dir, &copy).ok()?;
+        let args = self.args(&copy, &scratch, Some(extra));
+        match exec::run(&self.program, &args, &scratch, self.limits) {
+            Outcome::Ok { stdout } => Some(stdout),
+            _ => None,
+        }
+    }
+}
+
 pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> Output {
     let mut out = Output {
         text: None,
@@ -246,36 +309,30 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
         .and_then(|c| c.namespace.clone())
         .or_else(|| settings.namespace.clone())
         .unwrap_or_else(|| default_namespace.to_string());
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "template".into(),
-        release.into(),
-        copy.clone().into_os_string(),
-        "--namespace".into(),
-        namespace.into(),
-    ];
     let values = values_files(job, settings);
-    for v in &values {
-        args.push("--values".into());
-        args.push(v.clone().into_os_string());
-    }
-    // The config's `set:` goes in last, as a values file: typed as written in YAML, so a
-    // number stays a number, exactly as a values file would give it.
-    let set = chart_settings.map(|c| c.set.as_slice()).unwrap_or_default();
-    if !set.is_empty() {
-        let file = scratch.dir.join("pullcheck-set.json");
-        let json = super::values::set_document(set);
-        if std::fs::write(&file, json.to_string()).is_ok() {
-            args.push("--values".into());
-            args.push(file.into_os_string());
-        }
-    }
+    let run = HelmRun {
+        program,
+        release,
+        namespace,
+        values: values.clone(),
+        set: chart_settings.map(|c| c.set.clone()).unwrap_or_default(),
+        limits: settings.limits(),
+    };
+    let args = run.args(&copy, &scratch, None);
+    let program = run.program.clone();
     let start = Instant::now();
     let outcome = exec::run(&program, &args, &scratch, settings.limits());
     out.render_time = start.elapsed();
     match outcome {
         Outcome::Ok { stdout } => {
             out.text = Some(stdout);
-            out.tracer = Some(super::Tracer::helm(job, &chart, &values, chart_settings));
+            out.tracer = Some(super::Tracer::helm(
+                job,
+                &chart,
+                &values,
+                chart_settings,
+                run,
+            ));
         }
         Outcome::Failed { stderr } => {
             // Helm names the chart by the path it was given: the copy's, shown as the user's.
@@ -416,9 +473,26 @@ fn helm_message(stderr: &str) -> String {
         if !out.is_empty() {
             out.push_str(if out.ends_with(':') { " " } else { "; " });
         }
+        // Helm 4 puts a template error's place alone on the first line (`web/t.yaml:6:15`, the
+        // rest indented below); Helm 3 writes `template: web/t.yaml:6:15: executing …`. One
+        // form, so the message and its place do not depend on the Helm that rendered.
+        if out.is_empty() && is_template_place(line) {
+            out.push_str(&format!("template: {line}:"));
+            continue;
+        }
         out.push_str(line);
     }
     out
+}
+
+/// `chart/templates/x.yaml:6:15`: a path, a line and a column, nothing else.
+fn is_template_place(line: &str) -> bool {
+    let mut parts = line.rsplitn(3, ':');
+    let (Some(column), Some(row), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    number(column) && number(row) && path.contains('/') && !path.contains(char::is_whitespace)
 }
 
 /// Where a message about the values points: a values file Helm could not parse
@@ -444,12 +518,24 @@ fn values_error_place(job: &Job, values: &[PathBuf], message: &str) -> Option<Pl
     if !message.contains("schema") {
         return None;
     }
-    // `- a.b: Invalid type…`: the first key path the schema names.
+    // `- a.b: Invalid type…` (Helm 3) or `- at '/a/b': got number…` (Helm 4, a JSON
+    // pointer): the first key path the schema names.
     let key = message
         .split("- ")
         .skip(1)
         .filter_map(|item| item.split_once(": ").map(|(k, _)| k.trim()))
+        .map(
+            |k| match k.strip_prefix("at '/").and_then(|p| p.strip_suffix('\'')) {
+                Some(pointer) => pointer
+                    .split('/')
+                    .map(|s| s.replace("~1", "/").replace("~0", "~"))
+                    .collect::<Vec<_>>()
+                    .join("."),
+                None => k.to_string(),
+            },
+        )
         .find(|k| !k.is_empty() && !k.starts_with('(') && !k.contains(' '))?;
+    let key = key.as_str();
     let mut files: Vec<PathBuf> = vec![job.dir.join("values.yaml")];
     files.extend(values.iter().cloned());
     files.iter().rev().find_map(|path| {
@@ -610,6 +696,15 @@ mod tests {
         for old in ["v3.10.3", "v3.9.0", "v2.17.0", "", "vX", "v3"] {
             assert!(!helm_is_safe(old), "{old}");
         }
+    }
+
+    #[test]
+    fn helm_4_template_errors_read_as_helm_3_s() {
+        let four = "Error: web/templates/configmap.yaml:6:15\n  executing \"web/templates/configmap.yaml\" at <.Values.missing.deeper>:\n    nil pointer evaluating interface {}.deeper\n\nUse --debug flag to render out invalid YAML\n";
+        let three = "Error: template: web/templates/configmap.yaml:6:15: executing \"web/templates/configmap.yaml\" at <.Values.missing.deeper>: nil pointer evaluating interface {}.deeper\n\nUse --debug flag to render out invalid YAML\n";
+        assert_eq!(helm_message(four), helm_message(three));
+        assert!(!is_template_place("Error: x:1:2"));
+        assert!(!is_template_place("web/t.yaml:6"));
     }
 
     #[test]

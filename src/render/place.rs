@@ -2,9 +2,9 @@
 //! Files a finding points into are added to the run's [`SourceMap`] once each, with the values
 //! of secret-looking keys masked in snippets.
 
-use super::trace::Tracer;
+use super::trace::{Focus, Tracer};
 use super::{Place, SourceText};
-use crate::finding::{Finding, Fix, Label, TracedFix};
+use crate::finding::{AlsoObject, Finding, Fix, Label, TracedFix};
 use crate::model::ObjectFacts;
 use crate::source::{FileId, Origin, SourceFile, SourceMap, Span};
 use std::collections::HashMap;
@@ -46,7 +46,8 @@ impl Placer {
     }
 
     /// Traces every finding in rendered text to its source, merges the findings that several
-    /// roots share (overlays of one base), and says in each message what was rendered.
+    /// roots share (overlays of one base), and says in each message what was rendered. Returns
+    /// how many extra renders deciding ties took.
     pub fn trace(
         &mut self,
         sources: &mut SourceMap,
@@ -54,7 +55,7 @@ impl Placer {
         tracers: &HashMap<FileId, Tracer>,
         objects: &[Vec<ObjectFacts>],
         kinds: &crate::model::KindTable,
-    ) {
+    ) -> usize {
         for f in findings.iter_mut() {
             let Some(tracer) = tracers.get(&f.span.file) else {
                 continue;
@@ -65,8 +66,7 @@ impl Placer {
             let file_objects = objects
                 .get(f.span.file.0 as usize)
                 .map_or(&[][..], Vec::as_slice);
-            let numeric = f.rule == crate::rules::numeric_tag::META.name;
-            let traced = tracer.trace(&text, f.span.range(), numeric, file_objects, kinds);
+            let traced = tracer.trace(&text, f.span.range(), focus(f.rule), file_objects, kinds);
             let id = self.file_id(sources, &traced.place.file);
             let rendered_at = f.span;
             f.span = Span::new(id, traced.place.range.clone());
@@ -104,6 +104,30 @@ impl Placer {
                 f.message = format!("{} ({})", f.message, describe(r));
             }
         }
+        tracers.values().map(Tracer::sentinel_renders).sum()
+    }
+}
+
+/// What part of a flagged image a rule is about, for tracing.
+fn focus(rule: &str) -> Focus {
+    use crate::rules::{online, private_registry_without_pull_secret as private};
+    use crate::rules::{
+        pull_secret_registry_mismatch as mismatch, registry_not_allowed as allowed,
+    };
+    let registry_level = [
+        private::META.name,
+        allowed::META.name,
+        mismatch::META.name,
+        online::IMAGE_UNAUTHORIZED.name,
+        online::REGISTRY_UNREACHABLE.name,
+        online::REGISTRY_RATE_LIMITED.name,
+    ];
+    if rule == crate::rules::numeric_tag::META.name {
+        Focus::Number
+    } else if registry_level.contains(&rule) {
+        Focus::Registry
+    } else {
+        Focus::Span
     }
 }
 
@@ -199,35 +223,87 @@ fn describe(r: &crate::finding::Rendered) -> String {
         out.push_str(&format!(" in `{t}`"));
     }
     out.push_str(&format!(", {what}{plural} {roots}"));
+    for (i, o) in r.also_objects.iter().enumerate() {
+        out.push_str(if i == 0 { "; also " } else { ", " });
+        if let Some(c) = &o.container {
+            out.push_str(&format!("container `{c}` of "));
+        }
+        out.push_str(&format!("{} `{}`", o.object.kind, o.object.name));
+        if o.text != r.text {
+            out.push_str(&format!(" (`{}`)", o.text));
+        }
+    }
     out
 }
 
-/// One finding for what several roots share: same rule, same source span, same message.
+/// One finding for what several roots or containers share: the same rule at the same source
+/// line (a values key printed into several containers, a base line several overlays build).
+/// The first is kept; every other root goes to `also`, every other container to
+/// `also_objects` — none is dropped unnamed. Findings that reached only a file (no line) merge
+/// only when their messages are the same, as they may be about different things.
 fn merge_shared(findings: &mut Vec<Finding>) {
-    let mut first: HashMap<(&'static str, Span, String), usize> = HashMap::new();
+    type Key = (&'static str, Span, Option<String>);
+    let mut first: HashMap<Key, usize> = HashMap::new();
     let mut drop = vec![false; findings.len()];
-    let mut also: Vec<(usize, String)> = Vec::new();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
     for (i, f) in findings.iter().enumerate() {
-        let Some(r) = &f.rendered else { continue };
-        let key = (f.rule, f.span, f.message.clone());
+        if f.rendered.is_none() {
+            continue;
+        }
+        let at_a_line = !f.span.range().is_empty() && !is_root_problem(f);
+        let key = (f.rule, f.span, (!at_a_line).then(|| f.message.clone()));
         match first.get(&key) {
             Some(&j) => {
                 if let Some(d) = drop.get_mut(i) {
                     *d = true;
                 }
-                also.push((j, r.root.clone()));
+                merged.push((j, i));
             }
             None => {
                 first.insert(key, i);
             }
         }
     }
-    for (j, root) in also {
-        if let Some(r) = findings.get_mut(j).and_then(|f| f.rendered.as_mut())
-            && r.root != root
-            && !r.also.contains(&root)
-        {
+    for (j, i) in merged {
+        let Some(other) = findings.get(i) else {
+            continue;
+        };
+        let Some(theirs) = other.rendered.as_deref() else {
+            continue;
+        };
+        let root = theirs.root.clone();
+        let object = AlsoObject {
+            root: root.clone(),
+            object: other.object.clone().unwrap_or_default(),
+            container: other.container.clone(),
+            text: theirs.text.clone(),
+        };
+        let label = other.secondary.first().cloned();
+        let Some(f) = findings.get_mut(j) else {
+            continue;
+        };
+        let same_object = f.object.as_ref().map(|o| (&o.kind, &o.name))
+            == Some((&object.object.kind, &object.object.name))
+            && f.container == object.container;
+        let rendered_at_new_line = label
+            .as_ref()
+            .is_some_and(|l| !f.secondary.iter().any(|s| s.span == l.span));
+        let Some(r) = f.rendered.as_mut() else {
+            continue;
+        };
+        if r.root != root && !r.also.contains(&root) {
             r.also.push(root);
+        }
+        // Overlays of one base render one object each, prefixes aside: named as roots. Other
+        // containers are named themselves, with where each was rendered.
+        let overlay_copy = object.object.kind == f.object.as_ref().map_or("", |o| o.kind.as_str())
+            && object.container == f.container
+            && object.root != r.root;
+        if !same_object && !overlay_copy && !r.also_objects.contains(&object) {
+            r.also_objects.push(object);
+            if rendered_at_new_line && let Some(l) = label {
+                f.secondary.push(l);
+            }
         }
     }
     let mut i = 0;

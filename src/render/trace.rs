@@ -7,7 +7,7 @@
 //! reference boundaries, under a key that names an image part; two candidates are a tie and
 //! tracing falls back to the next step. The last step is the chart's or root's own file.
 
-use super::helm::{ChartFile, chart_file};
+use super::helm::{ChartFile, HelmRun, chart_file};
 use super::kustomize::{ImageEntry, InlinePatch, Kustomization};
 use super::values::{Leaf, leaves, set_leaves};
 use super::{ChartSettings, Job, Kind, Place, RenderedInfo, SourceText};
@@ -28,6 +28,31 @@ pub struct Tracer {
     leaves: Vec<Leaf>,
     /// Kustomize: the root's kustomization first, then its bases.
     kustomizations: Vec<Kustomization>,
+    /// Helm: how to render the chart again, to decide a tie between values keys.
+    rerun: Option<Rerun>,
+}
+
+/// At most this many extra renders per chart: past it, a tie stays not certain.
+const MAX_SENTINEL_RENDERS: usize = 16;
+
+/// A chart rendered again with one values key set to a sentinel: a tie between keys that print
+/// the same text is decided by which key's sentinel reaches the flagged field. Each key is
+/// rendered once per run, and only for the findings that tie.
+#[derive(Debug)]
+struct Rerun {
+    run: HelmRun,
+    job: Job,
+    /// The chart refuses images it does not ship unless told (Bitnami's
+    /// `global.security.allowInsecureImages`): a sentinel is such an image.
+    allow_images: Option<String>,
+    done: std::sync::Mutex<Sentinels>,
+}
+
+#[derive(Debug, Default)]
+struct Sentinels {
+    /// Per values key: its sentinel and the objects rendered with it (`None`: did not render).
+    by_key: HashMap<String, Option<(String, Vec<ObjectFacts>)>>,
+    renders: usize,
 }
 
 /// Where a finding goes, and what it was rendered from.
@@ -45,6 +70,20 @@ pub struct Traced {
     /// the user edits rather than the rendered field.
     pub values_key: Option<String>,
     pub policy_key: Option<String>,
+}
+
+/// Which part of the flagged value a finding is about, beyond its span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// The span says it (`latest-tag` spans the tag).
+    Span,
+    /// `numeric-tag`: only values typed as numbers can have printed it.
+    Number,
+    /// A finding about the image's registry (`registry-not-allowed`, a missing pull secret, an
+    /// unreachable registry): blamed where the registry is set (`image.registry`,
+    /// `global.imageRegistry`, an `images:` entry's `newName`), whatever the span covers. An
+    /// image without a registry host (Docker Hub) gets it where its repository is set.
+    Registry,
 }
 
 /// Which field of the rendered object a span is in.
@@ -86,6 +125,7 @@ impl Tracer {
         chart: &ChartFile,
         values: &[PathBuf],
         settings: Option<&ChartSettings>,
+        run: HelmRun,
     ) -> Tracer {
         let mut all: Vec<Leaf> = Vec::new();
         subchart_leaves(&job.dir, chart, "", 0, &mut all);
@@ -118,13 +158,24 @@ impl Tracer {
                 }
             }
         }
+        let leaves: Vec<Leaf> = effective.into_iter().flatten().collect();
+        let allow_images = leaves
+            .iter()
+            .find(|l| l.path.ends_with("security.allowInsecureImages"))
+            .map(|l| l.path.clone());
         Tracer {
             kind: Kind::Helm,
             root: job.display.clone(),
             dir: job.dir.clone(),
             marker: job.marker.clone(),
-            leaves: effective.into_iter().flatten().collect(),
+            leaves,
             kustomizations: Vec::new(),
+            rerun: Some(Rerun {
+                run,
+                job: job.clone(),
+                allow_images,
+                done: Default::default(),
+            }),
         }
     }
 
@@ -136,6 +187,7 @@ impl Tracer {
             marker: job.marker.clone(),
             leaves: Vec::new(),
             kustomizations: tree,
+            rerun: None,
         }
     }
 
@@ -157,10 +209,11 @@ impl Tracer {
         &self,
         text: &str,
         span: Range<usize>,
-        numeric_only: bool,
+        focus: Focus,
         objects: &[ObjectFacts],
         kinds: &KindTable,
     ) -> Traced {
+        let numeric_only = focus == Focus::Number;
         let hit = scalar_at(objects, &span);
         let template = source_comment(text, span.start);
         let rendered_text = hit.as_ref().map_or_else(
@@ -173,12 +226,13 @@ impl Tracer {
             template: template.map(str::to_string),
             text: rendered_text,
             also: Vec::new(),
+            also_objects: Vec::new(),
         };
         if let Some(h) = &hit {
-            let part = flagged_part(text, &span, h.scalar);
+            let part = focused_part(text, &span, h, focus);
             let exact = match self.kind {
                 Kind::Helm => self
-                    .values_place(h, part.clone(), numeric_only)
+                    .values_place(h, part.clone(), numeric_only, kinds)
                     .map(|(place, key)| (place, Some(key))),
                 Kind::Kustomize => self.images_place(h, part.clone(), kinds).map(|p| (p, None)),
             };
@@ -212,7 +266,7 @@ impl Tracer {
         let literal = hit.as_ref().filter(|h| {
             self.kind == Kind::Helm
                 && self
-                    .values_candidates(h, flagged_part(text, &span, h.scalar), numeric_only)
+                    .values_candidates(h, focused_part(text, &span, h, focus), numeric_only)
                     .is_empty()
         });
         let literal = literal.map(|h| (h.scalar.text.as_str(), h.container_name));
@@ -263,10 +317,17 @@ impl Tracer {
         h: &Hit<'_>,
         part: Range<usize>,
         numeric_only: bool,
+        kinds: &KindTable,
     ) -> Option<(Place, String)> {
         let mut candidates = self.values_candidates(h, part, numeric_only);
         if h.field == Field::PullPolicy && candidates.len() > 1 {
             candidates = self.beside_the_image(candidates, h);
+        }
+        if candidates.len() > 1 {
+            candidates = self
+                .decide_by_rendering(&candidates, h, kinds)
+                .into_iter()
+                .collect();
         }
         match candidates.as_slice() {
             [only] => Some((
@@ -278,6 +339,65 @@ impl Tracer {
             )),
             _ => None,
         }
+    }
+
+    /// Extra renders of the chart so far.
+    pub fn sentinel_renders(&self) -> usize {
+        self.rerun
+            .as_ref()
+            .and_then(|r| r.done.lock().ok().map(|d| d.renders))
+            .unwrap_or(0)
+    }
+
+    /// Of several values keys that print the same text into the hit's field, the one whose
+    /// sentinel reaches that field when the chart is rendered with it; `None` unless every
+    /// candidate could be tried (rendered, its object and container found again) and exactly
+    /// one reached it.
+    fn decide_by_rendering<'l>(
+        &self,
+        candidates: &[&'l Leaf],
+        h: &Hit<'_>,
+        kinds: &KindTable,
+    ) -> Option<&'l Leaf> {
+        let rerun = self.rerun.as_ref()?;
+        let mut done = rerun.done.lock().ok()?;
+        let mut found = None;
+        for c in candidates {
+            if !done.by_key.contains_key(&c.path) {
+                // A list element cannot be set alone, and past the budget nothing is tried.
+                if c.path.contains('[') || done.renders >= MAX_SENTINEL_RENDERS {
+                    return None;
+                }
+                done.renders += 1;
+                let sentinel = format!("pullcheck-sentinel-{}", done.renders);
+                let mut doc = serde_json::Map::new();
+                super::values::insert_path(&mut doc, &c.path, sentinel.clone().into());
+                if let Some(allow) = &rerun.allow_images {
+                    super::values::insert_path(&mut doc, allow, true.into());
+                }
+                let objects = rerun
+                    .run
+                    .rerender(&rerun.job, &serde_json::Value::Object(doc))
+                    .map(|text| {
+                        let docs = crate::syntax::parse_stream(&text, 0, &Default::default());
+                        let objects: Vec<ObjectFacts> = docs
+                            .iter()
+                            .flatten()
+                            .flat_map(|d| crate::model::extract_objects(d, kinds))
+                            .collect();
+                        (sentinel, objects)
+                    });
+                done.by_key.insert(c.path.clone(), objects);
+            }
+            let (sentinel, objects) = done.by_key.get(&c.path)?.as_ref()?;
+            if sentinel_reaches(objects, h, sentinel)? {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(*c);
+            }
+        }
+        found
     }
 
     /// Of several pull-policy scalars that print the same word, the one whose mapping also
@@ -376,12 +496,15 @@ impl Tracer {
         ) {
             return None;
         }
-        let order = self.container_order(h, kinds);
+        let base = AsWritten {
+            order: self.container_order(h, kinds),
+            field: self.field_as_written(h, kinds),
+        };
         for k in &self.kustomizations {
             let mut written: Vec<Option<Range<usize>>> = k
                 .inline_patches
                 .iter()
-                .flat_map(|p| inline_patch_writes(p, &k.file.text, h, kinds, order.as_deref()))
+                .flat_map(|p| inline_patch_writes(p, &k.file.text, h, kinds, &base))
                 .collect();
             if !written.is_empty() {
                 // A patch of this kustomization writes the field; a patch file as well, or two
@@ -491,43 +614,57 @@ impl Tracer {
         Some(reached)
     }
 
+    /// The resource file that defines the hit's object (the last kustomization's that does) and
+    /// where it writes the hit's field.
+    fn field_as_written(
+        &self,
+        h: &Hit<'_>,
+        kinds: &KindTable,
+    ) -> Option<(Arc<SourceText>, Range<usize>)> {
+        self.resource_files().find_map(|file| {
+            let range = field_in_file(&file.text, h, kinds)?;
+            Some((file, range))
+        })
+    }
+
+    /// The resource files of the kustomizations, the last kustomization's first (a base's
+    /// before the overlay that includes it).
+    fn resource_files(&self) -> impl Iterator<Item = Arc<SourceText>> + '_ {
+        self.kustomizations.iter().rev().flat_map(|k| {
+            let dir = k.dir();
+            k.local_references()
+                .map(move |r| dir.join(r))
+                .filter(|p| p.is_file())
+                .filter_map(|p| SourceText::read(&p))
+        })
+    }
+
     /// The names of the containers of the hit's list (`containers`, `initContainers`), in the
     /// order the resource file that defines the object writes them.
     fn container_order(&self, h: &Hit<'_>, kinds: &KindTable) -> Option<Vec<Option<String>>> {
         let (kind, _) = h.slot?;
-        for k in self.kustomizations.iter().rev() {
-            let dir = k.dir();
-            for r in k.local_references() {
-                let path = dir.join(r);
-                if !path.is_file() {
-                    continue;
-                }
-                let Some(file) = SourceText::read(&path) else {
+        for file in self.resource_files() {
+            let docs = crate::syntax::parse_stream(&file.text, 0, &Default::default());
+            for o in docs
+                .iter()
+                .flatten()
+                .flat_map(|doc| crate::model::extract_objects(doc, kinds))
+            {
+                let (Some(orig), Some(rendered)) = (o.name.as_deref(), h.object.name.as_deref())
+                else {
                     continue;
                 };
-                let docs = crate::syntax::parse_stream(&file.text, 0, &Default::default());
-                for o in docs
-                    .iter()
-                    .flatten()
-                    .flat_map(|doc| crate::model::extract_objects(doc, kinds))
-                {
-                    let (Some(orig), Some(rendered)) =
-                        (o.name.as_deref(), h.object.name.as_deref())
-                    else {
-                        continue;
-                    };
-                    if o.kind != h.object.kind || !rendered.contains(orig) {
-                        continue;
-                    }
-                    if let Some(pod) = &o.pod {
-                        return Some(
-                            pod.containers
-                                .iter()
-                                .filter(|c| c.kind == kind)
-                                .map(|c| c.name_text().map(str::to_string))
-                                .collect(),
-                        );
-                    }
+                if o.kind != h.object.kind || !rendered.contains(orig) {
+                    continue;
+                }
+                if let Some(pod) = &o.pod {
+                    return Some(
+                        pod.containers
+                            .iter()
+                            .filter(|c| c.kind == kind)
+                            .map(|c| c.name_text().map(str::to_string))
+                            .collect(),
+                    );
                 }
             }
         }
@@ -556,6 +693,33 @@ impl Tracer {
             .unwrap_or(0..0);
         Some(Place { file, range })
     }
+}
+
+/// Whether `sentinel` is in the hit's field of the same object and container rendered again;
+/// `None` when they cannot be found there (the key changed what is rendered).
+fn sentinel_reaches(objects: &[ObjectFacts], h: &Hit<'_>, sentinel: &str) -> Option<bool> {
+    let o = objects
+        .iter()
+        .find(|o| o.kind == h.object.kind && o.name == h.object.name)?;
+    let pod = o.pod.as_ref()?;
+    if h.field == Field::PullSecret {
+        return Some(
+            pod.image_pull_secrets
+                .iter()
+                .any(|r| matches!(r, PullSecretRef::Named(s) if s.text.contains(sentinel))),
+        );
+    }
+    let (kind, at) = h.slot?;
+    let c = pod.containers.iter().filter(|c| c.kind == kind).nth(at)?;
+    if c.name_text() != h.container_name {
+        return None;
+    }
+    let field = match h.field {
+        Field::Image => c.image.as_ref(),
+        Field::PullPolicy => c.pull_policy.as_deref(),
+        _ => None,
+    };
+    Some(field.is_some_and(|s| s.text.contains(sentinel)))
 }
 
 /// Whether `text` defines the hit's object (its kind, a name the rendered name contains): the
@@ -608,7 +772,7 @@ fn inline_patch_writes(
     file: &str,
     h: &Hit<'_>,
     kinds: &KindTable,
-    order: Option<&[Option<String>]>,
+    base: &AsWritten,
 ) -> Vec<Option<Range<usize>>> {
     let reach = if patch.targeted {
         target_reaches(patch, h)
@@ -623,7 +787,7 @@ fn inline_patch_writes(
         return Vec::new();
     };
     let in_text: Vec<Option<Range<usize>>> = if first.root().is_some_and(|r| r.is_seq()) {
-        json_patch_writes(first, h, order)
+        json_patch_writes(first, h, kinds, base)
     } else if patch.targeted {
         // A strategic-merge patch with a target: its own kind and name do not matter.
         vec![field_in_objects(&patch.text, h, kinds, false)]
@@ -654,8 +818,10 @@ fn inline_patch_writes(
 fn json_patch_writes(
     doc: &crate::syntax::Document<'_>,
     h: &Hit<'_>,
-    order: Option<&[Option<String>]>,
+    kinds: &KindTable,
+    base: &AsWritten,
 ) -> Vec<Option<Range<usize>>> {
+    let order = base.order.as_deref();
     let mut out = Vec::new();
     let (Some(root), Some((kind, _)), Some(key)) = (doc.root(), h.slot, h.field.key_in_pod())
     else {
@@ -680,6 +846,24 @@ fn json_patch_writes(
             .map(|s| s.replace("~1", "/").replace("~0", "~"))
             .collect();
         let Some(j) = segments.iter().position(|s| s == kind.field()) else {
+            // A kind that keeps containers elsewhere (a declared kind's `spec.jobs[].container`):
+            // the path is followed in the resource as written. It lands on the field: this
+            // operation's value; on what holds it (a whole job): it writes it, to a line that
+            // cannot be told; elsewhere: not this field.
+            let names_the_field = segments.last().is_some_and(|s| s == key);
+            let Some((file, field)) = &base.field else {
+                if names_the_field {
+                    out.push(None);
+                }
+                continue;
+            };
+            match node_at(&file.text, h, kinds, &segments) {
+                Some(n) if n == *field => out.push(Some(value.value_range())),
+                Some(n) if n.start <= field.start && field.end <= n.end => out.push(None),
+                Some(_) => {}
+                None if names_the_field => out.push(None),
+                None => {}
+            }
             continue;
         };
         let rest = segments.get(j + 1..).unwrap_or(&[]);
@@ -712,6 +896,40 @@ fn json_patch_writes(
         }
     }
     out
+}
+
+/// What the resource that defines the hit's object writes, for reading a patch's paths.
+struct AsWritten {
+    /// The names of the containers of the hit's list, in order.
+    order: Option<Vec<Option<String>>>,
+    /// The resource file and where it writes the hit's field.
+    field: Option<(Arc<SourceText>, Range<usize>)>,
+}
+
+/// The value range of the node at a JSON pointer's `segments` in the hit's object as `text`
+/// writes it; `None` when the path does not resolve there.
+fn node_at(
+    text: &str,
+    h: &Hit<'_>,
+    kinds: &KindTable,
+    segments: &[String],
+) -> Option<Range<usize>> {
+    let docs = crate::syntax::parse_stream(text, 0, &Default::default());
+    let rendered = h.object.name.as_deref()?;
+    let doc = docs.iter().flatten().find(|doc| {
+        crate::model::extract_objects(doc, kinds).iter().any(|o| {
+            o.kind == h.object.kind && o.name.as_deref().is_some_and(|n| rendered.contains(n))
+        })
+    })?;
+    let mut at = doc.root()?;
+    for s in segments {
+        at = if at.is_seq() {
+            at.items().nth(s.parse::<usize>().ok()?)?
+        } else {
+            at.get(s)?
+        };
+    }
+    Some(at.value_range())
 }
 
 /// Where the objects of `text` write the field `h` is about; `by_name`: only an object of
@@ -959,6 +1177,18 @@ fn scalar_at<'a>(objects: &'a [ObjectFacts], span: &Range<usize>) -> Option<Hit<
         }
     }
     None
+}
+
+/// The part of the hit's text the finding is about: the registry host (else the repository)
+/// for a registry finding on an image, else the flagged part.
+fn focused_part(text: &str, span: &Range<usize>, h: &Hit<'_>, focus: Focus) -> Range<usize> {
+    if focus == Focus::Registry
+        && h.field == Field::Image
+        && let Ok(r) = crate::image::parse_reference(&h.scalar.text)
+    {
+        return r.domain.clone().unwrap_or_else(|| r.path.clone());
+    }
+    flagged_part(text, span, h.scalar)
 }
 
 /// The flagged part of the scalar's text (byte range in `scalar.text`).

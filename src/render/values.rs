@@ -116,10 +116,19 @@ pub fn set_leaves(set: &[SetValue], file: &Arc<SourceText>) -> Vec<Leaf> {
 pub fn set_document(set: &[SetValue]) -> serde_json::Value {
     let mut root = serde_json::Map::new();
     for s in set {
-        let parts: Vec<&str> = s.path.split('.').filter(|p| !p.is_empty()).collect();
-        insert(&mut root, &parts, s.json.clone());
+        insert_path(&mut root, &s.path, s.json.clone());
     }
     serde_json::Value::Object(root)
+}
+
+/// Sets the dotted `path` (`image.tag`) in a values document.
+pub fn insert_path(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    value: serde_json::Value,
+) {
+    let parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    insert(map, &parts, value);
 }
 
 fn insert(

@@ -136,6 +136,7 @@ pub fn remote_resource(root: &str, entry: &str, what: &str) -> Finding {
         template: None,
         text: entry.to_string(),
         also: Vec::new(),
+        also_objects: Vec::new(),
     }));
     f.label("would be fetched over the network")
     .help(

@@ -42,6 +42,7 @@ mod pods_command;
 mod registry_harness;
 mod render;
 mod render_hostile;
+mod render_invariant;
 mod suppression;
 mod third_party_licenses;
 mod version;

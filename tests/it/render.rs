@@ -21,6 +21,19 @@ fn run(paths: &[&str], values: &[&str]) -> Report {
     lint(&opts).expect("lint runs")
 }
 
+/// Every finding as (rule, file, line).
+fn every(report: &Report) -> Vec<(&'static str, String, usize)> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.span.file).expect("file");
+            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
+            (f.rule, file.name.clone(), line)
+        })
+        .collect()
+}
+
 fn at(report: &Report, rule: &str) -> Vec<(String, usize)> {
     report
         .findings
@@ -157,15 +170,7 @@ fn real_charts_and_trees_at_their_defaults_report_only_what_is_true() {
     // really has `image: jingfang/sbdemo` (no tag) in both overlays, and wordpress's patch adds
     // an init container `image: debian`. The Helm charts (pushgateway, memcached with Bitnami's
     // vendored `common`) and multibases pin every image.
-    let found: Vec<(&str, String, usize)> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let file = report.sources.get(f.span.file).expect("file");
-            let (line, _) = file.lines.line_col(file.raw_text(), f.span.start as usize);
-            (f.rule, file.name.clone(), line)
-        })
-        .collect();
+    let found = every(&report);
     assert_eq!(
         found,
         [
@@ -636,5 +641,221 @@ fn a_remote_resource_in_a_shared_base_is_reported_once_naming_its_roots() {
         ),
         "{}",
         f.message
+    );
+}
+
+#[test]
+fn a_registry_finding_is_blamed_where_the_registry_is_set() {
+    if !renderers_available("render::registry") {
+        return;
+    }
+    // Issue 23, class 3: the chart's `image.registry`, the overlay's `newName` — not the
+    // template's line 1 or the base's image line — for both registry rules.
+    let report = crate::common::run_case(std::path::Path::new("fixtures/render/registry"));
+    let chart = ("fixtures/render/registry/chart/values.yaml".to_string(), 6);
+    let overlay = (
+        "fixtures/render/registry/kustomize/prod/kustomization.yaml".to_string(),
+        7,
+    );
+    for rule in [
+        "private-registry-without-pull-secret",
+        "registry-not-allowed",
+    ] {
+        let mut got = at(&report, rule);
+        got.sort();
+        assert_eq!(
+            got,
+            [chart.clone(), overlay.clone()],
+            "{rule}: {}",
+            crate::common::human(&report)
+        );
+    }
+    // `global.imageRegistry` wins when a user's file sets it, and is blamed.
+    let report = run(
+        &["fixtures/render/registry/chart"],
+        &["fixtures/render/registry/values-mirror.yaml"],
+    );
+    assert_eq!(
+        at(&report, "private-registry-without-pull-secret"),
+        [("fixtures/render/registry/values-mirror.yaml".to_string(), 2)]
+    );
+    // The same in a real chart: Bitnami's memcached behind a mirror.
+    let report = run(
+        &["fixtures/render/real/helm/bitnami-memcached"],
+        &["fixtures/render/values-mirror.yaml"],
+    );
+    assert_eq!(
+        at(&report, "private-registry-without-pull-secret"),
+        [("fixtures/render/values-mirror.yaml".to_string(), 3)],
+        "{}",
+        crate::common::human(&report)
+    );
+}
+
+#[test]
+fn one_values_line_behind_several_containers_is_one_finding_naming_them_all() {
+    if !renderers_available("render::shared_value") {
+        return;
+    }
+    // Issue 23, class 5: `image.tag: latest` is printed into three containers (two of them the
+    // same image, which was merged away unnamed). One finding at the line, naming the others.
+    let report = run(&["fixtures/render/shared-value"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/shared-value/values.yaml".to_string(), 4)],
+        "{}",
+        crate::common::human(&report)
+    );
+    let r = report.findings[0].rendered.as_deref().expect("rendered");
+    let others: Vec<(&str, &str, Option<&str>, &str)> = r
+        .also_objects
+        .iter()
+        .map(|o| {
+            (
+                o.object.kind.as_str(),
+                o.object.name.as_str(),
+                o.container.as_deref(),
+                o.text.as_str(),
+            )
+        })
+        .collect();
+    let mut named = vec![(
+        report.findings[0]
+            .object
+            .as_ref()
+            .expect("object")
+            .name
+            .as_str(),
+        report.findings[0].container.as_deref(),
+    )];
+    named.extend(others.iter().map(|o| (o.1, o.2)));
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            ("release-name-migrate", Some("migrate")),
+            ("release-name-web", Some("web")),
+            ("release-name-worker", Some("worker")),
+        ]
+    );
+    let json = crate::common::json(&report);
+    assert!(json.contains("\"also_objects\": ["), "{json}");
+    assert!(
+        report.findings[0].message.contains("release-name-migrate"),
+        "{}",
+        report.findings[0].message
+    );
+    // A real chart: a mirror for Bitnami's memcached with its exporter on; the user's one
+    // `global.imageRegistry` line is behind both containers.
+    let report = run(
+        &["fixtures/render/real/helm/bitnami-memcached"],
+        &[
+            "fixtures/render/values-mirror.yaml",
+            "fixtures/render/values-metrics.yaml",
+        ],
+    );
+    assert_eq!(
+        at(&report, "private-registry-without-pull-secret"),
+        [("fixtures/render/values-mirror.yaml".to_string(), 3)],
+        "{}",
+        crate::common::human(&report)
+    );
+    let r = report.findings[0].rendered.as_deref().expect("rendered");
+    assert_eq!(r.also_objects.len(), 1, "{:?}", r.also_objects);
+}
+
+#[test]
+fn a_tie_between_values_keys_is_decided_by_rendering_with_a_sentinel() {
+    if !renderers_available("render::ambiguous") {
+        return;
+    }
+    // Issue 23, class 4: `latest` is written three times (the image's tag, an unrelated
+    // `config.version`, a disabled subchart's tag). Text cannot tell them apart; one render
+    // with a sentinel at each can: `image.tag`, certain.
+    let report = run(&["fixtures/render/ambiguous"], &[]);
+    assert_eq!(
+        at(&report, "latest-tag"),
+        [("fixtures/render/ambiguous/values.yaml".to_string(), 6)],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.label.contains("not certain"))
+    );
+    assert_eq!(report.summary.sentinel_renders, 3);
+    // A chart whose findings are all unambiguous renders once.
+    let report = run(&["fixtures/render/shared-value"], &[]);
+    assert_eq!(report.summary.sentinel_renders, 0);
+    // A real chart: only ghcr.io is allowed, and Bitnami's memcached writes `registry:
+    // docker.io` for each of its three images (two rendered, with the exporter on). Each
+    // finding at its own image's key; the chart refuses images it does not ship, which the
+    // sentinel renders tell it to allow.
+    std::env::set_current_dir(repo()).expect("repo root");
+    let cfg = pullcheck::config::load(Some(std::path::Path::new(
+        "fixtures/render/registry/.pullcheck.yaml",
+    )))
+    .expect("config");
+    let mut render = with_renderers(RenderSettings::default());
+    render.values = vec![PathBuf::from("fixtures/render/values-metrics.yaml")];
+    let report = lint(&LintOptions {
+        paths: vec![PathBuf::from("fixtures/render/real/helm/bitnami-memcached")],
+        jobs: 2,
+        settings: cfg.settings(),
+        render,
+        ..LintOptions::default()
+    })
+    .expect("lint runs");
+    let values = "fixtures/render/real/helm/bitnami-memcached/values.yaml".to_string();
+    let mut got = at(&report, "registry-not-allowed");
+    got.sort();
+    assert_eq!(
+        got,
+        [(values.clone(), 87), (values, 691)],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert_eq!(report.summary.sentinel_renders, 3);
+}
+
+#[test]
+fn findings_in_a_kind_the_config_declares_are_traced_like_built_in_ones() {
+    if !renderers_available("render::user_kind") {
+        return;
+    }
+    // Issue 23: a `Runner` keeps containers at `spec.jobs[].container`. Helm: the values line;
+    // Kustomize: the JSON 6902 operation's `value:` (its path followed in the resource as
+    // written), and the untouched job at its own line.
+    let report = crate::common::run_case(std::path::Path::new("fixtures/render/user-kind"));
+    let mut got = every(&report);
+    got.sort();
+    let d = "fixtures/render/user-kind";
+    assert_eq!(
+        got,
+        [
+            ("latest-tag", format!("{d}/chart/values.yaml"), 4),
+            (
+                "latest-tag",
+                format!("{d}/kustomize/kustomization.yaml"),
+                11
+            ),
+            (
+                "missing-tag",
+                format!("{d}/chart/templates/runner.yaml"),
+                13
+            ),
+            ("missing-tag", format!("{d}/kustomize/runner.yaml"), 12),
+            ("stale-if-not-present", format!("{d}/chart/values.yaml"), 5),
+        ],
+        "{}",
+        crate::common::human(&report)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.label.contains("not certain"))
     );
 }
