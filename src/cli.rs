@@ -163,6 +163,8 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `pullcheck man > ~/.local/share/man/man1/pullcheck.1`.
     Man,
+    /// Pin images to the digest their tag points at now (`repo:tag@sha256:…`); `--check` for CI.
+    Pin(crate::pin::PinArgs),
 }
 
 pub use crate::emit::Format;
@@ -294,6 +296,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         Some(Command::Rules) => print_rules(&config, &mut out).map(|()| EXIT_OK),
         Some(Command::Explain { rule }) => explain(rule, &mut out),
         Some(Command::Completions { .. } | Command::Man) => Ok(EXIT_OK),
+        Some(Command::Pin(args)) => run_pin(args, &config, &mut out),
         None => run_lint(&cli, &config, &mut out),
     };
     match code {
@@ -375,6 +378,7 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
             // A pull request could otherwise learn which private images the CI job's own login
             // can see ("exists" against "does not exist").
             no_docker_config: cli.no_docker_config || cli.untrusted,
+            ask_tags: false,
             cache: if cli.no_cache {
                 None
             } else {
@@ -441,6 +445,65 @@ fn run_lint(
         append_step_summary(&report);
     }
     Ok(exit_code(&report, cli.fail_on))
+}
+
+/// `pullcheck pin`: the lint run's options from the pin flags, the registry asked by tag.
+fn run_pin(
+    args: &crate::pin::PinArgs,
+    config: &crate::config::Config,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
+    if let Some(missing) = args.values.iter().find(|v| !v.is_file()) {
+        eprintln!("pullcheck: --values {}: no such file", missing.display());
+        return Ok(EXIT_USAGE);
+    }
+    let Ok(mut cli) = Cli::try_parse_from(["pullcheck"]) else {
+        return Ok(EXIT_USAGE);
+    };
+    cli.paths = args.paths.clone();
+    cli.values = args.values.clone();
+    cli.helm = args.helm.clone();
+    cli.kustomize = args.kustomize.clone();
+    cli.release = args.release.clone();
+    cli.namespace = args.namespace.clone();
+    cli.exclude = args.exclude.clone();
+    cli.no_ignore = args.no_ignore;
+    cli.no_docker_config = args.no_docker_config;
+    cli.cache_dir = args.cache_dir.clone();
+    cli.no_cache = args.no_cache;
+    cli.jobs = args.jobs;
+    cli.untrusted = args.untrusted;
+    cli.online = true;
+    // What a tag points at *now*: cached answers about tags are not used (digests still are).
+    cli.refresh = true;
+    let mut opts = options(&cli, config);
+    if let Some(online) = &mut opts.online {
+        online.ask_tags = true;
+    }
+    let pin = crate::pin::PinOptions {
+        check: args.check,
+        diff: args.diff,
+        pin_latest: args.pin_latest,
+    };
+    let report = match crate::pin::run(&opts, pin) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("pullcheck: {message}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    match args.format {
+        crate::pin::PinFormat::Human => crate::pin::print_human(&report, out)?,
+        crate::pin::PinFormat::Json => crate::pin::print_json(&report, out)?,
+    }
+    out.flush()?;
+    Ok(if report.input_failed {
+        EXIT_USAGE
+    } else if report.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 fn write_report(

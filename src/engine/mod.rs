@@ -18,6 +18,7 @@
 
 mod attach;
 mod finish;
+mod images;
 mod inputs;
 mod lint_file;
 mod online;
@@ -27,6 +28,7 @@ mod rule_set;
 mod schedule;
 
 pub use crate::report::{Report, Summary};
+pub use images::{ImageSite, Served};
 pub use online::{OnlineSettings, OnlineSummary};
 pub use options::LintOptions;
 pub use rule_set::RuleSet;
@@ -45,7 +47,15 @@ use std::collections::HashMap;
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let inputs = gather_inputs(opts)?;
-    lint_inputs(inputs, opts)
+    lint_inputs(inputs, opts, false).map(|(report, _)| report)
+}
+
+/// A run that also says, for every container image, where a digest would be written and what
+/// its registry serves for the tag (`pullcheck pin`; ask by tag with
+/// [`OnlineSettings::ask_tags`]).
+pub fn lint_images(opts: &LintOptions) -> Result<(Report, Vec<ImageSite>), String> {
+    let inputs = gather_inputs(opts)?;
+    lint_inputs(inputs, opts, true)
 }
 
 /// Lints in-memory files `(name, text)` as if they had been read from disk.
@@ -57,10 +67,14 @@ pub fn lint_memory(files: &[(&str, &str)], opts: &LintOptions) -> Result<Report,
             text: (*text).to_string(),
         })
         .collect();
-    lint_inputs(inputs, opts)
+    lint_inputs(inputs, opts, false).map(|(report, _)| report)
 }
 
-fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String> {
+fn lint_inputs(
+    inputs: Vec<Input>,
+    opts: &LintOptions,
+    want_images: bool,
+) -> Result<(Report, Vec<ImageSite>), String> {
     let ruleset = RuleSet::new(opts)?;
     let limits = ParseLimits::default();
     let results = run_parallel(&inputs, opts, &ruleset, &limits);
@@ -116,6 +130,31 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         index.availability = availability;
         summary
     });
+    let mut images = Vec::new();
+    if want_images {
+        // Every file with a pod, with its text: the places to pin are read from it.
+        let with_pods = located
+            .iter()
+            .filter(|(_, o)| o.pod.is_some())
+            .map(|(id, _)| *id);
+        rehydrate(
+            &mut sources,
+            &mut dropped,
+            with_pods,
+            &inputs,
+            &objects,
+            opts,
+        );
+        images = images::collect(
+            &sources,
+            &located,
+            &objects,
+            &tracers,
+            &index,
+            &opts.kinds,
+            &opts.settings.default_namespace,
+        );
+    }
     let mut cross = run_cross_rules(&index, &ruleset, opts.jobs);
     // Where the registry answered, its answer replaces the offline guess that the image may
     // need credentials: it pulled without them, or `image-unauthorized` says why not.
@@ -174,5 +213,5 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     }
     let mut report = finish::report(sources, findings, summary, input_failed);
     report.online = online;
-    Ok(report)
+    Ok((report, images))
 }

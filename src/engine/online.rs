@@ -34,6 +34,9 @@ pub struct OnlineSettings {
     pub no_docker_config: bool,
     /// The answer cache between runs; `None`: every question is asked.
     pub cache: Option<crate::registry::CacheSettings>,
+    /// Ask about an image's tag even when it names a digest too, and no platforms
+    /// (`pullcheck pin`: what the tag points at now is the question).
+    pub ask_tags: bool,
 }
 
 /// How many questions are asked at once: registries are slow to answer, not to compute.
@@ -159,6 +162,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 continue;
             };
             let reference = match (r.digest(&image.text), r.tag(&image.text)) {
+                (_, Some(t)) if settings.ask_tags => Reference::Tag(t.to_string()),
                 (Some(d), _) => Reference::Digest(d.to_string()),
                 (None, Some(t)) => Reference::Tag(t.to_string()),
                 (None, None) => Reference::Tag("latest".to_string()),
@@ -170,7 +174,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 reference,
                 credential: Credential::Anonymous,
                 credential_name: "anonymous".into(),
-                want_platforms: !wanted.is_empty(),
+                want_platforms: !wanted.is_empty() && !settings.ask_tags,
             };
             let mut asks = Vec::new();
             if index.classify(&r) == RegistryClass::NodeCredentials {
