@@ -163,7 +163,7 @@ pub fn run(opts: &LintOptions, pin: PinOptions) -> Result<PinReport, String> {
         }
         out.entries.push(entry);
     }
-    out.entries.sort_by(|a, b| a.site.at.cmp(&b.site.at));
+    out.entries.sort_by_key(|e| location_key(&e.site.at));
     // Every edit of a file applies at once; a file whose edits cannot all apply is not touched.
     for (path, p) in pending {
         let new = apply(&p.original, &p.edits);
@@ -179,6 +179,14 @@ pub fn run(opts: &LintOptions, pin: PinOptions) -> Result<PinReport, String> {
         out.files.push(change);
     }
     Ok(out)
+}
+
+/// `file:line` sorted as a file, then a number.
+fn location_key(at: &str) -> (String, usize) {
+    match at.rsplit_once(':') {
+        Some((file, line)) => (file.to_string(), line.parse().unwrap_or(0)),
+        None => (at.to_string(), 0),
+    }
 }
 
 /// What an image needs, and the edit that pins it.

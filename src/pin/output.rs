@@ -19,7 +19,7 @@ fn message(e: &Entry, report: &PinReport) -> String {
                 "would pin"
             };
             let mut s = format!("{verb} to {digest}");
-            if let Some(at) = &e.written_at {
+            if let Some(at) = e.written_at.as_ref().filter(|at| **at != e.site.at) {
                 s.push_str(&format!(" in {at}"));
             }
             if let Some(key) = &e.key {

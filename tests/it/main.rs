@@ -36,6 +36,7 @@ mod new_rule;
 mod no_secret_leak;
 mod online;
 mod online_cache;
+mod pin;
 mod registry_harness;
 mod render;
 mod render_hostile;
