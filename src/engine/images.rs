@@ -84,9 +84,17 @@ pub(super) fn collect(
             } else {
                 served(index, *file, image.span.start)
             };
+            // Rendered text has no line a user can open: the chart or root, and the template.
+            let at = match tracers.get(file) {
+                Some(t) => match crate::render::trace::source_comment(text, image.span.start) {
+                    Some(template) => format!("{} ({template})", t.root),
+                    None => t.root.clone(),
+                },
+                None => format!("{}:{line}", source.name),
+            };
             out.push(ImageSite {
                 image: image.text.clone(),
-                at: format!("{}:{line}", source.name),
+                at,
                 object: format!(
                     "{} {}/{}",
                     object.kind,
@@ -150,6 +158,18 @@ fn served(index: &Index<'_>, file: FileId, image_start: usize) -> Served {
                 why.push_str(&format!("; nearest tags: {}", nearest.join(", ")));
             }
             Served::Failed(why)
+        }
+        // The pod's credentials were refused, your Docker config's found it: the digest is
+        // the same whoever asks (the lint's `image-unauthorized` says the pod cannot pull).
+        (Outcome::Unauthorized { .. }, Some(d)) => Served::Digest {
+            digest: d.clone(),
+            credentials: "docker config".into(),
+        },
+        (Outcome::Unauthorized { status, .. }, _) if v.credentials == "anonymous" => {
+            Served::Failed(format!(
+                "the registry refused an anonymous pull (HTTP {status}) and no pull secret of \
+                 the pod matches it"
+            ))
         }
         (Outcome::Unauthorized { status, .. }, _) => Served::Failed(format!(
             "the registry refused {} (HTTP {status})",

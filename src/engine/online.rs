@@ -370,10 +370,16 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                         .clone()
                 });
                 match again.flatten() {
-                    Some(Answer::Found { .. }) => Outcome::Unauthorized {
-                        status: *status,
-                        exists: Some(true),
-                    },
+                    Some(Answer::Found { digest, .. }) => {
+                        // `pullcheck pin` asks what the tag points at, whoever may pull it.
+                        if settings.ask_tags {
+                            verdict.digest = Some(digest);
+                        }
+                        Outcome::Unauthorized {
+                            status: *status,
+                            exists: Some(true),
+                        }
+                    }
                     Some(Answer::NotFound { .. }) => Outcome::NotFound {
                         what: what_of(ask),
                         maybe_private: false,

@@ -30,6 +30,12 @@ fn read(path: &Path) -> String {
 fn pin(args: &[&str]) -> (i32, String, String) {
     let empty = std::env::temp_dir().join(format!("pullcheck-pin-docker-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("mkdir");
+    pin_with(&empty, args)
+}
+
+/// `pullcheck pin ARGS` with the Docker config of `docker` and no cache.
+fn pin_with(docker: &Path, args: &[&str]) -> (i32, String, String) {
+    let empty = docker;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pullcheck"));
     cmd.arg("pin").arg("--no-cache").args(args);
     if let Some(helm) = std::env::var_os("PULLCHECK_HELM") {
@@ -115,7 +121,10 @@ fn manifests_are_pinned_byte_exactly_to_the_index_or_list_digest() {
     assert_eq!(read(&d.join("crlf.yaml")), expected_crlf);
     assert_eq!(
         read(&d.join("pod.json")),
-        json.replace("team/list:2.0\"", &format!("team/list:2.0@{}\"", list.digest))
+        json.replace(
+            "team/list:2.0\"",
+            &format!("team/list:2.0@{}\"", list.digest)
+        )
     );
     assert_eq!(read(&d.join("pinned.yaml")), pinned_already, "left alone");
     // The index's and the list's own digests, never a platform's.
@@ -125,7 +134,10 @@ fn manifests_are_pinned_byte_exactly_to_the_index_or_list_digest() {
             assert!(!out.contains(&child.digest), "{out}");
         }
     }
-    assert!(out.contains("5 images: 4 pinned, 1 up to date; 2 files written"), "{out}");
+    assert!(
+        out.contains("5 images: 4 pinned, 1 up to date; 2 files written"),
+        "{out}"
+    );
 
     // The findings pinning answers are gone (the tag kept for people is a note).
     assert_eq!(
@@ -135,7 +147,10 @@ fn manifests_are_pinned_byte_exactly_to_the_index_or_list_digest() {
     // A fixed point: a second run writes nothing, and --check passes.
     let (code, out, _) = pin(&[d.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("5 images: 5 up to date; 0 files written"), "{out}");
+    assert!(
+        out.contains("5 images: 5 up to date; 0 files written"),
+        "{out}"
+    );
     assert_eq!(read(&d.join("crlf.yaml")), expected_crlf);
     let (code, out, _) = pin(&["--check", d.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{out}");
@@ -156,7 +171,10 @@ fn a_moved_tag_fails_the_check_and_says_what_it_points_at_now() {
     let (code, out, _) = pin(&["--check", path]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains(&format!("not pinned; `1.0` points at {} now", before.digest)),
+        out.contains(&format!(
+            "not pinned; `1.0` points at {} now",
+            before.digest
+        )),
         "{out}"
     );
     let (code, out, _) = pin(&[path]);
@@ -191,8 +209,7 @@ fn a_moved_tag_fails_the_check_and_says_what_it_points_at_now() {
 
 #[test]
 fn a_private_repository_is_pinned_with_the_pods_pull_secret_and_no_credential_is_printed() {
-    let Some(registry) = Registry::start(Auth::basic("alice", "pin-s3cret-Passw0rd"), false)
-    else {
+    let Some(registry) = Registry::start(Auth::basic("alice", "pin-s3cret-Passw0rd"), false) else {
         return;
     };
     let host = registry.host();
@@ -220,13 +237,41 @@ fn a_private_repository_is_pinned_with_the_pods_pull_secret_and_no_credential_is
     }
     let (code, out, _) = pin(&[path]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("the registry refused anonymous (HTTP 401)"), "{out}");
+    assert!(out.contains("the registry refused an anonymous pull (HTTP 401) and no pull secret of the pod matches it"), "{out}");
     assert_eq!(
         read(&d.join("with.yaml")),
         with.replace(":1.0\n", &format!(":1.0@{}\n", pushed.digest))
     );
     assert_eq!(read(&d.join("without.yaml")), without);
     assert_eq!(read(&d.join("secret.yaml")), secret);
+
+    // Your own login resolves what the pod's credentials may not read (the lint says the pod
+    // cannot pull it); never under --untrusted or --no-docker-config.
+    let docker = d.join("docker");
+    write(
+        &docker.join("config.json"),
+        &format!("{{\"auths\": {{\"{host}\": {{\"auth\": \"{auth}\"}}}}}}"),
+    );
+    for refused in ["--untrusted", "--no-docker-config"] {
+        let (code, out, _) = pin_with(&docker, &[refused, path]);
+        assert_eq!(code, 1, "{refused}: {out}");
+        assert_eq!(read(&d.join("without.yaml")), without);
+    }
+    let (code, out, err) = pin_with(&docker, &["--format", "json", path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("pin-s3cret-Passw0rd") && !out.contains(auth.as_str()));
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let by_docker: Vec<&serde_json::Value> = json["images"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["credentials"] == "docker config")
+        .collect();
+    assert_eq!(by_docker.len(), 1, "{out}");
+    assert_eq!(
+        read(&d.join("without.yaml")),
+        without.replace(":1.0\n", &format!(":1.0@{}\n", pushed.digest))
+    );
 }
 
 #[test]
@@ -355,7 +400,12 @@ fn charts_get_their_digest_key_or_a_refusal_naming_the_template_line() {
     // The whole reference in one values key: the reference itself is pinned.
     let whole = d.join("whole");
     let whole_values = format!("image: {host}/team/app:1.4.2  # pinned by pin\n");
-    chart(&whole, "whole", &whole_values, "{{ .Values.image | quote }}");
+    chart(
+        &whole,
+        "whole",
+        &whole_values,
+        "{{ .Values.image | quote }}",
+    );
     let (code, out, _) = pin(&[whole.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(
@@ -408,7 +458,11 @@ fn kustomize_gets_an_images_digest_or_its_resource_line() {
             &format!("  # prod\n    digest: {}\n", v1.digest)
         )
     );
-    assert_eq!(read(&d.join("base/deployment.yaml")), base, "the base is not touched");
+    assert_eq!(
+        read(&d.join("base/deployment.yaml")),
+        base,
+        "the base is not touched"
+    );
     assert_eq!(
         read(&d.join("lone/deployment.yaml")),
         lone.replace("multi:1.0\n", &format!("multi:1.0@{}\n", multi.digest))
