@@ -35,7 +35,6 @@ fn pin(args: &[&str]) -> (i32, String, String) {
 
 /// `pullcheck pin ARGS` with the Docker config of `docker` and no cache.
 fn pin_with(docker: &Path, args: &[&str]) -> (i32, String, String) {
-    let empty = docker;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pullcheck"));
     cmd.arg("pin").arg("--no-cache").args(args);
     if let Some(helm) = std::env::var_os("PULLCHECK_HELM") {
@@ -45,8 +44,8 @@ fn pin_with(docker: &Path, args: &[&str]) -> (i32, String, String) {
         cmd.arg("--kustomize").arg(kubectl);
     }
     let out = cmd
-        .env("DOCKER_CONFIG", &empty)
-        .env("HOME", &empty)
+        .env("DOCKER_CONFIG", docker)
+        .env("HOME", docker)
         .env_remove("XDG_CACHE_HOME")
         .output()
         .expect("pullcheck runs");
