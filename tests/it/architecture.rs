@@ -22,6 +22,7 @@ const LAYERS: &[&str] = &[
     "report",
     "engine",
     "emit",
+    "pin",
     "config",
     "generate",
     "cli",
