@@ -133,14 +133,10 @@ fn lint_inputs(
     let mut images = Vec::new();
     if want_images {
         // Every file with a pod, with its text: the places to pin are read from it.
-        let with_pods = located
-            .iter()
-            .filter(|(_, o)| o.pod.is_some())
-            .map(|(id, _)| *id);
-        rehydrate(
+        rehydrate_pods(
             &mut sources,
             &mut dropped,
-            with_pods,
+            &located,
             &inputs,
             &objects,
             opts,
@@ -180,14 +176,10 @@ fn lint_inputs(
     // those manifests' text: give it back to every dropped file with a pod first (kubectl
     // output in a run is rare; a manifest-only run skips this).
     if findings.iter().any(|f| rules::is_diagnosis(f.rule)) {
-        let with_pods = located
-            .iter()
-            .filter(|(_, o)| o.pod.is_some())
-            .map(|(id, _)| *id);
-        rehydrate(
+        rehydrate_pods(
             &mut sources,
             &mut dropped,
-            with_pods,
+            &located,
             &inputs,
             &objects,
             opts,
@@ -214,4 +206,20 @@ fn lint_inputs(
     let mut report = finish::report(sources, findings, summary, input_failed);
     report.online = online;
     Ok((report, images))
+}
+
+/// Gives back the text of every dropped file that holds a pod.
+fn rehydrate_pods(
+    sources: &mut SourceMap,
+    dropped: &mut [Option<usize>],
+    located: &[(FileId, &ObjectFacts)],
+    inputs: &[Input],
+    objects: &[Vec<ObjectFacts>],
+    opts: &LintOptions,
+) {
+    let with_pods = located
+        .iter()
+        .filter(|(_, o)| o.pod.is_some())
+        .map(|(id, _)| *id);
+    rehydrate(sources, dropped, with_pods, inputs, objects, opts);
 }
