@@ -100,6 +100,9 @@ pub struct PinReport {
     pub written: bool,
     /// A path could not be read (the lint run's input failure).
     pub input_failed: bool,
+    /// What kept images from being seen: a chart or root not rendered, a file not parsed or
+    /// not read (`file: message`). Each fails the run: an image not seen is not pinned.
+    pub problems: Vec<String>,
 }
 
 impl PinReport {
@@ -108,6 +111,7 @@ impl PinReport {
     /// written.
     pub fn failed(&self) -> bool {
         self.files.iter().any(|f| f.error.is_some())
+            || !self.problems.is_empty()
             || self.entries.iter().any(|e| match e.status {
                 Status::Pinned { .. } => self.check,
                 _ => e.status.fails_check(),
@@ -136,6 +140,7 @@ pub fn run(opts: &LintOptions, pin: PinOptions) -> Result<PinReport, String> {
         check: pin.check,
         written: !pin.check && !pin.diff,
         input_failed: report.input_failed,
+        problems: hidden_images(&report),
         ..PinReport::default()
     };
     let mut pending: BTreeMap<PathBuf, Pending> = BTreeMap::new();
@@ -179,6 +184,34 @@ pub fn run(opts: &LintOptions, pin: PinOptions) -> Result<PinReport, String> {
         out.files.push(change);
     }
     Ok(out)
+}
+
+/// The findings of the run that mean images may have gone unseen.
+fn hidden_images(report: &crate::report::Report) -> Vec<String> {
+    use crate::rules::render_problems as r;
+    let hiding = [
+        r::RENDERER_MISSING.name,
+        r::RENDER_FAILED.name,
+        r::DEPENDENCIES_MISSING.name,
+        r::REMOTE_RESOURCE.name,
+        r::RENDER_REFUSED.name,
+        crate::rules::parse_error::META.name,
+        crate::rules::unreadable_input::META.name,
+    ];
+    let mut out: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| hiding.contains(&f.rule))
+        .map(|f| {
+            let file = report
+                .sources
+                .get(f.span.file)
+                .map_or("", |s| s.name.as_str());
+            format!("{file}: {} ({})", f.message, f.rule)
+        })
+        .collect();
+    out.dedup();
+    out
 }
 
 /// `file:line` sorted as a file, then a number.

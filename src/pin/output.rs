@@ -73,6 +73,9 @@ pub fn print_human(report: &PinReport, out: &mut dyn Write) -> std::io::Result<(
             writeln!(out, "pullcheck: not written: {err}")?;
         }
     }
+    for p in &report.problems {
+        writeln!(out, "pullcheck: images not seen: {p}")?;
+    }
     writeln!(out, "{}", summary(report))
 }
 
@@ -158,6 +161,7 @@ pub fn print_json(report: &PinReport, out: &mut dyn Write) -> std::io::Result<()
         "written": report.written,
         "images": images,
         "files": files,
+        "problems": report.problems,
         "summary": summary(report),
         "failed": report.failed(),
     });

@@ -411,6 +411,21 @@ fn charts_get_their_digest_key_or_a_refusal_naming_the_template_line() {
         read(&whole.join("values.yaml")),
         whole_values.replace("1.4.2 ", &format!("1.4.2@{} ", v1.digest))
     );
+
+    // A chart that does not render hides its images: --check must not pass.
+    let broken = d.join("broken");
+    chart(
+        &broken,
+        "broken",
+        "image: x\n",
+        "{{ .Values.image | required }}",
+    );
+    let (code, out, _) = pin(&["--check", broken.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("images not seen:") && out.contains("(render-failed)"),
+        "{out}"
+    );
 }
 
 #[test]
