@@ -486,3 +486,58 @@ fn kustomize_gets_an_images_digest_or_its_resource_line() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("2 images: 2 up to date"), "{out}");
 }
+
+#[test]
+fn aliases_escapes_stdin_and_flags_are_handled_not_guessed() {
+    let Some(registry) = Registry::start(Auth::Anonymous, false) else {
+        return;
+    };
+    let host = registry.host();
+    let pushed = registry.push_single("team/app", "1.4.2");
+    let d = dir("odd");
+    // One anchored reference used by two containers: pinned once, at the anchor.
+    let anchored = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n    - name: one\n      image: &img {host}/team/app:1.4.2\n    - name: two\n      image: *img\n"
+    );
+    write(&d.join("anchored.yaml"), &anchored);
+    // A JSON escape in the reference: its bytes are not its text, so it is refused.
+    let escaped = format!(
+        "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"e\"}}, \"spec\": {{\"containers\": [{{\"name\": \"a\", \"image\": \"{}\"}}]}}}}\n",
+        format!("{host}/team/app:1.4.2").replace('/', "\\/")
+    );
+    write(&d.join("escaped.json"), &escaped);
+    let path = d.to_str().expect("utf-8");
+    let (code, out, _) = pin(&[path]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("written with escapes"), "{out}");
+    assert_eq!(
+        read(&d.join("anchored.yaml")),
+        anchored.replace(":1.4.2\n", &format!(":1.4.2@{}\n", pushed.digest))
+    );
+    assert_eq!(read(&d.join("escaped.json")), escaped);
+
+    // Standard input cannot be written; --check and --diff together are a usage error; a path
+    // that is not there is exit 2.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pullcheck"));
+    let mut child = cmd
+        .args(["pin", "--no-cache", "--no-docker-config", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        stdin
+            .write_all(pod("s", &format!("{host}/team/app:1.4.2")).as_bytes())
+            .expect("stdin");
+    }
+    let out = child.wait_with_output().expect("pullcheck runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("standard input, which cannot be written"),
+        "{stdout}"
+    );
+    assert_eq!(pin(&["--check", "--diff", path]).0, 2);
+    assert_eq!(pin(&[d.join("nope").to_str().expect("utf-8")]).0, 2);
+}
