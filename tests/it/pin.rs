@@ -412,6 +412,37 @@ fn charts_get_their_digest_key_or_a_refusal_naming_the_template_line() {
         whole_values.replace("1.4.2 ", &format!("1.4.2@{} ", v1.digest))
     );
 
+    // Near misses: a digest key the chart does not print, a tag YAML reads as a number.
+    let unread = d.join("unread");
+    let unread_values = format!(
+        "image:\n  repository: {host}/team/app\n  tag: \"1.4.2\"\n  digest: sha256:{}\n",
+        "0".repeat(64)
+    );
+    chart(
+        &unread,
+        "unread",
+        &unread_values,
+        "\"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"",
+    );
+    let (code, out, _) = pin(&[unread.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("so the chart does not read it"), "{out}");
+    assert_eq!(read(&unread.join("values.yaml")), unread_values);
+    let numeric = d.join("numeric");
+    let numeric_values =
+        format!("image:\n  repository: {host}/team/app\n  tag: 1.4\n  digest: \"\"\n");
+    registry.push_single("team/app", "1.4");
+    chart(
+        &numeric,
+        "numeric",
+        &numeric_values,
+        "\"{{ .Values.image.repository }}:{{ .Values.image.tag }}{{ with .Values.image.digest }}@{{ . }}{{ end }}\"",
+    );
+    let (code, out, _) = pin(&[numeric.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("is the number 1.4"), "{out}");
+    assert_eq!(read(&numeric.join("values.yaml")), numeric_values);
+
     // A chart that does not render hides its images: --check must not pass.
     let broken = d.join("broken");
     chart(

@@ -98,6 +98,14 @@ impl Tracer {
             return refuse(format!("the values key `{key}` could not be read again"));
         };
         let shown = format!("`{key}` ({})", line_of(&leaf.file, leaf.span.start));
+        // A number is rendered as Go prints it (`1.10` → `1.1`): pinning would make the wrong
+        // tag's digest permanent.
+        if leaf.is_number {
+            return refuse(format!(
+                "{shown} is the number {}, rendered as `{}` (`numeric-tag`): quote it first",
+                leaf.written, leaf.rendered
+            ));
+        }
         if leaf.rendered == image {
             return match append_at(&leaf.file.text, &leaf.span, image) {
                 Some(at) => PinPlace::Append {
@@ -121,6 +129,15 @@ impl Tracer {
                  one); change {template} to read a digest"
             ));
         };
+        // A digest already set that the rendered image does not carry: the chart does not
+        // read that key.
+        if !digest.rendered.is_empty() {
+            return refuse(format!(
+                "`{digest_key}` is set ({}) but the rendered image has no digest, so the chart \
+                 does not read it; change {template} to read a digest",
+                line_of(&digest.file, digest.span.start)
+            ));
+        }
         if Arc::ptr_eq(&digest.file, &leaf.file) || digest.file.path == leaf.file.path {
             return PinPlace::Replace {
                 file: digest.file.clone(),
