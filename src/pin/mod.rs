@@ -106,14 +106,15 @@ pub struct PinReport {
 }
 
 impl PinReport {
-    /// Exit 1: an image is left not pinned to its tag's digest now (with `--check`, any image
-    /// that is not; else one that could not be pinned or has drifted), or a file could not be
-    /// written.
+    /// Exit 1: an image is left not pinned to its tag's digest now (with `--check` or `--diff`,
+    /// any image that is not; else one that could not be pinned or has drifted), images may
+    /// have gone unseen, or a file could not be written.
     pub fn failed(&self) -> bool {
         self.files.iter().any(|f| f.error.is_some())
             || !self.problems.is_empty()
             || self.entries.iter().any(|e| match e.status {
-                Status::Pinned { .. } => self.check,
+                // Written: done. With `--check` or `--diff` (as `--fix --diff`): still to do.
+                Status::Pinned { .. } => !self.written,
                 _ => e.status.fails_check(),
             })
     }

@@ -292,7 +292,7 @@ fn no_tag_is_never_invented_and_diff_writes_nothing() {
     assert_eq!(read(&file), text);
 
     let (code, out, _) = pin(&["--pin-latest", "--diff", path]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "something to pin: {out}");
     let name = format!("{}", file.display());
     assert!(
         out.contains(&format!(
