@@ -182,6 +182,8 @@ pub enum Command {
     /// whose image pull fails (docs/kubectl-output.md).
     #[command(after_help = PODS_HELP)]
     Pods(PodsArgs),
+    /// Pin images to the digest their tag points at now (`repo:tag@sha256:…`); `--check` for CI.
+    Pin(crate::pin::PinArgs),
 }
 
 const PODS_HELP: &str = "Examples:\n  pullcheck pods                      # the current namespace\n  \
@@ -389,6 +391,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> i32 {
         Some(Command::Explain { rule }) => explain(rule, &mut out),
         Some(Command::Completions { .. } | Command::Man) => Ok(EXIT_OK),
         Some(Command::Pods(args)) => run_pods(&cli, args, &config, &mut out),
+        Some(Command::Pin(args)) => run_pin(args, &config, &mut out),
         None => run_lint(&cli, &config, &mut out),
     };
     match code {
@@ -502,6 +505,7 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
             // A pull request could otherwise learn which private images the CI job's own login
             // can see ("exists" against "does not exist").
             no_docker_config: cli.no_docker_config || cli.untrusted,
+            ask_tags: false,
             cache: if cli.no_cache {
                 None
             } else {
@@ -782,6 +786,65 @@ fn say_what_was_fixed(run: &crate::fix::FixRun) {
             crate::fix::MAX_PASSES
         );
     }
+}
+
+/// `pullcheck pin`: the lint run's options from the pin flags, the registry asked by tag.
+fn run_pin(
+    args: &crate::pin::PinArgs,
+    config: &crate::config::Config,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
+    if let Some(missing) = args.values.iter().find(|v| !v.is_file()) {
+        eprintln!("pullcheck: --values {}: no such file", missing.display());
+        return Ok(EXIT_USAGE);
+    }
+    let Ok(mut cli) = Cli::try_parse_from(["pullcheck"]) else {
+        return Ok(EXIT_USAGE);
+    };
+    cli.paths = args.paths.clone();
+    cli.values = args.values.clone();
+    cli.helm = args.helm.clone();
+    cli.kustomize = args.kustomize.clone();
+    cli.release = args.release.clone();
+    cli.namespace = args.namespace.clone();
+    cli.exclude = args.exclude.clone();
+    cli.no_ignore = args.no_ignore;
+    cli.no_docker_config = args.no_docker_config;
+    cli.cache_dir = args.cache_dir.clone();
+    cli.no_cache = args.no_cache;
+    cli.jobs = args.jobs;
+    cli.untrusted = args.untrusted;
+    cli.online = true;
+    // What a tag points at *now*: cached answers about tags are not used (digests still are).
+    cli.refresh = true;
+    let mut opts = options(&cli, config);
+    if let Some(online) = &mut opts.online {
+        online.ask_tags = true;
+    }
+    let pin = crate::pin::PinOptions {
+        check: args.check,
+        diff: args.diff,
+        pin_latest: args.pin_latest,
+    };
+    let report = match crate::pin::run(&opts, pin) {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("pullcheck: {message}");
+            return Ok(EXIT_USAGE);
+        }
+    };
+    match args.format {
+        crate::pin::PinFormat::Human => crate::pin::print_human(&report, out)?,
+        crate::pin::PinFormat::Json => crate::pin::print_json(&report, out)?,
+    }
+    out.flush()?;
+    Ok(if report.input_failed {
+        EXIT_USAGE
+    } else if report.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 fn write_report(

@@ -11,6 +11,7 @@ pub mod image;
 pub mod index;
 pub mod kubectl;
 pub mod model;
+pub mod pin;
 pub mod registry;
 pub mod render;
 pub mod report;

@@ -19,6 +19,7 @@
 
 mod attach;
 mod finish;
+mod images;
 mod inputs;
 mod lint_file;
 mod online;
@@ -29,6 +30,7 @@ mod schedule;
 mod views;
 
 pub use crate::report::{Report, Summary};
+pub use images::{ImageSite, Served};
 pub use online::{OnlineSettings, OnlineSummary, Progress};
 pub use options::LintOptions;
 pub use rule_set::RuleSet;
@@ -47,7 +49,15 @@ use std::collections::HashMap;
 
 pub fn lint(opts: &LintOptions) -> Result<Report, String> {
     let inputs = gather_inputs(opts)?;
-    lint_inputs(inputs, opts)
+    lint_inputs(inputs, opts, false).map(|(report, _)| report)
+}
+
+/// A run that also says, for every container image, where a digest would be written and what
+/// its registry serves for the tag (`pullcheck pin`; ask by tag with
+/// [`OnlineSettings::ask_tags`]).
+pub fn lint_images(opts: &LintOptions) -> Result<(Report, Vec<ImageSite>), String> {
+    let inputs = gather_inputs(opts)?;
+    lint_inputs(inputs, opts, true)
 }
 
 /// Lints in-memory files `(name, text)` as if they had been read from disk.
@@ -59,10 +69,14 @@ pub fn lint_memory(files: &[(&str, &str)], opts: &LintOptions) -> Result<Report,
             text: (*text).to_string(),
         })
         .collect();
-    lint_inputs(inputs, opts)
+    lint_inputs(inputs, opts, false).map(|(report, _)| report)
 }
 
-fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String> {
+fn lint_inputs(
+    inputs: Vec<Input>,
+    opts: &LintOptions,
+    want_images: bool,
+) -> Result<(Report, Vec<ImageSite>), String> {
     let ruleset = RuleSet::new(opts)?;
     let limits = ParseLimits::default();
     let results = run_parallel(&inputs, opts, &ruleset, &limits);
@@ -119,6 +133,27 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
         index.availability = availability;
         summary
     });
+    let mut images = Vec::new();
+    if want_images {
+        // Every file with a pod, with its text: the places to pin are read from it.
+        rehydrate_pods(
+            &mut sources,
+            &mut dropped,
+            &located,
+            &inputs,
+            &objects,
+            opts,
+        );
+        images = images::collect(
+            &sources,
+            &located,
+            &objects,
+            &tracers,
+            &index,
+            &opts.kinds,
+            &opts.settings.default_namespace,
+        );
+    }
     let mut cross = run_cross_rules(&index, &ruleset, opts.jobs);
     // Where the registry answered, its answer replaces the offline guess that the image may
     // need credentials: it pulled without them, or `image-unauthorized` says why not.
@@ -144,14 +179,10 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     // those manifests' text: give it back to every dropped file with a pod first (kubectl
     // output in a run is rare; a manifest-only run skips this).
     if findings.iter().any(|f| rules::is_diagnosis(f.rule)) {
-        let with_pods = located
-            .iter()
-            .filter(|(_, o)| o.pod.is_some())
-            .map(|(id, _)| *id);
-        rehydrate(
+        rehydrate_pods(
             &mut sources,
             &mut dropped,
-            with_pods,
+            &located,
             &inputs,
             &objects,
             opts,
@@ -178,5 +209,21 @@ fn lint_inputs(inputs: Vec<Input>, opts: &LintOptions) -> Result<Report, String>
     }
     let mut report = finish::report(sources, findings, summary, input_failed);
     report.online = online;
-    Ok(report)
+    Ok((report, images))
+}
+
+/// Gives back the text of every dropped file that holds a pod.
+fn rehydrate_pods(
+    sources: &mut SourceMap,
+    dropped: &mut [Option<usize>],
+    located: &[(FileId, &ObjectFacts)],
+    inputs: &[Input],
+    objects: &[Vec<ObjectFacts>],
+    opts: &LintOptions,
+) {
+    let with_pods = located
+        .iter()
+        .filter(|(_, o)| o.pod.is_some())
+        .map(|(id, _)| *id);
+    rehydrate(sources, dropped, with_pods, inputs, objects, opts);
 }

@@ -36,6 +36,9 @@ pub struct OnlineSettings {
     pub cache: Option<crate::registry::CacheSettings>,
     /// Told how far the questions sent to registries have got (the CLI's progress line).
     pub progress: Option<Progress>,
+    /// Ask about an image's tag even when it names a digest too, and no platforms
+    /// (`pullcheck pin`: what the tag points at now is the question).
+    pub ask_tags: bool,
 }
 
 /// A callback told `(answered, asked)` while registries are being asked: about every
@@ -175,6 +178,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 continue;
             };
             let reference = match (r.digest(&image.text), r.tag(&image.text)) {
+                (_, Some(t)) if settings.ask_tags => Reference::Tag(t.to_string()),
                 (Some(d), _) => Reference::Digest(d.to_string()),
                 (None, Some(t)) => Reference::Tag(t.to_string()),
                 (None, None) => Reference::Tag("latest".to_string()),
@@ -186,7 +190,7 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                 reference,
                 credential: Credential::Anonymous,
                 credential_name: "anonymous".into(),
-                want_platforms: !wanted.is_empty(),
+                want_platforms: !wanted.is_empty() && !settings.ask_tags,
             };
             let mut asks = Vec::new();
             if index.classify(&r) == RegistryClass::NodeCredentials {
@@ -388,10 +392,16 @@ pub(super) fn check(index: &Index<'_>, settings: &OnlineSettings) -> (Availabili
                         .clone()
                 });
                 match again.flatten() {
-                    Some(Answer::Found { .. }) => Outcome::Unauthorized {
-                        status: *status,
-                        exists: Some(true),
-                    },
+                    Some(Answer::Found { digest, .. }) => {
+                        // `pullcheck pin` asks what the tag points at, whoever may pull it.
+                        if settings.ask_tags {
+                            verdict.digest = Some(digest);
+                        }
+                        Outcome::Unauthorized {
+                            status: *status,
+                            exists: Some(true),
+                        }
+                    }
                     Some(Answer::NotFound { .. }) => Outcome::NotFound {
                         what: what_of(ask),
                         maybe_private: false,

@@ -90,7 +90,7 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> Applied {
 }
 
 /// Two edits touch the same bytes, or insert at the same place (their order would be a guess).
-fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+pub fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     (a.start < b.end && b.start < a.end) || (a.start == b.start && (a.is_empty() || b.is_empty()))
 }
 

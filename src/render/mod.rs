@@ -23,7 +23,7 @@ pub mod trace;
 pub mod values;
 
 pub use discover::{Plan, plan};
-pub use trace::Tracer;
+pub use trace::{PinPlace, Tracer};
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

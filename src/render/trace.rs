@@ -17,6 +17,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod pin;
+pub use pin::{PinPlace, append_at};
+
 /// How to trace one chart's or root's rendered text.
 #[derive(Debug)]
 pub struct Tracer {

@@ -24,6 +24,7 @@ const LAYERS: &[&str] = &[
     "cluster",
     "emit",
     "fix",
+    "pin",
     "config",
     "generate",
     "cli",

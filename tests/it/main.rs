@@ -38,6 +38,7 @@ mod no_secret_leak;
 mod online;
 mod online_cache;
 mod online_proxy;
+mod pin;
 mod pods_command;
 mod registry_harness;
 mod render;
