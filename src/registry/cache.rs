@@ -49,7 +49,7 @@ const SALT_LEN: usize = 32;
 const SALT_FILE: &str = "salt";
 const FORMAT: u32 = 1;
 /// Numbers the temporary files of this process.
-static TEMP_SEQ: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static TEMP_SEQ: AtomicUsize = AtomicUsize::new(0);
 
 /// How the cache is used in a run.
 #[derive(Clone, Debug)]
@@ -65,17 +65,24 @@ impl CacheSettings {
     /// The default place: `$XDG_CACHE_HOME/pullcheck/registry`, else
     /// `~/.cache/pullcheck/registry`; `None` when neither is known.
     pub fn default_dir() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .map(PathBuf::from)
-                    .filter(|p| p.is_absolute())
-                    .map(|h| h.join(".cache"))
-            })?;
-        Some(base.join("pullcheck").join("registry"))
+        Some(default_root()?.join("registry"))
     }
+}
+
+/// The root of pullcheck's caches: `$XDG_CACHE_HOME/pullcheck`, else `~/.cache/pullcheck`;
+/// `None` when neither is known. `--cache-dir` names another root; the answer cache keeps
+/// `registry/` below it and the render cache `render/`.
+pub fn default_root() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|h| h.join(".cache"))
+        })?;
+    Some(base.join("pullcheck"))
 }
 
 /// An open cache: its directory and the key of its HMAC.
@@ -242,49 +249,7 @@ impl Cache {
     }
 
     fn prune_to(&self, max_entries: usize, max_bytes: u64) {
-        let Ok(read) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
-        let stale_temp = SystemTime::now()
-            .checked_sub(Duration::from_secs(3600))
-            .unwrap_or(UNIX_EPOCH);
-        for item in read.take(SCAN_CAP).flatten() {
-            let path = item.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            let Ok(meta) = item.metadata() else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-            if name.starts_with(".tmp-") {
-                if modified < stale_temp {
-                    let _ = fs::remove_file(&path);
-                }
-                continue;
-            }
-            if is_entry_name(name) {
-                entries.push((modified, meta.len(), path));
-            }
-        }
-        let mut total: u64 = entries.iter().map(|e| e.1).sum();
-        let mut count = entries.len();
-        if count <= max_entries && total <= max_bytes {
-            return;
-        }
-        entries.sort();
-        // Down to nine tenths, so that the next runs do not prune at every entry.
-        for (_, len, path) in entries {
-            if count <= max_entries * 9 / 10 && total <= max_bytes / 10 * 9 {
-                break;
-            }
-            if fs::remove_file(&path).is_ok() {
-                count -= 1;
-                total = total.saturating_sub(len);
-            }
-        }
+        prune_dir(&self.dir, is_entry_name, max_entries, max_bytes);
     }
 
     fn lifetime(&self, digest: bool) -> Duration {
@@ -416,18 +381,73 @@ impl Cache {
     }
 }
 
+/// Removes what is beyond the bounds in a cache directory, least recently written first (a
+/// hit may refresh an entry's time), down to nine tenths of them, and temporary files older
+/// than an hour (left by a run that stopped). Errors are ignored: another run may be pruning
+/// too. Only files `is_entry` accepts count as entries; nothing else is touched.
+pub(crate) fn prune_dir(
+    dir: &Path,
+    is_entry: fn(&str) -> bool,
+    max_entries: usize,
+    max_bytes: u64,
+) {
+    let Ok(read) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
+    let stale_temp = SystemTime::now()
+        .checked_sub(Duration::from_secs(3600))
+        .unwrap_or(UNIX_EPOCH);
+    for item in read.take(SCAN_CAP).flatten() {
+        let path = item.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Ok(meta) = item.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+        if name.starts_with(".tmp-") {
+            if modified < stale_temp {
+                let _ = fs::remove_file(&path);
+            }
+            continue;
+        }
+        if is_entry(name) {
+            entries.push((modified, meta.len(), path));
+        }
+    }
+    let mut total: u64 = entries.iter().map(|e| e.1).sum();
+    let mut count = entries.len();
+    if count <= max_entries && total <= max_bytes {
+        return;
+    }
+    entries.sort();
+    // Down to nine tenths, so that the next runs do not prune at every entry.
+    for (_, len, path) in entries {
+        if count <= max_entries * 9 / 10 && total <= max_bytes / 10 * 9 {
+            break;
+        }
+        if fs::remove_file(&path).is_ok() {
+            count -= 1;
+            total = total.saturating_sub(len);
+        }
+    }
+}
+
 fn is_entry_name(name: &str) -> bool {
     name.strip_suffix(".json")
         .is_some_and(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -439,7 +459,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Creates `dir` (and its parents) with mode 0700 for the last part; an existing directory is
 /// used only if it is the user's and nobody else may read it.
-fn create_private_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), String> {
     if let Some(parent) = dir.parent()
         && !parent.as_os_str().is_empty()
     {
@@ -481,7 +501,7 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
 }
 
 /// A new file only the user may read.
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
+pub(crate) fn private_file(path: &Path) -> std::io::Result<fs::File> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -495,7 +515,7 @@ fn private_file(path: &Path) -> std::io::Result<fs::File> {
 /// The cache's salt: read, or made once from the system's random source. Two runs creating it
 /// at once agree: each writes a temporary file and links it into place, and the one that loses
 /// reads the winner's.
-fn salt(dir: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn salt(dir: &Path) -> Result<Vec<u8>, String> {
     let path = dir.join(SALT_FILE);
     for _ in 0..3 {
         if let Some(salt) = read_salt(&path) {

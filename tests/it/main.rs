@@ -38,6 +38,7 @@ mod online;
 mod online_cache;
 mod registry_harness;
 mod render;
+mod render_cache;
 mod render_hostile;
 mod suppression;
 mod third_party_licenses;
