@@ -268,12 +268,12 @@ impl Key {
             self.whole = false;
             return;
         }
-        match fs::read(path) {
-            Ok(bytes) => {
+        match content_digest(path, &meta) {
+            Some(sum) => {
                 self.field(b"file");
-                self.field(&bytes);
+                self.field(&sum);
             }
-            Err(_) => self.field(b"unreadable"),
+            None => self.field(b"unreadable"),
         }
     }
 
@@ -348,6 +348,36 @@ impl Key {
             seal,
         })
     }
+}
+
+/// The SHA-256 of a file's content, computed once per run: the roots of a Kustomize tree share
+/// their bases, and each root's key covers them. Remembered by the file's identity and times,
+/// which any write changes.
+fn content_digest(path: &Path, meta: &fs::Metadata) -> Option<[u8; 32]> {
+    use std::os::unix::fs::MetadataExt;
+    type Seen = Mutex<HashMap<[i64; 6], [u8; 32]>>;
+    static SEEN: OnceLock<Seen> = OnceLock::new();
+    let id = [
+        meta.dev() as i64,
+        meta.ino() as i64,
+        meta.size() as i64,
+        meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+        meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
+        i64::from(meta.mode()),
+    ];
+    let seen = SEEN.get_or_init(Mutex::default);
+    if let Some(sum) = seen.lock().ok().and_then(|m| m.get(&id).copied()) {
+        return Some(sum);
+    }
+    let bytes = fs::read(path).ok()?;
+    let sum: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, &bytes)
+        .as_ref()
+        .try_into()
+        .ok()?;
+    if let Ok(mut m) = seen.lock() {
+        m.insert(id, sum);
+    }
+    Some(sum)
 }
 
 /// What a renderer reads besides its command line.
