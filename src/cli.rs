@@ -360,7 +360,7 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
     } else {
         cli.cache_dir
             .clone()
-            .or_else(crate::registry::cache::default_root)
+            .or_else(crate::source::private_dir::default_root)
     };
     render.cache = cache_root.as_ref().map(|root| root.join("render"));
     opts.render = render;

@@ -9,9 +9,10 @@
 //!   written as `<scratch>`; the content of every file an argument names (values files, the
 //!   `set:` entries' file); every file of a chart's confined copy (relative path, mode,
 //!   content: subcharts included, exactly what Helm reads); for a Kustomize root, every file
-//!   under the directory of each kustomization of its tree (root, bases, components), since the
-//!   load restrictor keeps Kustomize's reads in those directories. Any change re-renders that
-//!   chart or root only.
+//!   under the directory of each kustomization of its tree (root, bases, components: the load
+//!   restrictor keeps Kustomize's reads there) and every in-tree path any string of those
+//!   kustomizations names (`kustomize::cache_inputs`). Any change re-renders that chart or root
+//!   only.
 //! - **What is kept:** successful output only (a failure, a timeout or a cut output is rendered
 //!   again next time), replayed byte for byte. A tree too large to hash within [`MAX_HASHED`]
 //!   is not cached.
@@ -29,7 +30,9 @@
 //!   At most [`MAX_ENTRIES`] entries and [`MAX_BYTES`] bytes, least recently used first.
 
 use super::exec::{self, Outcome, Scratch};
-use crate::registry::cache::{TEMP_SEQ, create_private_dir, hex, private_file, prune_dir, salt};
+use crate::source::private_dir::{
+    TEMP_SEQ, create_private_dir, hex, private_file, prune_dir, salt,
+};
 use ring::{aead, hmac};
 use std::collections::HashMap;
 use std::ffi::OsString;
