@@ -120,19 +120,14 @@ pub struct Cli {
     #[arg(long, requires = "online")]
     pub no_docker_config: bool,
 
-    /// With `--online`: where answers are kept between runs (default
-    /// `$XDG_CACHE_HOME/pullcheck/registry`, else `~/.cache/pullcheck/registry`). No credential
-    /// is ever stored.
-    #[arg(
-        long,
-        value_name = "DIR",
-        requires = "online",
-        conflicts_with = "no_cache"
-    )]
+    /// Where rendered charts and Kustomize roots (and, with `--online`, registry answers) are
+    /// kept between runs (default `$XDG_CACHE_HOME/pullcheck`, else `~/.cache/pullcheck`). No
+    /// credential and no Secret value is ever stored.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
 
-    /// With `--online`: neither read nor write the answer cache.
-    #[arg(long, requires = "online")]
+    /// Neither read nor write any cache: render every chart and root, ask every registry.
+    #[arg(long)]
     pub no_cache: bool,
 
     /// With `--online`: ask again about every tag, ignoring cached answers (and keep the fresh
@@ -489,6 +484,14 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
     render.values.extend(cli.values.iter().cloned());
     // A renderer's output is a file like any other: the same cap.
     render.max_output = cli.max_file_size;
+    let cache_root = if cli.no_cache {
+        None
+    } else {
+        cli.cache_dir
+            .clone()
+            .or_else(crate::source::private_dir::default_root)
+    };
+    render.cache = cache_root.as_ref().map(|root| root.join("render"));
     opts.render = render;
     if cli.online {
         let client = crate::registry::Options {
@@ -506,18 +509,11 @@ pub fn options(cli: &Cli, config: &crate::config::Config) -> LintOptions {
             // can see ("exists" against "does not exist").
             no_docker_config: cli.no_docker_config || cli.untrusted,
             ask_tags: false,
-            cache: if cli.no_cache {
-                None
-            } else {
-                cli.cache_dir
-                    .clone()
-                    .or_else(crate::registry::CacheSettings::default_dir)
-                    .map(|dir| crate::registry::CacheSettings {
-                        dir,
-                        tag_lifetime: config.online.tag_lifetime,
-                        refresh: cli.refresh,
-                    })
-            },
+            cache: cache_root.map(|root| crate::registry::CacheSettings {
+                dir: root.join("registry"),
+                tag_lifetime: config.online.tag_lifetime,
+                refresh: cli.refresh,
+            }),
             progress: progress_line(cli),
         });
     }

@@ -26,11 +26,14 @@
 //!   last rename wins, and both wrote a true answer.
 
 use super::{Answer, Credential, Platform, Query, Reference};
+use crate::source::private_dir::{
+    TEMP_SEQ, create_private_dir, hex, private_file, prune_dir, salt,
+};
 use ring::hmac;
 use std::fs;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long an answer about a digest is reused.
@@ -44,12 +47,7 @@ pub const MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// An entry is a few hundred bytes; a tag list of 2,000 tags some dozens of KiB.
 const ENTRY_CAP: u64 = 1024 * 1024;
 /// Files looked at when pruning, at most (a directory someone filled with junk stays bounded).
-const SCAN_CAP: usize = 4 * MAX_ENTRIES;
-const SALT_LEN: usize = 32;
-const SALT_FILE: &str = "salt";
 const FORMAT: u32 = 1;
-/// Numbers the temporary files of this process.
-static TEMP_SEQ: AtomicUsize = AtomicUsize::new(0);
 
 /// How the cache is used in a run.
 #[derive(Clone, Debug)]
@@ -65,16 +63,7 @@ impl CacheSettings {
     /// The default place: `$XDG_CACHE_HOME/pullcheck/registry`, else
     /// `~/.cache/pullcheck/registry`; `None` when neither is known.
     pub fn default_dir() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .map(PathBuf::from)
-                    .filter(|p| p.is_absolute())
-                    .map(|h| h.join(".cache"))
-            })?;
-        Some(base.join("pullcheck").join("registry"))
+        Some(crate::source::private_dir::default_root()?.join("registry"))
     }
 }
 
@@ -242,49 +231,7 @@ impl Cache {
     }
 
     fn prune_to(&self, max_entries: usize, max_bytes: u64) {
-        let Ok(read) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
-        let stale_temp = SystemTime::now()
-            .checked_sub(Duration::from_secs(3600))
-            .unwrap_or(UNIX_EPOCH);
-        for item in read.take(SCAN_CAP).flatten() {
-            let path = item.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            let Ok(meta) = item.metadata() else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            let modified = meta.modified().unwrap_or(UNIX_EPOCH);
-            if name.starts_with(".tmp-") {
-                if modified < stale_temp {
-                    let _ = fs::remove_file(&path);
-                }
-                continue;
-            }
-            if is_entry_name(name) {
-                entries.push((modified, meta.len(), path));
-            }
-        }
-        let mut total: u64 = entries.iter().map(|e| e.1).sum();
-        let mut count = entries.len();
-        if count <= max_entries && total <= max_bytes {
-            return;
-        }
-        entries.sort();
-        // Down to nine tenths, so that the next runs do not prune at every entry.
-        for (_, len, path) in entries {
-            if count <= max_entries * 9 / 10 && total <= max_bytes / 10 * 9 {
-                break;
-            }
-            if fs::remove_file(&path).is_ok() {
-                count -= 1;
-                total = total.saturating_sub(len);
-            }
-        }
+        prune_dir(&self.dir, is_entry_name, max_entries, max_bytes);
     }
 
     fn lifetime(&self, digest: bool) -> Duration {
@@ -421,125 +368,10 @@ fn is_entry_name(name: &str) -> bool {
         .is_some_and(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    out
-}
-
-/// Creates `dir` (and its parents) with mode 0700 for the last part; an existing directory is
-/// used only if it is the user's and nobody else may read it.
-fn create_private_dir(dir: &Path) -> Result<(), String> {
-    if let Some(parent) = dir.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    match builder.create(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
-    }
-    let meta = fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    if !meta.is_dir() {
-        return Err(format!("{} is not a directory", dir.display()));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        // SAFETY: getuid cannot fail and touches no memory.
-        let uid = unsafe { libc::getuid() };
-        if meta.uid() != uid {
-            return Err(format!("{} belongs to another user", dir.display()));
-        }
-        if meta.permissions().mode() & 0o077 != 0 {
-            return Err(format!(
-                "others may read or write {} (mode {:o}); make it 0700 or name another directory",
-                dir.display(),
-                meta.permissions().mode() & 0o777
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// A new file only the user may read.
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-/// The cache's salt: read, or made once from the system's random source. Two runs creating it
-/// at once agree: each writes a temporary file and links it into place, and the one that loses
-/// reads the winner's.
-fn salt(dir: &Path) -> Result<Vec<u8>, String> {
-    let path = dir.join(SALT_FILE);
-    for _ in 0..3 {
-        if let Some(salt) = read_salt(&path) {
-            return Ok(salt);
-        }
-        let mut fresh = vec![0u8; SALT_LEN];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut fresh)
-            .map_err(|_| "no random source for the cache's salt".to_string())?;
-        // Unique to this process and this attempt: threads of one process may open the same
-        // cache at once too.
-        let temp = dir.join(format!(
-            ".tmp-salt-{}-{}",
-            std::process::id(),
-            TEMP_SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        private_file(&temp)
-            .and_then(|mut f| f.write_all(&fresh))
-            .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
-        // A link fails if the salt is there: made meanwhile by another run (then it is read),
-        // or unreadable or of the wrong length (then replaced: its entries become misses).
-        let placed = match fs::hard_link(&temp, &path) {
-            Ok(()) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if let Some(salt) = read_salt(&path) {
-                    let _ = fs::remove_file(&temp);
-                    return Ok(salt);
-                }
-                fs::rename(&temp, &path).is_ok()
-            }
-            Err(_) => false,
-        };
-        let _ = fs::remove_file(&temp);
-        if placed {
-            return Ok(fresh);
-        }
-    }
-    Err(format!("cannot make the cache's salt in {}", dir.display()))
-}
-
-fn read_salt(path: &Path) -> Option<Vec<u8>> {
-    let file = fs::File::open(path).ok()?;
-    let mut salt = Vec::new();
-    file.take(SALT_LEN as u64 + 1).read_to_end(&mut salt).ok()?;
-    (salt.len() == SALT_LEN).then_some(salt)
 }
 
 #[cfg(test)]

@@ -290,7 +290,7 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
             return out;
         }
     };
-    if let Err(why) = safe_helm(&program) {
+    if let Err(why) = safe_helm(&program, settings.cache.as_deref()) {
         out.problems.push(Problem {
             finding: render_problems::render_refused(
                 kind,
@@ -321,7 +321,14 @@ pub fn render(job: &Job, settings: &RenderSettings, default_namespace: &str) -> 
     let args = run.args(&copy, &scratch, None);
     let program = run.program.clone();
     let start = Instant::now();
-    let outcome = exec::run(&program, &args, &scratch, settings.limits());
+    let (outcome, _) = super::cache::run(
+        settings.cache.as_deref(),
+        &program,
+        &args,
+        Some(&[]),
+        &scratch,
+        settings.limits(),
+    );
     out.render_time = start.elapsed();
     match outcome {
         Outcome::Ok { stdout } => {
@@ -408,7 +415,7 @@ fn values_outside_the_tree(job: &Job, chart: Option<&super::ChartSettings>) -> V
 
 /// Helm older than 3.11 evaluates `getHostByName` in templates, so a chart could send what it
 /// reads out through DNS queries, which no proxy stops. Asked once per program and run.
-fn safe_helm(program: &Path) -> Result<(), String> {
+fn safe_helm(program: &Path, cache: Option<&Path>) -> Result<(), String> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static SEEN: OnceLock<Mutex<HashMap<PathBuf, Result<(), String>>>> = OnceLock::new();
@@ -416,7 +423,7 @@ fn safe_helm(program: &Path) -> Result<(), String> {
     if let Some(known) = seen.lock().ok().and_then(|m| m.get(program).cloned()) {
         return known;
     }
-    let verdict = match helm_version(program) {
+    let verdict = match super::cache::version(cache, program, || helm_version(program)) {
         Some(v) if helm_is_safe(&v) => Ok(()),
         Some(v) => Err(format!(
             "{} is Helm {v}, which resolves host names from templates (`getHostByName`); \

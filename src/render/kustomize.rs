@@ -383,6 +383,98 @@ pub fn tree(root: &Path) -> Vec<Kustomization> {
     out
 }
 
+/// Kustomizations a key follows at most; a root built from more is not cached.
+const MAX_KUSTOMIZATIONS: usize = 256;
+
+/// Everything `kustomize build root` may read, over-approximated: the directory of every
+/// kustomization reached (its load restrictor keeps file loads there), and every path any
+/// string of a kustomization names relative to its directory, whatever the field
+/// (`resources`, `components`, `generators`, `transformers`, `configurations`, …, and fields a
+/// later Kustomize adds): a directory is followed as a kustomization, a file is hashed. `None`
+/// when the tree is too large to follow. Only paths inside `tree` are followed: what leaves
+/// it is refused before rendering, and never read here.
+fn cache_inputs<'t>(
+    root: &Path,
+    tree: &'t super::confine::Tree,
+) -> Option<Vec<super::cache::Input<'t>>> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut queue = std::collections::VecDeque::from([root.to_path_buf()]);
+    while let Some(dir) = queue.pop_front() {
+        let Ok(real) = std::fs::canonicalize(&dir) else {
+            continue;
+        };
+        if dirs.contains(&real) {
+            continue;
+        }
+        if dirs.len() >= MAX_KUSTOMIZATIONS {
+            return None;
+        }
+        dirs.push(real);
+        let Some(file) = super::discover::kustomization_file(&dir) else {
+            continue;
+        };
+        let text = crate::source::read_file(&file, 16 * 1024 * 1024).ok()?;
+        let mut named = Vec::new();
+        for doc in parse_stream(&text, 0, &ParseLimits::default())
+            .iter()
+            .flatten()
+        {
+            if let Some(root) = doc.root() {
+                strings(&root, &mut named, 0);
+            }
+        }
+        for name in named {
+            if name.is_empty() || name.contains('\n') || name.len() > 4096 {
+                continue;
+            }
+            let path = dir.join(name);
+            // What leaves the tree is refused before rendering (and never read here).
+            if tree.resolve(&path).is_err() {
+                continue;
+            }
+            if path.is_dir() {
+                queue.push_back(path);
+            } else if path.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    dirs.sort();
+    // A directory inside another is hashed with it.
+    let mut outer: Vec<PathBuf> = Vec::new();
+    for d in dirs {
+        if !outer.iter().any(|o| d.starts_with(o)) {
+            outer.push(d);
+        }
+    }
+    files.sort();
+    files.dedup();
+    let dirs = outer.into_iter().map(|d| super::cache::Input::Dir(d, tree));
+    Some(
+        dirs.chain(files.into_iter().map(super::cache::Input::File))
+            .collect(),
+    )
+}
+
+/// Every scalar string of a document (keys left out), depth-bounded.
+fn strings(node: &Cursor<'_>, out: &mut Vec<String>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    if let Some(s) = node.as_str() {
+        out.push(s.to_string());
+    } else if node.is_seq() {
+        for item in node.items() {
+            strings(&item, out, depth + 1);
+        }
+    } else if node.is_map() {
+        for (_, value) in node.entries() {
+            strings(&value, out, depth + 1);
+        }
+    }
+}
+
 /// Which program builds, and how: `kustomize build DIR` or `kubectl kustomize DIR`.
 fn builder(settings: &RenderSettings) -> Result<(PathBuf, bool), String> {
     let is_kubectl = |p: &Path| {
@@ -480,7 +572,19 @@ pub fn render(job: &Job, settings: &RenderSettings) -> Output {
     args.push(if kubectl { "kustomize" } else { "build" }.into());
     args.push(job.dir.clone().into_os_string());
     let start = Instant::now();
-    let outcome = exec::run(&program, &args, &scratch, settings.limits());
+    // Kustomize reads in place: what it may read is part of the cache's key.
+    let inputs = settings
+        .cache
+        .as_ref()
+        .and_then(|_| cache_inputs(&job.dir, &job.tree));
+    let (outcome, _) = super::cache::run(
+        settings.cache.as_deref(),
+        &program,
+        &args,
+        inputs.as_deref(),
+        &scratch,
+        settings.limits(),
+    );
     out.render_time = start.elapsed();
     match outcome {
         Outcome::Ok { stdout } => {

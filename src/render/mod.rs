@@ -11,8 +11,10 @@
 //!   environment, under a timeout and an output cap.
 //! - [`helm`] and [`kustomize`]: the command lines, the pre-checks (missing dependencies,
 //!   remote resources) and the renderers' error messages.
+//! - [`cache`]: rendered output kept between runs, keyed by every input.
 //! - [`trace`]: from a span in the rendered text back to the source file and line.
 
+pub mod cache;
 pub mod confine;
 pub mod discover;
 pub mod exec;
@@ -102,6 +104,8 @@ pub struct RenderSettings {
     /// Bytes of rendered output read at most (`--max-file-size`): past it the renderer is
     /// stopped and the chart or root reported.
     pub max_output: u64,
+    /// The render cache's directory (`<cache root>/render`); `None`: render every time.
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for RenderSettings {
@@ -115,6 +119,7 @@ impl Default for RenderSettings {
             charts: Vec::new(),
             timeout: Duration::from_secs(120),
             max_output: 64 * 1024 * 1024,
+            cache: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod line_index;
 mod miette_source;
+pub mod private_dir;
 pub mod redact;
 mod walk;
 

@@ -42,6 +42,7 @@ mod pin;
 mod pods_command;
 mod registry_harness;
 mod render;
+mod render_cache;
 mod render_hostile;
 mod render_invariant;
 mod suppression;
