@@ -90,14 +90,8 @@ render() {
   elif [ "$minor" -ge 23 ]; then
     events=(alpha events)
   fi
-  local dir name ns pod config target
-  for dir in "$scenarios"/*/; do
-    name="$(basename "$dir")"
-    if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then
-      continue
-    fi
-    # The pod the user describes: the first pod of the scenario.
-    read -r ns pod < <(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["pods"][0]; print(p["namespace"], p["name"])' "$dir/scenario.json")
+  local name ns pod config target
+  while read -r name ns pod; do
     config="$work/$name.kubeconfig"
     cat >"$config" <<EOF
 apiVersion: v1
@@ -114,7 +108,8 @@ contexts:
 current-context: standin
 users: []
 EOF
-    k() { HOME="$work/home" "$kubectl" --kubeconfig "$config" --cache-dir "$work/cache-$name" --request-timeout 20s "$@"; }
+    # stdin: /dev/null, not the list of scenarios this loop reads.
+    k() { HOME="$work/home" "$kubectl" --kubeconfig "$config" --cache-dir "$work/cache-$name" --request-timeout 20s "$@" </dev/null; }
     target="$out/$name"
     mkdir -p "$target"
     k get pods >"$target/get-pods.txt"
@@ -136,8 +131,19 @@ EOF
       k "${events[@]}" -o yaml >"$target/events.yaml"
     fi
     [ "$matrix" = 1 ] || log "$name"
-  done
+  done <"$scratch/pods"
 }
+
+# Each scenario (or each one asked for) and the pod the user describes: its first pod.
+python3 - "$scenarios" "${only[@]}" >"$scratch/pods" <<'PY'
+import json, pathlib, sys
+root, only = pathlib.Path(sys.argv[1]), sys.argv[2:]
+for path in sorted(root.glob("*/scenario.json")):
+    if not only or path.parent.name in only:
+        pod = json.loads(path.read_text(encoding="utf-8"))["pods"][0]
+        print(path.parent.name, pod["namespace"], pod["name"])
+PY
+[ -s "$scratch/pods" ] || { log "no scenario named ${only[*]} in $scenarios"; exit 1; }
 
 if [ "$matrix" = 0 ]; then
   render "$kubectl" "$(version "$kubectl")" "$out"

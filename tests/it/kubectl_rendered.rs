@@ -15,6 +15,7 @@ use pullcheck::rules::{CATALOG, Category};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Every command the render script runs, by the file it writes.
 const FILES: &[&str] = &[
@@ -156,12 +157,22 @@ fn rendered_human_output() {
     }
 }
 
+/// A pattern compiled once: the matrix compares thousands of files (and the test profile does
+/// not optimise the regex crate, whose compilation is then the cost).
+fn pattern(cell: &'static OnceLock<Regex>, re: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(re).expect("regex"))
+}
+
 /// Timestamps are the render's clock (the stand-in keeps every age fixed, not the dates).
 fn without_times(text: &str) -> String {
-    let rfc3339 = Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z").expect("regex");
+    static RFC3339: OnceLock<Regex> = OnceLock::new();
+    static RFC1123: OnceLock<Regex> = OnceLock::new();
+    let rfc3339 = pattern(&RFC3339, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z");
     // describe's Start Time / Started (Go's RFC1123Z).
-    let rfc1123 = Regex::new(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}")
-        .expect("regex");
+    let rfc1123 = pattern(
+        &RFC1123,
+        r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}",
+    );
     let text = rfc3339.replace_all(text, "<time>");
     rfc1123.replace_all(&text, "<time>").into_owned()
 }
@@ -169,11 +180,11 @@ fn without_times(text: &str) -> String {
 /// Looser still: an age one second off (a render slowed down by a busy machine) and the column
 /// widths it moves. Used only to tell that drift from a real difference.
 fn without_ages(text: &str) -> String {
-    let age = Regex::new(r"\b\d+[smhdy](\d+[smh])?\b").expect("regex");
-    let spaces = Regex::new(r" +").expect("regex");
+    static AGE: OnceLock<Regex> = OnceLock::new();
+    static SPACES: OnceLock<Regex> = OnceLock::new();
     let text = without_times(text);
-    let text = age.replace_all(&text, "<age>");
-    spaces.replace_all(&text, " ").into_owned()
+    let text = pattern(&AGE, r"\b\d+[smhdy](\d+[smh])?\b").replace_all(&text, "<age>");
+    pattern(&SPACES, r" +").replace_all(&text, " ").into_owned()
 }
 
 /// `fixtures/kubectl/versions/`: the texts other kubectl versions print differently.
