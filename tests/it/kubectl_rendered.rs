@@ -187,6 +187,11 @@ fn without_ages(text: &str) -> String {
     pattern(&SPACES, r" +").replace_all(&text, " ").into_owned()
 }
 
+/// `1.26` of a release `1.26.4`.
+fn minor(release: &str) -> String {
+    release.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
 /// `fixtures/kubectl/versions/`: the texts other kubectl versions print differently.
 fn versions_dir() -> PathBuf {
     repo().join("fixtures/kubectl/versions")
@@ -227,7 +232,6 @@ impl Manifest {
 
     /// The column of a release (`1.26.4`): the same minor version.
     fn column(&self, release: &str) -> Option<usize> {
-        let minor = |r: &str| r.split('.').take(2).collect::<Vec<_>>().join(".");
         self.releases
             .iter()
             .position(|r| minor(r) == minor(release))
@@ -284,7 +288,10 @@ fn every_kubectl_version_is_diagnosed_as_expected() {
         unused.is_empty(),
         "in no version of manifest.tsv: {unused:?}"
     );
-    // The per-version report (docs/kubectl-output.md).
+    // The per-version report, which docs/kubectl-output.md gives as a table.
+    let doc = std::fs::read_to_string(repo().join("docs/kubectl-output.md"))
+        .expect("docs/kubectl-output.md");
+    let mut stale = Vec::new();
     for (i, release) in manifest.releases.iter().enumerate() {
         let (mut files, mut exact, mut own) = (0, 0, 0);
         for (file, cells) in &manifest.rows {
@@ -296,7 +303,18 @@ fn every_kubectl_version_is_diagnosed_as_expected() {
         eprintln!(
             "kubectl {release}: {files} files, {exact} diagnosed exactly, {own} printed unlike 1.31"
         );
+        let row = format!(
+            "| {} | {release} | {files} | {exact} | {own} |",
+            minor(release)
+        );
+        if !doc.contains(&row) {
+            stale.push(row);
+        }
     }
+    assert!(
+        stale.is_empty(),
+        "docs/kubectl-output.md's table of versions lacks: {stale:#?}"
+    );
     let wrong: Vec<&String> = verdict.values().flatten().collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
@@ -439,7 +457,6 @@ fn compare_with_manifest(out: &Path, releases: &[String]) -> Vec<String> {
 /// `versions/<minor>/<scenario>/<file>`, keeping a committed file whose text did not change
 /// (no churn of dates), and writes the manifest.
 fn update_versions(out: &Path, releases: &[String]) {
-    let minor = |r: &str| r.split('.').take(2).collect::<Vec<_>>().join(".");
     assert!(
         releases.len() >= 14,
         "UPDATE_KUBECTL_VERSIONS needs every client (PULLCHECK_KUBECTL_MATRIX): {releases:?}"
