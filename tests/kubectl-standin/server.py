@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for the Kubernetes API server, enough for the real `kubectl` 1.31 client to print
+"""A stand-in for the Kubernetes API server, enough for the real `kubectl` 1.22 … 1.35 to print
 `get pods`, `get events`, `describe pod`, `events` and `-o yaml|json` for recorded scenarios.
 
 Python 3.11 standard library only. What is ours and what is kubectl's is in README.md next to
@@ -692,7 +692,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # requests go to the log file, not stderr
         if self.log_file:
-            self.log_file.write(f"{self.command} {self.path} accept={self.headers.get('Accept')}\n")
+            # log_request's arguments are (request line, status, size); a status other than
+            # 200 is something kubectl asked for that we do not serve (the render script checks).
+            status = args[1] if fmt.startswith('"%s"') and len(args) > 1 else "-"
+            self.log_file.write(f"{status} {self.command} {self.path} accept={self.headers.get('Accept')}\n")
             self.log_file.flush()
 
     def send_json(self, body, code=200):
