@@ -72,11 +72,17 @@ impl Standin {
         config
     }
 
+    /// Each request as `METHOD PATH accept=…` (the log's leading status code dropped).
     fn requests(&self) -> Vec<String> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
-            .map(str::to_string)
+            .map(|line| match line.split_once(' ') {
+                Some((status, rest)) if status.bytes().all(|b| b.is_ascii_digit()) => {
+                    rest.to_string()
+                }
+                _ => line.to_string(),
+            })
             .collect()
     }
 }
