@@ -249,17 +249,18 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     out
 }
 
-/// Whether `text` ends inside a quoted name (an image, a URL: `Failed to pull image
+/// Whether `text` ends inside a quoted name (an image, a container: `Failed to pull image
 /// "ghcr.io/ac`), where a wrap added nothing; `carried`: a quote was left open before `text`
-/// began. A quote opened before words (a JSON string around a copied message: `"message":
-/// "Back-off`, `"text": "Failed to pull`) is no name, and a wrap there was at a space as
-/// anywhere else. (A name cut before its first `/`, `.` or `:` gets a space that
-/// `events::clean_image` takes out again.)
+/// began. The value of a JSON key around a copied message (`"message": "Back-off`, `"text":
+/// "Failed to pull`) is words, and a wrap there was at a space as anywhere else.
 fn in_quoted_word(text: &str, carried: bool) -> bool {
     let open = (text.matches('"').count() % 2 == 1) != carried;
-    let tail = text.rsplit('"').next().unwrap_or(text).trim();
-    open && !tail.contains(char::is_whitespace)
-        && (tail.is_empty() || tail.contains(['/', '.', ':', '@']))
+    let (before, tail) = text.rsplit_once('"').unwrap_or(("", text));
+    let json_value = before.trim_end().strip_suffix(':').is_some_and(|k| {
+        let k = k.trim_end();
+        k.ends_with('"') && !tail.trim().is_empty()
+    });
+    open && !json_value && !tail.trim().contains(char::is_whitespace)
 }
 
 /// More pieces than this in one row: the joins are left as read.
