@@ -82,6 +82,8 @@ pub(crate) fn infer(diagnoses: &mut [Diagnosis]) {
             );
             continue;
         }
+        // Said when nothing below decides it.
+        d.cut = looks_cut(&d.evidence_text);
         let Some(registry) = d.image.as_deref().map(|i| split_image(i).0) else {
             continue;
         };
@@ -95,12 +97,25 @@ pub(crate) fn infer(diagnoses: &mut [Diagnosis]) {
             && causes.iter().all(|c| c.rule == first.rule)
         {
             d.cause = first;
+            d.cut = false;
             d.confidence = Confidence::Inferred;
             d.inference = Some(format!(
                 "inferred from a cut line: another pull from {registry} in this paste failed with the full message it starts"
             ));
         }
     }
+}
+
+/// Whether a runtime message ends where none does: inside a quoted name (a quote left open),
+/// at the `...` kubectl's table printer puts for the lines of a message it left out, or right
+/// after a separator (`failed to do request:`).
+fn looks_cut(text: &str) -> bool {
+    let text = text.trim_end();
+    let quotes = text.matches('"').count() - text.matches("\\\"").count();
+    quotes % 2 == 1
+        || text.ends_with("...")
+        || text.ends_with('…')
+        || text.ends_with([':', ',', '=', '(', '/'])
 }
 
 /// A runtime error, not a bare status or event (`ImagePullBackOff`, `Back-off pulling …`).

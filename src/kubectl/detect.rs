@@ -18,7 +18,7 @@ static PROMPT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A command line seen in the paste: it starts a new block of output.
 pub(crate) struct PromptCommand {
-    /// `describe pod NAME` / `logs NAME`: the pod the output is about.
+    /// `describe pod NAME` / `get pod NAME` / `logs NAME`: the pod the output is about.
     pub pod: Option<String>,
     pub namespace: Option<String>,
 }
@@ -43,7 +43,8 @@ pub(crate) fn prompt(line: &str) -> Option<PromptCommand> {
         }
     }
     let pod = match words.as_slice() {
-        ["describe", kind, name, ..] if is_pod_kind(kind) => Some(name.to_string()),
+        // `get pod NAME -o yaml|json`: the status pasted after it is that pod's.
+        ["describe" | "get", kind, name, ..] if is_pod_kind(kind) => Some(name.to_string()),
         ["describe", obj, ..] | ["logs", obj, ..] => obj
             .strip_prefix("pod/")
             .or_else(|| obj.strip_prefix("pods/"))

@@ -16,19 +16,20 @@ fn re(src: &str) -> Regex {
 
 /// The start of every message we read; the leftmost one in a row begins its Message cell.
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    // A quote may come escaped (`\"`, `\\\"`: a message copied out of JSON or a Go string).
     re(concat!(
-        r#"Failed to pull image ""#,
-        r#"|Back-off pulling image ""#,
-        r#"|[Pp]ulling image ""#,
+        r#"Failed to pull image \\*""#,
+        r#"|Back-off pulling image \\*""#,
+        r#"|[Pp]ulling image \\*""#,
         r"|Error: (?:ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError|RegistryUnavailable|SignatureValidationFailed)\b",
-        r#"|Container image "[^"]*" is not present"#,
-        r#"|Failed to apply default image tag ""#,
-        r#"|Failed to inspect image ""#,
+        r#"|Container image \\*"[^"]*" is not present"#,
+        r#"|Failed to apply default image tag \\*""#,
+        r#"|Failed to inspect image \\*""#,
         r"|Failed (?:to )?create pod sandbox:",
-        r#"|failed to "StartContainer" for ""#,
+        r#"|failed to \\*"StartContainer\\*" for \\*""#,
         r"|Successfully assigned \S+ to ",
-        r#"|Back-off restarting failed container|Started container|Created container|Successfully pulled image|Container image "[^"]*" already present on machine"#,
-        r#"|container "[^"]*" in pod "[^"]*" is waiting to start:"#,
+        r#"|Back-off restarting failed container|Started container|Created container|Successfully pulled image|Container image \\*"[^"]*" already present on machine"#,
+        r#"|container \\*"[^"]*" in pod \\*"[^"]*" is waiting to start:"#,
         r"|Unable to retrieve some image pull secrets \(",
     ))
 });
@@ -40,11 +41,11 @@ pub(crate) fn marker(line: &str) -> Option<usize> {
 
 static IMAGE_MSG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"^(?P<kind>Failed to pull image|Back-off pulling image|Failed to apply default image tag|Failed to inspect image) "(?P<img>[^"]*)"(?::\s*(?P<err>.*))?"#,
+        r#"^(?P<kind>Failed to pull image|Back-off pulling image|Failed to apply default image tag|Failed to inspect image) "(?P<img>(?:[^"\\]|\\.)*)"(?::\s*(?P<err>.*))?"#,
     )
 });
 static NEVER: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"^Container image "(?P<img>[^"]*)" is not present"#));
+    LazyLock::new(|| re(r#"^Container image "(?P<img>(?:[^"\\]|\\.)*)" is not present"#));
 static ERROR_REASON: LazyLock<Regex> = LazyLock::new(|| re(r"^Error: (?P<r>\w+)"));
 static SANDBOX: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Failed (?:to )?create pod sandbox:\s*(?P<err>.*)"));
@@ -62,7 +63,7 @@ static SCHEDULED: LazyLock<Regex> =
     LazyLock::new(|| re(r"^Successfully assigned (?:(?P<ns>[^/\s]+)/)?(?P<pod>\S+) to "));
 static RECOVERED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"^(?:Back-off restarting failed container|Started container|Created container|Successfully pulled image "(?P<img>[^"]*)"|Container image "(?P<img2>[^"]*)" already present)"#,
+        r#"^(?:Back-off restarting failed container|Started container|Created container|Successfully pulled image "(?P<img>(?:[^"\\]|\\.)*)"|Container image "(?P<img2>(?:[^"\\]|\\.)*)" already present)"#,
     )
 });
 /// The kubelet's FailedToRetrieveImagePullSecret event (kubelet_pods.go `getPullSecretsForPod`):
@@ -74,7 +75,7 @@ static MISSING_SECRETS: LazyLock<Regex> =
 /// name is its object's name and a hex suffix).
 static WIDE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\s{2,}(?:\d+[smhdy][0-9smhdy]*|<unknown>|<invalid>)\s+\d+\s+[a-z0-9][-a-z0-9.]*\.[0-9a-f]{8,}\s*$",
+        r"\s{2,}(?:\d+[smhdy][0-9smhdy]*|<unknown>|<invalid>)\s+(?P<count>\d+)\s+[a-z0-9][-a-z0-9.]*\.[0-9a-f]{8,}\s*$",
     )
 });
 static FIELD_PATH: LazyLock<Regex> = LazyLock::new(|| {
@@ -94,12 +95,18 @@ pub(crate) struct Parsed {
 
 /// Reads the message that starts at `at` in `text`, with the row's other cells before it.
 pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
+    let unescaped = copied_out_of_a_string(text, at);
+    let text = unescaped.as_ref().unwrap_or(text);
     let mut out = Parsed::default();
     let Some(msg) = text.text.get(at..) else {
         return out;
     };
     // `get events -o wide` prints FIRST SEEN, COUNT and NAME after the message: not evidence.
-    let msg = match WIDE_TAIL.find(msg) {
+    let wide = WIDE_TAIL.captures(msg);
+    let wide_count = wide
+        .as_ref()
+        .and_then(|c| c.name("count")?.as_str().parse::<u64>().ok());
+    let msg = match wide.and_then(|c| c.get(0)) {
         Some(m) => msg.get(..m.start()).unwrap_or(msg),
         None => msg,
     };
@@ -107,8 +114,10 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
     let msg_end = at + msg.trim_end().len();
     let evidence = text.span(at..msg_end);
     let row = Row::read(prefix, ctx);
+    let count = row.count.or(wide_count);
     let new = |kind| {
         let mut o = Observation::failure(kind, ctx.segment, evidence.clone());
+        o.count = count;
         o.pod = row.pod.clone();
         o.namespace = row.namespace.clone();
         o.container = row.container.clone();
@@ -121,7 +130,8 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
     };
     let with_image = |o: &mut Observation, img: Option<(String, Range<usize>)>| {
         if let Some((image, range)) = img {
-            let image = clean_image(&image);
+            // Quoted as Go's `%q` does: an image with a quote in it has it escaped.
+            let image = clean_image(&unescape(&image));
             if !image.is_empty() {
                 o.image = Some(image);
                 o.image_span = Some(text.span(range));
@@ -210,7 +220,7 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
             if let Some(ic) = IMAGE_MSG.captures(inner.trim_start()) {
                 o.image = ic
                     .name("img")
-                    .map(|m| clean_image(m.as_str()))
+                    .map(|m| clean_image(&unescape(m.as_str())))
                     .filter(|i| !i.is_empty());
             }
             o.reason = Some(reason.into());
@@ -261,6 +271,53 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
     out
 }
 
+/// The first image a kubelet or runtime message quotes.
+static QUOTED_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?:Failed to pull image|[Pp]ulling image|Failed to apply default image tag|Failed to inspect image|Container image|pull and unpack image|pull image) "(?P<img>(?:[^"\\]|\\.)*)""#,
+    )
+});
+
+/// The image a waiting message names (the kubelet's own text, or the runtime's error that it
+/// passes on as is: `failed to pull and unpack image "docker.io/a/b:1": …`), for a status
+/// pasted without the container's `image`.
+pub(crate) fn message_image(message: &str) -> Option<String> {
+    let m = QUOTED_IMAGE.captures(message)?.name("img")?;
+    Some(clean_image(&unescape(m.as_str()))).filter(|i| !i.is_empty())
+}
+
+/// A message copied out of a JSON or Go string (`"message": "Failed to pull image \"x\": …",`,
+/// an alert's payload, a log line): its quotes are escaped, the marker's own included. The
+/// message runs to the quote that ends the string (one escaped less than the marker's), and
+/// is read as kubectl printed it, with the row's cells (which hold no quotes) before it.
+fn copied_out_of_a_string(text: &MappedText, at: usize) -> Option<MappedText> {
+    let msg = text.text.get(at..)?.as_bytes();
+    let run = |q: usize| {
+        msg.get(..q)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count()
+    };
+    let mut quotes = msg
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'"')
+        .map(|(q, _)| (q, run(q)));
+    let (_, level) = quotes.next()?;
+    if level == 0 {
+        return None;
+    }
+    let end = quotes
+        .find(|(_, n)| *n < level)
+        .map_or(msg.len(), |(q, n)| q - n);
+    let body = text.slice(at..at + end).unescaped_quotes()?;
+    let mut whole = text.slice(0..at);
+    whole.append(&body);
+    Some(whole)
+}
+
 /// The cells before the message: OBJECT (`pod/x`, `Pod/x`), NAMESPACE, old NAME/KIND and
 /// SUBOBJECT columns, or the 1.35 `spec.containers{x}: ` message prefix.
 struct Row {
@@ -269,7 +326,16 @@ struct Row {
     namespace: Option<String>,
     container: Option<String>,
     init: bool,
+    /// How often the event was seen: the `(x4 over 2m)` of an age cell, or the COUNT column
+    /// of the old layouts.
+    count: Option<u64>,
 }
+
+/// The repeat count kubectl writes in an age cell (describe, `kubectl events`).
+static REPEATS: LazyLock<Regex> = LazyLock::new(|| re(r"\(x(?P<n>\d+) over [^)\s]+\)"));
+
+/// An age cell of the old layouts (`18m`, `1h2m`), before their COUNT column.
+static AGE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:\d+[smhdy])+$"));
 
 impl Row {
     fn read(prefix: &str, ctx: &RowContext) -> Row {
@@ -279,6 +345,17 @@ impl Row {
             namespace: ctx.namespace.clone(),
             container: None,
             init: false,
+            count: None,
+        };
+        let tokens: Vec<&str> = prefix.split_whitespace().collect();
+        row.count = match REPEATS.captures(prefix) {
+            Some(c) => c.name("n").and_then(|n| n.as_str().parse().ok()),
+            // Describe's `FirstSeen LastSeen Count` and `get events`' `LASTSEEN FIRSTSEEN
+            // COUNT` (kubectl ≤1.13): two ages, then the count.
+            None => match tokens.as_slice() {
+                [a, b, n, ..] if AGE.is_match(a) && AGE.is_match(b) => n.parse().ok(),
+                _ => None,
+            },
         };
         if let Some(c) = FIELD_PATH.captures(prefix) {
             row.container = c.name("c").map(|m| m.as_str().to_string());
@@ -286,7 +363,6 @@ impl Row {
                 .name("kind")
                 .is_some_and(|m| m.as_str() == "initContainers");
         }
-        let tokens: Vec<&str> = prefix.split_whitespace().collect();
         if let Some(c) = OBJECT.captures(prefix) {
             row.kind = if c.name("kind").is_some_and(|m| m.as_str() == "Pod") {
                 InputKind::KubectlEvents
@@ -310,13 +386,26 @@ impl Row {
     }
 }
 
-/// An image as quoted in a message, de-wrapped: no quotes, no whitespace.
+/// An image as quoted in a message or shown by describe, de-wrapped: without the quotes around
+/// it, and without whitespace when that is what a wrap put into a valid reference. An image
+/// that is broken anyway (`example/web: {{ .Values.tag }}`, an unrendered template) is kept as
+/// written: it is what the user must find in their manifests.
 pub(crate) fn clean_image(s: &str) -> String {
-    s.trim()
-        .trim_matches(|c| c == '"' || c == '\'')
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    let s = s.trim();
+    let s = ['"', '\'']
+        .iter()
+        .find_map(|q| s.strip_prefix(*q)?.strip_suffix(*q))
+        .unwrap_or(s)
+        .trim();
+    if !s.contains(char::is_whitespace) {
+        return s.to_string();
+    }
+    let squeezed: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if crate::image::parse_reference(&squeezed).is_ok() {
+        squeezed
+    } else {
+        s.to_string()
+    }
 }
 
 fn unescape(s: &str) -> String {

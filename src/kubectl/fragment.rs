@@ -56,6 +56,8 @@ struct Item {
     name: Option<String>,
     reason: Option<(String, Range<usize>)>,
     message: Option<(String, Range<usize>)>,
+    /// The message's other reading when a wrap cut it (pieces glued, not spaced).
+    message_glued: Option<String>,
     /// Listed under `initContainerStatuses`.
     init: bool,
 }
@@ -237,12 +239,14 @@ pub(crate) fn read(lines: &[Line]) -> Vec<Observation> {
                 }
                 let (spaced, glued) = (scalar(&spaced), scalar(&glued));
                 // Which join the wrap took is unknown: keep the reading that names a cause.
-                let text = if classify(&glued).specificity > classify(&spaced).specificity {
-                    glued
+                let (text, other) = if classify(&glued).specificity > classify(&spaced).specificity
+                {
+                    (glued, spaced)
                 } else {
-                    spaced
+                    (spaced, glued)
                 };
                 item.message = Some((text, span));
+                item.message_glued = Some(other);
             }
         }
     }
@@ -267,6 +271,10 @@ fn emit(item: Item, out: &mut Vec<Observation>) {
     if let Some((image, span)) = item.image {
         o.image = Some(image);
         o.image_span = Some(span);
+    } else {
+        // Only `state` pasted: the message names the image (in one of its readings).
+        o.image = super::events::message_image(&text)
+            .or_else(|| super::events::message_image(item.message_glued.as_deref()?));
     }
     let mut cause = classify(&text);
     if cause.specificity == 0 {

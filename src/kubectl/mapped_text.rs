@@ -4,7 +4,8 @@
 use std::ops::Range;
 
 /// A cleaned string whose bytes each map back to one byte of the original text.
-/// Cleaning only ever drops ASCII bytes, so a run of kept bytes is contiguous in both.
+/// Cleaning only ever drops ASCII bytes (or reads an HTML entity as the `"` it stands for,
+/// mapped to its `&`), so a run of kept bytes is contiguous in both.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MappedText {
     pub text: String,
@@ -73,6 +74,95 @@ impl MappedText {
             }
         }
         Some(out)
+    }
+
+    /// The text with the escapes of copying taken off: a message copied out of a JSON string
+    /// or a Go `%q` (`Failed to pull image \"x\": …`, `\\\"` when that was quoted again)
+    /// escapes every double quote in it, and one level of escaping comes off for as long as
+    /// that holds. A text with one bare quote is as kubectl printed it (the old `FailedSync`
+    /// message quotes an error that quotes the image: `ErrImagePull: "… \"x\" …"`). `None`
+    /// when nothing changes.
+    pub fn unescaped_quotes(&self) -> Option<MappedText> {
+        let mut cur: Option<MappedText> = None;
+        // Each level at least halves the backslashes: a few levels are all a paste can have.
+        for _ in 0..4 {
+            let t = cur.as_ref().unwrap_or(self);
+            let bytes = t.text.as_bytes();
+            // (first backslash, run length) before every `"`.
+            let runs: Vec<(usize, usize)> = bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'"')
+                .map(|(q, _)| {
+                    let n = bytes
+                        .get(..q)
+                        .unwrap_or_default()
+                        .iter()
+                        .rev()
+                        .take_while(|b| **b == b'\\')
+                        .count();
+                    (q - n, n)
+                })
+                .collect();
+            // A bare quote (an even run) is where the escaping of this level ends.
+            if runs.is_empty() || runs.iter().any(|&(_, n)| n % 2 == 0) {
+                break;
+            }
+            let drops: Vec<(Range<usize>, &str)> = runs
+                .iter()
+                .map(|&(start, n)| (start + (n - 1) / 2..start + n, ""))
+                .collect();
+            cur = Some(t.edited(&drops));
+        }
+        cur
+    }
+
+    /// The text with HTML's spellings of `"` read as the quote, for an entity that a wrap cut
+    /// in two (the lines' cleaning reads whole ones). `None` when there is none.
+    pub fn html_quotes(&self) -> Option<MappedText> {
+        let mut edits: Vec<(Range<usize>, &str)> = Vec::new();
+        let mut from = 0;
+        while let Some(at) = self.text.get(from..).and_then(|t| t.find('&')) {
+            let at = from + at;
+            let rest = self.text.get(at..).unwrap_or("");
+            let len = HTML_QUOTES
+                .iter()
+                .find(|e| rest.starts_with(*e))
+                .map_or(0, |e| e.len());
+            if len > 0 {
+                edits.push((at..at + len, "\""));
+            }
+            from = at + len.max(1);
+        }
+        (!edits.is_empty()).then(|| self.edited(&edits))
+    }
+
+    /// This text with each range of `edits` (in order, disjoint) replaced by its text, which
+    /// maps to the range's start; the doubtful joins move along.
+    fn edited(&self, edits: &[(Range<usize>, &str)]) -> MappedText {
+        let mut out = MappedText::default();
+        let mut pos = 0;
+        for (r, with) in edits {
+            out.append(&self.slice(pos..r.start));
+            out.push(with, self.orig(r.start));
+            pos = r.end;
+        }
+        out.append(&self.slice(pos..self.text.len()));
+        let shift = |v: &[usize]| -> Vec<usize> {
+            v.iter()
+                .map(|&x| {
+                    let gone: usize = edits
+                        .iter()
+                        .filter(|(r, _)| r.end <= x)
+                        .map(|(r, with)| r.len() - with.len())
+                        .sum();
+                    x.saturating_sub(gone)
+                })
+                .collect()
+        };
+        out.doubtful_spaces = shift(&self.doubtful_spaces);
+        out.doubtful_glues = shift(&self.doubtful_glues);
+        out
     }
 
     /// The part of this text in `r` (clamped to char boundaries that exist), still mapped.
@@ -153,6 +243,9 @@ impl Line {
     }
 }
 
+/// HTML's spellings of `"`.
+const HTML_QUOTES: &[&str] = &["&quot;", "&#34;", "&#x22;"];
+
 /// Splits `input` into cleaned lines. Linear in the input.
 pub(crate) fn lines(input: &str) -> Vec<Line> {
     let mut out = Vec::new();
@@ -211,9 +304,18 @@ fn clean(body: &str, base: usize) -> Line {
         } else {
             0
         };
-        if drop > 0 {
+        // A double quote that a web page or an issue tracker's export wrote as an HTML
+        // entity: kubectl never prints one, so it is read as the quote it stands for.
+        let entity = HTML_QUOTES
+            .iter()
+            .find(|e| rest.starts_with(e.as_bytes()))
+            .map_or(0, |e| e.len());
+        if drop > 0 || entity > 0 {
             text.push(body.get(keep_from..i).unwrap_or(""), base + keep_from);
-            i += drop;
+            if entity > 0 {
+                text.push("\"", base + i);
+            }
+            i += drop + entity;
             keep_from = i;
         } else {
             i += 1;
@@ -251,6 +353,31 @@ mod tests {
         let ls = lines("```bash\nx\n```");
         assert!(ls[0].fence && ls[0].is_blank());
         assert!(!ls[1].is_blank());
+    }
+
+    #[test]
+    fn escaped_quotes_come_off_level_by_level() {
+        let un = |s: &str| lines(s)[0].text.unescaped_quotes().map(|t| t.text);
+        assert_eq!(
+            un(r#"image \"a/b:1\": x"#).as_deref(),
+            Some(r#"image "a/b:1": x"#)
+        );
+        assert_eq!(
+            un(r#"image \\\"a/b:1\\\": x"#).as_deref(),
+            Some(r#"image "a/b:1": x"#)
+        );
+        // One level only: the inner quotes of a quoted error stay escaped.
+        assert_eq!(
+            un(r#"with E: \"Back-off pulling image \\\"a\\\"\""#).as_deref(),
+            Some(r#"with E: "Back-off pulling image \"a\"""#)
+        );
+        assert_eq!(un(r#"with E: "Back-off pulling image \"a\"""#), None);
+        assert_eq!(un("no quotes"), None);
+        let input = "x &quot;a/b&quot; y";
+        let l = &lines(input)[0];
+        assert_eq!(l.str(), "x \"a/b\" y");
+        let at = l.str().find("a/b").unwrap();
+        assert_eq!(&input[l.text.span(at..at + 3)], "a/b");
     }
 
     #[test]

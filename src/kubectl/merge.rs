@@ -116,6 +116,9 @@ fn fit(o: &Observation, e: &Entity) -> Option<(u8, u8)> {
     Some((ident, pod))
 }
 
+/// (namespace, pod) of a `get pods` row.
+type NamespacedPod = (Option<String>, String);
+
 /// Events name the image, describe blocks name the container: complete each from the other.
 fn complete(found: &mut Found) {
     let Found {
@@ -140,13 +143,43 @@ fn complete(found: &mut Found) {
             .or_default()
             .push(k);
     }
-    for o in observations.iter_mut() {
+    // The `get pods` rows of each block by STATUS: a describe block pasted under the table
+    // without its `Name:` is the pod whose row shows its container's waiting reason, when only
+    // one row does (not merely the table's first pod).
+    let mut rows: HashMap<(usize, &str), Vec<NamespacedPod>> = HashMap::new();
+    for o in observations.iter() {
+        if let (InputKind::GetPods, Some(pod), Some(reason)) = (o.source, &o.pod, &o.reason) {
+            rows.entry((o.segment, reason.as_str()))
+                .or_default()
+                .push((o.namespace.clone(), pod.clone()));
+        }
+    }
+    let by_row = |o: &Observation| -> Option<NamespacedPod> {
+        if !o.state || o.source != InputKind::Describe {
+            return None;
+        }
+        match rows.get(&(o.segment, o.reason.as_deref()?))?.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    };
+    let by_row: Vec<Option<NamespacedPod>> = observations
+        .iter()
+        .map(|o| o.pod.is_none().then(|| by_row(o)).flatten())
+        .collect();
+    for (o, row) in observations.iter_mut().zip(by_row) {
         if o.pod.is_none()
             && o.source == InputKind::Describe
             && let Some([(ns, pod)]) = assigned.get(&o.segment).map(Vec::as_slice)
         {
             o.pod = Some(pod.clone());
             o.namespace = o.namespace.clone().or_else(|| ns.clone());
+        }
+        if o.pod.is_none()
+            && let Some((ns, pod)) = row
+        {
+            o.pod = Some(pod);
+            o.namespace = o.namespace.clone().or(ns);
         }
         if o.sandbox {
             continue;
@@ -397,6 +430,7 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
         source_kind: evidence.source,
         confidence,
         inference,
+        cut: false,
         doubt: None,
         evidence_all,
         missing_secrets,

@@ -127,6 +127,9 @@ pub struct Diagnosis {
     pub confidence: Confidence,
     /// Why the cause is inferred (said in the message), when it is.
     pub inference: Option<String>,
+    /// The runtime's message was cut off (by a terminal, `less -S`, a table column) before
+    /// it said why, and nothing else in the paste tells.
+    pub cut: bool,
     /// Why the input was taken for kubectl output, when nothing in it has kubectl output's
     /// shape for certain (a marker in prose, a broken document with another tool's keys too):
     /// then the finding is only a note, and says this (issue 27).
@@ -144,6 +147,16 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// What went wrong, in a few words: the cause's title, or for a failure whose message was
+    /// cut before its reason, that it was.
+    pub fn title(&self) -> &str {
+        if self.cut && self.cause.specificity == 0 {
+            "the image pull failed; the line was cut before the runtime's reason"
+        } else {
+            &self.cause.title
+        }
+    }
+
     /// The cause's help with its placeholders filled in.
     pub fn help(&self) -> String {
         let (quoted, image, (registry, repository, tag)) = match &self.image {
@@ -223,12 +236,13 @@ pub fn split_image(image: &str) -> (String, String, String) {
 /// How images are compared across views and with manifests: normalized as the kubelet does
 /// (`nginx` is `docker.io/library/nginx`), with an implicit `:latest` dropped, so that
 /// `Pulling image "ubuntu"` and containerd's `docker.io/library/ubuntu:latest` agree. A
-/// reference that does not parse compares as written.
+/// reference that does not parse compares as written but for its whitespace, which a wrap
+/// may have added or taken away (`example/web: {{ .Values.tag }}`).
 pub fn image_key(image: &str) -> String {
     let image = image.trim();
     let full = match crate::image::parse_reference(image) {
         Ok(r) => r.normalized(image),
-        Err(_) => image.to_string(),
+        Err(_) => image.chars().filter(|c| !c.is_whitespace()).collect(),
     };
     match full.strip_suffix(":latest") {
         Some(short) if !full.contains('@') => short.to_string(),
@@ -282,6 +296,7 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         source_kind: InputKind::Paste,
         confidence: Confidence::Certain,
         inference: None,
+        cut: false,
         doubt: Some(format!(
             "read as kubectl output only because it says {word:?}: nothing else in it has \
              kubectl output's shape"

@@ -4,7 +4,7 @@
 use super::describe::Describe;
 use super::detect::{self, Header};
 use super::mapped_text::{Line, MappedText};
-use super::observation::{Found, RowContext};
+use super::observation::{Found, Observation, ObservationKind, RowContext};
 use super::table::Table;
 use super::{events, get_pods};
 use regex::Regex;
@@ -42,6 +42,17 @@ struct Scanner {
     command_namespace: Option<String>,
     namespace_column: bool,
     pending: Option<Pending>,
+    /// The last event row that named an image: (segment, pod, container, image, reason).
+    last_image: Option<LastImage>,
+}
+
+/// An event row that named an image, for the image-less `Error: <reason>` row after it.
+struct LastImage {
+    segment: usize,
+    pod: Option<String>,
+    container: Option<String>,
+    image: String,
+    reason: Option<String>,
 }
 
 /// More wrapped pieces than this are not one line.
@@ -66,11 +77,17 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
         let Some(line) = lines.get(i) else {
             return false;
         };
-        let word = line
-            .str()
-            .split_whitespace()
-            .next()
-            .map_or(0, |w| w.chars().count());
+        // Measured as written (an HTML entity, markdown), as the wrapper measured it.
+        let s = line.str();
+        let start = s.len() - s.trim_start().len();
+        let end = s
+            .get(start..)
+            .and_then(|w| w.find(char::is_whitespace))
+            .map_or(s.len(), |e| start + e);
+        let word = s.get(start..end).map_or(0, |w| {
+            let written = line.text.span(start..end).len();
+            w.chars().count().max(written)
+        });
         pieces < MAX_PIECES
             && last_len > 0
             && last_len + 1 + word > width
@@ -163,7 +180,7 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                 first_row = false;
                 match out.last_mut() {
                     Some(row) if row_goes_on => {
-                        let open = odd(&row.text.text);
+                        let open = in_quoted_word(&row.text.text, false);
                         let mut glued = row.text.clone();
                         join(&mut glued, &line.text, false, indent, true);
                         // Before its message an events row has one word per cell: a piece
@@ -212,7 +229,7 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
             && out.last().is_some_and(|p| !p.is_blank());
         match out.last_mut() {
             Some(prev) if joins => {
-                let open = odd(&prev.text.text) != carried_quote;
+                let open = in_quoted_word(&prev.text.text, carried_quote);
                 join(&mut prev.text, &line.text, last_len == width, indent, open);
                 pieces += 1;
             }
@@ -230,6 +247,20 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
         settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
     }
     out
+}
+
+/// Whether `text` ends inside a quoted name (an image, a container: `Failed to pull image
+/// "ghcr.io/ac`), where a wrap added nothing; `carried`: a quote was left open before `text`
+/// began. The value of a JSON key around a copied message (`"message": "Back-off`, `"text":
+/// "Failed to pull`) is words, and a wrap there was at a space as anywhere else.
+fn in_quoted_word(text: &str, carried: bool) -> bool {
+    let open = (text.matches('"').count() % 2 == 1) != carried;
+    let (before, tail) = text.rsplit_once('"').unwrap_or(("", text));
+    let json_value = before.trim_end().strip_suffix(':').is_some_and(|k| {
+        let k = k.trim_end();
+        k.ends_with('"') && !tail.trim().is_empty()
+    });
+    open && !json_value && !tail.trim().contains(char::is_whitespace)
 }
 
 /// More pieces than this in one row: the joins are left as read.
@@ -385,7 +416,10 @@ fn space_between(before: &str, after: &str) -> bool {
         return !known(&together) && (known(left) || known(right));
     }
     match (a, b) {
+        // An escape goes with what it escapes (`\⏎"x\"`).
+        ('\\', _) => false,
         (_, '"' | '(') => true,
+        (_, '\\') => after.trim_start_matches('\\').starts_with('"'),
         ('"', b) => b.is_ascii_alphanumeric(),
         (',' | ';' | ')' | '=', _) => true,
         (':', b) => b.is_ascii_alphabetic(),
@@ -418,7 +452,14 @@ fn is_line_start(lines: &[Line], i: usize) -> bool {
 pub(crate) fn scan(lines: &[Line]) -> Found {
     // Pieces of pod YAML/JSON keep their own line structure: read them before unwrapping.
     let fragments = super::fragment::read(lines);
-    let lines = &unwrap(lines)[..];
+    let mut lines = unwrap(lines);
+    // An HTML entity for a quote that a wrap cut in two is whole again.
+    for line in lines.iter_mut() {
+        if let Some(t) = line.text.html_quotes() {
+            line.text = t;
+        }
+    }
+    let lines = &lines[..];
     let mut s = Scanner {
         found: Found::default(),
         segment: 0,
@@ -427,6 +468,7 @@ pub(crate) fn scan(lines: &[Line]) -> Found {
         command_namespace: None,
         namespace_column: false,
         pending: None,
+        last_image: None,
     };
     for i in 0..lines.len() {
         s.line(lines, i);
@@ -535,7 +577,7 @@ impl Scanner {
                 *lines += 1;
                 // Inside a quoted image the wrap adds nothing; elsewhere a leading space
                 // may be the one the terminal moved to the next line.
-                let open_quote = text.text.matches('"').count() % 2 == 1;
+                let open_quote = in_quoted_word(&text.text, false);
                 let start = s.len() - s.trim_start().len();
                 let start = if open_quote || start == 0 {
                     start
@@ -567,7 +609,10 @@ impl Scanner {
     fn flush(&mut self) {
         match self.pending.take() {
             Some(Pending::Message { text, at, ctx, .. }) => {
-                let parsed = events::parse(&text, at, &ctx);
+                let mut parsed = events::parse(&text, at, &ctx);
+                for o in parsed.observations.iter_mut() {
+                    self.pair_with_last_image(o);
+                }
                 self.found.observations.extend(parsed.observations);
                 if let Some((ns, pod)) = parsed.scheduled {
                     self.found.scheduled.push((ctx.segment, ns, pod));
@@ -577,6 +622,37 @@ impl Scanner {
                 self.describe.image(&text, self.segment, &mut self.found)
             }
             None => {}
+        }
+    }
+
+    /// The kubelet records `Error: ErrImagePull` right after `Failed to pull image "x"` (and
+    /// `Error: ImagePullBackOff` after `Back-off pulling image "x"`, …) for the same container:
+    /// an image-less row with the reason of the row before it, for the same pod, is about
+    /// that row's image. So the events of two containers interleaved in one table each go to
+    /// their own container, not all to the first.
+    fn pair_with_last_image(&mut self, o: &mut Observation) {
+        if o.kind != ObservationKind::Failure || o.sandbox {
+            return;
+        }
+        if let Some(image) = &o.image {
+            self.last_image = Some(LastImage {
+                segment: o.segment,
+                pod: o.pod.clone(),
+                container: o.container.clone(),
+                image: image.clone(),
+                reason: o.reason.clone(),
+            });
+            return;
+        }
+        let Some(last) = &self.last_image else { return };
+        if o.container.is_none()
+            && last.segment == o.segment
+            && last.pod == o.pod
+            && o.reason.is_some()
+            && last.reason == o.reason
+        {
+            o.image = Some(last.image.clone());
+            o.container = last.container.clone();
         }
     }
 

@@ -124,6 +124,7 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 source_kind: InputKind::PodStatus,
                 confidence: Confidence::Certain,
                 inference: None,
+                cut: false,
                 doubt: None,
                 evidence_all: std::iter::once(evidence.clone()).collect(),
                 missing_secrets: Vec::new(),

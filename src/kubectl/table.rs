@@ -65,6 +65,11 @@ static CELL_SPACES: LazyLock<Regex> =
 /// An age cell (LAST SEEN, LASTSEEN): `2m`, `5m30s`, `<unknown>`, `<invalid>`.
 static AGE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:(?:\d+[smhdy])+|<unknown>|<invalid>)$"));
 
+/// The keys that open a part of `kubectl describe pod`, which no table row starts with.
+static DESCRIBE_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^\s*(?:Name|Namespace|Init Containers|Containers|Conditions|Volumes|Events):(?:\s|$)")
+});
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Pods,
@@ -168,6 +173,8 @@ impl Table {
             && indent(line) >= self.indent
             && super::detect::header(line).is_none()
             && super::detect::prompt(line).is_none()
+            // A describe block pasted right under the table (no blank line, no command).
+            && !(indent(line) == self.indent && DESCRIBE_BLOCK.is_match(line))
     }
 
     fn has_all_cells(&self, row: &str) -> bool {

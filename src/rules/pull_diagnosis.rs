@@ -127,7 +127,9 @@ fn proof_range(d: &Diagnosis, text: &str) -> std::ops::Range<usize> {
 fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
     let meta = meta_for(&d.cause.rule);
     let span = |r: &std::ops::Range<usize>| Span::new(file, r.clone());
-    let label = if meta.name == FAILED.name {
+    let label = if meta.name == FAILED.name && d.cut {
+        "the line is cut here, before the runtime's reason".to_string()
+    } else if meta.name == FAILED.name {
         "the pull fails here; the runtime's reason is not in this output".to_string()
     } else {
         format!("cause: {}", d.cause.cause)
@@ -266,7 +268,7 @@ pub fn message(d: &Diagnosis) -> String {
     } else {
         "cannot pull"
     };
-    let mut m = format!("{who} {verb} {what}: {}", d.cause.title);
+    let mut m = format!("{who} {verb} {what}: {}", d.title());
     // An Event object says how often and when: the difference between an outage going on and
     // one that ended hours ago.
     match (d.count.filter(|&n| n > 1), &d.last_seen) {

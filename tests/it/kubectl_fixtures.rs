@@ -561,6 +561,8 @@ fn pod_status_fragments_are_read_leniently() {
             Some("registry.example.com/team/api:2.4.1"),
             "x509: certificate signed by unknown authority",
         )
+        // The command it was pasted under names the pod (`get pod NAME -n NS -o json`).
+        .pod(Some("shop"), "api-6f7d8c9b5-kq2xw")
         .container("api")
         .reason("ImagePullBackOff")],
     );

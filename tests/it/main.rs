@@ -25,6 +25,7 @@ mod image_reference;
 mod json_differential;
 mod json_reader;
 mod kinds;
+mod kubectl_copied;
 mod kubectl_fixtures;
 mod kubectl_paste;
 mod kubectl_rendered;
