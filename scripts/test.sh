@@ -29,27 +29,17 @@ if [ -x scripts/build-json-oracle.sh ]; then
   PULLCHECK_JSON_ORACLE="$(scripts/build-json-oracle.sh "$tools/jsonoracle" | tail -n 1)"
   export PULLCHECK_JSON_ORACLE
 fi
-if [ -x scripts/install-ci-clients.sh ]; then
-  # Prints KEY=VALUE lines (paths of the installed clients).
+# Each installer prints KEY=VALUE lines (paths of what it installed): exported for the tests.
+export_from() {
+  [ -x "$1" ] || return 0
   while IFS='=' read -r key value; do
     [ -n "$key" ] && export "$key=$value"
-  done < <(scripts/install-ci-clients.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
-fi
-if [ -x scripts/install-renderers.sh ]; then
-  while IFS='=' read -r key value; do
-    [ -n "$key" ] && export "$key=$value"
-  done < <(scripts/install-renderers.sh "$tools" | grep -E '^PULLCHECK_[A-Z0-9_]+=')
-fi
-if [ -x scripts/install-kubectl-matrix.sh ]; then
-  while IFS='=' read -r key value; do
-    [ -n "$key" ] && export "$key=$value"
-  done < <(scripts/install-kubectl-matrix.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
-fi
-if [ -x scripts/install-registry.sh ]; then
-  while IFS='=' read -r key value; do
-    [ -n "$key" ] && export "$key=$value"
-  done < <(scripts/install-registry.sh "$tools" | grep -E '^PULLCHECK_[A-Z_]+=')
-fi
+  done < <("$1" "$tools" | grep -E '^PULLCHECK_[A-Z0-9_]+=')
+}
+export_from scripts/install-ci-clients.sh
+export_from scripts/install-renderers.sh
+export_from scripts/install-kubectl-matrix.sh
+export_from scripts/install-registry.sh
 if [ -x scripts/install-shells.sh ]; then
   scripts/install-shells.sh
 fi
