@@ -183,7 +183,12 @@ fn judge(f: &mut Finding, asked: &crate::report::OnlineSummary) {
     let cause = f.rule.strip_prefix("pull-").unwrap_or(f.rule);
     let network = matches!(
         cause,
-        "dns" | "network-timeout" | "connection-refused" | "tls" | "http-on-https"
+        "dns"
+            | "network-timeout"
+            | "connection-refused"
+            | "connection-reset"
+            | "tls"
+            | "http-on-https"
     );
     let verdict = match (cause, answer.answer) {
         ("not-found", "not-found")

@@ -94,6 +94,7 @@ pub const RULES: &[Rule] = &[
     rule(&pull_diagnosis::NETWORK_TIMEOUT, &[Diagnosis]),
     rule(&pull_diagnosis::UNAUTHORIZED, &[Diagnosis]),
     rule(&pull_diagnosis::NOT_FOUND, &[Diagnosis]),
+    rule(&pull_diagnosis::CONNECTION_RESET, &[Diagnosis]),
     rule(&pull_diagnosis::FAILED, &[Diagnosis]),
 ];
 

@@ -1,9 +1,9 @@
 //! The `pull-*` diagnoses: failed pulls read from kubectl output (`crate::kubectl`), one rule
 //! per root cause.
 //!
-//! All thirteen rules live in this one module because one function produces them: which rule
+//! All fourteen rules live in this one module because one function produces them: which rule
 //! fires is data (`rules/causes.yaml` maps the runtime's message to a cause), so a file per rule
-//! would be thirteen copies of the same constant and no code.
+//! would be fourteen copies of the same constant and no code.
 
 use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
@@ -93,6 +93,12 @@ pull_rule!(
     "pull-disk-full",
     Error,
     "a failed pull: the node ran out of disk space unpacking the image"
+);
+pull_rule!(
+    CONNECTION_RESET,
+    "pull-connection-reset",
+    Error,
+    "a failed pull: the connection to the registry broke mid-transfer"
 );
 pull_rule!(
     FAILED,

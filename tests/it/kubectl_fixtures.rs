@@ -629,3 +629,26 @@ fn interleaved_events_of_two_containers_are_attributed_by_image() {
         ],
     );
 }
+
+#[test]
+fn a_pull_cut_mid_transfer_is_a_connection_reset() {
+    check(
+        "get-events-connection-reset.txt",
+        &[
+            want(
+                "pull-connection-reset",
+                Some("docker.io/library/buildpack-deps:bookworm"),
+                "connection reset by peer",
+            )
+            .pod(Some("ci"), "runner-7d9c6b5f4-x2x8q")
+            .reason("ErrImagePull"),
+            want(
+                "pull-connection-reset",
+                Some("nvcr.io/nvidia/pytorch:24.05-py3"),
+                "stream error: stream ID 5; INTERNAL_ERROR",
+            )
+            .pod(Some("ml"), "trainer-0")
+            .reason("ImagePullBackOff"),
+        ],
+    );
+}
