@@ -9,7 +9,8 @@ use super::observation::{EventTime, Found, RowContext};
 use super::{Diagnosis, merge};
 use crate::syntax::{Cursor, Document};
 
-/// The diagnoses of the events in `doc`, when it is a list of Events (or one Event).
+/// The diagnoses of the events in `doc`, when it is a list of Events, a bare sequence of them,
+/// or one Event.
 pub(crate) fn diagnose(doc: &Document) -> Vec<Diagnosis> {
     let Some(root) = doc.root() else {
         return Vec::new();
@@ -23,6 +24,10 @@ pub(crate) fn diagnose(doc: &Document) -> Vec<Diagnosis> {
         }
     } else {
         event(&root, &mut found);
+        // A list's items pasted without their `items:` header: a bare sequence of Events.
+        for item in root.items() {
+            event(&item, &mut found);
+        }
     }
     finish(found)
 }

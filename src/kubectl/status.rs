@@ -30,6 +30,10 @@ pub fn diagnose_document(doc: &Document) -> Vec<Diagnosis> {
         }
     } else {
         pod(&root, &mut out);
+        // A list's items pasted without their `items:` header: a bare sequence of Pods.
+        for item in root.items() {
+            pod(&item, &mut out);
+        }
     }
     out
 }

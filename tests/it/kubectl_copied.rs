@@ -246,3 +246,23 @@ fn kubectl_events_o_json_reads_like_its_yaml() {
     }
     assert!(seen >= 20, "{seen} events.yaml files");
 }
+
+#[test]
+fn list_items_copied_without_their_header_are_read() {
+    let report = lint_paths(&["fixtures/kubectl/copied/items-without-list-header.yaml"]);
+    let got: Vec<(&str, Option<&str>)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule, f.image.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("pull-not-found", Some("quay.io/acme/s3registry:v2.0.0-bob")),
+            ("pull-unauthorized", Some("ghcr.io/acme/api:1.4")),
+        ],
+        "{}",
+        json(&report)
+    );
+    assert!(report.findings[0].message.contains("(failed 61 times"));
+}
