@@ -196,7 +196,13 @@ fn judge(f: &mut Finding, asked: &crate::report::OnlineSummary) {
         | ("platform-mismatch", "platform-missing")
         | ("rate-limited", "rate-limited") => "confirmed",
         (_, "unreachable") if network => "confirmed",
-        ("failed", _) => "other",
+        // Decided on the node, whatever the registry says: its disk, its store, its kubelet's
+        // throttle, its signature policy, its pull policy.
+        (
+            "failed" | "disk-full" | "runtime-store" | "qps-exceeded" | "signature-rejected"
+            | "never-not-present",
+            _,
+        ) => "other",
         (_, "pullable") => "contradicted",
         _ => "other",
     };

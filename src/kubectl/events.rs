@@ -158,7 +158,8 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
                 if err.is_empty() { 1 } else { 3 },
             ),
             "Failed to apply default image tag" => ("InvalidImageName", classify(msg), 3),
-            _ => ("ImageInspectError", classify(err), 3),
+            // The prefix itself names the cause (the runtime's store), whatever error follows.
+            _ => ("ImageInspectError", classify(msg), 3),
         };
         o.reason = Some(reason.into());
         o.cause = cause;

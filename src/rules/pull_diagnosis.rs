@@ -1,9 +1,9 @@
 //! The `pull-*` diagnoses: failed pulls read from kubectl output (`crate::kubectl`), one rule
 //! per root cause.
 //!
-//! All fourteen rules live in this one module because one function produces them: which rule
+//! All seventeen rules live in this one module because one function produces them: which rule
 //! fires is data (`rules/causes.yaml` maps the runtime's message to a cause), so a file per rule
-//! would be fourteen copies of the same constant and no code.
+//! would be seventeen copies of the same constant and no code.
 
 use super::{Category, RuleMeta};
 use crate::finding::{Finding, Severity};
@@ -99,6 +99,24 @@ pull_rule!(
     "pull-connection-reset",
     Error,
     "a failed pull: the connection to the registry broke mid-transfer"
+);
+pull_rule!(
+    SIGNATURE_REJECTED,
+    "pull-signature-rejected",
+    Error,
+    "a failed pull: the node's signature policy rejected the image"
+);
+pull_rule!(
+    QPS_EXCEEDED,
+    "pull-qps-exceeded",
+    Warning,
+    "a failed pull: the kubelet's own pull rate limit (registryPullQPS) was reached"
+);
+pull_rule!(
+    RUNTIME_STORE,
+    "pull-runtime-store",
+    Error,
+    "a failed pull: the container runtime's image store on the node is broken"
 );
 pull_rule!(
     FAILED,

@@ -652,3 +652,33 @@ fn a_pull_cut_mid_transfer_is_a_connection_reset() {
         ],
     );
 }
+
+#[test]
+fn causes_decided_on_the_node_are_named() {
+    check(
+        "describe-node-side-causes.txt",
+        &[
+            want(
+                "pull-signature-rejected",
+                Some("quay.io/acme/payments:3.1"),
+                "A signature was required",
+            )
+            .pod(Some("shop"), "payments-0")
+            .reason("SignatureValidationFailed"),
+            want(
+                "pull-qps-exceeded",
+                Some("registry.k8s.io/e2e-test-images/agnhost:2.47"),
+                "pull QPS exceeded",
+            )
+            .pod(Some("batch"), "load-0042")
+            .reason("ErrImagePull"),
+            want(
+                "pull-runtime-store",
+                Some("acme/app:2.0"),
+                "Failed to inspect image",
+            )
+            .pod(Some("default"), "app-0")
+            .reason("ImageInspectError"),
+        ],
+    );
+}
