@@ -181,6 +181,23 @@ fn judge(f: &mut Finding, asked: &crate::report::OnlineSummary) {
         return;
     };
     let cause = f.rule.strip_prefix("pull-").unwrap_or(f.rule);
+    let verdict = verdict(cause, answer.answer);
+    let said = match verdict {
+        "confirmed" => "confirmed",
+        "contradicted" => "contradicted",
+        _ => "that neither confirms nor contradicts it",
+    };
+    f.message.push_str(&format!(
+        " (asked from here ({}), the registry answers {}: {said}; the node's network and \
+         credentials may differ)",
+        answer.credentials, answer.answer
+    ));
+    f.extra.push(("online", verdict.to_string()));
+}
+
+/// A diagnosis' cause (`not-found`, `dns`, …) against the registry's answer from here:
+/// `confirmed`, `contradicted` or `other`.
+fn verdict(cause: &str, answer: &str) -> &'static str {
     let network = matches!(
         cause,
         "dns"
@@ -190,7 +207,7 @@ fn judge(f: &mut Finding, asked: &crate::report::OnlineSummary) {
             | "tls"
             | "http-on-https"
     );
-    let verdict = match (cause, answer.answer) {
+    match (cause, answer) {
         ("not-found", "not-found")
         | ("unauthorized", "unauthorized")
         | ("platform-mismatch", "platform-missing")
@@ -205,16 +222,28 @@ fn judge(f: &mut Finding, asked: &crate::report::OnlineSummary) {
         ) => "other",
         (_, "pullable") => "contradicted",
         _ => "other",
-    };
-    let said = match verdict {
-        "confirmed" => "confirmed",
-        "contradicted" => "contradicted",
-        _ => "that neither confirms nor contradicts it",
-    };
-    f.message.push_str(&format!(
-        " (asked from here ({}), the registry answers {}: {said}; the node's network and \
-         credentials may differ)",
-        answer.credentials, answer.answer
-    ));
-    f.extra.push(("online", verdict.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verdict;
+
+    #[test]
+    fn a_pullable_answer_contradicts_only_what_the_registry_decides() {
+        assert_eq!(verdict("not-found", "not-found"), "confirmed");
+        assert_eq!(verdict("not-found", "pullable"), "contradicted");
+        assert_eq!(verdict("dns", "unreachable"), "confirmed");
+        assert_eq!(verdict("connection-reset", "unreachable"), "confirmed");
+        for node_side in [
+            "disk-full",
+            "runtime-store",
+            "qps-exceeded",
+            "signature-rejected",
+            "never-not-present",
+        ] {
+            assert_eq!(verdict(node_side, "pullable"), "other", "{node_side}");
+        }
+        assert_eq!(verdict("failed", "pullable"), "other");
+    }
 }
