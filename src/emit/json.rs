@@ -179,7 +179,7 @@ fn build(report: &Report) -> JsonReport<'_> {
                 extra: f
                     .extra
                     .iter()
-                    .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
+                    .map(|(k, v)| ((*k).to_string(), extra_value(k, v)))
                     .collect(),
                 evidence: evidence(report, f),
                 registry: f.registry.as_deref(),
@@ -253,4 +253,20 @@ pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut out, &build(report)).map_err(std::io::Error::other)?;
     writeln!(out)?;
     out.flush()
+}
+
+/// A diagnosis field as JSON: counts are numbers and flags booleans (docs/json.md), the rest
+/// strings as the reader found them.
+fn extra_value(key: &str, value: &str) -> serde_json::Value {
+    match key {
+        "count" => value
+            .parse::<u64>()
+            .map_or_else(|_| value.into(), serde_json::Value::from),
+        "init" | "recovered" | "cut" => match value {
+            "true" => true.into(),
+            "false" => false.into(),
+            _ => value.into(),
+        },
+        _ => value.into(),
+    }
 }
