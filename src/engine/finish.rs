@@ -140,7 +140,7 @@ fn drop_unwritable_fixes(sources: &SourceMap, findings: &mut [Finding]) {
     }
 }
 
-fn sort_findings(sources: &SourceMap, findings: &mut Vec<Finding>) {
+fn sort_findings(sources: &SourceMap, findings: &mut [Finding]) {
     let name = |f: &Finding| sources.get(f.span.file).map(|s| s.name.as_str());
     // Positions are sorted, not the findings: a stable sort of 300-byte findings takes a buffer
     // as big as all of them (3.4 MB at the peak of a dump with 10,000 findings, issue 24), of
@@ -164,10 +164,7 @@ fn permute<T>(items: &mut [T], order: &mut [usize]) {
     const DONE: usize = usize::MAX;
     for start in 0..order.len() {
         let mut at = start;
-        loop {
-            let Some(next) = order.get_mut(at).map(|n| std::mem::replace(n, DONE)) else {
-                break;
-            };
+        while let Some(next) = order.get_mut(at).map(|n| std::mem::replace(n, DONE)) {
             if next == DONE || next == start || next >= items.len() {
                 break;
             }
