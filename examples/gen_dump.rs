@@ -194,16 +194,30 @@ fn status_of(rng: &mut Rng, name: &str, image: &str, state: Value) -> Value {
     })
 }
 
-fn pod(rng: &mut Rng, i: usize) -> Value {
+/// What every pod has: namespace, app, name, whether it is stuck and why, start time.
+struct Basics(
+    &'static str,
+    &'static str,
+    String,
+    bool,
+    &'static str,
+    String,
+);
+
+fn basics(rng: &mut Rng, i: usize) -> Basics {
     let namespace = rng.pick(NAMESPACES);
     let app = rng.pick(APPS);
     let name = format!("{app}-{}-{}", rng.hex(10), rng.hex(5));
-    let failing = i % 10 == 9;
+    // Every tenth pod is stuck, the reasons in turn.
     let reason = REASONS
         .get((i / 10) % REASONS.len())
         .copied()
         .unwrap_or("ErrImagePull");
-    let started = timestamp(rng);
+    Basics(namespace, app, name, i % 10 == 9, reason, timestamp(rng))
+}
+
+fn pod(rng: &mut Rng, i: usize) -> Value {
+    let Basics(namespace, app, name, failing, reason, started) = basics(rng, i);
     let (mut containers, mut statuses) = (Vec::new(), Vec::new());
     let count = if rng.chance(25) { 2 } else { 1 };
     for c in 0..count {
@@ -302,15 +316,7 @@ fn pod(rng: &mut Rng, i: usize) -> Value {
 /// pods: what a pull diagnosis reads (the container, its status and the waiting reason) and
 /// little else.
 fn small_pod(rng: &mut Rng, i: usize) -> Value {
-    let namespace = rng.pick(NAMESPACES);
-    let app = rng.pick(APPS);
-    let name = format!("{app}-{}-{}", rng.hex(10), rng.hex(5));
-    let failing = i % 10 == 9;
-    let reason = REASONS
-        .get((i / 10) % REASONS.len())
-        .copied()
-        .unwrap_or("ErrImagePull");
-    let started = timestamp(rng);
+    let Basics(namespace, app, name, failing, reason, started) = basics(rng, i);
     let base = rng.pick(IMAGES);
     let policy = if failing && reason == "ErrImageNeverPull" {
         "Never"
