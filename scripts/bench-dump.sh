@@ -134,10 +134,10 @@ bench_format() { # bench_format FORMAT FLOOR_MODE FLOOR_LABEL TIME_TARGET
         awk -v l="$name" -v s="$(median "$TMP/$step" 1)" -v b="$bytes" -v r="$(median "$TMP/$step" 2)" \
             'BEGIN{printf "%-44s %9.3f %8.1f %7.1f MB %8.1fx\n", l, s, b/1e6/s, r/1024, r*1024/b}'
     done
-    local pair
+    local pair every single who
     for pair in "lint one pullcheck" ${DUMP_BEFORE:+"before before_one DUMP_BEFORE"}; do
-        read -r step name label_ <<<"$pair"
-        awk -v a="$(median "$TMP/$step" 1)" -v o="$(median "$TMP/$name" 1)" -v n="$((all - one))" -v l="$label_" \
+        read -r every single who <<<"$pair"
+        awk -v a="$(median "$TMP/$every" 1)" -v o="$(median "$TMP/$single" 1)" -v n="$((all - one))" -v l="$who" \
             'BEGIN{printf "%s: the other %d findings cost %.3f s, %.1f us each\n", l, n, a-o, n ? (a-o)/n*1e6 : 0}'
     done
     awk -v f="$(median "$TMP/floor" 1)" -v j="$(median "$TMP/lint" 1)" -v t="$target" \
