@@ -5,6 +5,7 @@
 //! cargo run --release --example gen_dump -- --pods 20000 --seed 1 --format json --out pods.json
 //! cargo run --release --example gen_dump -- --pods 20000 --seed 1 --format yaml --out pods.yaml
 //! cargo run --release --example gen_dump -- --events 20000 --seed 1 --format json --out ev.json
+//! cargo run --release --example gen_dump -- --pods 20000 --small --format json --out small.json
 //! ```
 //!
 //! Same arguments → byte-identical output. A pods dump is a `v1` `List` of Pods with one or two
@@ -16,6 +17,11 @@
 //! of Events about pulls (`Pulling`, `Pulled`, `Failed`, `BackOff`). The layout is kubectl's:
 //! JSON indented by four spaces, YAML with sorted keys and block sequences at the key's
 //! indentation. Items are written one at a time, so a dump of any size takes little memory.
+//!
+//! `--small` writes small pods instead (~1.2 KB of JSON, ~0.55 KB of YAML a pod: one container,
+//! no init containers, env, volumes or conditions), the shape of issue 24's dump of a cluster
+//! of small pods: 20,000 of them are ~25 MB of JSON and ~11 MB of YAML, with the same stuck
+//! pods (every tenth, the four reasons in turn).
 
 use serde_json::{Value, json};
 use std::io::{BufWriter, Write};
@@ -188,16 +194,30 @@ fn status_of(rng: &mut Rng, name: &str, image: &str, state: Value) -> Value {
     })
 }
 
-fn pod(rng: &mut Rng, i: usize) -> Value {
+/// What every pod has: namespace, app, name, whether it is stuck and why, start time.
+struct Basics(
+    &'static str,
+    &'static str,
+    String,
+    bool,
+    &'static str,
+    String,
+);
+
+fn basics(rng: &mut Rng, i: usize) -> Basics {
     let namespace = rng.pick(NAMESPACES);
     let app = rng.pick(APPS);
     let name = format!("{app}-{}-{}", rng.hex(10), rng.hex(5));
-    let failing = i % 10 == 9;
+    // Every tenth pod is stuck, the reasons in turn.
     let reason = REASONS
         .get((i / 10) % REASONS.len())
         .copied()
         .unwrap_or("ErrImagePull");
-    let started = timestamp(rng);
+    Basics(namespace, app, name, i % 10 == 9, reason, timestamp(rng))
+}
+
+fn pod(rng: &mut Rng, i: usize) -> Value {
+    let Basics(namespace, app, name, failing, reason, started) = basics(rng, i);
     let (mut containers, mut statuses) = (Vec::new(), Vec::new());
     let count = if rng.chance(25) { 2 } else { 1 };
     for c in 0..count {
@@ -289,6 +309,43 @@ fn pod(rng: &mut Rng, i: usize) -> Value {
         },
         "spec": spec,
         "status": status
+    })
+}
+
+/// A pod as small as `kubectl get pods -A -o json` shows on a cluster of plain one-container
+/// pods: what a pull diagnosis reads (the container, its status and the waiting reason) and
+/// little else.
+fn small_pod(rng: &mut Rng, i: usize) -> Value {
+    let Basics(namespace, app, name, failing, reason, started) = basics(rng, i);
+    let base = rng.pick(IMAGES);
+    let policy = if failing && reason == "ErrImageNeverPull" {
+        "Never"
+    } else {
+        rng.pick(&["IfNotPresent", "IfNotPresent", "Always"])
+    };
+    let (image, state) = if failing {
+        failure(rng, reason, base)
+    } else {
+        (base.to_string(), json!({"running": {"startedAt": started}}))
+    };
+    let running = state.get("running").is_some();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "creationTimestamp": started,
+            "name": name,
+            "namespace": namespace
+        },
+        "spec": {
+            "containers": [{"image": image, "imagePullPolicy": policy, "name": app}],
+            "nodeName": format!("node-{}", rng.below(500))
+        },
+        "status": {
+            "containerStatuses": [{"image": image, "name": app, "ready": running,
+                "restartCount": 0, "started": running, "state": state}],
+            "phase": if failing { "Pending" } else { "Running" }
+        }
     })
 }
 
@@ -407,11 +464,15 @@ fn main() {
     let (pods, events) = (number("--pods"), number("--events"));
     let seed = number("--seed").unwrap_or(1) as u64;
     let format = value("--format").unwrap_or_else(|| "json".into());
+    let small = args.iter().any(|a| a == "--small");
     let Some(path) = value("--out") else {
-        fatal("usage: gen_dump (--pods N | --events N) [--seed S] [--format json|yaml] --out FILE")
+        fatal(
+            "usage: gen_dump (--pods N [--small] | --events N) [--seed S] [--format json|yaml] --out FILE",
+        )
     };
     let mut rng = Rng(seed);
     let (n, mut item): (usize, Box<dyn FnMut(usize) -> Value>) = match (pods, events) {
+        (Some(n), None) if small => (n, Box::new(move |i| small_pod(&mut rng, i))),
         (Some(n), None) => (n, Box::new(move |i| pod(&mut rng, i))),
         (None, Some(n)) => (n, Box::new(move |_| event(&mut rng))),
         _ => fatal("give one of --pods N or --events N"),

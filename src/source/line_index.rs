@@ -10,15 +10,13 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0u32];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| (i + 1) as u32),
-        );
-        // Kept for the whole run (files with findings): no spare capacity from doubling.
-        starts.shrink_to_fit();
+        // Counted first, so the vector is allocated once at its size (it is kept for the whole
+        // run when the file has findings); memchr's vectorised scans, where a byte-by-byte
+        // filter was 12 % of a 25 MB dump's run (issue 24).
+        let bytes = text.as_bytes();
+        let mut starts = Vec::with_capacity(1 + memchr::memchr_iter(b'\n', bytes).count());
+        starts.push(0u32);
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| (i + 1) as u32));
         LineIndex {
             starts,
             len: text.len() as u32,

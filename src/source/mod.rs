@@ -222,7 +222,13 @@ impl SourceFile {
 /// ASCII text, the char-by-char check only for the rest.
 fn may_be_unsafe_for_terminal(text: &str) -> bool {
     let plain = |b: &u8| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r');
-    !text.as_bytes().iter().all(plain) && text.chars().any(is_unsafe_for_terminal)
+    // A whole chunk at a time, without stopping at the first byte: the compiler vectorises it
+    // (the byte-by-byte `all` was 5 % of a 25 MB dump's run, issue 24).
+    let all_plain = text
+        .as_bytes()
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |ok, b| ok & plain(b)));
+    !all_plain && text.chars().any(is_unsafe_for_terminal)
 }
 
 /// Control characters other than tab and line breaks, and bidi overrides: shown as `?`.
@@ -445,6 +451,19 @@ mod tests {
             decode(b"{\"a\": \"\x00\"}".to_vec()),
             Err(ReadProblem::Binary { offset: 7 })
         ));
+    }
+
+    #[test]
+    fn an_unsafe_char_is_seen_wherever_it_falls() {
+        for at in [0, 1, 63, 64, 65, 127, 128, 199] {
+            for c in ['\u{1b}', '\u{7f}', '\u{202e}', '\0'] {
+                let mut text = "a".repeat(200);
+                text.insert(at, c);
+                assert!(may_be_unsafe_for_terminal(&text), "{at} {c:?}");
+            }
+        }
+        assert!(!may_be_unsafe_for_terminal(&"ok é\t\r\n".repeat(40)));
+        assert!(!may_be_unsafe_for_terminal(""));
     }
 
     #[test]
