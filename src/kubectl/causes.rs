@@ -298,8 +298,11 @@ mod tests {
             [
                 "pull-invalid-reference",
                 "pull-never-not-present",
+                "pull-signature-rejected",
                 "pull-platform-mismatch",
                 "pull-rate-limited",
+                "pull-qps-exceeded",
+                "pull-runtime-store",
                 "pull-disk-full",
                 "pull-http-on-https",
                 "pull-tls",
@@ -308,6 +311,7 @@ mod tests {
                 "pull-network-timeout",
                 "pull-unauthorized",
                 "pull-not-found",
+                "pull-connection-reset",
                 "pull-failed",
             ]
         );
