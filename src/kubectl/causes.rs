@@ -2,7 +2,7 @@
 
 use crate::syntax::{Cursor, ParseLimits, parse_stream};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 const CAUSES_YAML: &str = include_str!("../../rules/causes.yaml");
 
@@ -17,11 +17,38 @@ pub struct CauseInfo {
     /// Next step; may use `{image}` `{registry}` `{repository}` `{tag}` `{pod}` `{namespace}`.
     pub help: String,
     /// Case-insensitive regexes over the runtime error text.
-    pub patterns: Vec<Regex>,
+    pub patterns: Vec<Pattern>,
     /// `(i, re)`: pattern `i` does not count when `re` matches the same text.
-    pub exceptions: Vec<(usize, Regex)>,
+    pub exceptions: Vec<(usize, Pattern)>,
     /// Higher wins when one container's messages point at different causes.
     pub specificity: u8,
+}
+
+/// A regex of `rules/causes.yaml`, compiled on first use. The table's `RegexSet` says which
+/// patterns match a message, so a run compiles only those: compiling all ~170 up front was a
+/// third of the instructions of a run over one small paste (callgrind, issue 24).
+#[derive(Debug)]
+pub struct Pattern {
+    source: String,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// The regex as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The compiled regex; `None` only if it does not compile (a unit test compiles them all).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| compile(&self.source).ok())
+            .as_ref()
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.regex().is_some_and(|re| re.is_match(text))
+    }
 }
 
 /// Causes are one per rule (`rules/causes.yaml`): the rule names the cause.
@@ -43,13 +70,13 @@ impl CauseInfo {
     pub fn find_in(&self, text: &str) -> Option<std::ops::Range<usize>> {
         (0..self.patterns.len())
             .filter(|i| self.pattern_holds(*i, text))
-            .filter_map(|i| self.patterns.get(i)?.find(text))
+            .filter_map(|i| self.patterns.get(i)?.regex()?.find(text))
             .map(|m| m.range())
             .min_by_key(|r| r.start)
     }
 
     fn pattern_holds(&self, i: usize, text: &str) -> bool {
-        self.patterns.get(i).is_some_and(|re| re.is_match(text))
+        self.patterns.get(i).is_some_and(|p| p.is_match(text))
             && !self
                 .exceptions
                 .iter()
@@ -269,8 +296,21 @@ fn text(value: &Cursor<'_>) -> Result<String, ErrorAt> {
     })
 }
 
-fn regex(value: &Cursor<'_>) -> Result<Regex, ErrorAt> {
-    compile(&text(value)?).map_err(|m| (value.value_range().start, m))
+/// A pattern, checked for syntax only (cheap); it is compiled when a message needs it.
+fn regex(value: &Cursor<'_>) -> Result<Pattern, ErrorAt> {
+    let source = text(value)?;
+    regex_syntax::ast::parse::Parser::new()
+        .parse(&source)
+        .map_err(|e| {
+            (
+                value.value_range().start,
+                format!("bad regex {source:?}: {e}"),
+            )
+        })?;
+    Ok(Pattern {
+        source,
+        regex: OnceLock::new(),
+    })
 }
 
 /// The 1-based line of byte `at`.
@@ -321,6 +361,10 @@ mod tests {
                 format!("pull-{}", c.cause).replace("pull-unknown", "pull-failed")
             );
             assert!(!c.help.is_empty(), "{} has no help", c.rule);
+            // Compiled lazily at run time: every one must compile.
+            for p in c.patterns.iter().chain(c.exceptions.iter().map(|(_, p)| p)) {
+                assert!(p.regex().is_some(), "{}: {:?}", c.rule, p.as_str());
+            }
             assert!(
                 c.patterns.is_empty() == (c.rule == "pull-failed"),
                 "{}",
