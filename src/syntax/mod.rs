@@ -218,8 +218,19 @@ fn version_error(chunk: &str, start: usize) -> Option<SyntaxError> {
 fn control_character(chunk: &str) -> Option<usize> {
     let bytes = chunk.as_bytes();
     let suspect = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b >= 0x7f;
-    // Most manifests are plain ASCII: only look at characters once a byte is suspect.
-    let first = bytes.iter().position(suspect)?;
+    // Most manifests are plain ASCII: only look at characters once a byte is suspect. Blocks of
+    // 32 bytes are tested without an early exit (which the compiler vectorizes), and only a
+    // block holding a suspect byte is searched.
+    let blocks = bytes.chunks_exact(32);
+    let tail = blocks.remainder();
+    let block = blocks
+        .enumerate()
+        .find(|(_, block)| block.iter().fold(false, |any, b| any | suspect(b)))
+        .map(|(i, _)| i * 32);
+    let first = match block {
+        Some(at) => at + bytes.get(at..)?.iter().position(suspect)?,
+        None => bytes.len() - tail.len() + tail.iter().position(suspect)?,
+    };
     chunk.get(first..)?.char_indices().find_map(|(i, c)| {
         let allowed = matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
             || ('\u{a0}'..='\u{d7ff}').contains(&c)
@@ -437,6 +448,23 @@ mod tests {
         let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook);
         assert_eq!(handed, 1);
         assert!(docs.iter().all(Result::is_err));
+    }
+
+    #[test]
+    fn control_characters_are_found_wherever_they_fall_in_the_blocks() {
+        for len in [0, 1, 31, 32, 33, 64, 70] {
+            let clean = "a: b\n".repeat(len).chars().take(len).collect::<String>();
+            assert_eq!(control_character(&clean), None, "{len}");
+            for at in 0..len {
+                for bad in ["\u{1}", "\u{7f}", "\u{fffe}"] {
+                    let text = format!("{}{bad}{}", &clean[..at], &clean[at..]);
+                    assert_eq!(control_character(&text), Some(at), "{text:?}");
+                }
+                // Allowed beyond ASCII: found suspect, then let go.
+                let text = format!("{}é{}", &clean[..at], &clean[at..]);
+                assert_eq!(control_character(&text), None, "{text:?}");
+            }
+        }
     }
 
     #[test]

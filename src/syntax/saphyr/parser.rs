@@ -204,7 +204,10 @@ impl<'input> Parser<'input, StrInput<'input>> {
     /// Create a new instance of a parser from a &str.
     #[must_use]
     pub fn new_from_str(value: &'input str) -> Self {
-        Parser::new(StrInput::new(value))
+        let mut parser = Parser::new(StrInput::new(value));
+        // pullcheck: scalars written as they read borrow from `value`.
+        parser.scanner.set_source(value);
+        parser
     }
 }
 

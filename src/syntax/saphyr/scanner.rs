@@ -480,6 +480,13 @@ pub struct Scanner<'input, T> {
     buf_leading_break: String,
     buf_trailing_breaks: String,
     buf_whitespaces: String,
+    /// pullcheck: the plain scalar being read, kept between scalars (most are then borrowed
+    /// from [`Self::source`], and this buffer's allocation serves the next one).
+    buf_scalar: String,
+    /// pullcheck: the whole text the input reads, when it is a `&str` (see
+    /// [`Scanner::set_source`]): scalars written as they read are borrowed from it instead of
+    /// copied. Empty otherwise.
+    source: &'input str,
 }
 
 impl<T: Input + Clone> Clone for Scanner<'_, T> {
@@ -504,6 +511,8 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             buf_leading_break: self.buf_leading_break.clone(),
             buf_trailing_breaks: self.buf_trailing_breaks.clone(),
             buf_whitespaces: self.buf_whitespaces.clone(),
+            buf_scalar: self.buf_scalar.clone(),
+            source: self.source,
         }
     }
 }
@@ -554,7 +563,61 @@ impl<'input, T: Input> Scanner<'input, T> {
             buf_leading_break: String::new(),
             buf_trailing_breaks: String::new(),
             buf_whitespaces: String::new(),
+            buf_scalar: String::new(),
+            source: "",
         }
+    }
+
+    /// pullcheck: `source` is the whole text the input reads (its [`Input::remaining`] at the
+    /// start): scalars written as they read then borrow from it.
+    pub fn set_source(&mut self, source: &'input str) {
+        if self.input.remaining().is_some_and(|rest| std::ptr::eq(rest, source)) {
+            self.source = source;
+        }
+    }
+
+    /// pullcheck: where the input stands in [`Self::source`], in bytes (`None` without one).
+    #[inline]
+    fn byte_pos(&self) -> Option<usize> {
+        let rest = self.input.remaining()?;
+        if self.source.is_empty() {
+            return None;
+        }
+        self.source.len().checked_sub(rest.len())
+    }
+
+    /// pullcheck: `source[from..to]`, when both are known.
+    #[inline]
+    fn borrowed(&self, from: Option<usize>, to: Option<usize>) -> Option<&'input str> {
+        self.source.get(from?..to?)
+    }
+
+    /// pullcheck: consume a run of spaces (at least the next character, which must be a blank),
+    /// a byte at a time where the input allows.
+    fn skip_spaces(&mut self) {
+        if self.skip_spaces_to(usize::MAX) == 0 {
+            self.skip_blank();
+        }
+    }
+
+    /// pullcheck: consume the spaces that follow, up to column `col`, from the input's text;
+    /// returns how many (0 when the input has no text to read them from).
+    fn skip_spaces_to(&mut self, col: usize) -> usize {
+        let most = col.saturating_sub(self.mark.col);
+        let run = self.input.remaining().map_or(0, |rest| {
+            rest.bytes().take(most).take_while(|b| *b == b' ').count()
+        });
+        self.skip_run(run, run);
+        run
+    }
+
+    /// pullcheck: consume `bytes` bytes of the input holding `chars` characters, none of them a
+    /// line break (the column moves on by `chars`).
+    #[inline]
+    fn skip_run(&mut self, bytes: usize, chars: usize) {
+        self.input.skip_bytes(bytes);
+        self.mark.index += chars;
+        self.mark.col += chars;
     }
 
     /// Get a copy of the last error that was encountered, if any.
@@ -837,6 +900,9 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// one.
     fn skip_to_next_token(&mut self) -> ScanResult {
         loop {
+            // pullcheck: most of it goes a byte at a time first; this loop then sees only what
+            // stopped that one.
+            self.skip_to_next_token_bytes();
             // pullcheck: a byte order mark after the start of the stream is an ordinary
             // character for go-yaml (YAML 1.2 allows one only between documents). Its scanner
             // means to skip one that starts a line, but its `is_bom` looks at the start of the
@@ -877,6 +943,63 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
         Ok(())
+    }
+
+    /// pullcheck: the byte-oriented twin of [`Self::skip_to_next_token`]'s loop (same marks,
+    /// same simple-key and leading-white-space bookkeeping): spaces, tabs where they are white
+    /// space, line breaks and comments. It stops before anything else, a tab that cannot start
+    /// a token included, and leaves that to the `char` loop.
+    fn skip_to_next_token_bytes(&mut self) {
+        let Some(rest) = self.input.remaining() else {
+            return;
+        };
+        let bytes = rest.as_bytes();
+        let mut mark = self.mark;
+        let mut i = 0;
+        let mut newline = false;
+        loop {
+            match bytes.get(i) {
+                Some(b' ') => {
+                    i += 1;
+                    mark.index += 1;
+                    mark.col += 1;
+                }
+                Some(b'\t') if self.flow_level > 0 || !self.simple_key_allowed => {
+                    i += 1;
+                    mark.index += 1;
+                    mark.col += 1;
+                }
+                Some(b'\n' | b'\r') => {
+                    let n = if bytes.get(i..i + 2) == Some(b"\r\n") {
+                        2
+                    } else {
+                        1
+                    };
+                    i += n;
+                    mark.index += n;
+                    mark.col = 0;
+                    mark.line += 1;
+                    newline = true;
+                    if self.flow_level == 0 {
+                        self.simple_key_allowed = true;
+                    }
+                }
+                Some(b'#') => {
+                    let comment = bytes.get(i..).unwrap_or(&[]);
+                    let len = line_len(comment);
+                    let chars = count_chars(comment.get(..len).unwrap_or(&[]));
+                    i += len;
+                    mark.index += chars;
+                    mark.col += chars;
+                }
+                _ => break,
+            }
+        }
+        self.input.skip_bytes(i);
+        self.mark = mark;
+        if newline {
+            self.leading_whitespace = true;
+        }
     }
 
     fn skip_ws_to_eol(&mut self, skip_tabs: SkipTabs) -> Result<SkipTabs, ScanError> {
@@ -1750,6 +1873,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             // Consume all spaces. Tabs cannot be used as indentation.
             if indent < self.input.bufmaxlen() - 2 {
                 self.input.lookahead(self.input.bufmaxlen());
+                // pullcheck: the indentation in one go where the input allows.
+                self.skip_spaces_to(indent);
                 while self.mark.col < indent && self.input.peek() == ' ' {
                     self.skip_blank();
                 }
@@ -1810,6 +1935,8 @@ impl<'input, T: Input> Scanner<'input, T> {
         let mut max_indent = 0;
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
+            // pullcheck: a byte at a time where the input allows.
+            self.skip_spaces_to(usize::MAX);
             while self.input.look_ch() == ' ' {
                 self.skip_blank();
             }
@@ -1859,6 +1986,18 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         /* Eat the left quote. */
         self.skip_non_blank();
+
+        if let Some(value) = self.quoted_as_written(single) {
+            let style = if single {
+                ScalarStyle::SingleQuoted
+            } else {
+                ScalarStyle::DoubleQuoted
+            };
+            return Ok(Token(
+                Span::new(start_mark, self.mark),
+                TokenType::Scalar(style, value),
+            ));
+        }
 
         loop {
             /* Check for a document indicator. */
@@ -1959,6 +2098,32 @@ impl<'input, T: Input> Scanner<'input, T> {
             Span::new(start_mark, self.mark),
             TokenType::Scalar(style, string.into()),
         ))
+    }
+
+    /// pullcheck: a quoted scalar that closes on its line with no escape (`\...` in double
+    /// quotes, `''` in single ones) and no `\0` is its written text: read it in one go (the
+    /// closing quote included), borrowed from the source when there is one. `None` (nothing
+    /// consumed) sends it through the `char` loop, which folds lines and resolves escapes.
+    fn quoted_as_written(&mut self, single: bool) -> Option<Cow<'input, str>> {
+        let rest = self.input.remaining()?.as_bytes();
+        let quote = if single { b'\'' } else { b'"' };
+        let len = rest
+            .iter()
+            .position(|&b| b == quote || (b == b'\\' && !single) || matches!(b, b'\n' | b'\r' | 0))?;
+        let closes = rest.get(len) == Some(&quote) && !(single && rest.get(len + 1) == Some(&b'\''));
+        if !closes {
+            return None;
+        }
+        let chars = count_chars(rest.get(..len)?);
+        let from = self.byte_pos();
+        let value = match self.borrowed(from, from.map(|f| f + len)) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(self.input.remaining()?.get(..len)?.to_owned()),
+        };
+        // The content and the closing quote.
+        self.skip_run(len + 1, chars + 1);
+        self.leading_whitespace = false;
+        Some(value)
     }
 
     /// Consume successive non-whitespace characters from a flow scalar.
@@ -2108,7 +2273,12 @@ impl<'input, T: Input> Scanner<'input, T> {
         // pullcheck patch: libyaml does not check indentation in flow context either.
         let _ = indent;
 
-        let mut string = String::with_capacity(32);
+        // pullcheck: the scanner's buffer, not a new string per scalar; and where the scalar
+        // starts and ends in the source, to borrow it when it reads as written.
+        let mut string = std::mem::take(&mut self.buf_scalar);
+        string.clear();
+        let start_byte = self.byte_pos();
+        let mut end_byte = start_byte;
         self.buf_whitespaces.clear();
         self.buf_leading_break.clear();
         self.buf_trailing_breaks.clear();
@@ -2182,6 +2352,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                     }
                 }
                 end_mark = self.mark;
+                end_byte = self.byte_pos();
             }
 
             // We may reach the end of a plain scalar if:
@@ -2206,6 +2377,9 @@ impl<'input, T: Input> Scanner<'input, T> {
                             start_mark,
                             "found a tab character that violates indentation",
                         ));
+                    } else if self.input.peek() == ' ' {
+                        // pullcheck: the next line's indentation in one go.
+                        self.skip_spaces();
                     } else {
                         self.skip_blank();
                     }
@@ -2243,9 +2417,23 @@ impl<'input, T: Input> Scanner<'input, T> {
                 "unexpected end of plain scalar",
             ))
         } else {
+            // pullcheck: on one line, a plain scalar is its written text: borrow it.
+            let written = if end_mark.line == start_mark.line {
+                self.borrowed(start_byte, end_byte)
+            } else {
+                None
+            };
+            let value = match written {
+                Some(text) => {
+                    debug_assert_eq!(text, string);
+                    self.buf_scalar = string;
+                    Cow::Borrowed(text)
+                }
+                None => Cow::Owned(string),
+            };
             Ok(Token(
                 Span::new(start_mark, end_mark),
-                TokenType::Scalar(ScalarStyle::Plain, string.into()),
+                TokenType::Scalar(ScalarStyle::Plain, value),
             ))
         }
     }
@@ -2510,6 +2698,25 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
     }
+}
+
+/// pullcheck: the length in bytes of the first line of `bytes`, up to its break or `\0` (what
+/// `is_yaml_non_break` stops at; all ASCII, so the end is a character boundary).
+#[inline]
+fn line_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| matches!(b, b'\n' | b'\r' | 0))
+        .unwrap_or(bytes.len())
+}
+
+/// pullcheck: the number of characters in UTF-8 `bytes` (the bytes that start one).
+#[inline]
+fn count_chars(bytes: &[u8]) -> usize {
+    if bytes.is_ascii() {
+        return bytes.len();
+    }
+    bytes.iter().filter(|b| (**b as i8) >= -0x40).count()
 }
 
 /// Chomping, how final line breaks and trailing empty lines are interpreted.

@@ -123,6 +123,16 @@ impl Input for StrInput<'_> {
     }
 
     #[inline]
+    fn remaining(&self) -> Option<&str> {
+        Some(self.buffer)
+    }
+
+    #[inline]
+    fn skip_bytes(&mut self, n: usize) {
+        self.buffer = self.buffer.get(n..).unwrap_or("");
+    }
+
+    #[inline]
     fn skip(&mut self) {
         let mut chars = self.buffer.chars();
         if chars.next().is_some() {
