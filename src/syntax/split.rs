@@ -29,7 +29,9 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
     for at in first.into_iter().chain(rest) {
         let offset = base + at;
         let line = body.get(at..).unwrap_or("");
-        let line = line.get(..line.find('\n').map_or(line.len(), |i| i + 1)).unwrap_or(line);
+        let line = line
+            .get(..line.find('\n').map_or(line.len(), |i| i + 1))
+            .unwrap_or(line);
         if has_lines || offset > after {
             ranges.push(start..offset);
         }
@@ -97,7 +99,7 @@ mod tests {
     fn line_by_line(text: &str, base: usize) -> Vec<Range<usize>> {
         let body = &text[base..];
         if body.trim_start().starts_with(['{', '[']) {
-            return vec![base..text.len()];
+            return std::iter::once(base..text.len()).collect();
         }
         let (mut ranges, mut start, mut has_lines, mut offset) = (Vec::new(), base, false, base);
         for line in body.split_inclusive('\n') {
@@ -118,7 +120,17 @@ mod tests {
 
     #[test]
     fn separators_are_found_as_reading_line_by_line_finds_them() {
-        let lines = ["---\n", "--- |\n", "---", "a: 1\n", "\n", "----\n", " ---\n", "#\n", "--- #c\r\n"];
+        let lines = [
+            "---\n",
+            "--- |\n",
+            "---",
+            "a: 1\n",
+            "\n",
+            "----\n",
+            " ---\n",
+            "#\n",
+            "--- #c\r\n",
+        ];
         // Every text of up to four of these lines, with and without a byte order mark.
         let mut texts = vec![String::new()];
         for _ in 0..4 {

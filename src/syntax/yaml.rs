@@ -200,10 +200,7 @@ impl<'a> Builder<'a, '_> {
                 let Some(written) = texts.get(i).copied().flatten() else {
                     continue;
                 };
-                let same_text = texts
-                    .iter()
-                    .take(i)
-                    .position(|e| *e == Some(written));
+                let same_text = texts.iter().take(i).position(|e| *e == Some(written));
                 if let Some(first) = same_text {
                     let identity = self.key_identity(*k);
                     let mut earlier = keys.clone().take(i).enumerate().skip(first);

@@ -21,3 +21,18 @@ mod scanner;
 pub use input::{Input, str::StrInput};
 pub use parser::{Event, Parser, Tag};
 pub use scanner::{Marker, ScalarStyle, ScanError, Span};
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn sizes() {
+        eprintln!(
+            "Token {} TokenType {} Event {} Span {} ParseResult {} Tag {}",
+            std::mem::size_of::<super::scanner::Token<'_>>(),
+            std::mem::size_of::<super::scanner::TokenType<'_>>(),
+            std::mem::size_of::<super::Event<'_>>(),
+            std::mem::size_of::<super::Span>(),
+            std::mem::size_of::<super::parser::ParseResult<'_>>(),
+            std::mem::size_of::<super::Tag>(),
+        );
+    }
+}

@@ -487,6 +487,9 @@ pub struct Scanner<'input, T> {
     /// [`Scanner::set_source`]): scalars written as they read are borrowed from it instead of
     /// copied. Empty otherwise.
     source: &'input str,
+    /// pullcheck: whether the byte-oriented fast paths run (always, but in the test that holds
+    /// them to the `char` loops they shortcut).
+    byte_paths: bool,
 }
 
 impl<T: Input + Clone> Clone for Scanner<'_, T> {
@@ -513,6 +516,7 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             buf_whitespaces: self.buf_whitespaces.clone(),
             buf_scalar: self.buf_scalar.clone(),
             source: self.source,
+            byte_paths: self.byte_paths,
         }
     }
 }
@@ -565,13 +569,18 @@ impl<'input, T: Input> Scanner<'input, T> {
             buf_whitespaces: String::new(),
             buf_scalar: String::new(),
             source: "",
+            byte_paths: true,
         }
     }
 
     /// pullcheck: `source` is the whole text the input reads (its [`Input::remaining`] at the
     /// start): scalars written as they read then borrow from it.
     pub fn set_source(&mut self, source: &'input str) {
-        if self.input.remaining().is_some_and(|rest| std::ptr::eq(rest, source)) {
+        if self
+            .input
+            .remaining()
+            .is_some_and(|rest| std::ptr::eq(rest, source))
+        {
             self.source = source;
         }
     }
@@ -604,6 +613,9 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// returns how many (0 when the input has no text to read them from).
     fn skip_spaces_to(&mut self, col: usize) -> usize {
         let most = col.saturating_sub(self.mark.col);
+        if !self.byte_paths {
+            return 0;
+        }
         let run = self.input.remaining().map_or(0, |rest| {
             rest.bytes().take(most).take_while(|b| *b == b' ').count()
         });
@@ -950,7 +962,7 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// space, line breaks and comments. It stops before anything else, a tab that cannot start
     /// a token included, and leaves that to the `char` loop.
     fn skip_to_next_token_bytes(&mut self) {
-        let Some(rest) = self.input.remaining() else {
+        let Some(rest) = self.input.remaining().filter(|_| self.byte_paths) else {
             return;
         };
         let bytes = rest.as_bytes();
@@ -2105,12 +2117,17 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// closing quote included), borrowed from the source when there is one. `None` (nothing
     /// consumed) sends it through the `char` loop, which folds lines and resolves escapes.
     fn quoted_as_written(&mut self, single: bool) -> Option<Cow<'input, str>> {
-        let rest = self.input.remaining()?.as_bytes();
+        let rest = self
+            .input
+            .remaining()
+            .filter(|_| self.byte_paths)?
+            .as_bytes();
         let quote = if single { b'\'' } else { b'"' };
-        let len = rest
-            .iter()
-            .position(|&b| b == quote || (b == b'\\' && !single) || matches!(b, b'\n' | b'\r' | 0))?;
-        let closes = rest.get(len) == Some(&quote) && !(single && rest.get(len + 1) == Some(&b'\''));
+        let len = rest.iter().position(|&b| {
+            b == quote || (b == b'\\' && !single) || matches!(b, b'\n' | b'\r' | 0)
+        })?;
+        let closes =
+            rest.get(len) == Some(&quote) && !(single && rest.get(len + 1) == Some(&b'\''));
         if !closes {
             return None;
         }
@@ -2269,6 +2286,9 @@ impl<'input, T: Input> Scanner<'input, T> {
         self.unroll_non_block_indents();
         let indent = self.indent + 1;
         let start_mark = self.mark;
+        if let Some(token) = self.scan_plain_scalar_on_one_line(indent) {
+            return Ok(token);
+        }
 
         // pullcheck patch: libyaml does not check indentation in flow context either.
         let _ = indent;
@@ -2436,6 +2456,104 @@ impl<'input, T: Input> Scanner<'input, T> {
                 TokenType::Scalar(ScalarStyle::Plain, value),
             ))
         }
+    }
+
+    /// pullcheck: the byte-oriented twin of [`Self::scan_plain_scalar`] for a scalar on one
+    /// line (almost all of them): it reads ahead without consuming, over the scalar, the blanks
+    /// and comment after it, and the blank lines and indentation before the next token, and
+    /// commits all of it (same marks, same bookkeeping, the value borrowed from the source)
+    /// only when the `char` loop would end the scalar there too. Anything else (a continuation
+    /// line, a tab after a line break, no source) is left to that loop: `None`, nothing
+    /// consumed.
+    fn scan_plain_scalar_on_one_line(&mut self, indent: isize) -> Option<Token<'input>> {
+        let from = self.byte_pos().filter(|_| self.byte_paths)?;
+        let bytes = self.input.remaining()?.as_bytes();
+        let in_flow = self.flow_level > 0;
+        let blank_or_breakz =
+            |b: Option<&u8>| matches!(b, None | Some(b' ' | b'\t' | b'\n' | b'\r' | 0));
+        // `!is_blank_or_breakz(c) && next_can_be_plain_scalar(in_flow)`, on bytes.
+        let content = |i: usize| match bytes.get(i) {
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | 0) => false,
+            Some(b':') => !blank_or_breakz(bytes.get(i + 1)),
+            Some(b',' | b'?' | b'[' | b']' | b'{' | b'}') => !in_flow,
+            Some(_) => true,
+        };
+        let start = self.mark;
+        // (A comment cannot start a scalar: `skip_to_next_token` has skipped it.)
+        if !content(0)
+            || bytes.first() == Some(&b'#')
+            || (start.col == 0 && is_document_indicator(bytes))
+        {
+            return None;
+        }
+        // The scalar: runs of content characters, joined by blanks on the same line; `end` is
+        // where its last run ends (byte, column).
+        let (mut i, mut col) = (0, start.col);
+        let end = loop {
+            let run = i;
+            while content(i) {
+                i += 1;
+            }
+            col += count_chars(bytes.get(run..i)?);
+            let end = (i, col);
+            let blanks = i;
+            while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            col += i - blanks;
+            let more = i > blanks
+                && bytes.get(i) != Some(&b'#')
+                && content(i)
+                && (in_flow || col as isize >= indent);
+            if !more {
+                break end;
+            }
+        };
+        // What follows it (its blanks are read): the scalar ends at anything but a line break.
+        let (mut line, mut newline) = (start.line, false);
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b' ' => col += 1,
+                b'\n' | b'\r' => {
+                    if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    line += 1;
+                    col = 0;
+                    newline = true;
+                }
+                _ => break,
+            }
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'\t') {
+            // A tab in the indentation after a line break: the `char` loop decides.
+            return None;
+        }
+        // After a line break the scalar ends at a smaller indentation (in a block), a comment,
+        // a document indicator, the end, or what cannot start a plain scalar; anything else
+        // continues it on the next line.
+        if newline
+            && content(i)
+            && bytes.get(i) != Some(&b'#')
+            && (in_flow || col as isize >= indent)
+            && !(col == 0 && is_document_indicator(bytes.get(i..).unwrap_or(&[])))
+        {
+            return None;
+        }
+        let value = self.borrowed(Some(from), Some(from + end.0))?;
+        let chars = |range: std::ops::Range<usize>| count_chars(bytes.get(range).unwrap_or(&[]));
+        let end_mark = Marker::new(start.index + chars(0..end.0), start.line, end.1);
+        self.mark = Marker::new(end_mark.index + chars(end.0..i), line, col);
+        self.input.skip_bytes(i);
+        self.leading_whitespace = newline;
+        if newline {
+            self.allow_simple_key();
+        }
+        Some(Token(
+            Span::new(start, end_mark),
+            TokenType::Scalar(ScalarStyle::Plain, Cow::Borrowed(value)),
+        ))
     }
 
     fn fetch_key(&mut self) -> ScanResult {
@@ -2710,6 +2828,13 @@ fn line_len(bytes: &[u8]) -> usize {
         .unwrap_or(bytes.len())
 }
 
+/// pullcheck: `---` or `...` followed by a blank, a break, `\0` or the end (what
+/// `Input::next_is_document_indicator` tells from `char`s).
+fn is_document_indicator(bytes: &[u8]) -> bool {
+    matches!(bytes.get(..3), Some(b"---" | b"..."))
+        && matches!(bytes.get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r' | 0))
+}
+
 /// pullcheck: the number of characters in UTF-8 `bytes` (the bytes that start one).
 #[inline]
 fn count_chars(bytes: &[u8]) -> usize {
@@ -2730,4 +2855,98 @@ pub enum Chomping {
     Clip,
     /// The final line break and trailing empty lines are included.
     Keep,
+}
+
+/// pullcheck: the byte-oriented fast paths give exactly the tokens, marks and errors of the
+/// `char` loops they shortcut, on every input the differential tests read and on mutations of
+/// them (where ../shared is absent, on the repository's own inputs only).
+#[cfg(test)]
+mod byte_paths {
+    use super::*;
+    use crate::syntax::saphyr::input::str::StrInput;
+    use std::path::{Path, PathBuf};
+
+    type Scanned<'t> = (Vec<Token<'t>>, Option<ScanError>, Marker, bool);
+
+    fn scan(text: &str, byte_paths: bool) -> Scanned<'_> {
+        let mut scanner = Scanner::new(StrInput::new(text));
+        scanner.set_source(text);
+        scanner.byte_paths = byte_paths;
+        let tokens = scanner.by_ref().take(1 << 20).collect();
+        let (error, mark, lw) = (
+            scanner.get_error(),
+            scanner.mark(),
+            scanner.leading_whitespace,
+        );
+        (tokens, error, mark, lw)
+    }
+
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Deterministic edits that hit the fast paths' edges: tabs, breaks, comments, colons,
+    /// quotes, escapes, NUL, multi-byte characters, document markers.
+    fn mutations(text: &str, seed: u64) -> Vec<String> {
+        const PIECES: [&str; 16] = [
+            " ", "\t", "\n", "\r\n", "\r", "#", ": ", ":", "'", "\"", "\\", "\0", "é", "---\n",
+            "\n  ", ",",
+        ];
+        let mut state = seed | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..24)
+            .map(|_| {
+                let mut at = (next() % (text.len() as u64 + 1)) as usize;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let piece = PIECES[(next() % PIECES.len() as u64) as usize];
+                format!("{}{piece}{}", &text[..at], &text[at..])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn byte_paths_scan_as_the_char_loops_do() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        for dir in [
+            "fixtures",
+            "fuzz/corpus/manifest_pipeline",
+            "../shared/corpus",
+            "../shared/yaml-test-suite",
+        ] {
+            files(&repo.join(dir), &mut paths);
+        }
+        paths.sort();
+        let mut texts: Vec<String> = paths
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .filter(|bytes| bytes.len() < 1 << 20)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .collect();
+        assert!(texts.len() > 500, "only {} inputs", texts.len());
+        let small: Vec<String> = texts.iter().filter(|t| t.len() < 4096).cloned().collect();
+        for (i, text) in small.iter().enumerate() {
+            texts.extend(mutations(text, i as u64 + 1));
+        }
+        for text in &texts {
+            assert_eq!(scan(text, true), scan(text, false), "{text:?}");
+        }
+    }
 }
