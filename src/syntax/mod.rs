@@ -223,9 +223,20 @@ fn control_character(chunk: &str) -> Option<usize> {
     // block holding a suspect byte is searched.
     let blocks = bytes.chunks_exact(32);
     let tail = blocks.remainder();
+    let any_suspect = |block: &[u8]| {
+        // `suspect` as arithmetic on bytes, with no branch: outside U+0020..U+007E and not a
+        // tab or line break.
+        let mut any = 0u8;
+        for &b in block {
+            let outside = u8::from(b.wrapping_sub(0x20) >= 0x5f);
+            let white = u8::from((b == b'\t') | (b == b'\n') | (b == b'\r'));
+            any |= outside & !white;
+        }
+        any != 0
+    };
     let block = blocks
         .enumerate()
-        .find(|(_, block)| block.iter().fold(false, |any, b| any | suspect(b)))
+        .find(|(_, block)| any_suspect(block))
         .map(|(i, _)| i * 32);
     let first = match block {
         Some(at) => at + bytes.get(at..)?.iter().position(suspect)?,

@@ -29,9 +29,8 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
     for at in first.into_iter().chain(rest) {
         let offset = base + at;
         let line = body.get(at..).unwrap_or("");
-        let line = line
-            .get(..line.find('\n').map_or(line.len(), |i| i + 1))
-            .unwrap_or(line);
+        let end = memchr::memchr(b'\n', line.as_bytes()).map_or(line.len(), |i| i + 1);
+        let line = line.get(..end).unwrap_or(line);
         if has_lines || offset > after {
             ranges.push(start..offset);
         }

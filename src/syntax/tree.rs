@@ -249,7 +249,11 @@ impl<'t> Document<'t> {
         span: Range<usize>,
         anchor_at: Option<usize>,
     ) -> NodeId {
-        let verbatim = self.source.get(written.clone()) == Some(value);
+        // A value the scanner borrowed from the source is those very bytes: no comparison.
+        let verbatim = self
+            .source
+            .get(written.clone())
+            .is_some_and(|w| std::ptr::eq(w, value) || w == value);
         let (a, b, decoded) = if verbatim {
             (written.start, value.len(), 0)
         } else {

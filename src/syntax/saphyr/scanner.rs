@@ -2491,7 +2491,14 @@ impl<'input, T: Input> Scanner<'input, T> {
         let (mut i, mut col) = (0, start.col);
         let end = loop {
             let run = i;
-            while content(i) {
+            loop {
+                // Bytes that are content whatever follows, through the table; then the others.
+                while bytes.get(i).is_some_and(|b| PLAIN[usize::from(*b)] == 0) {
+                    i += 1;
+                }
+                if !content(i) {
+                    break;
+                }
                 i += 1;
             }
             col += count_chars(bytes.get(run..i)?);
@@ -2821,12 +2828,22 @@ impl<'input, T: Input> Scanner<'input, T> {
 /// pullcheck: the length in bytes of the first line of `bytes`, up to its break or `\0` (what
 /// `is_yaml_non_break` stops at; all ASCII, so the end is a character boundary).
 #[inline]
-fn line_len(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .position(|b| matches!(b, b'\n' | b'\r' | 0))
-        .unwrap_or(bytes.len())
+pub(crate) fn line_len(bytes: &[u8]) -> usize {
+    memchr::memchr3(b'\n', b'\r', 0, bytes).unwrap_or(bytes.len())
 }
+
+/// pullcheck: the bytes a plain scalar's run may stop at (blanks, breaks, `\0`, `:` and the
+/// flow indicators with `?`) are 1; every other byte (multi-byte characters' included) is 0.
+static PLAIN: [u8; 256] = {
+    let mut table = [0; 256];
+    let stops = b" \t\n\r\0:,?[]{}";
+    let mut i = 0;
+    while i < stops.len() {
+        table[stops[i] as usize] = 1;
+        i += 1;
+    }
+    table
+};
 
 /// pullcheck: `---` or `...` followed by a blank, a break, `\0` or the end (what
 /// `Input::next_is_document_indicator` tells from `char`s).

@@ -82,11 +82,7 @@ impl Input for StrInput<'_> {
     fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
         // Stop at the bytes that are not `is_yaml_non_break`: `\n`, `\r`, `\0` (all ASCII, so
         // every stop is at a char boundary).
-        let bytes = self.buffer.as_bytes();
-        let end = bytes
-            .iter()
-            .position(|b| matches!(b, b'\n' | b'\r' | b'\0'))
-            .unwrap_or(bytes.len());
+        let end = crate::syntax::saphyr::scanner::line_len(self.buffer.as_bytes());
         let (line, rest) = self.buffer.split_at(end);
         self.buffer = rest;
         out.push_str(line);
