@@ -339,8 +339,11 @@ impl<'t> Document<'t> {
         anchor_at: Option<usize>,
     ) -> NodeId {
         let first = self.children.len();
+        // One copy of the slice (a drain would move the ids one at a time).
+        let from = from.min(pending.len());
         self.children
-            .extend(pending.drain(from.min(pending.len())..));
+            .extend_from_slice(pending.get(from..).unwrap_or(&[]));
+        pending.truncate(from);
         let count = self.children.len() - first;
         let node = Node {
             start: u32_of(span.start),
