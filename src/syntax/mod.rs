@@ -255,11 +255,20 @@ fn control_character(chunk: &str) -> Option<usize> {
 /// document, go-yaml refuses it; not a directive: kubectl's reader has cut the `---` that
 /// would start its document into the next chunk, so go-yaml refuses it too.)
 fn is_blank_yaml(chunk: &str) -> bool {
-    // A lone `\r` ends a line for go-yaml too (not for kubectl's document split).
-    chunk.split(['\n', '\r']).all(|line| {
-        let t = line.trim();
-        t.is_empty() || t.starts_with('#') || t == "---"
-    })
+    // A lone `\r` ends a line for go-yaml too (not for kubectl's document split). Line ends are
+    // found with memchr (this runs on every chunk).
+    let mut rest = chunk;
+    loop {
+        let end = memchr::memchr2(b'\n', b'\r', rest.as_bytes()).unwrap_or(rest.len());
+        let t = rest.get(..end).unwrap_or("").trim();
+        if !(t.is_empty() || t.starts_with('#') || t == "---") {
+            return false;
+        }
+        match rest.get(end + 1..) {
+            Some(next) => rest = next,
+            None => return true,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -475,6 +484,21 @@ mod tests {
                 let text = format!("{}é{}", &clean[..at], &clean[at..]);
                 assert_eq!(control_character(&text), None, "{text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn blank_chunks_are_told_line_by_line() {
+        for (chunk, blank) in [
+            ("", true),
+            ("\n\r\n", true),
+            ("# a\r---\n  # b", true),
+            ("\u{3000}\n---", true),
+            ("# a\nb: 1", false),
+            ("--- x", false),
+            ("# a\rb", false),
+        ] {
+            assert_eq!(is_blank_yaml(chunk), blank, "{chunk:?}");
         }
     }
 
