@@ -44,9 +44,10 @@ seconds() {
 
 median() { sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
-instructions() { # CMD...: instructions executed (callgrind)
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
-        awk '/Collected/ {print $NF}'
+instructions() { # CMD...: instructions executed (callgrind; pullcheck exits 1 on findings)
+    local report
+    report=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null) || true
+    echo "$report" | awk '/Collected/ {print $NF}'
 }
 
 for dir in "$@"; do
