@@ -21,13 +21,3 @@ mod scanner;
 pub use input::{Input, str::StrInput};
 pub use parser::{Event, Parser, Tag};
 pub use scanner::{Marker, ScalarStyle, ScanError, Span};
-#[cfg(test)]
-mod sizes {
-    /// pullcheck: every token and event is moved several times between the scanner, the
-    /// parser and the tree builder; these sizes were measured to matter (PULLCHECK-PATCH.md).
-    #[test]
-    fn tokens_and_events_stay_small() {
-        assert!(std::mem::size_of::<super::scanner::Token<'_>>() <= 80);
-        assert!(std::mem::size_of::<super::Event<'_>>() <= 48);
-    }
-}

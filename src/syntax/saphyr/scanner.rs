@@ -20,7 +20,7 @@ use std::{
 use crate::syntax::saphyr::{
     char_traits::{
         as_hex, is_alpha, is_blank_or_breakz, is_break, is_hex, is_libyaml_uri_char, is_tag_char,
-        is_uri_char, is_yaml_non_break,
+        is_uri_char, is_yaml_non_break, line_len,
     },
     input::{Input, SkipTabs},
 };
@@ -2830,13 +2830,6 @@ impl<'input, T: Input> Scanner<'input, T> {
     }
 }
 
-/// pullcheck: the length in bytes of the first line of `bytes`, up to its break or `\0` (what
-/// `is_yaml_non_break` stops at; all ASCII, so the end is a character boundary).
-#[inline]
-pub(crate) fn line_len(bytes: &[u8]) -> usize {
-    memchr::memchr3(b'\n', b'\r', 0, bytes).unwrap_or(bytes.len())
-}
-
 /// pullcheck: the bytes a plain scalar's run may stop at (blanks, breaks, `\0`, `:` and the
 /// flow indicators with `?`) are 1; every other byte (multi-byte characters' included) is 0.
 static PLAIN: [u8; 256] = {
@@ -2885,7 +2878,7 @@ pub enum Chomping {
 #[cfg(test)]
 mod byte_paths {
     use super::*;
-    use crate::syntax::saphyr::input::str::StrInput;
+    use crate::syntax::saphyr::StrInput;
     use std::path::{Path, PathBuf};
 
     type Scanned<'t> = (Vec<Token<'t>>, Option<ScanError>, Marker, bool);
@@ -2941,6 +2934,14 @@ mod byte_paths {
                 format!("{}{piece}{}", &text[..at], &text[at..])
             })
             .collect()
+    }
+
+    /// Every token and event is moved several times between the scanner, the parser and the
+    /// tree builder; these sizes were measured to matter (PULLCHECK-PATCH.md, 25).
+    #[test]
+    fn tokens_and_events_stay_small() {
+        assert!(std::mem::size_of::<Token<'_>>() <= 80);
+        assert!(std::mem::size_of::<crate::syntax::saphyr::Event<'_>>() <= 48);
     }
 
     #[test]
