@@ -2879,7 +2879,7 @@ pub enum Chomping {
 mod byte_paths {
     use super::*;
     use crate::syntax::saphyr::StrInput;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     type Scanned<'t> = (Vec<Token<'t>>, Option<ScanError>, Marker, bool);
 
@@ -2894,20 +2894,6 @@ mod byte_paths {
             scanner.leading_whitespace,
         );
         (tokens, error, mark, lw)
-    }
-
-    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files(&path, out);
-            } else {
-                out.push(path);
-            }
-        }
     }
 
     /// Deterministic edits that hit the fast paths' edges: tabs, breaks, comments, colons,
@@ -2954,7 +2940,15 @@ mod byte_paths {
             "../shared/corpus",
             "../shared/yaml-test-suite",
         ] {
-            files(&repo.join(dir), &mut paths);
+            // Every file: the fuzz corpus's have no extension.
+            let walk = ignore::WalkBuilder::new(repo.join(dir))
+                .standard_filters(false)
+                .build();
+            paths.extend(
+                walk.flatten()
+                    .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                    .map(ignore::DirEntry::into_path),
+            );
         }
         paths.sort();
         let mut texts: Vec<String> = paths
