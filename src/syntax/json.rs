@@ -23,7 +23,10 @@ pub fn is_json(text: &str) -> bool {
     // apimachinery's hasJSONPrefix (pkg/util/yaml/decoder.go): only `{` after Unicode spaces, in
     // the first 4096 bytes; a stream starting with `[` is YAML to kubectl (a flow sequence), so it
     // is YAML here too. The source layer decides the same for bytes that are not UTF-8.
-    crate::source::has_json_prefix(text.as_bytes())
+    // (`source::has_json_prefix` for text already known to be UTF-8: no copy of 4096 bytes per
+    // file. Spaces filling those bytes leave no `{` to see.)
+    let rest = text.trim_start();
+    text.len() - rest.len() < 4096 && rest.starts_with('{')
 }
 
 /// `encoding/json`'s `maxNestingDepth` (scanner.go): kubectl reads 10000 levels and refuses the
@@ -550,6 +553,30 @@ fn quote_char(c: char) -> String {
 mod tests {
     use super::*;
     use crate::syntax::Cursor;
+
+    #[test]
+    fn is_json_agrees_with_the_source_layers_byte_check() {
+        let mut texts = vec![
+            String::new(),
+            "{}".into(),
+            " \n\t{".into(),
+            "\u{feff}{}".into(),
+            "[1]".into(),
+            "\u{3000}{".into(),
+        ];
+        for spaces in [4092, 4093, 4094, 4095, 4096] {
+            texts.push(format!("{}{{}}", " ".repeat(spaces)));
+            texts.push(format!("{}\u{3000}{{}}", " ".repeat(spaces)));
+        }
+        for text in &texts {
+            assert_eq!(
+                is_json(text),
+                crate::source::has_json_prefix(text.as_bytes()),
+                "{} bytes",
+                text.len()
+            );
+        }
+    }
 
     fn one(text: &str) -> Document<'_> {
         let mut all = parse_json_stream(text, 0, &ParseLimits::default());

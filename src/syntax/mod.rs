@@ -218,8 +218,30 @@ fn version_error(chunk: &str, start: usize) -> Option<SyntaxError> {
 fn control_character(chunk: &str) -> Option<usize> {
     let bytes = chunk.as_bytes();
     let suspect = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b >= 0x7f;
-    // Most manifests are plain ASCII: only look at characters once a byte is suspect.
-    let first = bytes.iter().position(suspect)?;
+    // Most manifests are plain ASCII: only look at characters once a byte is suspect. Blocks of
+    // 32 bytes are tested without an early exit (which the compiler vectorizes), and only a
+    // block holding a suspect byte is searched.
+    let blocks = bytes.chunks_exact(32);
+    let tail = blocks.remainder();
+    let any_suspect = |block: &[u8]| {
+        // `suspect` as arithmetic on bytes, with no branch: outside U+0020..U+007E and not a
+        // tab or line break.
+        let mut any = 0u8;
+        for &b in block {
+            let outside = u8::from(b.wrapping_sub(0x20) >= 0x5f);
+            let white = u8::from((b == b'\t') | (b == b'\n') | (b == b'\r'));
+            any |= outside & !white;
+        }
+        any != 0
+    };
+    let block = blocks
+        .enumerate()
+        .find(|(_, block)| any_suspect(block))
+        .map(|(i, _)| i * 32);
+    let first = match block {
+        Some(at) => at + bytes.get(at..)?.iter().position(suspect)?,
+        None => bytes.len() - tail.len() + tail.iter().position(suspect)?,
+    };
     chunk.get(first..)?.char_indices().find_map(|(i, c)| {
         let allowed = matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
             || ('\u{a0}'..='\u{d7ff}').contains(&c)
@@ -233,11 +255,20 @@ fn control_character(chunk: &str) -> Option<usize> {
 /// document, go-yaml refuses it; not a directive: kubectl's reader has cut the `---` that
 /// would start its document into the next chunk, so go-yaml refuses it too.)
 fn is_blank_yaml(chunk: &str) -> bool {
-    // A lone `\r` ends a line for go-yaml too (not for kubectl's document split).
-    chunk.split(['\n', '\r']).all(|line| {
-        let t = line.trim();
-        t.is_empty() || t.starts_with('#') || t == "---"
-    })
+    // A lone `\r` ends a line for go-yaml too (not for kubectl's document split). Line ends are
+    // found with memchr (this runs on every chunk).
+    let mut rest = chunk;
+    loop {
+        let end = memchr::memchr2(b'\n', b'\r', rest.as_bytes()).unwrap_or(rest.len());
+        let t = rest.get(..end).unwrap_or("").trim();
+        if !(t.is_empty() || t.starts_with('#') || t == "---") {
+            return false;
+        }
+        match rest.get(end + 1..) {
+            Some(next) => rest = next,
+            None => return true,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -437,6 +468,38 @@ mod tests {
         let docs = parse_stream_items(text, 0, &ParseLimits::default(), &mut hook);
         assert_eq!(handed, 1);
         assert!(docs.iter().all(Result::is_err));
+    }
+
+    #[test]
+    fn control_characters_are_found_wherever_they_fall_in_the_blocks() {
+        for len in [0, 1, 31, 32, 33, 64, 70] {
+            let clean = "a: b\n".repeat(len).chars().take(len).collect::<String>();
+            assert_eq!(control_character(&clean), None, "{len}");
+            for at in 0..len {
+                for bad in ["\u{1}", "\u{7f}", "\u{fffe}"] {
+                    let text = format!("{}{bad}{}", &clean[..at], &clean[at..]);
+                    assert_eq!(control_character(&text), Some(at), "{text:?}");
+                }
+                // Allowed beyond ASCII: found suspect, then let go.
+                let text = format!("{}é{}", &clean[..at], &clean[at..]);
+                assert_eq!(control_character(&text), None, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn blank_chunks_are_told_line_by_line() {
+        for (chunk, blank) in [
+            ("", true),
+            ("\n\r\n", true),
+            ("# a\r---\n  # b", true),
+            ("\u{3000}\n---", true),
+            ("# a\nb: 1", false),
+            ("--- x", false),
+            ("# a\rb", false),
+        ] {
+            assert_eq!(is_blank_yaml(chunk), blank, "{chunk:?}");
+        }
     }
 
     #[test]

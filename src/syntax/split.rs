@@ -18,28 +18,29 @@ pub fn split_documents(text: &str, base: usize) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut start = base;
     // Whether kubectl's reader has buffered a line since the last separator: only then does a
-    // separator end a document (an empty one is no document).
+    // separator end a document (an empty one is no document). Only separator lines are looked
+    // at (found by searching for `\n---`, not line by line): the lines between two of them
+    // are there when the second starts after the first one's line ends.
     let mut has_lines = false;
-    let mut offset = base;
-    for line in body.split_inclusive('\n') {
-        if is_document_start(line) {
-            if has_lines {
-                ranges.push(start..offset);
-            }
-            start = offset;
-            // A refused separator is reported, so its chunk is kept even with nothing after it.
-            has_lines = separator_content(line).is_some();
-        } else {
-            has_lines = true;
+    // Where the line after the last separator starts.
+    let mut after = base;
+    let first = body.starts_with("---").then_some(0);
+    let rest = body.match_indices("\n---").map(|(i, _)| i + 1);
+    for at in first.into_iter().chain(rest) {
+        let offset = base + at;
+        let line = body.get(at..).unwrap_or("");
+        let end = memchr::memchr(b'\n', line.as_bytes()).map_or(line.len(), |i| i + 1);
+        let line = line.get(..end).unwrap_or(line);
+        if has_lines || offset > after {
+            ranges.push(start..offset);
         }
-        offset += line.len();
+        start = offset;
+        // A refused separator is reported, so its chunk is kept even with nothing after it.
+        has_lines = separator_content(line).is_some();
+        after = offset + line.len();
     }
     ranges.push(start..text.len());
     ranges
-}
-
-fn is_document_start(line: &str) -> bool {
-    line.starts_with("---")
 }
 
 /// What follows `---` on a separator line when kubectl refuses it (anything but blanks and a
@@ -91,6 +92,58 @@ mod tests {
         assert_eq!(separator_content("--- |\r\n"), Some((4, "|")));
         assert_eq!(separator_content("--- # c\n"), None);
         assert_eq!(separator_content("---\t\r\n"), None);
+    }
+
+    /// The line-by-line reading the search for separators replaced.
+    fn line_by_line(text: &str, base: usize) -> Vec<Range<usize>> {
+        let body = &text[base..];
+        if body.trim_start().starts_with(['{', '[']) {
+            return std::iter::once(base..text.len()).collect();
+        }
+        let (mut ranges, mut start, mut has_lines, mut offset) = (Vec::new(), base, false, base);
+        for line in body.split_inclusive('\n') {
+            if line.starts_with("---") {
+                if has_lines {
+                    ranges.push(start..offset);
+                }
+                start = offset;
+                has_lines = separator_content(line).is_some();
+            } else {
+                has_lines = true;
+            }
+            offset += line.len();
+        }
+        ranges.push(start..text.len());
+        ranges
+    }
+
+    #[test]
+    fn separators_are_found_as_reading_line_by_line_finds_them() {
+        let lines = [
+            "---\n",
+            "--- |\n",
+            "---",
+            "a: 1\n",
+            "\n",
+            "----\n",
+            " ---\n",
+            "#\n",
+            "--- #c\r\n",
+        ];
+        // Every text of up to four of these lines, with and without a byte order mark.
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| lines.iter().map(move |l| format!("{t}{l}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            assert_eq!(split_documents(text, 0), line_by_line(text, 0), "{text:?}");
+            let bom = format!("\u{feff}{text}");
+            assert_eq!(split_documents(&bom, 3), line_by_line(&bom, 3), "{bom:?}");
+        }
     }
 
     #[test]

@@ -249,7 +249,11 @@ impl<'t> Document<'t> {
         span: Range<usize>,
         anchor_at: Option<usize>,
     ) -> NodeId {
-        let verbatim = self.source.get(written.clone()) == Some(value);
+        // A value the scanner borrowed from the source is those very bytes: no comparison.
+        let verbatim = self
+            .source
+            .get(written.clone())
+            .is_some_and(|w| std::ptr::eq(w, value) || w == value);
         let (a, b, decoded) = if verbatim {
             (written.start, value.len(), 0)
         } else {
@@ -335,8 +339,11 @@ impl<'t> Document<'t> {
         anchor_at: Option<usize>,
     ) -> NodeId {
         let first = self.children.len();
+        // One copy of the slice (a drain would move the ids one at a time).
+        let from = from.min(pending.len());
         self.children
-            .extend(pending.drain(from.min(pending.len())..));
+            .extend_from_slice(pending.get(from..).unwrap_or(&[]));
+        pending.truncate(from);
         let count = self.children.len() - first;
         let node = Node {
             start: u32_of(span.start),

@@ -181,24 +181,29 @@ impl<'a> Builder<'a, '_> {
 
     /// The keys of `pairs` (keys and values in turn) written twice.
     fn duplicates(&self, pairs: &[NodeId]) -> Vec<DuplicateKey> {
-        let keys: Vec<NodeId> = pairs.iter().step_by(2).copied().collect();
+        // Every other id (no copy: this runs for every mapping).
+        let keys = pairs.iter().step_by(2);
+        let key = |i: usize| pairs.get(2 * i);
         let mut found = Vec::new();
         // Manifests' mappings are small: compare pairwise, and hash only large ones.
         if keys.len() <= 16 {
             // Compare the texts first: telling strings from numbers costs more, and is needed
-            // only for keys written alike.
-            let text = |id: NodeId| match self.resolved(id) {
-                Some(NodeKind::Scalar { value, .. }) => Some(value),
-                _ => None,
-            };
-            for (i, k) in keys.iter().enumerate().skip(1) {
-                let Some(written) = text(*k) else {
+            // only for keys written alike. Each key's text is looked up once.
+            let mut texts: [Option<&str>; 16] = [None; 16];
+            for (slot, k) in texts.iter_mut().zip(keys.clone()) {
+                *slot = match self.resolved(*k) {
+                    Some(NodeKind::Scalar { value, .. }) => Some(value),
+                    _ => None,
+                };
+            }
+            for (i, k) in keys.clone().enumerate().skip(1) {
+                let Some(written) = texts.get(i).copied().flatten() else {
                     continue;
                 };
-                let same_text = keys.iter().take(i).position(|e| text(*e) == Some(written));
+                let same_text = texts.iter().take(i).position(|e| *e == Some(written));
                 if let Some(first) = same_text {
                     let identity = self.key_identity(*k);
-                    let mut earlier = keys.iter().take(i).enumerate().skip(first);
+                    let mut earlier = keys.clone().take(i).enumerate().skip(first);
                     if let Some((first, _)) = earlier
                         .find(|(_, e)| identity.is_some() && self.key_identity(**e) == identity)
                     {
@@ -208,7 +213,7 @@ impl<'a> Builder<'a, '_> {
             }
         } else {
             let mut seen: HashMap<(&str, bool), usize> = HashMap::new();
-            for (i, k) in keys.iter().enumerate() {
+            for (i, k) in keys.enumerate() {
                 if let Some(key) = self.key_identity(*k) {
                     match seen.get(&key) {
                         Some(&first) => found.push((first, i)),
@@ -220,15 +225,14 @@ impl<'a> Builder<'a, '_> {
             }
         }
         let key_range = |i: usize| {
-            keys.get(i)
+            key(i)
                 .and_then(|k| self.doc.node(*k))
                 .map_or(0..0, |n| n.range())
         };
         found
             .into_iter()
             .map(|(first, again)| DuplicateKey {
-                key: keys
-                    .get(again)
+                key: key(again)
                     .and_then(|k| self.key_identity(*k))
                     .map(|(text, _)| text.to_string())
                     .unwrap_or_default(),
@@ -314,6 +318,9 @@ impl<'a> Builder<'a, '_> {
     /// An anchor inside a streamed item could be aliased by a later item, whose nodes are gone
     /// by then: the hook's view is not the tree's.
     fn anchored(&mut self, anchor: usize) {
+        if anchor == 0 {
+            return;
+        }
         let streaming = self
             .stack
             .iter()

@@ -123,3 +123,11 @@ pub fn is_libyaml_uri_char(c: char) -> bool {
 pub fn is_tag_char(c: char) -> bool {
     is_uri_char(c) && !is_flow(c) && c != '!'
 }
+
+/// pullcheck: the length in bytes of the first line of `bytes`, up to its break or `\0` (what
+/// `is_yaml_non_break` stops at; all ASCII, so the end is a character boundary).
+#[inline]
+#[must_use]
+pub fn line_len(bytes: &[u8]) -> usize {
+    memchr::memchr3(b'\n', b'\r', 0, bytes).unwrap_or(bytes.len())
+}

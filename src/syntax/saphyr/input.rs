@@ -96,6 +96,15 @@ pub trait Input {
         0
     }
 
+    /// pullcheck: the text not consumed yet, when the input holds it as a `&str` (then the
+    /// scanner's byte-oriented fast paths read runs of white space, comments and scalars from
+    /// it directly instead of one `char` at a time), else `None`.
+    fn remaining(&self) -> Option<&str>;
+
+    /// pullcheck: consume the first `n` bytes of [`Input::remaining`] (`n` must end at a
+    /// character boundary; past the end, everything is consumed).
+    fn skip_bytes(&mut self, n: usize);
+
     /// Consume the next character.
     fn skip(&mut self);
 

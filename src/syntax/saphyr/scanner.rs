@@ -20,7 +20,7 @@ use std::{
 use crate::syntax::saphyr::{
     char_traits::{
         as_hex, is_alpha, is_blank_or_breakz, is_break, is_hex, is_libyaml_uri_char, is_tag_char,
-        is_uri_char, is_yaml_non_break,
+        is_uri_char, is_yaml_non_break, line_len,
     },
     input::{Input, SkipTabs},
 };
@@ -192,6 +192,9 @@ impl ScanError {
 }
 
 /// The contents of a scanner token.
+// pullcheck: `Box<String>` on purpose: a thin pointer keeps the (rare) tag tokens from making
+// every token bigger.
+#[allow(clippy::box_collection)]
 #[derive(Clone, PartialEq, Debug, Eq)]
 pub enum TokenType<'input> {
     /// The start of the stream. Sent first, before even [`TokenType::DocumentStart`].
@@ -206,11 +209,13 @@ pub enum TokenType<'input> {
         u32,
     ),
     /// A YAML tag directive (e.g.: `!!str`, `!foo!bar`, ...).
+    // pullcheck: the rare tag tokens are boxed, so that a token is 80 bytes instead of 104 (every
+    // token is moved several times between the scanner and the parser).
     TagDirective(
         /// Handle
-        Cow<'input, str>,
+        Box<Cow<'input, str>>,
         /// Prefix
-        Cow<'input, str>,
+        Box<Cow<'input, str>>,
     ),
     /// The start of a YAML document (`---`).
     DocumentStart,
@@ -249,9 +254,9 @@ pub enum TokenType<'input> {
     /// A YAML tag (starting with bangs `!`).
     Tag(
         /// The handle of the tag.
-        String,
+        Box<String>,
         /// The suffix of the tag.
-        String,
+        Box<String>,
     ),
     /// A regular YAML scalar.
     Scalar(ScalarStyle, Cow<'input, str>),
@@ -480,6 +485,16 @@ pub struct Scanner<'input, T> {
     buf_leading_break: String,
     buf_trailing_breaks: String,
     buf_whitespaces: String,
+    /// pullcheck: the plain scalar being read, kept between scalars (most are then borrowed
+    /// from [`Self::source`], and this buffer's allocation serves the next one).
+    buf_scalar: String,
+    /// pullcheck: the whole text the input reads, when it is a `&str` (see
+    /// [`Scanner::set_source`]): scalars written as they read are borrowed from it instead of
+    /// copied. Empty otherwise.
+    source: &'input str,
+    /// pullcheck: whether the byte-oriented fast paths run (always, but in the test that holds
+    /// them to the `char` loops they shortcut).
+    byte_paths: bool,
 }
 
 impl<T: Input + Clone> Clone for Scanner<'_, T> {
@@ -504,6 +519,9 @@ impl<T: Input + Clone> Clone for Scanner<'_, T> {
             buf_leading_break: self.buf_leading_break.clone(),
             buf_trailing_breaks: self.buf_trailing_breaks.clone(),
             buf_whitespaces: self.buf_whitespaces.clone(),
+            buf_scalar: self.buf_scalar.clone(),
+            source: self.source,
+            byte_paths: self.byte_paths,
         }
     }
 }
@@ -554,7 +572,69 @@ impl<'input, T: Input> Scanner<'input, T> {
             buf_leading_break: String::new(),
             buf_trailing_breaks: String::new(),
             buf_whitespaces: String::new(),
+            buf_scalar: String::new(),
+            source: "",
+            byte_paths: true,
         }
+    }
+
+    /// pullcheck: `source` is the whole text the input reads (its [`Input::remaining`] at the
+    /// start): scalars written as they read then borrow from it.
+    pub fn set_source(&mut self, source: &'input str) {
+        if self
+            .input
+            .remaining()
+            .is_some_and(|rest| std::ptr::eq(rest, source))
+        {
+            self.source = source;
+        }
+    }
+
+    /// pullcheck: where the input stands in [`Self::source`], in bytes (`None` without one).
+    #[inline]
+    fn byte_pos(&self) -> Option<usize> {
+        let rest = self.input.remaining()?;
+        if self.source.is_empty() {
+            return None;
+        }
+        self.source.len().checked_sub(rest.len())
+    }
+
+    /// pullcheck: `source[from..to]`, when both are known.
+    #[inline]
+    fn borrowed(&self, from: Option<usize>, to: Option<usize>) -> Option<&'input str> {
+        self.source.get(from?..to?)
+    }
+
+    /// pullcheck: consume a run of spaces (at least the next character, which must be a blank),
+    /// a byte at a time where the input allows.
+    fn skip_spaces(&mut self) {
+        if self.skip_spaces_to(usize::MAX) == 0 {
+            self.skip_blank();
+        }
+    }
+
+    /// pullcheck: consume the spaces that follow, up to column `col`, from the input's text;
+    /// returns how many (0 when the input has no text to read them from).
+    fn skip_spaces_to(&mut self, col: usize) -> usize {
+        let most = col.saturating_sub(self.mark.col);
+        if !self.byte_paths {
+            return 0;
+        }
+        let run = self.input.remaining().map_or(0, |rest| {
+            rest.bytes().take(most).take_while(|b| *b == b' ').count()
+        });
+        self.skip_run(run, run);
+        run
+    }
+
+    /// pullcheck: consume `bytes` bytes of the input holding `chars` characters, none of them a
+    /// line break (the column moves on by `chars`).
+    #[inline]
+    fn skip_run(&mut self, bytes: usize, chars: usize) {
+        self.input.skip_bytes(bytes);
+        self.mark.index += chars;
+        self.mark.col += chars;
     }
 
     /// Get a copy of the last error that was encountered, if any.
@@ -837,6 +917,9 @@ impl<'input, T: Input> Scanner<'input, T> {
     /// one.
     fn skip_to_next_token(&mut self) -> ScanResult {
         loop {
+            // pullcheck: most of it goes a byte at a time first; this loop then sees only what
+            // stopped that one.
+            self.skip_to_next_token_bytes();
             // pullcheck: a byte order mark after the start of the stream is an ordinary
             // character for go-yaml (YAML 1.2 allows one only between documents). Its scanner
             // means to skip one that starts a line, but its `is_bom` looks at the start of the
@@ -877,6 +960,63 @@ impl<'input, T: Input> Scanner<'input, T> {
             }
         }
         Ok(())
+    }
+
+    /// pullcheck: the byte-oriented twin of [`Self::skip_to_next_token`]'s loop (same marks,
+    /// same simple-key and leading-white-space bookkeeping): spaces, tabs where they are white
+    /// space, line breaks and comments. It stops before anything else, a tab that cannot start
+    /// a token included, and leaves that to the `char` loop.
+    fn skip_to_next_token_bytes(&mut self) {
+        let Some(rest) = self.input.remaining().filter(|_| self.byte_paths) else {
+            return;
+        };
+        let bytes = rest.as_bytes();
+        let mut mark = self.mark;
+        let mut i = 0;
+        let mut newline = false;
+        loop {
+            match bytes.get(i) {
+                Some(b' ') => {
+                    i += 1;
+                    mark.index += 1;
+                    mark.col += 1;
+                }
+                Some(b'\t') if self.flow_level > 0 || !self.simple_key_allowed => {
+                    i += 1;
+                    mark.index += 1;
+                    mark.col += 1;
+                }
+                Some(b'\n' | b'\r') => {
+                    let n = if bytes.get(i..i + 2) == Some(b"\r\n") {
+                        2
+                    } else {
+                        1
+                    };
+                    i += n;
+                    mark.index += n;
+                    mark.col = 0;
+                    mark.line += 1;
+                    newline = true;
+                    if self.flow_level == 0 {
+                        self.simple_key_allowed = true;
+                    }
+                }
+                Some(b'#') => {
+                    let comment = bytes.get(i..).unwrap_or(&[]);
+                    let len = line_len(comment);
+                    let chars = count_chars(comment.get(..len).unwrap_or(&[]));
+                    i += len;
+                    mark.index += chars;
+                    mark.col += chars;
+                }
+                _ => break,
+            }
+        }
+        self.input.skip_bytes(i);
+        self.mark = mark;
+        if newline {
+            self.leading_whitespace = true;
+        }
     }
 
     fn skip_ws_to_eol(&mut self, skip_tabs: SkipTabs) -> Result<SkipTabs, ScanError> {
@@ -1066,7 +1206,7 @@ impl<'input, T: Input> Scanner<'input, T> {
         if self.input.next_is_blank_or_breakz() {
             Ok(Token(
                 Span::new(*mark, self.mark),
-                TokenType::TagDirective(handle.into(), prefix.into()),
+                TokenType::TagDirective(Box::new(handle.into()), Box::new(prefix.into())),
             ))
         } else {
             Err(ScanError::new_str(
@@ -1121,7 +1261,7 @@ impl<'input, T: Input> Scanner<'input, T> {
         if is_blank_or_breakz(self.input.look_ch()) {
             Ok(Token(
                 Span::new(start_mark, self.mark),
-                TokenType::Tag(handle, suffix),
+                TokenType::Tag(handle.into(), suffix.into()),
             ))
         } else {
             Err(ScanError::new_str(
@@ -1750,6 +1890,8 @@ impl<'input, T: Input> Scanner<'input, T> {
             // Consume all spaces. Tabs cannot be used as indentation.
             if indent < self.input.bufmaxlen() - 2 {
                 self.input.lookahead(self.input.bufmaxlen());
+                // pullcheck: the indentation in one go where the input allows.
+                self.skip_spaces_to(indent);
                 while self.mark.col < indent && self.input.peek() == ' ' {
                     self.skip_blank();
                 }
@@ -1810,6 +1952,8 @@ impl<'input, T: Input> Scanner<'input, T> {
         let mut max_indent = 0;
         loop {
             // Consume all spaces. Tabs cannot be used as indentation.
+            // pullcheck: a byte at a time where the input allows.
+            self.skip_spaces_to(usize::MAX);
             while self.input.look_ch() == ' ' {
                 self.skip_blank();
             }
@@ -1859,6 +2003,18 @@ impl<'input, T: Input> Scanner<'input, T> {
 
         /* Eat the left quote. */
         self.skip_non_blank();
+
+        if let Some(value) = self.quoted_as_written(single) {
+            let style = if single {
+                ScalarStyle::SingleQuoted
+            } else {
+                ScalarStyle::DoubleQuoted
+            };
+            return Ok(Token(
+                Span::new(start_mark, self.mark),
+                TokenType::Scalar(style, value),
+            ));
+        }
 
         loop {
             /* Check for a document indicator. */
@@ -1959,6 +2115,37 @@ impl<'input, T: Input> Scanner<'input, T> {
             Span::new(start_mark, self.mark),
             TokenType::Scalar(style, string.into()),
         ))
+    }
+
+    /// pullcheck: a quoted scalar that closes on its line with no escape (`\...` in double
+    /// quotes, `''` in single ones) and no `\0` is its written text: read it in one go (the
+    /// closing quote included), borrowed from the source when there is one. `None` (nothing
+    /// consumed) sends it through the `char` loop, which folds lines and resolves escapes.
+    fn quoted_as_written(&mut self, single: bool) -> Option<Cow<'input, str>> {
+        let rest = self
+            .input
+            .remaining()
+            .filter(|_| self.byte_paths)?
+            .as_bytes();
+        let quote = if single { b'\'' } else { b'"' };
+        let len = rest.iter().position(|&b| {
+            b == quote || (b == b'\\' && !single) || matches!(b, b'\n' | b'\r' | 0)
+        })?;
+        let closes =
+            rest.get(len) == Some(&quote) && !(single && rest.get(len + 1) == Some(&b'\''));
+        if !closes {
+            return None;
+        }
+        let chars = count_chars(rest.get(..len)?);
+        let from = self.byte_pos();
+        let value = match self.borrowed(from, from.map(|f| f + len)) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(self.input.remaining()?.get(..len)?.to_owned()),
+        };
+        // The content and the closing quote.
+        self.skip_run(len + 1, chars + 1);
+        self.leading_whitespace = false;
+        Some(value)
     }
 
     /// Consume successive non-whitespace characters from a flow scalar.
@@ -2104,11 +2291,19 @@ impl<'input, T: Input> Scanner<'input, T> {
         self.unroll_non_block_indents();
         let indent = self.indent + 1;
         let start_mark = self.mark;
+        if let Some(token) = self.scan_plain_scalar_on_one_line(indent) {
+            return Ok(token);
+        }
 
         // pullcheck patch: libyaml does not check indentation in flow context either.
         let _ = indent;
 
-        let mut string = String::with_capacity(32);
+        // pullcheck: the scanner's buffer, not a new string per scalar; and where the scalar
+        // starts and ends in the source, to borrow it when it reads as written.
+        let mut string = std::mem::take(&mut self.buf_scalar);
+        string.clear();
+        let start_byte = self.byte_pos();
+        let mut end_byte = start_byte;
         self.buf_whitespaces.clear();
         self.buf_leading_break.clear();
         self.buf_trailing_breaks.clear();
@@ -2182,6 +2377,7 @@ impl<'input, T: Input> Scanner<'input, T> {
                     }
                 }
                 end_mark = self.mark;
+                end_byte = self.byte_pos();
             }
 
             // We may reach the end of a plain scalar if:
@@ -2206,6 +2402,9 @@ impl<'input, T: Input> Scanner<'input, T> {
                             start_mark,
                             "found a tab character that violates indentation",
                         ));
+                    } else if self.input.peek() == ' ' {
+                        // pullcheck: the next line's indentation in one go.
+                        self.skip_spaces();
                     } else {
                         self.skip_blank();
                     }
@@ -2243,11 +2442,130 @@ impl<'input, T: Input> Scanner<'input, T> {
                 "unexpected end of plain scalar",
             ))
         } else {
+            // pullcheck: on one line, a plain scalar is its written text: borrow it.
+            let written = if end_mark.line == start_mark.line {
+                self.borrowed(start_byte, end_byte)
+            } else {
+                None
+            };
+            let value = match written {
+                Some(text) => {
+                    debug_assert_eq!(text, string);
+                    self.buf_scalar = string;
+                    Cow::Borrowed(text)
+                }
+                None => Cow::Owned(string),
+            };
             Ok(Token(
                 Span::new(start_mark, end_mark),
-                TokenType::Scalar(ScalarStyle::Plain, string.into()),
+                TokenType::Scalar(ScalarStyle::Plain, value),
             ))
         }
+    }
+
+    /// pullcheck: the byte-oriented twin of [`Self::scan_plain_scalar`] for a scalar on one
+    /// line (almost all of them): it reads ahead without consuming, over the scalar, the blanks
+    /// and comment after it, and the blank lines and indentation before the next token, and
+    /// commits all of it (same marks, same bookkeeping, the value borrowed from the source)
+    /// only when the `char` loop would end the scalar there too. Anything else (a continuation
+    /// line, a tab after a line break, no source) is left to that loop: `None`, nothing
+    /// consumed.
+    fn scan_plain_scalar_on_one_line(&mut self, indent: isize) -> Option<Token<'input>> {
+        let from = self.byte_pos().filter(|_| self.byte_paths)?;
+        let bytes = self.input.remaining()?.as_bytes();
+        let in_flow = self.flow_level > 0;
+        let blank_or_breakz =
+            |b: Option<&u8>| matches!(b, None | Some(b' ' | b'\t' | b'\n' | b'\r' | 0));
+        // `!is_blank_or_breakz(c) && next_can_be_plain_scalar(in_flow)`, on bytes.
+        let content = |i: usize| match bytes.get(i) {
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | 0) => false,
+            Some(b':') => !blank_or_breakz(bytes.get(i + 1)),
+            Some(b',' | b'?' | b'[' | b']' | b'{' | b'}') => !in_flow,
+            Some(_) => true,
+        };
+        let start = self.mark;
+        // (A comment cannot start a scalar: `skip_to_next_token` has skipped it.)
+        if !content(0)
+            || bytes.first() == Some(&b'#')
+            || (start.col == 0 && is_document_indicator(bytes))
+        {
+            return None;
+        }
+        // The scalar: runs of content characters, joined by blanks on the same line; `end` is
+        // where its last run ends (byte, column).
+        let (mut i, mut col) = (0, start.col);
+        let end = loop {
+            let run = i;
+            loop {
+                // Bytes that are content whatever follows, through the table; then the others.
+                while bytes.get(i).is_some_and(|b| PLAIN[usize::from(*b)] == 0) {
+                    i += 1;
+                }
+                if !content(i) {
+                    break;
+                }
+                i += 1;
+            }
+            col += count_chars(bytes.get(run..i)?);
+            let end = (i, col);
+            let blanks = i;
+            while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+            col += i - blanks;
+            let more = i > blanks
+                && bytes.get(i) != Some(&b'#')
+                && content(i)
+                && (in_flow || col as isize >= indent);
+            if !more {
+                break end;
+            }
+        };
+        // What follows it (its blanks are read): the scalar ends at anything but a line break.
+        let (mut line, mut newline) = (start.line, false);
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b' ' => col += 1,
+                b'\n' | b'\r' => {
+                    if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    line += 1;
+                    col = 0;
+                    newline = true;
+                }
+                _ => break,
+            }
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'\t') {
+            // A tab in the indentation after a line break: the `char` loop decides.
+            return None;
+        }
+        // After a line break the scalar ends at a smaller indentation (in a block), a comment,
+        // a document indicator, the end, or what cannot start a plain scalar; anything else
+        // continues it on the next line.
+        if newline
+            && content(i)
+            && bytes.get(i) != Some(&b'#')
+            && (in_flow || col as isize >= indent)
+            && !(col == 0 && is_document_indicator(bytes.get(i..).unwrap_or(&[])))
+        {
+            return None;
+        }
+        let value = self.borrowed(Some(from), Some(from + end.0))?;
+        let chars = |range: std::ops::Range<usize>| count_chars(bytes.get(range).unwrap_or(&[]));
+        let end_mark = Marker::new(start.index + chars(0..end.0), start.line, end.1);
+        self.mark = Marker::new(end_mark.index + chars(end.0..i), line, col);
+        self.input.skip_bytes(i);
+        self.leading_whitespace = newline;
+        if newline {
+            self.allow_simple_key();
+        }
+        Some(Token(
+            Span::new(start, end_mark),
+            TokenType::Scalar(ScalarStyle::Plain, Cow::Borrowed(value)),
+        ))
     }
 
     fn fetch_key(&mut self) -> ScanResult {
@@ -2512,6 +2830,35 @@ impl<'input, T: Input> Scanner<'input, T> {
     }
 }
 
+/// pullcheck: the bytes a plain scalar's run may stop at (blanks, breaks, `\0`, `:` and the
+/// flow indicators with `?`) are 1; every other byte (multi-byte characters' included) is 0.
+static PLAIN: [u8; 256] = {
+    let mut table = [0; 256];
+    let stops = b" \t\n\r\0:,?[]{}";
+    let mut i = 0;
+    while i < stops.len() {
+        table[stops[i] as usize] = 1;
+        i += 1;
+    }
+    table
+};
+
+/// pullcheck: `---` or `...` followed by a blank, a break, `\0` or the end (what
+/// `Input::next_is_document_indicator` tells from `char`s).
+fn is_document_indicator(bytes: &[u8]) -> bool {
+    matches!(bytes.get(..3), Some(b"---" | b"..."))
+        && matches!(bytes.get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r' | 0))
+}
+
+/// pullcheck: the number of characters in UTF-8 `bytes` (the bytes that start one).
+#[inline]
+fn count_chars(bytes: &[u8]) -> usize {
+    if bytes.is_ascii() {
+        return bytes.len();
+    }
+    bytes.iter().filter(|b| (**b as i8) >= -0x40).count()
+}
+
 /// Chomping, how final line breaks and trailing empty lines are interpreted.
 ///
 /// See YAML spec 8.1.1.2.
@@ -2523,4 +2870,100 @@ pub enum Chomping {
     Clip,
     /// The final line break and trailing empty lines are included.
     Keep,
+}
+
+/// pullcheck: the byte-oriented fast paths give exactly the tokens, marks and errors of the
+/// `char` loops they shortcut, on every input the differential tests read and on mutations of
+/// them (where ../shared is absent, on the repository's own inputs only).
+#[cfg(test)]
+mod byte_paths {
+    use super::*;
+    use crate::syntax::saphyr::StrInput;
+    use std::path::Path;
+
+    type Scanned<'t> = (Vec<Token<'t>>, Option<ScanError>, Marker, bool);
+
+    fn scan(text: &str, byte_paths: bool) -> Scanned<'_> {
+        let mut scanner = Scanner::new(StrInput::new(text));
+        scanner.set_source(text);
+        scanner.byte_paths = byte_paths;
+        let tokens = scanner.by_ref().take(1 << 20).collect();
+        let (error, mark, lw) = (
+            scanner.get_error(),
+            scanner.mark(),
+            scanner.leading_whitespace,
+        );
+        (tokens, error, mark, lw)
+    }
+
+    /// Deterministic edits that hit the fast paths' edges: tabs, breaks, comments, colons,
+    /// quotes, escapes, NUL, multi-byte characters, document markers.
+    fn mutations(text: &str, seed: u64) -> Vec<String> {
+        const PIECES: [&str; 16] = [
+            " ", "\t", "\n", "\r\n", "\r", "#", ": ", ":", "'", "\"", "\\", "\0", "é", "---\n",
+            "\n  ", ",",
+        ];
+        let mut state = seed | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..24)
+            .map(|_| {
+                let mut at = (next() % (text.len() as u64 + 1)) as usize;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let piece = PIECES[(next() % PIECES.len() as u64) as usize];
+                format!("{}{piece}{}", &text[..at], &text[at..])
+            })
+            .collect()
+    }
+
+    /// Every token and event is moved several times between the scanner, the parser and the
+    /// tree builder; these sizes were measured to matter (PULLCHECK-PATCH.md, 25).
+    #[test]
+    fn tokens_and_events_stay_small() {
+        assert!(std::mem::size_of::<Token<'_>>() <= 80);
+        assert!(std::mem::size_of::<crate::syntax::saphyr::Event<'_>>() <= 48);
+    }
+
+    #[test]
+    fn byte_paths_scan_as_the_char_loops_do() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        for dir in [
+            "fixtures",
+            "fuzz/corpus/manifest_pipeline",
+            "../shared/corpus",
+            "../shared/yaml-test-suite",
+        ] {
+            // Every file: the fuzz corpus's have no extension.
+            let walk = ignore::WalkBuilder::new(repo.join(dir))
+                .standard_filters(false)
+                .build();
+            paths.extend(
+                walk.flatten()
+                    .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                    .map(ignore::DirEntry::into_path),
+            );
+        }
+        paths.sort();
+        let mut texts: Vec<String> = paths
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .filter(|bytes| bytes.len() < 1 << 20)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .collect();
+        assert!(texts.len() > 500, "only {} inputs", texts.len());
+        let small: Vec<String> = texts.iter().filter(|t| t.len() < 4096).cloned().collect();
+        for (i, text) in small.iter().enumerate() {
+            texts.extend(mutations(text, i as u64 + 1));
+        }
+        for text in &texts {
+            assert_eq!(scan(text, true), scan(text, false), "{text:?}");
+        }
+    }
 }

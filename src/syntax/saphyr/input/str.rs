@@ -1,7 +1,7 @@
 use crate::syntax::saphyr::{
     char_traits::{
         is_alpha, is_blank, is_blank_or_breakz, is_break, is_breakz, is_digit, is_flow,
-        is_yaml_non_break, is_z,
+        is_yaml_non_break, is_z, line_len,
     },
     input::{Input, SkipTabs},
 };
@@ -82,11 +82,7 @@ impl Input for StrInput<'_> {
     fn fetch_while_non_breakz(&mut self, out: &mut String) -> usize {
         // Stop at the bytes that are not `is_yaml_non_break`: `\n`, `\r`, `\0` (all ASCII, so
         // every stop is at a char boundary).
-        let bytes = self.buffer.as_bytes();
-        let end = bytes
-            .iter()
-            .position(|b| matches!(b, b'\n' | b'\r' | b'\0'))
-            .unwrap_or(bytes.len());
+        let end = line_len(self.buffer.as_bytes());
         let (line, rest) = self.buffer.split_at(end);
         self.buffer = rest;
         out.push_str(line);
@@ -120,6 +116,16 @@ impl Input for StrInput<'_> {
         self.buffer = rest;
         out.push_str(taken);
         i
+    }
+
+    #[inline]
+    fn remaining(&self) -> Option<&str> {
+        Some(self.buffer)
+    }
+
+    #[inline]
+    fn skip_bytes(&mut self, n: usize) {
+        self.buffer = self.buffer.get(n..).unwrap_or("");
     }
 
     #[inline]
