@@ -39,6 +39,26 @@ pub(crate) fn marker(line: &str) -> Option<usize> {
     MARKER.find(line).map(|m| m.start())
 }
 
+/// Whether `before` and `after`, joined by a space, make a message marker that crosses the
+/// join (the glued reading breaks a phrase of the kubelet's).
+pub(crate) fn marker_across(before: &str, after: &str) -> bool {
+    // Markers are short: the join's neighbourhood is enough, and keeps this linear.
+    const NEAR: usize = 64;
+    let mut from = before.len().saturating_sub(NEAR);
+    while !before.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = after.len().min(NEAR);
+    while !after.is_char_boundary(to) {
+        to -= 1;
+    }
+    let left = before.get(from..).unwrap_or("");
+    let spaced = format!("{left} {}", after.get(..to).unwrap_or(""));
+    MARKER
+        .find_iter(&spaced)
+        .any(|m| m.start() < left.len() && m.end() > left.len() + 1)
+}
+
 static IMAGE_MSG: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"^(?P<kind>Failed to pull image|Back-off pulling image|Failed to apply default image tag|Failed to inspect image) "(?P<img>(?:[^"\\]|\\.)*)"(?::\s*(?P<err>.*))?"#,
@@ -421,4 +441,21 @@ fn unescape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phrase_of_the_kubelet_crosses_a_join() {
+        assert!(marker_across(
+            "47s   Warning   Failed to create pod",
+            "sandbox: rpc error"
+        ));
+        assert!(marker_across("x Failed to", "pull image \"a/b\""));
+        // Only where the join is inside the phrase.
+        assert!(!marker_across("Failed to pull image \"a/b\": not", "found"));
+        assert!(!marker_across("", "Error: ErrImagePull"));
+    }
 }

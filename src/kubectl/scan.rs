@@ -135,6 +135,22 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     for (i, line) in lines.iter().enumerate() {
         let s = line.str();
         let len = lens.get(i).copied().unwrap_or(0);
+        // A piece of nothing but padding (a wide table cut at a narrow width, or the padding a
+        // chat window moved down with a cell) wraps to a blank line: inside a table (its
+        // header too) it ends nothing when the next line goes on with the header or row.
+        if line.is_blank()
+            && !line.fence
+            && let Some(t) = &table
+            && let Some(next) = next_filled.get(i).and_then(|&k| lines.get(k))
+            && t.padding_goes_on(
+                next.str(),
+                out.last().filter(|_| !first_row).map(|row| row.str()),
+            )
+        {
+            // The padding was a piece of its own: the next one starts a new cell.
+            last_len = 0;
+            continue;
+        }
         if let Some(t) = table.take() {
             if t.in_header() {
                 if !line.is_blank()
@@ -159,16 +175,6 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
             } else {
                 table = Some(t);
             }
-        }
-        // A piece of nothing but padding (a wide table cut at a narrow width) wraps to a blank
-        // line: inside a table it ends nothing when the next line goes on with the row.
-        if line.is_blank()
-            && !line.fence
-            && let Some(t) = &table
-            && let Some(next) = next_filled.get(i).and_then(|&k| lines.get(k))
-            && t.padding_goes_on(next.str())
-        {
-            continue;
         }
         if let Some(t) = &table {
             if t.holds(s) {
@@ -250,10 +256,30 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
 }
 
 /// Whether `text` ends inside a quoted name (an image, a container: `Failed to pull image
-/// "ghcr.io/ac`), where a wrap added nothing; `carried`: a quote was left open before `text`
-/// began. The value of a JSON key around a copied message (`"message": "Back-off`, `"text":
-/// "Failed to pull`) is words, and a wrap there was at a space as anywhere else.
+/// "ghcr.io/ac`) or a field path, where a wrap added nothing; `carried`: a quote was left
+/// open before `text` began.
 fn in_quoted_word(text: &str, carried: bool) -> bool {
+    in_field_path(text) || in_quoted(text, carried)
+}
+
+/// Whether `text` ends inside an event's field path (`spec.containers{legacy-to`): a
+/// container's name holds no space, so a wrap there added nothing.
+fn in_field_path(text: &str) -> bool {
+    let Some(open) = text.rfind('{') else {
+        return false;
+    };
+    let (before, name) = text.split_at(open);
+    let path = before.rsplit(char::is_whitespace).next().unwrap_or(before);
+    path.starts_with("spec.")
+        && name
+            .chars()
+            .skip(1)
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// The value of a JSON key around a copied message (`"message": "Back-off`, `"text": "Failed
+/// to pull`) is words, and a wrap there was at a space as anywhere else.
+fn in_quoted(text: &str, carried: bool) -> bool {
     let open = (text.matches('"').count() % 2 == 1) != carried;
     let (before, tail) = text.rsplit_once('"').unwrap_or(("", text));
     let json_value = before.trim_end().strip_suffix(':').is_some_and(|k| {
@@ -317,12 +343,33 @@ fn continuation_indent(
     width: usize,
     continues: &dyn Fn(usize, usize, usize) -> bool,
 ) -> Option<usize> {
+    // The first piece of the last table header above each line.
+    let mut header: Vec<Option<&str>> = Vec::with_capacity(lines.len());
+    let mut last = None;
+    for line in lines {
+        if Table::start(line.str()).is_some() {
+            last = Some(line.str());
+        }
+        header.push(last);
+    }
     (1..lines.len())
         .filter(|&i| {
             let prev = lens.get(i - 1).copied().unwrap_or(0);
-            // A registry error list (CRI-O's `errors:⏎denied: …`) starts real lines.
-            let errcode = lines.get(i).is_some_and(|l| ERRCODE_LINE.is_match(l.str()));
-            prev == width && !errcode && continues(i, prev, 0)
+            let s = lines.get(i).map_or("", |l| l.str());
+            // A registry error list (CRI-O's `errors:⏎denied: …`) starts real lines, and so
+            // does an events row cut right after its Type (`dev   20s (x5 over 11m)   Warning`).
+            let errcode = ERRCODE_LINE.is_match(s);
+            let events_header = header
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|h| Table::is_events_header_start(h));
+            let row = events_header.is_some_and(|h| Table::starts_events_row(h, s));
+            // Inside an events table every line but a row start is the rest of a row, full
+            // width or not (a chat window wraps at spaces), so its lead bounds the indent too:
+            // padding moved down with a cell (`  spec.containers{web}`) is no indent when
+            // other continuations have none.
+            (prev == width || events_header.is_some()) && !errcode && !row && continues(i, prev, 0)
         })
         .map(|i| {
             let s = lines.get(i).map_or("", |l| l.str());
@@ -403,6 +450,11 @@ fn space_between(before: &str, after: &str) -> bool {
     let (Some(a), Some(b)) = (before.chars().last(), after.chars().next()) else {
         return false;
     };
+    // The kubelet's fixed phrases are words apart: `Failed to create pod⏎sandbox:` is no
+    // `podsandbox`, though both read as words.
+    if events::marker_across(before, after) {
+        return true;
+    }
     if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() {
         let left_start = before
             .rfind(|c: char| !c.is_ascii_alphanumeric())
@@ -702,6 +754,59 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(got[0].contains(" READY "), "{got:?}");
         assert!(got[1].contains("0/1 ImagePullBackOff"), "{got:?}");
+    }
+
+    #[test]
+    fn padding_wrapped_to_blank_lines_ends_neither_header_nor_row() {
+        let got = unwrapped(concat!(
+            "NAMESPACE   LAST SEEN   TYPE      REASON\n",
+            "      OBJECT        MESSAGE\n",
+            "\n",
+            "             FIRST SEEN\n",
+            "team-a      41s         Warning   Failed\n",
+            "\n",
+            "Pod/web-1   Error: ErrImagePull   41s\n",
+        ));
+        assert_eq!(
+            got,
+            [
+                "NAMESPACE   LAST SEEN   TYPE      REASON OBJECT        MESSAGE FIRST SEEN",
+                "team-a      41s         Warning   Failed Pod/web-1   Error: ErrImagePull   41s",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_events_row_cut_after_its_type_is_no_continuation() {
+        // Cut at 40 columns, continuations indented by two spaces: a row start that the
+        // wrap left ending in its Type (after a full-width piece) is no sign of a zero indent,
+        // and the pod name cut inside (`…-a1⏎  s2d`) is one word.
+        let got = unwrapped(concat!(
+            "NAMESPACE   LAST SEEN            TYPE\n",
+            "     REASON      OBJECT\n",
+            "        MESSAGE\n",
+            "dev         20s (x5 over 11m)    Warning\n",
+            "     Failed      Pod/devapp-5f4d3c2b1-a1\n",
+            "  s2d   Failed to pull image \"localhost:\n",
+            "  ::1]:5000: connect: connection refused\n",
+            "dev         20s (x5 over 11m)    Warning\n",
+            "     Failed      Pod/devapp-5f4d3c2b1-a1\n",
+            "  s2d   Error: RegistryUnavailable\n",
+        ));
+        assert_eq!(got.len(), 3, "{got:?}");
+        for row in &got[1..] {
+            assert!(row.contains(" Pod/devapp-5f4d3c2b1-a1s2d "), "{got:?}");
+        }
+    }
+
+    #[test]
+    fn a_field_path_cut_by_a_terminal_is_glued() {
+        assert!(in_quoted_word(
+            "  Warning  Failed  41s  kubelet  spec.containers{to",
+            false
+        ));
+        assert!(!in_quoted_word("spec.containers{tool}: Failed to", false));
+        assert!(!in_quoted_word("mount {a", false));
     }
 
     #[test]
