@@ -413,6 +413,7 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
     let last_seen = evidence.time.as_ref().map(|t| t.shown.clone());
     Some(Diagnosis {
         count: evidence.count,
+        over: evidence.over.clone(),
         last_seen,
         pod: e.pod.clone(),
         namespace: e.namespace.clone(),

@@ -528,6 +528,18 @@ fn cut_messages_decide_when_unambiguous() {
             .unwrap_or("")
             .contains("cut line")
     );
+    // Every finding from a cut line says so, inferred or not; the whole message does not.
+    let cut: Vec<bool> = got.iter().map(|d| d.cut).collect();
+    assert_eq!(cut, [false, true, true, true]);
+    let report = crate::common::lint_paths(&["fixtures/kubectl/cut-messages.txt"]);
+    let out: serde_json::Value = serde_json::from_str(&crate::common::json(&report)).expect("json");
+    let flagged: Vec<bool> = out["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["cut"] == "true")
+        .collect();
+    assert_eq!(flagged.iter().filter(|c| **c).count(), 3, "{out}");
 }
 
 #[test]
