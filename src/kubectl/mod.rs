@@ -14,6 +14,7 @@ mod event_objects;
 mod events;
 mod fragment;
 mod get_pods;
+mod kubelet_log;
 mod logs;
 mod mapped_text;
 mod merge;
@@ -50,6 +51,8 @@ pub enum InputKind {
     EventObjects,
     /// A paste none of whose shapes was understood: only a pull-failure marker.
     Paste,
+    /// The kubelet's own log (`journalctl -u kubelet`): klog's structured lines.
+    KubeletLog,
 }
 
 impl InputKind {
@@ -63,6 +66,7 @@ impl InputKind {
         InputKind::PodStatus,
         InputKind::EventObjects,
         InputKind::Paste,
+        InputKind::KubeletLog,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,7 @@ impl InputKind {
             InputKind::PodStatus => "pod-status",
             InputKind::EventObjects => "event-objects",
             InputKind::Paste => "paste",
+            InputKind::KubeletLog => "kubelet-log",
         }
     }
 }

@@ -6,7 +6,7 @@ use super::detect::{self, Header};
 use super::mapped_text::{Line, MappedText};
 use super::observation::{Found, Observation, ObservationKind, RowContext};
 use super::table::Table;
-use super::{events, get_pods};
+use super::{events, get_pods, kubelet_log};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -186,7 +186,7 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                 first_row = false;
                 match out.last_mut() {
                     Some(row) if row_goes_on => {
-                        let open = in_quoted_word(&row.text.text, false);
+                        let open = glues_in_quote(&row.text.text, s, false);
                         let mut glued = row.text.clone();
                         join(&mut glued, &line.text, false, indent, true);
                         // Before its message an events row has one word per cell: a piece
@@ -230,12 +230,22 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
             table = Some(t);
             continue;
         }
+        // A klog line left inside a quoted value goes on, whatever the next piece looks like.
+        // So does journald's prefix alone, with the entry it begins.
+        let klog_open = |prev: Option<&Line>| {
+            !line.is_blank()
+                && prev.is_some_and(|p| {
+                    (kubelet_log::ends_open(p.str()) && !kubelet_log::starts_entry(s))
+                        || (kubelet_log::bare_prefix(p.str()) && !kubelet_log::bare_prefix(s))
+                })
+        };
         let joins = (continues(i, last_len, pieces)
-            || (pieces < MAX_PIECES && message_moved_down(i, out.last())))
+            || (pieces < MAX_PIECES
+                && (message_moved_down(i, out.last()) || klog_open(out.last()))))
             && out.last().is_some_and(|p| !p.is_blank());
         match out.last_mut() {
             Some(prev) if joins => {
-                let open = in_quoted_word(&prev.text.text, carried_quote);
+                let open = glues_in_quote(&prev.text.text, s, carried_quote);
                 join(&mut prev.text, &line.text, last_len == width, indent, open);
                 pieces += 1;
             }
@@ -253,6 +263,12 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
         settle_row(t, out.last_mut(), &row_pieces, &row_glue, indent);
     }
     out
+}
+
+/// Whether the piece `next` continues `text` inside a quoted name, where a wrap added nothing:
+/// not when the two sides are known words (a quoted message, `\"rpc⏎error:`).
+fn glues_in_quote(text: &str, next: &str, carried: bool) -> bool {
+    in_quoted_word(text, carried) && !two_known_words(text, next.trim_start())
 }
 
 /// Whether `text` ends inside a quoted name (an image, a container: `Failed to pull image
@@ -280,13 +296,39 @@ fn in_field_path(text: &str) -> bool {
 /// The value of a JSON key around a copied message (`"message": "Back-off`, `"text": "Failed
 /// to pull`) is words, and a wrap there was at a space as anywhere else.
 fn in_quoted(text: &str, carried: bool) -> bool {
-    let open = (text.matches('"').count() % 2 == 1) != carried;
     let (before, tail) = text.rsplit_once('"').unwrap_or(("", text));
+    // An escaped last quote (`\"api\" with`, a kubelet log's value quoting a message that
+    // quotes a name) opens or closes among the quotes escaped as deeply as it is.
+    let level = escapes_before(before.len(), text);
+    let open = if level > 0 {
+        let same = text
+            .as_bytes()
+            .iter()
+            .enumerate()
+            .filter(|&(q, b)| *b == b'"' && escapes_before(q, text) == level)
+            .count();
+        same % 2 == 1
+    } else {
+        (text.matches('"').count() % 2 == 1) != carried
+    };
     let json_value = before.trim_end().strip_suffix(':').is_some_and(|k| {
         let k = k.trim_end();
         k.ends_with('"') && !tail.trim().is_empty()
     });
-    open && !json_value && !tail.trim().contains(char::is_whitespace)
+    open && !json_value
+        && !kubelet_log::message_opens(text, before)
+        && !tail.trim().contains(char::is_whitespace)
+}
+
+/// How many backslashes stand right before byte `q` of `text`.
+fn escapes_before(q: usize, text: &str) -> usize {
+    text.as_bytes()
+        .get(..q)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|b| **b == b'\\')
+        .count()
 }
 
 /// More pieces than this in one row: the joins are left as read.
@@ -443,6 +485,19 @@ fn joins_known_words(before: &str, after: &str) -> bool {
     known(left) && known(right) && known(&format!("{left}{right}"))
 }
 
+/// Two known words on either side of a break that make no known word together.
+fn two_known_words(before: &str, after: &str) -> bool {
+    let left_start = before
+        .rfind(|c: char| !c.is_ascii_alphanumeric())
+        .map_or(0, |i| i + 1);
+    let left = before.get(left_start..).unwrap_or("");
+    let right_end = after
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(after.len());
+    let right = after.get(..right_end).unwrap_or("");
+    known(left) && known(right) && !known(&format!("{left}{right}"))
+}
+
 /// At a break that fills the whole width (the wrap may have cut a word, or fallen exactly on
 /// a space): whether `before` and `after` were two words. Two known words stay apart unless
 /// they make a known word together; a cut inside an image, a name or a number glues.
@@ -450,6 +505,17 @@ fn space_between(before: &str, after: &str) -> bool {
     let (Some(a), Some(b)) = (before.chars().last(), after.chars().next()) else {
         return false;
     };
+    // A quote that closes the one left open (`"Failed to pull image⏎" err=`): no space
+    // before it.
+    if b == '"' {
+        let open = before
+            .char_indices()
+            .filter(|&(q, c)| c == '"' && escapes_before(q, before) == 0)
+            .count();
+        if open % 2 == 1 {
+            return false;
+        }
+    }
     // The kubelet's fixed phrases are words apart: `Failed to create pod⏎sandbox:` is no
     // `podsandbox`, though both read as words.
     if events::marker_across(before, after) {
@@ -468,8 +534,9 @@ fn space_between(before: &str, after: &str) -> bool {
         return !known(&together) && (known(left) || known(right));
     }
     match (a, b) {
-        // An escape goes with what it escapes (`\⏎"x\"`).
-        ('\\', _) => false,
+        // An escape goes with what it escapes (`\⏎"x\"`), a key with its quoted value
+        // (klog's `pod="ns/name"`).
+        ('\\', _) | ('=', '"') => false,
         (_, '"' | '(') => true,
         (_, '\\') => after.trim_start_matches('\\').starts_with('"'),
         ('"', b) => b.is_ascii_alphanumeric(),
@@ -496,6 +563,7 @@ fn is_line_start(lines: &[Line], i: usize) -> bool {
         // The first piece of a table header, even one a wrap cut short.
         || Table::start(s).is_some()
         || get_pods::is_row(s)
+        || kubelet_log::starts_entry(s)
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()
         || super::describe::is_container_name(lines, i)
@@ -565,6 +633,12 @@ impl Scanner {
                 return;
             }
             None => {}
+        }
+        if kubelet_log::is_line(s)
+            && let Some(found) = kubelet_log::read(&line.text, self.segment)
+        {
+            self.found.observations.extend(found);
+            return;
         }
         if get_pods::is_row(s) {
             if let Some(o) = get_pods::row(&line.text, self.segment, &self.command_namespace) {
@@ -727,6 +801,7 @@ fn is_structural(lines: &[Line], i: usize) -> bool {
         || detect::is_event_row(s)
         || events::marker(s).is_some()
         || get_pods::is_row(s)
+        || kubelet_log::starts_entry(s)
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()
         || super::describe::is_container_name(lines, i)
