@@ -472,29 +472,30 @@ fn known(word: &str) -> bool {
     !word.is_empty() && WORDS.contains(word.to_ascii_lowercase().as_str())
 }
 
-/// Two known words on either side of a break that together make a known word too.
-fn joins_known_words(before: &str, after: &str) -> bool {
+/// The alphanumeric run that ends `before` and the one that starts `after`: the two halves of
+/// a word a break may have cut.
+fn words_at_break<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a str) {
     let left_start = before
         .rfind(|c: char| !c.is_ascii_alphanumeric())
         .map_or(0, |i| i + 1);
-    let left = before.get(left_start..).unwrap_or("");
     let right_end = after
         .find(|c: char| !c.is_ascii_alphanumeric())
         .unwrap_or(after.len());
-    let right = after.get(..right_end).unwrap_or("");
+    (
+        before.get(left_start..).unwrap_or(""),
+        after.get(..right_end).unwrap_or(""),
+    )
+}
+
+/// Two known words on either side of a break that together make a known word too.
+fn joins_known_words(before: &str, after: &str) -> bool {
+    let (left, right) = words_at_break(before, after);
     known(left) && known(right) && known(&format!("{left}{right}"))
 }
 
 /// Two known words on either side of a break that make no known word together.
 fn two_known_words(before: &str, after: &str) -> bool {
-    let left_start = before
-        .rfind(|c: char| !c.is_ascii_alphanumeric())
-        .map_or(0, |i| i + 1);
-    let left = before.get(left_start..).unwrap_or("");
-    let right_end = after
-        .find(|c: char| !c.is_ascii_alphanumeric())
-        .unwrap_or(after.len());
-    let right = after.get(..right_end).unwrap_or("");
+    let (left, right) = words_at_break(before, after);
     known(left) && known(right) && !known(&format!("{left}{right}"))
 }
 
@@ -522,14 +523,7 @@ fn space_between(before: &str, after: &str) -> bool {
         return true;
     }
     if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() {
-        let left_start = before
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |i| i + 1);
-        let left = before.get(left_start..).unwrap_or("");
-        let right_end = after
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(after.len());
-        let right = after.get(..right_end).unwrap_or("");
+        let (left, right) = words_at_break(before, after);
         let together = format!("{left}{right}");
         return !known(&together) && (known(left) || known(right));
     }
