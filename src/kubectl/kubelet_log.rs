@@ -124,10 +124,12 @@ pub(crate) fn read(text: &MappedText, segment: usize) -> Option<Vec<Observation>
         at = end;
     }
     let value = |k: &str| values.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    // klog.KObj: `ns/name`, or `name` for an object without a namespace.
+    let named = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     let (namespace, pod) = match value("pod").map(|p| p.text.as_str()) {
         Some(p) => match p.split_once('/') {
-            Some((ns, name)) => (Some(ns.to_string()), Some(name.to_string())),
-            None => (None, Some(p.to_string())),
+            Some((ns, name)) => (named(ns), named(name)),
+            None => (None, named(p)),
         },
         None => (None, None),
     };
@@ -248,6 +250,16 @@ mod tests {
         assert_eq!(o.cause.rule, "pull-not-found");
         // Not a klog line, or a klog line about something else.
         assert!(read(&line("E1206 nothing"), 0).is_none());
+        // An empty pod name is none.
+        let t = line(concat!(
+            r#"E1206 18:42:07.5 1 pod_workers.go:1] "Error syncing pod, skipping" "#,
+            r#"err="failed to \"StartContainer\" for \"api\" with ErrImagePull: \"x\"" pod="/""#,
+        ));
+        let got = read(&t, 0).expect("read");
+        assert_eq!(
+            (got[0].pod.as_deref(), got[0].namespace.as_deref()),
+            (None, None)
+        );
         assert!(
             read(
                 &line(r#"I1206 18:42:07.5 1 kubelet.go:1] "Syncing pod" pod="a/b""#),
