@@ -237,6 +237,7 @@ fn merged_finding(findings: &[Finding], cluster: &Cluster) -> Option<(usize, Fin
         }
         if d.count.is_none() && other.cause == d.cause {
             d.count = other.count;
+            d.over = other.over.clone();
             d.last_seen = d.last_seen.take().or_else(|| other.last_seen.clone());
         }
     }

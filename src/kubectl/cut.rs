@@ -75,6 +75,7 @@ pub(crate) fn infer(diagnoses: &mut [Diagnosis]) {
             && let Some(cause) = cause_by_rule(rule)
         {
             d.cause = cause;
+            d.cut = true;
             d.confidence = Confidence::Inferred;
             d.inference = Some(
                 "inferred from a cut line: what is left of the message is the start of only this cause's message"
@@ -97,7 +98,8 @@ pub(crate) fn infer(diagnoses: &mut [Diagnosis]) {
             && causes.iter().all(|c| c.rule == first.rule)
         {
             d.cause = first;
-            d.cut = false;
+            // What is left is the start of a longer message: it was cut.
+            d.cut = true;
             d.confidence = Confidence::Inferred;
             d.inference = Some(format!(
                 "inferred from a cut line: another pull from {registry} in this paste failed with the full message it starts"

@@ -39,6 +39,26 @@ pub(crate) fn marker(line: &str) -> Option<usize> {
     MARKER.find(line).map(|m| m.start())
 }
 
+/// Whether `before` and `after`, joined by a space, make a message marker that crosses the
+/// join (the glued reading breaks a phrase of the kubelet's).
+pub(crate) fn marker_across(before: &str, after: &str) -> bool {
+    // Markers are short: the join's neighbourhood is enough, and keeps this linear.
+    const NEAR: usize = 64;
+    let mut from = before.len().saturating_sub(NEAR);
+    while !before.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = after.len().min(NEAR);
+    while !after.is_char_boundary(to) {
+        to -= 1;
+    }
+    let left = before.get(from..).unwrap_or("");
+    let spaced = format!("{left} {}", after.get(..to).unwrap_or(""));
+    MARKER
+        .find_iter(&spaced)
+        .any(|m| m.start() < left.len() && m.end() > left.len() + 1)
+}
+
 static IMAGE_MSG: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"^(?P<kind>Failed to pull image|Back-off pulling image|Failed to apply default image tag|Failed to inspect image) "(?P<img>(?:[^"\\]|\\.)*)"(?::\s*(?P<err>.*))?"#,
@@ -75,7 +95,7 @@ static MISSING_SECRETS: LazyLock<Regex> =
 /// name is its object's name and a hex suffix).
 static WIDE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\s{2,}(?:\d+[smhdy][0-9smhdy]*|<unknown>|<invalid>)\s+(?P<count>\d+)\s+[a-z0-9][-a-z0-9.]*\.[0-9a-f]{8,}\s*$",
+        r"\s{2,}(?P<first>\d+[smhdy][0-9smhdy]*|<unknown>|<invalid>)\s+(?P<count>\d+)\s+[a-z0-9][-a-z0-9.]*\.[0-9a-f]{8,}\s*$",
     )
 });
 static FIELD_PATH: LazyLock<Regex> = LazyLock::new(|| {
@@ -106,6 +126,12 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
     let wide_count = wide
         .as_ref()
         .and_then(|c| c.name("count")?.as_str().parse::<u64>().ok());
+    // Its FIRST SEEN is the `over` of the other layouts.
+    let wide_first = wide
+        .as_ref()
+        .and_then(|c| c.name("first"))
+        .map(|m| m.as_str().to_string())
+        .filter(|f| !f.starts_with('<'));
     let msg = match wide.and_then(|c| c.get(0)) {
         Some(m) => msg.get(..m.start()).unwrap_or(msg),
         None => msg,
@@ -115,9 +141,11 @@ pub(crate) fn parse(text: &MappedText, at: usize, ctx: &RowContext) -> Parsed {
     let evidence = text.span(at..msg_end);
     let row = Row::read(prefix, ctx);
     let count = row.count.or(wide_count);
+    let over = row.over.clone().or(wide_first);
     let new = |kind| {
         let mut o = Observation::failure(kind, ctx.segment, evidence.clone());
         o.count = count;
+        o.over = over.clone();
         o.pod = row.pod.clone();
         o.namespace = row.namespace.clone();
         o.container = row.container.clone();
@@ -330,10 +358,12 @@ struct Row {
     /// How often the event was seen: the `(x4 over 2m)` of an age cell, or the COUNT column
     /// of the old layouts.
     count: Option<u64>,
+    /// Since when: the `2m` of `(x4 over 2m)`, or the first-seen age of the old layouts.
+    over: Option<String>,
 }
 
 /// The repeat count kubectl writes in an age cell (describe, `kubectl events`).
-static REPEATS: LazyLock<Regex> = LazyLock::new(|| re(r"\(x(?P<n>\d+) over [^)\s]+\)"));
+static REPEATS: LazyLock<Regex> = LazyLock::new(|| re(r"\(x(?P<n>\d+) over (?P<over>[^)\s]+)\)"));
 
 /// An age cell of the old layouts (`18m`, `1h2m`), before their COUNT column.
 static AGE: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:\d+[smhdy])+$"));
@@ -347,17 +377,23 @@ impl Row {
             container: None,
             init: false,
             count: None,
+            over: None,
         };
         let tokens: Vec<&str> = prefix.split_whitespace().collect();
-        row.count = match REPEATS.captures(prefix) {
-            Some(c) => c.name("n").and_then(|n| n.as_str().parse().ok()),
-            // Describe's `FirstSeen LastSeen Count` and `get events`' `LASTSEEN FIRSTSEEN
-            // COUNT` (kubectl ≤1.13): two ages, then the count.
-            None => match tokens.as_slice() {
-                [a, b, n, ..] if AGE.is_match(a) && AGE.is_match(b) => n.parse().ok(),
-                _ => None,
-            },
+        // Describe's `FirstSeen LastSeen Count` and `get events`' `LASTSEEN FIRSTSEEN COUNT`
+        // (kubectl ≤1.13): two ages, then the count.
+        let old_ages = match tokens.as_slice() {
+            [a, b, n, ..] if AGE.is_match(a) && AGE.is_match(b) => {
+                n.parse::<u64>().ok().map(|n| (*a, *b, n))
+            }
+            _ => None,
         };
+        if let Some(c) = REPEATS.captures(prefix) {
+            row.count = c.name("n").and_then(|n| n.as_str().parse().ok());
+            row.over = c.name("over").map(|m| m.as_str().to_string());
+        } else if let Some((_, _, n)) = old_ages {
+            row.count = Some(n);
+        }
         if let Some(c) = FIELD_PATH.captures(prefix) {
             row.container = c.name("c").map(|m| m.as_str().to_string());
             row.init = c
@@ -382,6 +418,17 @@ impl Row {
         }
         if ctx.namespace_column && row.kind != InputKind::Describe {
             row.namespace = tokens.first().map(|t| t.to_string());
+        }
+        if row.over.is_none()
+            && let Some((first, second, _)) = old_ages
+        {
+            // The first-seen age: describe's first column, `get events`' second.
+            let first_seen = if row.kind == InputKind::Describe {
+                first
+            } else {
+                second
+            };
+            row.over = Some(first_seen.to_string());
         }
         row
     }
@@ -422,4 +469,21 @@ fn unescape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phrase_of_the_kubelet_crosses_a_join() {
+        assert!(marker_across(
+            "47s   Warning   Failed to create pod",
+            "sandbox: rpc error"
+        ));
+        assert!(marker_across("x Failed to", "pull image \"a/b\""));
+        // Only where the join is inside the phrase.
+        assert!(!marker_across("Failed to pull image \"a/b\": not", "found"));
+        assert!(!marker_across("", "Error: ErrImagePull"));
+    }
 }

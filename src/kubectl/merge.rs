@@ -268,7 +268,15 @@ pub(crate) fn merge(mut found: Found) -> Vec<Diagnosis> {
             e.pod = e.pod.take().or_else(|| o.pod.clone());
             e.namespace = e.namespace.take().or_else(|| o.namespace.clone());
             e.container = e.container.take().or_else(|| o.container.clone());
-            e.image = e.image.take().or_else(|| o.image.clone());
+            // The same image as the pod spec names it and as the runtime normalized it
+            // (`nginx:1.999`, `docker.io/library/nginx:1.999`): normalizing only adds, so
+            // the shorter is the spec's.
+            e.image = match (e.image.take(), &o.image) {
+                (Some(a), Some(b)) if b.len() < a.len() && image_key(&a) == image_key(b) => {
+                    Some(b.clone())
+                }
+                (a, b) => a.or_else(|| b.clone()),
+            };
             e.members.push(i);
         }
     }
@@ -413,6 +421,7 @@ fn diagnosis(e: &Entity, observations: &[Observation]) -> Option<Diagnosis> {
     let last_seen = evidence.time.as_ref().map(|t| t.shown.clone());
     Some(Diagnosis {
         count: evidence.count,
+        over: evidence.over.clone(),
         last_seen,
         pod: e.pod.clone(),
         namespace: e.namespace.clone(),

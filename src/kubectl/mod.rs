@@ -14,6 +14,7 @@ mod event_objects;
 mod events;
 mod fragment;
 mod get_pods;
+mod kubelet_log;
 mod logs;
 mod mapped_text;
 mod merge;
@@ -50,6 +51,8 @@ pub enum InputKind {
     EventObjects,
     /// A paste none of whose shapes was understood: only a pull-failure marker.
     Paste,
+    /// The kubelet's own log (`journalctl -u kubelet`): klog's structured lines.
+    KubeletLog,
 }
 
 impl InputKind {
@@ -63,6 +66,7 @@ impl InputKind {
         InputKind::PodStatus,
         InputKind::EventObjects,
         InputKind::Paste,
+        InputKind::KubeletLog,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,7 @@ impl InputKind {
             InputKind::PodStatus => "pod-status",
             InputKind::EventObjects => "event-objects",
             InputKind::Paste => "paste",
+            InputKind::KubeletLog => "kubelet-log",
         }
     }
 }
@@ -128,7 +133,8 @@ pub struct Diagnosis {
     /// Why the cause is inferred (said in the message), when it is.
     pub inference: Option<String>,
     /// The runtime's message was cut off (by a terminal, `less -S`, a table column) before
-    /// it said why, and nothing else in the paste tells.
+    /// it said why: the cause is inferred from what is left or from another pull in the paste
+    /// (`Confidence::Inferred`), or, when nothing tells, unknown (`pull-failed`).
     pub cut: bool,
     /// Why the input was taken for kubectl output, when nothing in it has kubectl output's
     /// shape for certain (a marker in prose, a broken document with another tool's keys too):
@@ -139,8 +145,11 @@ pub struct Diagnosis {
     /// Image pull Secrets the kubelet could not retrieve for the pod.
     pub missing_secrets: Vec<String>,
     /// How often the event that proves the cause was seen (an Event object's `count` or
-    /// `series.count`).
+    /// `series.count`, a row's `(x4 over 2m)` or COUNT cell).
     pub count: Option<u64>,
+    /// Since when it was seen, as kubectl printed it: the `2m` of `(x4 over 2m)`, the FIRST
+    /// SEEN cell of `get events -o wide` and of the old layouts.
+    pub over: Option<String>,
     /// When the failure was last seen (an Event object's `lastTimestamp` or
     /// `series.lastObservedTime`), to the second, UTC.
     pub last_seen: Option<String>,
@@ -304,6 +313,7 @@ fn marker_only(text: &str) -> Option<Diagnosis> {
         evidence_all: std::iter::once(start..start + line.len()).collect(),
         missing_secrets: Vec::new(),
         count: None,
+        over: None,
         last_seen: None,
     })
 }

@@ -61,6 +61,8 @@ pub(crate) struct Observation {
     pub time: Option<EventTime>,
     /// How often an Event object saw it (core v1 `count`, events.k8s.io/v1 `series.count`).
     pub count: Option<u64>,
+    /// Since when, as kubectl printed it: the `2m` of `(x4 over 2m)`, the FIRST SEEN cell.
+    pub over: Option<String>,
 }
 
 /// An RFC 3339 UTC time as the API server writes it (`2026-03-16T10:04:40Z`, with or without
@@ -124,6 +126,7 @@ impl Observation {
             secrets: Vec::new(),
             time: None,
             count: None,
+            over: None,
         }
     }
 }

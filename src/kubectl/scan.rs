@@ -6,7 +6,7 @@ use super::detect::{self, Header};
 use super::mapped_text::{Line, MappedText};
 use super::observation::{Found, Observation, ObservationKind, RowContext};
 use super::table::Table;
-use super::{events, get_pods};
+use super::{events, get_pods, kubelet_log};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -135,6 +135,22 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     for (i, line) in lines.iter().enumerate() {
         let s = line.str();
         let len = lens.get(i).copied().unwrap_or(0);
+        // A piece of nothing but padding (a wide table cut at a narrow width, or the padding a
+        // chat window moved down with a cell) wraps to a blank line: inside a table (its
+        // header too) it ends nothing when the next line goes on with the header or row.
+        if line.is_blank()
+            && !line.fence
+            && let Some(t) = &table
+            && let Some(next) = next_filled.get(i).and_then(|&k| lines.get(k))
+            && t.padding_goes_on(
+                next.str(),
+                out.last().filter(|_| !first_row).map(|row| row.str()),
+            )
+        {
+            // The padding was a piece of its own: the next one starts a new cell.
+            last_len = 0;
+            continue;
+        }
         if let Some(t) = table.take() {
             if t.in_header() {
                 if !line.is_blank()
@@ -160,16 +176,6 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                 table = Some(t);
             }
         }
-        // A piece of nothing but padding (a wide table cut at a narrow width) wraps to a blank
-        // line: inside a table it ends nothing when the next line goes on with the row.
-        if line.is_blank()
-            && !line.fence
-            && let Some(t) = &table
-            && let Some(next) = next_filled.get(i).and_then(|&k| lines.get(k))
-            && t.padding_goes_on(next.str())
-        {
-            continue;
-        }
         if let Some(t) = &table {
             if t.holds(s) {
                 let row_goes_on = !first_row
@@ -180,7 +186,7 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
                 first_row = false;
                 match out.last_mut() {
                     Some(row) if row_goes_on => {
-                        let open = in_quoted_word(&row.text.text, false);
+                        let open = glues_in_quote(&row.text.text, s, false);
                         let mut glued = row.text.clone();
                         join(&mut glued, &line.text, false, indent, true);
                         // Before its message an events row has one word per cell: a piece
@@ -224,12 +230,22 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
             table = Some(t);
             continue;
         }
+        // A klog line left inside a quoted value goes on, whatever the next piece looks like.
+        // So does journald's prefix alone, with the entry it begins.
+        let klog_open = |prev: Option<&Line>| {
+            !line.is_blank()
+                && prev.is_some_and(|p| {
+                    (kubelet_log::ends_open(p.str()) && !kubelet_log::starts_entry(s))
+                        || (kubelet_log::bare_prefix(p.str()) && !kubelet_log::bare_prefix(s))
+                })
+        };
         let joins = (continues(i, last_len, pieces)
-            || (pieces < MAX_PIECES && message_moved_down(i, out.last())))
+            || (pieces < MAX_PIECES
+                && (message_moved_down(i, out.last()) || klog_open(out.last()))))
             && out.last().is_some_and(|p| !p.is_blank());
         match out.last_mut() {
             Some(prev) if joins => {
-                let open = in_quoted_word(&prev.text.text, carried_quote);
+                let open = glues_in_quote(&prev.text.text, s, carried_quote);
                 join(&mut prev.text, &line.text, last_len == width, indent, open);
                 pieces += 1;
             }
@@ -249,18 +265,70 @@ pub(crate) fn unwrap(lines: &[Line]) -> Vec<Line> {
     out
 }
 
+/// Whether the piece `next` continues `text` inside a quoted name, where a wrap added nothing:
+/// not when the two sides are known words (a quoted message, `\"rpc⏎error:`).
+fn glues_in_quote(text: &str, next: &str, carried: bool) -> bool {
+    in_quoted_word(text, carried) && !two_known_words(text, next.trim_start())
+}
+
 /// Whether `text` ends inside a quoted name (an image, a container: `Failed to pull image
-/// "ghcr.io/ac`), where a wrap added nothing; `carried`: a quote was left open before `text`
-/// began. The value of a JSON key around a copied message (`"message": "Back-off`, `"text":
-/// "Failed to pull`) is words, and a wrap there was at a space as anywhere else.
+/// "ghcr.io/ac`) or a field path, where a wrap added nothing; `carried`: a quote was left
+/// open before `text` began.
 fn in_quoted_word(text: &str, carried: bool) -> bool {
-    let open = (text.matches('"').count() % 2 == 1) != carried;
+    in_field_path(text) || in_quoted(text, carried)
+}
+
+/// Whether `text` ends inside an event's field path (`spec.containers{legacy-to`): a
+/// container's name holds no space, so a wrap there added nothing.
+fn in_field_path(text: &str) -> bool {
+    let Some(open) = text.rfind('{') else {
+        return false;
+    };
+    let (before, name) = text.split_at(open);
+    let path = before.rsplit(char::is_whitespace).next().unwrap_or(before);
+    path.starts_with("spec.")
+        && name
+            .chars()
+            .skip(1)
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// The value of a JSON key around a copied message (`"message": "Back-off`, `"text": "Failed
+/// to pull`) is words, and a wrap there was at a space as anywhere else.
+fn in_quoted(text: &str, carried: bool) -> bool {
     let (before, tail) = text.rsplit_once('"').unwrap_or(("", text));
+    // An escaped last quote (`\"api\" with`, a kubelet log's value quoting a message that
+    // quotes a name) opens or closes among the quotes escaped as deeply as it is.
+    let level = escapes_before(before.len(), text);
+    let open = if level > 0 {
+        let same = text
+            .as_bytes()
+            .iter()
+            .enumerate()
+            .filter(|&(q, b)| *b == b'"' && escapes_before(q, text) == level)
+            .count();
+        same % 2 == 1
+    } else {
+        (text.matches('"').count() % 2 == 1) != carried
+    };
     let json_value = before.trim_end().strip_suffix(':').is_some_and(|k| {
         let k = k.trim_end();
         k.ends_with('"') && !tail.trim().is_empty()
     });
-    open && !json_value && !tail.trim().contains(char::is_whitespace)
+    open && !json_value
+        && !kubelet_log::message_opens(text, before)
+        && !tail.trim().contains(char::is_whitespace)
+}
+
+/// How many backslashes stand right before byte `q` of `text`.
+fn escapes_before(q: usize, text: &str) -> usize {
+    text.as_bytes()
+        .get(..q)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|b| **b == b'\\')
+        .count()
 }
 
 /// More pieces than this in one row: the joins are left as read.
@@ -317,12 +385,33 @@ fn continuation_indent(
     width: usize,
     continues: &dyn Fn(usize, usize, usize) -> bool,
 ) -> Option<usize> {
+    // The first piece of the last table header above each line.
+    let mut header: Vec<Option<&str>> = Vec::with_capacity(lines.len());
+    let mut last = None;
+    for line in lines {
+        if Table::start(line.str()).is_some() {
+            last = Some(line.str());
+        }
+        header.push(last);
+    }
     (1..lines.len())
         .filter(|&i| {
             let prev = lens.get(i - 1).copied().unwrap_or(0);
-            // A registry error list (CRI-O's `errors:⏎denied: …`) starts real lines.
-            let errcode = lines.get(i).is_some_and(|l| ERRCODE_LINE.is_match(l.str()));
-            prev == width && !errcode && continues(i, prev, 0)
+            let s = lines.get(i).map_or("", |l| l.str());
+            // A registry error list (CRI-O's `errors:⏎denied: …`) starts real lines, and so
+            // does an events row cut right after its Type (`dev   20s (x5 over 11m)   Warning`).
+            let errcode = ERRCODE_LINE.is_match(s);
+            let events_header = header
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|h| Table::is_events_header_start(h));
+            let row = events_header.is_some_and(|h| Table::starts_events_row(h, s));
+            // Inside an events table every line but a row start is the rest of a row, full
+            // width or not (a chat window wraps at spaces), so its lead bounds the indent too:
+            // padding moved down with a cell (`  spec.containers{web}`) is no indent when
+            // other continuations have none.
+            (prev == width || events_header.is_some()) && !errcode && !row && continues(i, prev, 0)
         })
         .map(|i| {
             let s = lines.get(i).map_or("", |l| l.str());
@@ -383,17 +472,31 @@ fn known(word: &str) -> bool {
     !word.is_empty() && WORDS.contains(word.to_ascii_lowercase().as_str())
 }
 
-/// Two known words on either side of a break that together make a known word too.
-fn joins_known_words(before: &str, after: &str) -> bool {
+/// The alphanumeric run that ends `before` and the one that starts `after`: the two halves of
+/// a word a break may have cut.
+fn words_at_break<'a>(before: &'a str, after: &'a str) -> (&'a str, &'a str) {
     let left_start = before
         .rfind(|c: char| !c.is_ascii_alphanumeric())
         .map_or(0, |i| i + 1);
-    let left = before.get(left_start..).unwrap_or("");
     let right_end = after
         .find(|c: char| !c.is_ascii_alphanumeric())
         .unwrap_or(after.len());
-    let right = after.get(..right_end).unwrap_or("");
+    (
+        before.get(left_start..).unwrap_or(""),
+        after.get(..right_end).unwrap_or(""),
+    )
+}
+
+/// Two known words on either side of a break that together make a known word too.
+fn joins_known_words(before: &str, after: &str) -> bool {
+    let (left, right) = words_at_break(before, after);
     known(left) && known(right) && known(&format!("{left}{right}"))
+}
+
+/// Two known words on either side of a break that make no known word together.
+fn two_known_words(before: &str, after: &str) -> bool {
+    let (left, right) = words_at_break(before, after);
+    known(left) && known(right) && !known(&format!("{left}{right}"))
 }
 
 /// At a break that fills the whole width (the wrap may have cut a word, or fallen exactly on
@@ -403,21 +506,31 @@ fn space_between(before: &str, after: &str) -> bool {
     let (Some(a), Some(b)) = (before.chars().last(), after.chars().next()) else {
         return false;
     };
+    // A quote that closes the one left open (`"Failed to pull image⏎" err=`): no space
+    // before it.
+    if b == '"' {
+        let open = before
+            .char_indices()
+            .filter(|&(q, c)| c == '"' && escapes_before(q, before) == 0)
+            .count();
+        if open % 2 == 1 {
+            return false;
+        }
+    }
+    // The kubelet's fixed phrases are words apart: `Failed to create pod⏎sandbox:` is no
+    // `podsandbox`, though both read as words.
+    if events::marker_across(before, after) {
+        return true;
+    }
     if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() {
-        let left_start = before
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |i| i + 1);
-        let left = before.get(left_start..).unwrap_or("");
-        let right_end = after
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(after.len());
-        let right = after.get(..right_end).unwrap_or("");
+        let (left, right) = words_at_break(before, after);
         let together = format!("{left}{right}");
         return !known(&together) && (known(left) || known(right));
     }
     match (a, b) {
-        // An escape goes with what it escapes (`\⏎"x\"`).
-        ('\\', _) => false,
+        // An escape goes with what it escapes (`\⏎"x\"`), a key with its quoted value
+        // (klog's `pod="ns/name"`).
+        ('\\', _) | ('=', '"') => false,
         (_, '"' | '(') => true,
         (_, '\\') => after.trim_start_matches('\\').starts_with('"'),
         ('"', b) => b.is_ascii_alphanumeric(),
@@ -444,6 +557,7 @@ fn is_line_start(lines: &[Line], i: usize) -> bool {
         // The first piece of a table header, even one a wrap cut short.
         || Table::start(s).is_some()
         || get_pods::is_row(s)
+        || kubelet_log::starts_entry(s)
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()
         || super::describe::is_container_name(lines, i)
@@ -513,6 +627,12 @@ impl Scanner {
                 return;
             }
             None => {}
+        }
+        if kubelet_log::is_line(s)
+            && let Some(found) = kubelet_log::read(&line.text, self.segment)
+        {
+            self.found.observations.extend(found);
+            return;
         }
         if get_pods::is_row(s) {
             if let Some(o) = get_pods::row(&line.text, self.segment, &self.command_namespace) {
@@ -675,6 +795,7 @@ fn is_structural(lines: &[Line], i: usize) -> bool {
         || detect::is_event_row(s)
         || events::marker(s).is_some()
         || get_pods::is_row(s)
+        || kubelet_log::starts_entry(s)
         || detect::header(s).is_some()
         || detect::prompt(s).is_some()
         || super::describe::is_container_name(lines, i)
@@ -702,6 +823,59 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(got[0].contains(" READY "), "{got:?}");
         assert!(got[1].contains("0/1 ImagePullBackOff"), "{got:?}");
+    }
+
+    #[test]
+    fn padding_wrapped_to_blank_lines_ends_neither_header_nor_row() {
+        let got = unwrapped(concat!(
+            "NAMESPACE   LAST SEEN   TYPE      REASON\n",
+            "      OBJECT        MESSAGE\n",
+            "\n",
+            "             FIRST SEEN\n",
+            "team-a      41s         Warning   Failed\n",
+            "\n",
+            "Pod/web-1   Error: ErrImagePull   41s\n",
+        ));
+        assert_eq!(
+            got,
+            [
+                "NAMESPACE   LAST SEEN   TYPE      REASON OBJECT        MESSAGE FIRST SEEN",
+                "team-a      41s         Warning   Failed Pod/web-1   Error: ErrImagePull   41s",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_events_row_cut_after_its_type_is_no_continuation() {
+        // Cut at 40 columns, continuations indented by two spaces: a row start that the
+        // wrap left ending in its Type (after a full-width piece) is no sign of a zero indent,
+        // and the pod name cut inside (`…-a1⏎  s2d`) is one word.
+        let got = unwrapped(concat!(
+            "NAMESPACE   LAST SEEN            TYPE\n",
+            "     REASON      OBJECT\n",
+            "        MESSAGE\n",
+            "dev         20s (x5 over 11m)    Warning\n",
+            "     Failed      Pod/devapp-5f4d3c2b1-a1\n",
+            "  s2d   Failed to pull image \"localhost:\n",
+            "  ::1]:5000: connect: connection refused\n",
+            "dev         20s (x5 over 11m)    Warning\n",
+            "     Failed      Pod/devapp-5f4d3c2b1-a1\n",
+            "  s2d   Error: RegistryUnavailable\n",
+        ));
+        assert_eq!(got.len(), 3, "{got:?}");
+        for row in &got[1..] {
+            assert!(row.contains(" Pod/devapp-5f4d3c2b1-a1s2d "), "{got:?}");
+        }
+    }
+
+    #[test]
+    fn a_field_path_cut_by_a_terminal_is_glued() {
+        assert!(in_quoted_word(
+            "  Warning  Failed  41s  kubelet  spec.containers{to",
+            false
+        ));
+        assert!(!in_quoted_word("spec.containers{tool}: Failed to", false));
+        assert!(!in_quoted_word("mount {a", false));
     }
 
     #[test]

@@ -133,6 +133,7 @@ fn pod(obj: &Cursor<'_>, out: &mut Vec<Diagnosis>) {
                 evidence_all: std::iter::once(evidence.clone()).collect(),
                 missing_secrets: Vec::new(),
                 count: None,
+                over: None,
                 last_seen: None,
                 evidence,
             });

@@ -85,6 +85,43 @@ pub(crate) struct Table {
     /// Cells a whole row has at least: every column, or those up to the first word of MESSAGE.
     cells: usize,
     namespace_first: bool,
+    /// Columns of an events table whose cells have a shape of their own (OBJECT `pod/x`,
+    /// SUBOBJECT `spec.containers{x}`, SOURCE `kubelet, node`), by index: a row that shows one
+    /// is known to have reached it even when a cell before it is empty (SUBOBJECT of an
+    /// event about the whole pod).
+    shaped: Vec<(usize, CellShape)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CellShape {
+    Object,
+    Subobject,
+    Source,
+}
+
+impl CellShape {
+    fn of_title(title: &str) -> Option<CellShape> {
+        match title {
+            "OBJECT" => Some(CellShape::Object),
+            "SUBOBJECT" => Some(CellShape::Subobject),
+            "SOURCE" => Some(CellShape::Source),
+            _ => None,
+        }
+    }
+
+    /// `word` is one cell of a row with `CELL_SPACES` made commas (`kubelet,node-1`).
+    fn fits(self, word: &str) -> bool {
+        match self {
+            CellShape::Object => word.split_once('/').is_some_and(|(kind, name)| {
+                !kind.is_empty()
+                    && kind.chars().all(|c| c.is_ascii_alphabetic())
+                    && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            }),
+            CellShape::Subobject => word.starts_with("spec."),
+            // The comma of a repeat count (`20s,`) ends its word; a source's has its host after.
+            CellShape::Source => word.trim_end_matches(',').contains(','),
+        }
+    }
 }
 
 fn indent(s: &str) -> usize {
@@ -100,6 +137,7 @@ impl Table {
             kind: Kind::Pods,
             cells: 0,
             namespace_first: false,
+            shaped: Vec::new(),
         })
     }
 
@@ -150,18 +188,31 @@ impl Table {
             None => titles.len(),
         };
         self.namespace_first = titles.first() == Some(&"NAMESPACE");
+        self.shaped = titles
+            .iter()
+            .enumerate()
+            .take(self.cells)
+            .filter_map(|(i, t)| Some((i, CellShape::of_title(t)?)))
+            .collect();
         self.kind = kind;
         self.in_header = false;
         Some(self)
     }
 
-    /// Whether `next`, after blank lines inside this table, goes on with the header or row
-    /// before them: a header's titles, or a line more indented than any row starts.
-    pub(crate) fn padding_goes_on(&self, next: &str) -> bool {
+    /// Whether `next`, after blank lines inside this table, goes on with the header or `row`
+    /// (the row read so far, if any) before them: a header's titles, a line more indented
+    /// than any row starts, or any line but a row start after a row that still lacks cells
+    /// (kubectl prints no row without them; a wrap at a space can move a cell down to the
+    /// start of a line).
+    pub(crate) fn padding_goes_on(&self, next: &str, row: Option<&str>) -> bool {
         if self.in_header {
             return TITLES.is_match(next) || indent(next) > self.indent;
         }
-        indent(next) > self.indent
+        let unfinished = self.kind == Kind::Events
+            && row.is_some_and(|r| !self.has_all_cells(r))
+            && indent(next) >= self.indent
+            && !self.starts_row(next);
+        (indent(next) > self.indent || unfinished)
             && super::detect::header(next).is_none()
             && super::detect::prompt(next).is_none()
     }
@@ -177,8 +228,18 @@ impl Table {
             && !(indent(line) == self.indent && DESCRIBE_BLOCK.is_match(line))
     }
 
+    /// Whether `row` has a word for every column up to the first of MESSAGE: counted, or
+    /// counted from a cell whose shape names its column (an empty cell before it is
+    /// no word).
     fn has_all_cells(&self, row: &str) -> bool {
-        CELL_SPACES.replace_all(row, ",").split_whitespace().count() >= self.cells
+        let cells = CELL_SPACES.replace_all(row, ",");
+        let words: Vec<&str> = cells.split_whitespace().collect();
+        words.len() >= self.cells
+            || words.iter().enumerate().any(|(j, w)| {
+                self.shaped
+                    .iter()
+                    .any(|&(c, shape)| shape.fits(w) && words.len() - j >= self.cells - c)
+            })
     }
 
     /// Whether a full-width break at the end of `row` (an events row before its message,
@@ -221,12 +282,37 @@ impl Table {
 
     /// An events row begins with its LAST SEEN age (after the NAMESPACE with `-A`).
     fn starts_row(&self, line: &str) -> bool {
-        let mut words = line.split_whitespace();
-        if self.namespace_first {
-            words.next();
-        }
-        words.next().is_some_and(|w| AGE.is_match(w))
+        age_first(line, self.namespace_first)
     }
+
+    /// Whether `line` starts a row of the events table whose header's first piece (maybe a
+    /// wrap cut it short) is `header`: at the header's indent, with its LAST SEEN age first.
+    /// Before the rows are read (the wrapper's indent is measured first), this tells a row
+    /// whose Type a wrap left at its end from a continuation.
+    pub(crate) fn starts_events_row(header: &str, line: &str) -> bool {
+        Table::is_events_header_start(header)
+            && indent(line) == indent(header)
+            && age_first(line, header.trim_start().starts_with("NAMESPACE"))
+    }
+
+    /// Whether `header`, the first piece of a table header, is an events table's: LAST SEEN
+    /// (or the old LASTSEEN) first, after the NAMESPACE.
+    pub(crate) fn is_events_header_start(header: &str) -> bool {
+        let mut titles = header.split_whitespace();
+        if header.trim_start().starts_with("NAMESPACE") {
+            titles.next();
+        }
+        titles.next().is_some_and(|t| t.starts_with("LAST"))
+    }
+}
+
+/// The first word of `line` (the second with a NAMESPACE column first) is an age.
+fn age_first(line: &str, namespace_first: bool) -> bool {
+    let mut words = line.split_whitespace();
+    if namespace_first {
+        words.next();
+    }
+    words.next().is_some_and(|w| AGE.is_match(w))
 }
 
 #[cfg(test)]
@@ -282,6 +368,21 @@ mod tests {
         assert!(t.cut_inside_cell("42s (x6 over 13m)   Normal    Pulling     Pod/legacy-too"));
         assert!(!t.cut_inside_cell(
             "42s (x6 over 13m)   Normal    Pulling     Pod/legacy-tool   Pulling"
+        ));
+    }
+
+    #[test]
+    fn a_shaped_cell_counts_the_empty_ones_before_it() {
+        let h = "LAST SEEN   TYPE      REASON   OBJECT   SUBOBJECT   SOURCE   MESSAGE   FIRST SEEN   COUNT   NAME";
+        let t = Table::start(h).and_then(|t| t.header_done(h)).unwrap();
+        // No SUBOBJECT (an event about the whole pod): the SOURCE cell says MESSAGE began.
+        assert!(!t.cut_inside_cell("9s   Warning   FailedToRetrieveImagePullSecret   pod/api-1   kubelet, worker-3   Unable"));
+        assert!(t.cut_inside_cell(
+            "9s   Warning   FailedToRetrieveImagePullSecret   pod/api-1   kubelet, wor"
+        ));
+        assert!(t.cut_inside_cell("42s (x9 over 22m)   Normal   Pulling   pod/api-1"));
+        assert!(!t.cut_inside_cell(
+            "42s (x9 over 22m)   Normal   Pulling   pod/api-1   spec.containers{api}   kubelet, worker-3   Pulling"
         ));
     }
 

@@ -218,7 +218,7 @@ fn finding(d: &Diagnosis, file: FileId, text: &str) -> Finding {
 }
 
 /// The JSON fields of a diagnosis: `pod`, `namespace`, `reason`, `cause`, `confidence`,
-/// `source`, and `init`, `recovered`, `count`, `last_seen` when they apply.
+/// `source`, and `init`, `recovered`, `cut`, `count`, `over`, `last_seen` when they apply.
 pub fn extras(d: &Diagnosis) -> Vec<(&'static str, String)> {
     let mut extra = Vec::new();
     for (key, value) in [
@@ -239,8 +239,14 @@ pub fn extras(d: &Diagnosis) -> Vec<(&'static str, String)> {
     if d.recovered {
         extra.push(("recovered", "true".into()));
     }
+    if d.cut {
+        extra.push(("cut", "true".into()));
+    }
     if let Some(n) = d.count {
         extra.push(("count", n.to_string()));
+    }
+    if let Some(over) = &d.over {
+        extra.push(("over", over.clone()));
     }
     if let Some(t) = &d.last_seen {
         extra.push(("last_seen", t.clone()));
@@ -295,9 +301,15 @@ pub fn message(d: &Diagnosis) -> String {
     let mut m = format!("{who} {verb} {what}: {}", d.title());
     // An Event object says how often and when: the difference between an outage going on and
     // one that ended hours ago.
+    // kubectl's `(x4 over 2m)` keeps its span: four failures in two minutes or in two days.
+    let over = d
+        .over
+        .as_ref()
+        .map(|o| format!(" over {o}"))
+        .unwrap_or_default();
     match (d.count.filter(|&n| n > 1), &d.last_seen) {
-        (Some(n), Some(t)) => m.push_str(&format!(" (failed {n} times, last at {t})")),
-        (Some(n), None) => m.push_str(&format!(" (failed {n} times)")),
+        (Some(n), Some(t)) => m.push_str(&format!(" (failed {n} times{over}, last at {t})")),
+        (Some(n), None) => m.push_str(&format!(" (failed {n} times{over})")),
         (None, Some(t)) => m.push_str(&format!(" (last failed at {t})")),
         (None, None) => {}
     }

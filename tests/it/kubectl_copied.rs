@@ -158,21 +158,37 @@ fn repeat_counts_of_rows_are_evidence() {
         "pull-tls",
     );
     assert_eq!(d.count, Some(4));
+    // kubectl's span stays with the count: `(x4 over 7m)`.
+    assert_eq!(d.over.as_deref(), Some("7m"));
     let report = lint_paths(&["fixtures/kubectl/copied/html-quot-describe-events.txt"]);
     assert!(
-        report.findings[0].message.contains("(failed 4 times)"),
+        report.findings[0]
+            .message
+            .contains("(failed 4 times over 7m)"),
         "{}",
         report.findings[0].message
     );
-    assert!(json(&report).contains("\"count\": 4,"), "{}", json(&report));
-    // `get events -o wide`: its COUNT column.
+    let out = json(&report);
+    assert!(out.contains("\"count\": 4,"), "{out}");
+    assert!(out.contains("\"over\": \"7m\""), "{out}");
+    // `get events -o wide`: its COUNT column, and FIRST SEEN as the span.
     let text = std::fs::read_to_string(repo().join("fixtures/kubectl/get-events-wide.txt"))
         .expect("fixture");
     let got = diagnose(&text);
-    assert!(got.iter().all(|d| d.count.is_some()), "{:?}", summary(&got));
-    // Old tabbed layouts: FirstSeen LastSeen Count.
+    assert!(
+        got.iter().all(|d| d.count.is_some() && d.over.is_some()),
+        "{:?}",
+        summary(&got)
+    );
+    // Old tabbed layouts: FirstSeen LastSeen Count (describe) and LASTSEEN FIRSTSEEN COUNT
+    // (`get events`): the first-seen age is the span.
     let old = "  18m\t\t2m\t\t8\t{kubelet n}\tspec.containers{web}\tWarning\t\tFailed\t\tFailed to pull image \"a/b:1\": manifest unknown\n";
-    assert_eq!(diagnose(old)[0].count, Some(8));
+    let d = &diagnose(old)[0];
+    assert_eq!((d.count, d.over.as_deref()), (Some(8), Some("18m")));
+    let text = std::fs::read_to_string(repo().join("fixtures/kubectl/old-get-events-layout.txt"))
+        .expect("fixture");
+    let d = &diagnose(&text)[0];
+    assert_eq!((d.count, d.over.as_deref()), (Some(4), Some("3m")));
 }
 
 #[test]

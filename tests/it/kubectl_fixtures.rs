@@ -465,6 +465,42 @@ fn missing_pull_secret_turns_docker_hub_denial_into_unauthorized() {
     assert_eq!(got[1].evidence_all.len(), 1);
 }
 
+/// Issue 22: the kubelet's own log (`journalctl -u kubelet`), klog's structured lines whose
+/// values are Go-quoted: `err="failed to \"StartContainer\" for \"api\" with ErrImagePull:
+/// \"… \\\"registry…\\\" …\""` (quotes inside quotes) names the pod (`pod="ns/name"`) and
+/// container, the `Failed to pull image` lines the image as the spec names it.
+#[test]
+fn kubelet_journal_lines_name_pod_container_and_image() {
+    let (text, got) = check(
+        "kubelet-journal.txt",
+        &[
+            want(
+                "pull-unauthorized",
+                Some("registry.example.com/team/api:2.4"),
+                "401 Unauthorized",
+            )
+            .pod(Some("payments"), "api-5f7b9c8d6-q4w8e")
+            .container("api")
+            // Its last line is the back-off's.
+            .reason("ImagePullBackOff"),
+            want(
+                "pull-not-found",
+                Some("nginx:1.999"),
+                "nginx:1.999: not found",
+            )
+            .pod(Some("shop"), "web-7d9c5b8f4-x2x9q")
+            .container("nginx")
+            .reason("ErrImagePull"),
+        ],
+    );
+    for d in &got {
+        assert_eq!(d.source_kind, InputKind::KubeletLog);
+        // The evidence is the `err` value as written, escapes and all.
+        let evidence = &text[d.evidence.clone()];
+        assert!(evidence.starts_with("rpc error: code = "), "{evidence}");
+    }
+}
+
 #[test]
 fn cut_messages_decide_when_unambiguous() {
     use pullcheck::kubectl::Confidence;
@@ -528,6 +564,18 @@ fn cut_messages_decide_when_unambiguous() {
             .unwrap_or("")
             .contains("cut line")
     );
+    // Every finding from a cut line says so, inferred or not; the whole message does not.
+    let cut: Vec<bool> = got.iter().map(|d| d.cut).collect();
+    assert_eq!(cut, [false, true, true, true]);
+    let report = crate::common::lint_paths(&["fixtures/kubectl/cut-messages.txt"]);
+    let out: serde_json::Value = serde_json::from_str(&crate::common::json(&report)).expect("json");
+    let flagged: Vec<bool> = out["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["cut"] == true)
+        .collect();
+    assert_eq!(flagged.iter().filter(|c| **c).count(), 3, "{out}");
 }
 
 #[test]

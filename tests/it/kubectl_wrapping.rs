@@ -7,46 +7,14 @@ use crate::common::{files_under, kubectl_sample_pastes, repo};
 use pullcheck::kubectl::{diagnose, image_key};
 use std::path::PathBuf;
 
-/// Rendered files whose wrapped tables still change the answer (see `inputs`).
-const STILL_CHANGING: &[(&str, &str)] = &[
-    ("containerd-sandbox-pause-timeout", "get-events-wide.txt"),
-    ("containerd-sandbox-pause-timeout", "get-events.txt"),
-    ("crio-connection-refused", "events-A.txt"),
-    ("crio-init-unauthorized", "events-A.txt"),
-    ("docker-ambiguous-denial", "events-A.txt"),
-    ("docker-platform", "get-events-wide.txt"),
-    ("invalid-name", "events-A.txt"),
-    ("missing-pull-secret", "events-A.txt"),
-    ("missing-pull-secret", "get-events-A.txt"),
-    ("missing-pull-secret", "get-events-wide.txt"),
-];
-
-/// Files of other kubectl versions (fixtures/kubectl/versions/, issue 22) whose wraps still
-/// change the answer: 1.35's `spec.containers{legacy-tool}: Failed to pull image …` event,
-/// cut at width 40 with a two-space indent, adds a `pull-failed` beside the right
-/// `pull-platform-mismatch` (1.31's text of the same pod passes).
-const VERSIONS_STILL_CHANGING: &[&str] =
-    &["fixtures/kubectl/versions/1.35/containerd-platform/describe-pod.txt"];
-
 fn inputs() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = files_under(&repo().join("fixtures/kubectl"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        // Every kubectl-rendered file (tables included) but these 10, which still change 26
-        // of their wrapped inputs (issue 11, events tables only): a row start (`dev   20s
-        // (x5 over 11m)   Warning`) after a full-width message piece is taken for a
-        // continuation and hides the wrapper's indent; a message moved down under a Words
-        // wrap loses its cause or runs into the next cell.
-        .filter(|p| {
-            let scenario = p
-                .parent()
-                .and_then(|d| d.file_name())
-                .unwrap_or_default()
-                .to_string_lossy();
-            let name = p.file_name().unwrap_or_default().to_string_lossy();
-            !STILL_CHANGING.contains(&(scenario.as_ref(), name.as_ref()))
-        })
-        .filter(|p| !VERSIONS_STILL_CHANGING.iter().any(|v| p.ends_with(v)))
+        // `wrapped/` holds wraps of rendered files (their sources are wrapped here at every
+        // width); a wrap of a wrap has two widths and two indents, which no paste of one
+        // window has.
+        .filter(|p| !p.parent().is_some_and(|d| d.ends_with("wrapped")))
         .collect();
     out.extend(kubectl_sample_pastes());
     out
@@ -165,6 +133,86 @@ fn the_same_answer_at_every_width() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// Issue 22: rendered events tables and a 1.35 describe, wrapped as a chat window or a
+/// terminal did (`fixtures/kubectl/wrapped/`, cut down from the wraps of
+/// `fixtures/kubectl/rendered/` and `versions/` that changed the answer; one pod renamed so
+/// the folder's files do not merge). Each gave a wrong pod, container or cause before.
+#[test]
+fn wrapped_tables_keep_their_cells() {
+    let cases: &[(&str, &str, Option<&str>, &str, &str)] = &[
+        // Padding wrapped to blank lines inside the header; `Failed to create pod⏎sandbox:`
+        // (`podsandbox` is a word too) lost the message.
+        (
+            "get-events-wide-words-64-sandbox.txt",
+            "ingest-7d8f9c6b5-l2m3n",
+            None,
+            "registry.k8s.io/pause:3.9",
+            "pull-network-timeout",
+        ),
+        // A row cut right after its Type (`dev   20s (x5 over 11m)   Warning`) was taken
+        // for a continuation, so the wrapper's two-space indent was not seen and the cut pod
+        // name `…-a1⏎  s2d` got a space.
+        (
+            "events-A-hard-40-indented-row-cut-after-type.txt",
+            "devapp-5f4d3c2b1-a1s2d",
+            None,
+            "localhost:5000/dev/app:latest",
+            "pull-connection-refused",
+        ),
+        // The padding a chat window moved down with `  spec.containers{…}` was taken for the
+        // wrapper's indent: the OBJECT and SUBOBJECT cells were glued.
+        (
+            "get-events-wide-words-64-padding-moved-down.txt",
+            "report-gen-7c9d8e6f5-b4n6m",
+            Some("report-gen"),
+            "acme/report-gen:3.1",
+            "pull-platform-mismatch",
+        ),
+        // A piece of padding between REASON and OBJECT wrapped to a blank line, the OBJECT
+        // cell to the start of the next: the table ended there and the missing pull secret's
+        // event was lost.
+        (
+            "events-A-words-48-padding-line.txt",
+            "private-api-59d7f8c6b-r4t7n",
+            None,
+            "acme/private-api:1.2.0",
+            "pull-unauthorized",
+        ),
+        // An event about the whole pod has no SUBOBJECT: its row has one word fewer, and
+        // `Unable⏎  to retrieve` was glued as if cut inside a cell.
+        (
+            "get-events-wide-words-40-indented-empty-subobject.txt",
+            "private-api-59d7f8c6b-x8k2p",
+            Some("api"),
+            "acme/private-api:1.2.0",
+            "pull-unauthorized",
+        ),
+        // 1.35's `spec.containers{to⏎  ol}:` prefix: `to` and `ol` are no words apart.
+        (
+            "describe-1.35-hard-40-indented-field-path.txt",
+            "legacy-tool-6d5f8b9c4-zt8rw",
+            Some("tool"),
+            "acme/legacy-tool:1.0",
+            "pull-platform-mismatch",
+        ),
+    ];
+    for &(name, pod, container, image, rule) in cases {
+        let path = repo().join("fixtures/kubectl/wrapped").join(name);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let got: Vec<_> = diagnose(&text)
+            .into_iter()
+            .map(|d| (d.pod, d.container, d.image, d.cause.rule.clone()))
+            .collect();
+        let want = vec![(
+            Some(pod.to_string()),
+            container.map(str::to_string),
+            Some(image.to_string()),
+            rule.to_string(),
+        )];
+        assert_eq!(got, want, "{name}");
+    }
 }
 
 #[test]
