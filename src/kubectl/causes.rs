@@ -26,7 +26,7 @@ pub struct CauseInfo {
     pub specificity: u8,
 }
 
-/// A regex of `rules/causes.yaml`, compiled on first use. The table's `RegexSet` says which
+/// A regex of `rules/causes.yaml`, compiled on first use. The table's set says which
 /// patterns match a message, so a run compiles only those: compiling all ~170 up front was a
 /// third of the instructions of a run over one small paste (callgrind, issue 24).
 #[derive(Debug)]
@@ -123,11 +123,14 @@ fn build(mut causes: Vec<CauseInfo>) -> CauseTable {
     for (ci, c) in causes.iter().enumerate() {
         for (pi, p) in c.patterns.iter().enumerate() {
             owners.push((ci, pi));
-            sources.push(p.as_str().to_string());
+            sources.push(without_word_boundaries(p.as_str()));
         }
     }
     // No literal prefilter: building one for ~170 patterns cost more than a small paste's whole
-    // read, and the messages it would skip through are a few hundred bytes each.
+    // read, and the messages it would skip through are a few hundred bytes each. The set only
+    // picks candidates (each is confirmed by its own regex), so its patterns drop `\b`: a
+    // Unicode word boundary sends a search over non-ASCII text to the slow PikeVM (seconds on a
+    // multi-megabyte message), and a pattern without one matches at least as much.
     let set = meta::Regex::builder()
         .configure(
             meta::Config::new()
@@ -143,6 +146,27 @@ fn build(mut causes: Vec<CauseInfo>) -> CauseTable {
         owners,
         failed,
     }
+}
+
+/// `src` without its `\b` and `\B` assertions (an escaped backslash stays as it is).
+fn without_word_boundaries(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut chars = src.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b' | 'B') => {}
+            Some(next) => {
+                out.push(c);
+                out.push(next);
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// All causes, most specific first as written in `rules/causes.yaml`.
@@ -342,6 +366,17 @@ fn compile(src: &str) -> Result<Regex, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_boundaries_leave_the_set_and_nothing_else_does() {
+        assert_eq!(
+            without_word_boundaries(r"\bInvalidImageName\b"),
+            "InvalidImageName"
+        );
+        assert_eq!(without_word_boundaries(r"a\Bb"), "ab");
+        assert_eq!(without_word_boundaries(r"\\b\d+\S"), r"\\b\d+\S");
+        assert_eq!(without_word_boundaries("trailing\\"), "trailing\\");
+    }
 
     /// The set only picks candidates: `classify` must give what trying every cause's patterns
     /// one by one gives, on every line of the kubectl fixtures and the rule docs.
